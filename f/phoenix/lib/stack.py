@@ -1,0 +1,255 @@
+# GENERATED from lib/stack.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+"""The stack: one document describing the operator's whole home AI stack.
+
+Locally it is a YAML file; inside Windmill it is a resource of type
+``c_phoenix_stack`` whose value is the same document, passed to ``main()`` as a
+dict. Every key has a default, and the defaults describe a machine with nothing
+running, where the embedded model answers.
+
+``load_stack`` accepts a path, a dict, YAML text or None, merges it over the
+defaults, validates it against ``STACK_SCHEMA`` and raises ``ConfigError``
+naming the source, the dotted key and the reason for anything malformed or
+unknown.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .errors import ConfigError
+
+CATEGORIES = ("reasoning", "coding", "fast", "complex")
+ROO_DOMAINS = ("dataanalysis", "decisionmaking", "education",
+               "scientificresearch", "softwaredevelopment")
+
+_URL = {"type": "string", "pattern": "^https?://"}
+_SECONDS = {"type": "number", "exclusiveMinimum": 0}
+_NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_OPT_STR = {"type": ["string", "null"]}
+
+
+def _obj(properties: dict, required: tuple = ()) -> dict:
+    """A closed object schema: unknown keys are errors, not silently ignored."""
+    return {"type": "object", "properties": properties,
+            "required": list(required), "additionalProperties": False}
+
+
+_GGUF_MODEL = _obj({
+    "path": _OPT_STR,
+    "chat_format": {"type": "string"},
+    "n_ctx": {"type": "integer", "minimum": 128},
+})
+_HF_GGUF = _obj({"repo": {"type": "string", "pattern": "^[^/\\s]+/[^/\\s]+$"},
+                 "file": {"type": "string", "minLength": 1},
+                 "chat_format": {"type": "string"}}, required=("repo", "file"))
+_ENDPOINT = _obj({"name": {"type": "string", "minLength": 1}, "url": _URL,
+                  "model": {"type": "string"}, "token_env": _OPT_STR,
+                  "domains": {"type": "array", "items": {"enum": list(ROO_DOMAINS)}},
+                  "ignores_response_format": {"type": "boolean"}},
+                 required=("name", "url"))
+
+STACK_SCHEMA: dict = _obj({
+    "version": {"const": 1},
+    "name": {"type": "string"},
+    "root": {"type": "string", "minLength": 1},
+    "state_dir": _OPT_STR,
+    "services": _obj({
+        "n8n": _obj({"url": _URL, "api_key_env": _OPT_STR, "api_key_variable": _OPT_STR}),
+        "ollama": _obj({"url": _URL}),
+        "windmill": _obj({"url": _URL, "workspace": {"type": "string"}}),
+        "postgres": _obj({"host": {"type": "string"}, "port": {"type": "integer"}}),
+        "podman": _obj({"socket": _OPT_STR, "containers": _NAMES}),
+    }),
+    "models": _obj({
+        "embedded": _GGUF_MODEL,
+        "phoenixcore": _GGUF_MODEL,
+        "ollama": _obj({c: _NAMES for c in CATEGORIES}),
+        "huggingface": _obj({
+            "cache_dir": _OPT_STR,
+            "offline": {"type": "boolean"},
+            "gguf": _obj({d: {"type": "array", "items": _HF_GGUF} for d in ROO_DOMAINS}),
+            "endpoints": {"type": "array", "items": _ENDPOINT},
+        }),
+    }),
+    "routing": _obj({
+        "priority": {"enum": ["existing", "quality", "speed"]},
+        "attempt_timeout_s": _SECONDS,
+        "overall_timeout_s": _SECONDS,
+        "max_tokens": {"type": "integer", "minimum": 1},
+        "temperature": {"type": "number", "minimum": 0},
+        "threads": {"type": ["integer", "null"], "minimum": 1},
+        "breaker": _obj({"failures_to_open": {"type": "integer", "minimum": 1},
+                         "cooldown_s": _SECONDS}),
+    }),
+    "agents": _obj({"dir": {"type": "string"}, "approval_risk": {"enum": ["low", "medium", "high", "never"]}}),
+    "health": _obj({"probe_timeout_s": _SECONDS, "flap_threshold": {"type": "integer", "minimum": 1},
+                    "folders": _NAMES}),
+    "alerts": _obj({"url": {"type": ["string", "null"], "pattern": "^https?://"},
+                    "token_env": _OPT_STR}),
+    "backup": _obj({"dir": {"type": "string"}, "folders": _NAMES,
+                    "keep": {"type": "integer", "minimum": 1}}),
+})
+
+DEFAULT_STACK: dict = {
+    "version": 1,
+    "name": "phoenix",
+    "root": "~/BooPhoenix",
+    "state_dir": None,
+    "services": {
+        "n8n": {"url": "http://127.0.0.1:5678", "api_key_env": "N8N_API_KEY",
+                "api_key_variable": "f/phoenix/n8n_api_key"},
+        "ollama": {"url": "http://127.0.0.1:11435"},
+        "windmill": {"url": "http://127.0.0.1:8002", "workspace": "phoenix"},
+        "postgres": {"host": "127.0.0.1", "port": 5432},
+        "podman": {"socket": None,
+                   "containers": ["n8n", "windmill-phoenix", "windmill-db-phoenix", "ollama-phoenix"]},
+    },
+    "models": {
+        "embedded": {"path": None, "chat_format": "chatml", "n_ctx": 2048},
+        "phoenixcore": {"path": "models/quantized/PhoenixCore-4bit-Q5.gguf",
+                        "chat_format": "chatml", "n_ctx": 4096},
+        "ollama": {
+            "reasoning": ["llama3:8b", "zamba2-7b-instruct"],
+            "coding": ["deepseek-coder-v2", "qwen2.5-coder:7b"],
+            "fast": ["mistral:7b", "gemma:7b"],
+            "complex": ["mixtral:8x7b"],
+        },
+        "huggingface": {"cache_dir": None, "offline": False,
+                        "gguf": {d: [] for d in ROO_DOMAINS}, "endpoints": []},
+    },
+    "routing": {
+        "priority": "existing",
+        "attempt_timeout_s": 60,
+        "overall_timeout_s": 180,
+        "max_tokens": 256,
+        "temperature": 0.2,
+        "threads": None,
+        "breaker": {"failures_to_open": 1, "cooldown_s": 30},
+    },
+    "agents": {"dir": "omas", "approval_risk": "high"},
+    "health": {"probe_timeout_s": 3, "flap_threshold": 2,
+               "folders": [".roo", "omas", "n8n/workflows", "models/quantized",
+                           "windmill", "ollama-integration", "hf-models"]},
+    "alerts": {"url": None, "token_env": None},
+    "backup": {"dir": "backups", "folders": [".roo", "omas", "n8n", "src"], "keep": 7},
+}
+
+
+class Stack:
+    """A validated stack document with the few derived values callers need."""
+
+    def __init__(self, data: dict, source: str):
+        self.data = data
+        self.source = source
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    @property
+    def root(self) -> Path:
+        return Path(os.path.expanduser(self.data["root"]))
+
+    def under_root(self, relative: str | None) -> Path | None:
+        """Resolve a path from the document: absolute stays, relative is under root."""
+        if not relative:
+            return None
+        path = Path(os.path.expanduser(relative))
+        return path if path.is_absolute() else self.root / path
+
+    def service_url(self, name: str) -> str:
+        return self.data["services"][name]["url"].rstrip("/")
+
+    @property
+    def state_dir(self) -> Path:
+        configured = self.data.get("state_dir")
+        if configured:
+            return Path(os.path.expanduser(configured))
+        return phoenix_cache_dir() / "state"
+
+
+def phoenix_cache_dir() -> Path:
+    """Where set-up keeps wheels, models and tools: outside any checkout."""
+    configured = os.environ.get("PHOENIX_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "phoenix"
+
+
+def load_stack(source: str | os.PathLike | Mapping | None = None) -> Stack:
+    """Load, merge over defaults and validate a stack document.
+
+    ``source`` may be None (the defaults, or ``$PHOENIX_STACK`` when set), a
+    path to a YAML file, a mapping (a Windmill resource value) or YAML text.
+    """
+    if source is None and os.environ.get("PHOENIX_STACK"):
+        source = os.environ["PHOENIX_STACK"]
+    document, label = _read(source)
+    merged = _merge(copy.deepcopy(DEFAULT_STACK), document, label, "")
+    validate_stack(merged, label)
+    return Stack(merged, label)
+
+
+def _read(source) -> tuple[dict, str]:
+    if source is None:
+        return {}, "<defaults>"
+    if isinstance(source, Mapping):
+        return dict(source), "<stack resource>"
+    text_given = isinstance(source, str) and "\n" in source
+    label = "<stack text>" if text_given else str(source)
+    if not text_given:
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise ConfigError(label, "", "file not found")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(label, "", f"cannot be read: {exc}") from exc
+    else:
+        text = source
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(label, "", f"malformed YAML: {where}{getattr(exc, 'problem', exc)}") from exc
+    if document is None:
+        return {}, label
+    if not isinstance(document, dict):
+        raise ConfigError(label, "", f"expected a mapping at the top, got {type(document).__name__}")
+    return document, label
+
+
+def _merge(base: dict, override: Mapping, label: str, prefix: str) -> dict:
+    """Deep-merge ``override`` into ``base``; lists and scalars replace."""
+    for key, value in override.items():
+        if not isinstance(key, str):
+            raise ConfigError(label, f"{prefix}{key!r}", "keys must be strings")
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value, label, f"{prefix}{key}.")
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def validate_stack(document: dict, label: str = "<stack>") -> None:
+    """Raise ConfigError for the first (most specific) schema violation."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(STACK_SCHEMA)
+    errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if not errors:
+        return
+    error = errors[0]
+    key = ".".join(str(p) for p in error.path)
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        key = ".".join(filter(None, [key, unknown[0]]))
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        raise ConfigError(label, key, f"unknown key (allowed here: {allowed})")
+    raise ConfigError(label, key or "<top>", error.message)

@@ -1,0 +1,93 @@
+"""Exception hierarchy shared by every Phoenix capability.
+
+Callers catch at the level they care about: ``PhoenixError`` for anything we
+raise on purpose, ``ConfigError`` for a bad stack or agent file, and the
+``BackendError`` family for a model source that could not answer. Each backend
+failure names its *kind* so the router can decide whether a retry can help and
+the trace can say plainly what happened.
+"""
+
+from __future__ import annotations
+
+
+class PhoenixError(Exception):
+    """Base of every error Phoenix raises deliberately."""
+
+
+class ConfigError(PhoenixError):
+    """A configuration document is malformed, unknown or inconsistent.
+
+    The message always names the file, the key (a dotted path) and the reason,
+    so an operator can fix it without reading code.
+    """
+
+    def __init__(self, source: str, key: str, reason: str):
+        self.source = source
+        self.key = key
+        self.reason = reason
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {reason}")
+
+
+class InputError(PhoenixError, ValueError):
+    """An argument given to a script is unusable (empty prompt, bad choice)."""
+
+
+class BackendError(PhoenixError):
+    """A model source failed to answer. ``kind`` is one of KINDS."""
+
+    kind = "error"
+    #: whether trying the same backend again soon could plausibly succeed
+    retryable = False
+
+    def __init__(self, backend: str, message: str):
+        self.backend = backend
+        super().__init__(f"{backend}: {message}")
+
+
+class BackendDown(BackendError):
+    """Nothing answers (connection refused, file absent, library missing)."""
+
+    kind = "down"
+
+
+class BackendHung(BackendError):
+    """The backend did not finish before its deadline."""
+
+    kind = "hung"
+
+
+class ModelMissing(BackendError):
+    """The backend is up but does not have the requested model."""
+
+    kind = "model_missing"
+
+
+class ServerError(BackendError):
+    """The backend answered with an error (HTTP 5xx, a corrupt model file)."""
+
+    kind = "server_error"
+    retryable = True
+
+
+class UnusableOutput(BackendError):
+    """The backend answered, but the output is not what was asked for."""
+
+    kind = "unusable_output"
+    retryable = True
+
+
+class CircuitOpen(BackendError):
+    """Skipped without calling: the backend was recently found failing."""
+
+    kind = "circuit_open"
+
+
+class AllBackendsFailed(PhoenixError):
+    """Every candidate failed; ``attempts`` says which and why."""
+
+    def __init__(self, attempts: list[dict]):
+        self.attempts = attempts
+        lines = [f"  - {a['backend']}:{a.get('model') or '-'} {a['outcome']}: {a.get('error', '')}"
+                 for a in attempts]
+        super().__init__("no backend could answer:\n" + "\n".join(lines))

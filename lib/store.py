@@ -1,0 +1,106 @@
+"""One small store for state that must outlive a job.
+
+Each Windmill job is a fresh process, so circuit breakers, the last health
+result and sync cursors cannot live in memory. Inside Windmill they are kept
+as Windmill state at a fixed, shared path (``f/phoenix/state/<key>``) so every
+script sees the same value; outside Windmill they are JSON files in the
+stack's ``state_dir``, written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+STATE_PREFIX = "f/phoenix/state/"
+
+
+def running_in_windmill() -> bool:
+    return bool(os.environ.get("WM_JOB_ID") and os.environ.get("WM_TOKEN"))
+
+
+class FileStore:
+    """JSON documents in a folder; one file per key, replaced atomically."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+
+    def _path(self, key: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+        return self.directory / f"{safe}.json"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return json.loads(self._path(key).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return default
+        except (OSError, ValueError):
+            # A damaged state file must not take the router down: start afresh.
+            return default
+
+    def put(self, key: str, value: Any) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self._path(key)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(value, handle, sort_keys=True)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def update(self, key: str, change: Callable[[Any], Any], default: Any = None) -> Any:
+        """Read, change and write one key under an inter-process lock."""
+        with self._locked(key):
+            value = change(self.get(key, default))
+            self.put(key, value)
+            return value
+
+    @contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        lock_path = self._path(key).with_suffix(".lock")
+        with open(lock_path, "a+") as handle:
+            try:
+                import fcntl
+            except ImportError:  # Windows: last writer wins, files stay whole
+                yield
+                return
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class WindmillStore:
+    """Windmill state at shared paths, so all Phoenix scripts see one value."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        import wmill
+
+        try:
+            value = wmill.get_state(path=STATE_PREFIX + key)
+        except Exception:  # never stored yet, or unreadable: behave as empty
+            return default
+        return default if value is None else value
+
+    def put(self, key: str, value: Any) -> None:
+        import wmill
+
+        wmill.set_state(value, path=STATE_PREFIX + key)
+
+    def update(self, key: str, change: Callable[[Any], Any], default: Any = None) -> Any:
+        value = change(self.get(key, default))
+        self.put(key, value)
+        return value
+
+
+def open_store(state_dir: Path) -> FileStore | WindmillStore:
+    """The store for where this process runs."""
+    return WindmillStore() if running_in_windmill() else FileStore(state_dir)
