@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TypedDict
 
 import yaml
 
@@ -137,6 +137,14 @@ DEFAULT_STACK: dict = {
     "alerts": {"url": None, "token_env": None},
     "backup": {"dir": "backups", "folders": [".roo", "omas", "n8n", "src"], "keep": 7},
 }
+
+
+class c_phoenix_stack(TypedDict, total=False):
+    """The Windmill resource type of a stack document (see STACK_SCHEMA).
+
+    Scripts annotate their stack argument with this name so that Windmill
+    offers a picker of ``c_phoenix_stack`` resources and passes the value.
+    """
 
 
 class Stack:
