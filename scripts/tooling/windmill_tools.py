@@ -1,0 +1,182 @@
+"""The official Windmill tools, pinned, cached and callable from Python.
+
+Everything that judges a Windmill item here is Windmill's own code: the CLI
+(`wmill lint`, `wmill sync push`), the YAML validator (flows, schedules,
+triggers) and the Python parser (a script's ``main()`` arguments). They are npm
+packages pinned in ``scripts/tooling/npm/package.json`` + ``package-lock.json``
+and installed once into ``phoenix_cache_dir()/npm-tools`` (never into the
+repo). Each batch runs in ONE node process through ``npm/bridge.mjs``, so
+validating hundreds of files costs one node start-up, not hundreds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from lib.stack import phoenix_cache_dir  # noqa: E402
+
+PINS_DIR = Path(__file__).resolve().parent / "npm"
+PIN_FILES = ("package.json", "package-lock.json")
+BRIDGE = PINS_DIR / "bridge.mjs"
+STAMP = ".phoenix-pins.sha256"
+NODE_TIMEOUT_S = 300
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class ToolingError(RuntimeError):
+    """The Windmill tooling could not be installed or did not run."""
+
+
+def tools_dir() -> Path:
+    return phoenix_cache_dir() / "npm-tools"
+
+
+def _pins_digest() -> str:
+    digest = hashlib.sha256()
+    for name in PIN_FILES:
+        digest.update(name.encode() + b"\0" + (PINS_DIR / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@contextmanager
+def _install_lock(directory: Path) -> Iterator[None]:
+    # Several sessions share one cache: only one of them may run npm at a time.
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".install.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _installed(directory: Path, digest: str) -> bool:
+    stamp = directory / STAMP
+    return (stamp.is_file() and stamp.read_text().strip() == digest
+            and (directory / "node_modules" / "windmill-cli" / "package.json").is_file())
+
+
+def ensure_npm_tools() -> Path:
+    """Install the pinned npm tools into the cache when missing or re-pinned.
+
+    Idempotent: when the cached install matches the pins it only reads a stamp
+    file. Returns the ``node_modules`` directory.
+    """
+    directory = tools_dir()
+    digest = _pins_digest()
+    if _installed(directory, digest):
+        return directory / "node_modules"
+    with _install_lock(directory):
+        if not _installed(directory, digest):
+            _npm_ci(directory, digest)
+    return directory / "node_modules"
+
+
+def _npm_ci(directory: Path, digest: str) -> None:
+    npm = shutil.which("npm")
+    if not npm:
+        raise ToolingError("npm is not installed (Node 20 + npm are needed for the Windmill tools)")
+    (directory / STAMP).unlink(missing_ok=True)
+    for name in PIN_FILES:
+        shutil.copyfile(PINS_DIR / name, directory / name)
+    # --ignore-scripts: nothing we use needs an install hook, and hooks may download.
+    proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                          cwd=directory, capture_output=True, text=True, timeout=NODE_TIMEOUT_S)
+    if proc.returncode != 0:
+        raise ToolingError(f"npm ci failed in {directory}:\n{proc.stderr.strip()[-2000:]}")
+    (directory / STAMP).write_text(digest + "\n")
+
+
+def wmill_executable() -> list[str]:
+    """The command line that runs the pinned `wmill` CLI."""
+    return [_node(), str(ensure_npm_tools() / "windmill-cli" / "esm" / "main.js")]
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if not node:
+        raise ToolingError("node is not installed (Node 20 is needed for the Windmill tools)")
+    return node
+
+
+def _run_bridge(op: str, items) -> dict:
+    payload = json.dumps({"node_modules": str(ensure_npm_tools()), "op": op, "items": items})
+    proc = subprocess.run([_node(), str(BRIDGE)], input=payload, capture_output=True, text=True,
+                          timeout=NODE_TIMEOUT_S)
+    try:
+        answer = json.loads(proc.stdout)
+    except ValueError:
+        raise ToolingError(f"bridge {op} failed (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}") from None
+    if not answer.get("ok"):
+        raise ToolingError(f"bridge {op} failed: {answer.get('error')}")
+    return answer["results"]
+
+
+def validate_documents(items: list[tuple[str, dict]], target: dict | None = None) -> dict[str, list[str]]:
+    """Validate parsed flow/schedule/trigger documents with windmill-yaml-validator.
+
+    ``items`` are ``(filename, document)``; the kind of each comes from its
+    file name (``getValidationTargetFromFilename``) unless ``target`` is given
+    (e.g. ``{"type": "flow"}``). Returns error strings per file name, an empty
+    list meaning valid. A file name that names no kind is reported as an error.
+    """
+    if not items:
+        return {}
+    payload = [{"filename": name, "document": doc, "target": target} for name, doc in items]
+    return _run_bridge("validate", payload)
+
+
+def parse_python_mains(sources: dict[str, str]) -> dict[str, dict]:
+    """windmill-parser-wasm-py's reading of ``main()`` for each source text.
+
+    Returns, per key, the parser's JSON: ``{"args": [{"name", "typ",
+    "default", "has_default", ...}], "star_args", "has_preprocessor", ...}``
+    (or ``{"type": "Invalid", ...}`` when the code cannot be parsed).
+    """
+    if not sources:
+        return {}
+    return _run_bridge("parse", sources)
+
+
+def infer_script_schemas(items: dict[str, tuple[str, dict | None]]) -> dict[str, dict]:
+    """The schema `wmill generate-metadata` would write for each script.
+
+    ``items`` maps a name to ``(python source, current schema or None)``; the
+    current schema matters because Windmill keeps descriptions and other UI
+    fields from it. Runs the CLI's own ``inferSchema``. Returns per name
+    ``{"schema": {...}, "has_preprocessor": bool, "notices": [...]}``.
+    """
+    if not items:
+        return {}
+    payload = {name: {"content": content, "schema": schema} for name, (content, schema) in items.items()}
+    return _run_bridge("infer", payload)
+
+
+def wmill_lint(directory: Path) -> tuple[bool, str]:
+    """Run the real `wmill lint` (offline) on a tree; return (passed, output)."""
+    with tempfile.TemporaryDirectory(prefix="phoenix-wmill-config-") as config_dir:
+        env = {**os.environ, "NO_COLOR": "1", "WMILL_CONFIG_DIR": config_dir}
+        proc = subprocess.run([*wmill_executable(), "lint", "--fail-on-warn", "--config-dir", config_dir],
+                              cwd=directory, capture_output=True, text=True, env=env, timeout=NODE_TIMEOUT_S)
+    # The CLI colours its output whatever NO_COLOR says; strip the escapes.
+    output = ANSI_ESCAPE.sub("", proc.stdout + proc.stderr).strip()
+    return proc.returncode == 0, output
+
+
+if __name__ == "__main__":
+    print(ensure_npm_tools())
