@@ -88,7 +88,9 @@ STACK_SCHEMA: dict = _obj({
     }),
     "agents": _obj({"dir": {"type": "string"}, "approval_risk": {"enum": ["low", "medium", "high", "never"]}}),
     "health": _obj({"probe_timeout_s": _SECONDS, "flap_threshold": {"type": "integer", "minimum": 1},
-                    "folders": _NAMES}),
+                    "folders": _NAMES, "router_timeout_s": _SECONDS,
+                    "history_runs": {"type": "integer", "minimum": 1},
+                    "dashboard_file": _OPT_STR}),
     "alerts": _obj({"url": {"type": ["string", "null"], "pattern": "^https?://"},
                     "token_env": _OPT_STR}),
     "backup": _obj({"dir": {"type": "string"}, "folders": _NAMES,
@@ -134,7 +136,10 @@ DEFAULT_STACK: dict = {
     "agents": {"dir": "omas", "approval_risk": "high"},
     "health": {"probe_timeout_s": 3, "flap_threshold": 2,
                "folders": [".roo", "omas", "n8n/workflows", "models/quantized",
-                           "windmill", "ollama-integration", "hf-models"]},
+                           "windmill", "ollama-integration", "hf-models"],
+               # the router probe may load a model: it gets its own, longer deadline
+               "router_timeout_s": 30, "history_runs": 288,
+               "dashboard_file": "docs/system-status.md"},
     "alerts": {"url": None, "token_env": None},
     "backup": {"dir": "backups", "folders": [".roo", "omas", "n8n", "src"], "keep": 7},
 }
