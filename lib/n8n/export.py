@@ -1,0 +1,340 @@
+"""Pull: n8n workflows into git-friendly files.
+
+One file per workflow, named ``<slug>_<id>.json``, holding the workflow's
+*canonical* form: volatile fields removed (timestamps, version counters,
+sharing, instance ids, pinned and static data), tags reduced to sorted names,
+credentials reduced to ``{id, name}`` references, a fixed key order at the top
+and in each node, and every nested object sorted. Node positions are kept: they
+are the layout an operator sees. An unchanged workflow therefore gives a
+byte-identical file, and a real change gives a small diff.
+
+Beside the files, ``.n8n-sync.yaml`` records for each workflow the file it
+went to and the *base fingerprint*: a hash of the part of the workflow n8n
+accepts on write, as it was when pulled. Push compares it with n8n's current
+state to refuse overwriting a change made in n8n after the pull.
+
+Sources: the public API (``pull_from_api``) or a folder of exported JSON files
+such as the operator's ``n8n/workflows/`` (``pull_from_folder``), one workflow
+per file or a JSON array of them (``n8n export:workflow --all``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from ..errors import ConfigError
+from ..stack import Stack, load_stack
+from .client import N8nClient, writable_workflow
+from .errors import N8nError
+
+INDEX_NAME = ".n8n-sync.yaml"
+INDEX_HEADER = ("# Written by Phoenix `n8n pull`: the file and base fingerprint of each\n"
+                "# workflow as last pulled. Push uses it to detect changes made in n8n.\n")
+
+# Fields n8n changes on its own (saves, activations, executions, sharing) or
+# that hold runtime data; keeping them would make every pull a diff.
+VOLATILE_KEYS = frozenset({
+    "createdAt", "updatedAt", "versionId", "activeVersionId", "activeVersion",
+    "versionCounter", "triggerCount", "shared", "staticData", "pinData",
+    "homeProject", "scopes", "usedCredentials", "checksum",
+})
+VOLATILE_META_KEYS = frozenset({"instanceId"})
+TOP_ORDER = ("id", "name", "description", "active", "isArchived", "tags", "settings",
+             "nodes", "connections", "meta")
+NODE_ORDER = ("id", "name", "type", "typeVersion", "position", "disabled", "webhookId",
+              "credentials", "parameters")
+SLUG_MAX = 48
+
+
+# -- canonical form -----------------------------------------------------------
+def canonical_workflow(raw: Mapping[str, Any]) -> dict:
+    """The stable, secret-free form of a workflow that goes into git."""
+    if not is_workflow(raw):
+        raise ValueError("not an n8n workflow (needs a nodes list and a connections object)")
+    present = [k for k in raw if k not in VOLATILE_KEYS]
+    ordered = [k for k in TOP_ORDER if k in present] + sorted(k for k in present if k not in TOP_ORDER)
+    result: dict = {}
+    for key in ordered:
+        value = _canonical_top_value(key, raw[key])
+        if value is not _DROP:
+            result[key] = value
+    return result
+
+
+_DROP = object()
+
+
+def _canonical_top_value(key: str, value: Any) -> Any:
+    if key == "nodes":
+        return [canonical_node(node) for node in value]
+    if key == "tags":
+        return sorted({t.get("name") if isinstance(t, Mapping) else str(t) for t in value or []} - {None})
+    if key == "meta":
+        meta = {k: v for k, v in (value or {}).items() if k not in VOLATILE_META_KEYS}
+        return _sorted_deep(meta) if meta else _DROP
+    return _sorted_deep(value)
+
+
+def canonical_node(node: Mapping[str, Any]) -> dict:
+    keys = [k for k in NODE_ORDER if k in node] + sorted(k for k in node if k not in NODE_ORDER)
+    result = {}
+    for key in keys:
+        value = node[key]
+        if key == "credentials" and isinstance(value, Mapping):
+            value = {kind: _credential_reference(ref) for kind, ref in value.items()}
+        result[key] = value if key == "position" else _sorted_deep(value)
+    return result
+
+
+def _credential_reference(ref: Any) -> dict:
+    """Only what identifies a credential; anything else could be a secret."""
+    if isinstance(ref, Mapping):
+        return {k: ref[k] for k in ("id", "name") if k in ref}
+    return {"name": str(ref)}  # n8n 0.x stored the bare credential name
+
+
+def _sorted_deep(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _sorted_deep(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_sorted_deep(v) for v in value]
+    return value
+
+
+def is_workflow(value: Any) -> bool:
+    return (isinstance(value, Mapping) and isinstance(value.get("nodes"), list)
+            and isinstance(value.get("connections"), Mapping)
+            and all(isinstance(n, Mapping) for n in value["nodes"]))
+
+
+def dumps_workflow(canonical: Mapping[str, Any]) -> str:
+    """The exact text of a workflow file: 2-space JSON, UTF-8, final newline."""
+    return json.dumps(canonical, indent=2, ensure_ascii=False) + "\n"
+
+
+def content_fingerprint(workflow: Mapping[str, Any]) -> str:
+    """Hash of what a push would write (name, nodes, connections, settings).
+
+    Activation, tags or timestamps changing in n8n do not change it; an edit
+    to the graph, a parameter or a setting does.
+    """
+    body = writable_workflow(canonical_workflow(workflow))
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def slugify(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return text[:SLUG_MAX].rstrip("_") or "workflow"
+
+
+def file_name_for(key: str, name: str | None) -> str:
+    safe_key = re.sub(r"[^A-Za-z0-9-]+", "-", key).strip("-") or "noid"
+    return f"{slugify(name or '')}_{safe_key}.json"
+
+
+# -- the index of base fingerprints ---------------------------------------------
+def read_index(folder: Path) -> dict:
+    """``{key: {file, name, fingerprint}}``; an absent index is empty."""
+    path = Path(folder) / INDEX_NAME
+    if not path.exists():
+        return {}
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), "", f"unreadable sync index: {exc}") from exc
+    workflows = document.get("workflows") if isinstance(document, dict) else None
+    if not isinstance(workflows, dict):
+        raise ConfigError(str(path), "workflows", "expected a mapping of workflow ids")
+    return {str(k): v for k, v in workflows.items() if isinstance(v, dict)}
+
+
+def write_index(folder: Path, index: Mapping[str, Mapping]) -> bool:
+    body = {"workflows": {k: dict(index[k]) for k in sorted(index)}}
+    text = INDEX_HEADER + yaml.safe_dump(body, sort_keys=True, allow_unicode=True, width=1000)
+    return write_if_changed(Path(folder) / INDEX_NAME, text)
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Atomically replace ``path`` with ``text`` unless it already holds it."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+# -- pulling ------------------------------------------------------------------
+@dataclass
+class Pulled:
+    """One workflow as read from a source, before it is written."""
+
+    key: str
+    raw: dict
+    origin: str  # "api" or the source file's path relative to its folder
+
+
+@dataclass
+class PullReport:
+    out_dir: str
+    source: str
+    workflows: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    index_changed: bool = False
+
+    def as_dict(self) -> dict:
+        counts: dict[str, int] = {}
+        for item in self.workflows:
+            counts[item["status"]] = counts.get(item["status"], 0) + 1
+        return {"source": self.source, "out_dir": self.out_dir, "counts": counts,
+                "files_changed": sum(1 for w in self.workflows if w["status"] != "unchanged")
+                + len(self.removed) + int(self.index_changed),
+                "workflows": self.workflows, "removed": self.removed, "errors": self.errors}
+
+
+def pull_from_api(client: N8nClient, out_dir: str | os.PathLike, *, prune: bool = True) -> PullReport:
+    """Export every workflow n8n lists (cursor-paginated) into ``out_dir``."""
+    pulled = [Pulled(str(wf["id"]), wf, "api") for wf in client.iter_workflows()]
+    return write_workflows(pulled, Path(out_dir), source=client.base_url, prune=prune)
+
+
+def pull_from_folder(src_dir: str | os.PathLike, out_dir: str | os.PathLike, *, prune: bool = True) -> PullReport:
+    """Export the workflows of every ``*.json`` under ``src_dir`` (recursively)."""
+    src = Path(src_dir)
+    if not src.is_dir():
+        raise ConfigError(str(src), "", "folder of n8n workflows not found")
+    pulled, errors = read_workflow_folder(src, exclude=Path(out_dir))
+    report = write_workflows(pulled, Path(out_dir), source=str(src), prune=prune)
+    report.errors[:0] = errors
+    return report
+
+
+def read_workflow_folder(src: Path, exclude: Path | None = None) -> tuple[list[Pulled], list[dict]]:
+    """Workflows found under ``src`` and one error entry per unusable file."""
+    pulled: list[Pulled] = []
+    errors: list[dict] = []
+    seen: dict[str, str] = {}
+    excluded = exclude.resolve() if exclude else None
+    for path in sorted(src.rglob("*.json")):
+        if excluded and (path.resolve() == excluded or excluded in path.resolve().parents):
+            continue
+        rel = path.relative_to(src).as_posix()
+        try:
+            found = _workflows_in_file(path)
+        except ValueError as exc:
+            errors.append({"file": rel, "error": str(exc)})
+            continue
+        for position, raw in enumerate(found):
+            key = str(raw["id"]) if raw.get("id") not in (None, "") else _local_key(rel, position)
+            if key in seen:
+                errors.append({"file": rel, "error": f"duplicate workflow id {key!r} "
+                               f"(already taken from {seen[key]}); skipped"})
+                continue
+            seen[key] = rel
+            pulled.append(Pulled(key, raw, rel))
+    return pulled, errors
+
+
+def _workflows_in_file(path: Path) -> list[dict]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot be read: {exc.strerror}") from None
+    items = document if isinstance(document, list) else [document]
+    if not items or not all(is_workflow(item) for item in items):
+        raise ValueError("not an n8n workflow (needs a nodes list and a connections object)")
+    return items
+
+
+def _local_key(rel: str, position: int) -> str:
+    """A stable stand-in id for a file that has none (never sent to n8n)."""
+    digest = hashlib.sha1(f"{rel}#{position}".encode()).hexdigest()[:10]
+    return f"local-{digest}"
+
+
+def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, prune: bool) -> PullReport:
+    """Write canonical files, drop stale ones, and refresh the index."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    old_index = read_index(out_dir)
+    index: dict[str, dict] = {} if prune else dict(old_index)
+    report = PullReport(out_dir=str(out_dir), source=source)
+    for item in pulled:
+        try:
+            canonical = canonical_workflow(item.raw)
+            fingerprint = content_fingerprint(canonical)
+        except (ValueError, N8nError) as exc:
+            report.errors.append({"file": item.origin, "id": item.key, "error": str(exc)})
+            continue
+        name = canonical.get("name")
+        file_name = file_name_for(item.key, name)
+        changed = write_if_changed(out_dir / file_name, dumps_workflow(canonical))
+        previous = old_index.get(item.key, {}).get("file")
+        if previous and previous != file_name:  # renamed in n8n: the old file goes
+            _remove(out_dir / previous, report)
+        index[item.key] = {"file": file_name, "name": name, "fingerprint": fingerprint}
+        report.workflows.append({"id": item.key, "name": name, "file": file_name, "origin": item.origin,
+                                 "status": "written" if changed else "unchanged"})
+    if prune:
+        for key in sorted(set(old_index) - set(index)):
+            if old_index[key].get("file"):
+                _remove(out_dir / old_index[key]["file"], report)
+    report.index_changed = write_index(out_dir, index)
+    return report
+
+
+def _remove(path: Path, report: PullReport) -> None:
+    if path.exists() and path.suffix == ".json":
+        path.unlink()
+        report.removed.append(path.name)
+
+
+# -- the entry point scripts call ------------------------------------------------
+def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
+         folder: str | None = None, out_dir: str = "n8n/git", prune: bool = True,
+         client: N8nClient | None = None) -> dict:
+    """Pull from n8n's API or from a folder into ``out_dir`` (relative to the stack root).
+
+    Expected failures (n8n down, bad key, missing folder) come back as
+    ``{"ok": False, "error": {...}}``; per-file problems are listed in
+    ``errors`` and never stop the other workflows.
+    """
+    stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    target = stack.under_root(out_dir)
+    try:
+        if source == "api":
+            with (client or N8nClient.from_stack(stack)) as api:
+                report = pull_from_api(api, target, prune=prune)
+        elif source == "folder":
+            report = pull_from_folder(stack.under_root(folder or "n8n/workflows"), target, prune=prune)
+        else:
+            raise ConfigError("pull", "source", f"unknown source {source!r} (api or folder)")
+    except (N8nError, ConfigError) as exc:
+        kind = exc.kind if isinstance(exc, N8nError) else "config"
+        return {"ok": False, "error": {"kind": kind, "message": str(exc)}}
+    return {"ok": True, **report.as_dict()}
