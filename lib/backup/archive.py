@@ -1,0 +1,218 @@
+"""Snapshots of the operator's folders: a timestamped tar.gz with a manifest of sha256 sums.
+
+Layout of one backup, in the stack's ``backup.dir`` (``backups/`` under root):
+- ``phoenix-backup-<UTC time>-<label>.tar.gz``: the folders' files under their
+  paths relative to root, then ``MANIFEST.json`` (every file's size, mode and
+  sha256; the folders that were missing; what was skipped and why);
+- ``<archive>.sha256``: the archive's own sha256 in ``sha256sum`` format, so
+  a changed byte anywhere (the manifest included) is caught, with or without
+  Phoenix (``sha256sum -c``).
+
+An archive is written under a hidden ``.….partial`` name and renamed only once
+it is complete and flushed, its checksum file first: a backup interrupted at
+any point leaves nothing that looks complete. Symbolic links and special files
+are not archived (a restored link could point anywhere); they are listed in
+the manifest as skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import stat
+import tarfile
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+
+from ..errors import InputError
+
+PREFIX = "phoenix-backup-"
+SUFFIX = ".tar.gz"
+MANIFEST = "MANIFEST.json"
+FORMAT = "phoenix-backup/1"
+NAME_PATTERN = re.compile(r"^phoenix-backup-(\d{8}T\d{6}_\d{6}Z)-([a-z0-9][a-z0-9-]*)\.tar\.gz$")
+LABEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+CHUNK = 1 << 20
+
+
+def backup_dir(stack) -> Path:
+    return stack.under_root(stack["backup"]["dir"])
+
+
+def list_backups(directory: Path) -> list[Path]:
+    """Complete archives in ``directory``, oldest first (their names sort by time)."""
+    if not directory.is_dir():
+        return []
+    return sorted((p for p in directory.iterdir() if NAME_PATTERN.match(p.name) and p.is_file()),
+                  key=lambda p: NAME_PATTERN.match(p.name).group(1))
+
+
+def label_of(archive: Path) -> str | None:
+    match = NAME_PATTERN.match(archive.name)
+    return match.group(2) if match else None
+
+
+def checksum_path(archive: Path) -> Path:
+    return archive.with_name(archive.name + ".sha256")
+
+
+def create_backup(stack, folders: list[str] | None = None, label: str = "manual",
+                  destination: Path | None = None) -> dict:
+    """Archive ``folders`` (relative to the stack root; default ``backup.folders``)."""
+    if not LABEL_PATTERN.match(label or ""):
+        raise InputError(f"backup label {label!r}: use lowercase letters, digits and dashes")
+    root = stack.root
+    folders = list(folders or stack["backup"]["folders"])
+    for folder in folders:
+        check_relative(folder, "folder")
+    destination = Path(destination) if destination else backup_dir(stack)
+    present = [f for f in folders if (root / f).is_dir()]
+    if not present:
+        raise InputError(f"nothing to back up: none of {', '.join(folders)} exists under {root}")
+    destination.mkdir(parents=True, exist_ok=True)
+    final = _unused_name(destination, label)
+    manifest = {"format": FORMAT, "created_at": _now_iso(), "label": label, "root": str(root),
+                "folders": folders, "missing": [f for f in folders if f not in present],
+                "files": [], "dirs": [], "skipped": []}
+    digest = _write_partial_then_rename(final, lambda tar: _add_folders(tar, root, present, destination, manifest),
+                                        manifest)
+    total = sum(f["size"] for f in manifest["files"])
+    return {"archive": str(final), "sha256": digest, "files": len(manifest["files"]), "bytes": total,
+            "folders": present, "missing": manifest["missing"], "skipped": manifest["skipped"],
+            "label": label, "created_at": manifest["created_at"]}
+
+
+def check_relative(name: str, what: str) -> None:
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or ".." in path.parts or name.startswith("\\") or ":" in name:
+        raise InputError(f"{what} {name!r} must be a path relative to the stack root, without '..'")
+
+
+def _unused_name(destination: Path, label: str) -> Path:
+    while True:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S_%fZ")
+        candidate = destination / f"{PREFIX}{stamp}-{label}{SUFFIX}"
+        if not candidate.exists():
+            return candidate
+
+
+def _write_partial_then_rename(final: Path, fill, manifest: dict) -> str:
+    partial = final.with_name(f".{final.name}.partial")
+    hasher = hashlib.sha256()
+    # O_EXCL: two backups never share a partial file
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            sink = _HashingWriter(raw, hasher)
+            with tarfile.open(fileobj=sink, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+                fill(tar)
+                data = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+                tar.addfile(_info(MANIFEST, len(data), 0o644, 0), io.BytesIO(data))
+            raw.flush()
+            os.fsync(raw.fileno())
+        digest = hasher.hexdigest()
+        _write_checksum(final, digest)
+        os.replace(partial, final)
+        _fsync_dir(final.parent)
+        return digest
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _write_checksum(final: Path, digest: str) -> None:
+    target = checksum_path(final)
+    temporary = target.with_name(f".{target.name}.partial")
+    temporary.write_text(f"{digest}  {final.name}\n", encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # not possible on every platform; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _add_folders(tar: tarfile.TarFile, root: Path, folders: list[str], exclude: Path, manifest: dict) -> None:
+    excluded = exclude.resolve()
+    for folder in folders:
+        for directory, subdirs, files in os.walk(root / folder):
+            here = Path(directory)
+            subdirs[:] = sorted(d for d in subdirs if (here / d).resolve() != excluded)
+            relative_dir = here.relative_to(root).as_posix()
+            mode = stat.S_IMODE(here.stat().st_mode)
+            tar.addfile(_info(relative_dir, 0, mode, int(here.stat().st_mtime), directory=True))
+            manifest["dirs"].append({"path": relative_dir, "mode": mode})
+            for name in sorted(files):
+                _add_file(tar, here / name, root, manifest)
+            for name in subdirs:
+                if (here / name).is_symlink():
+                    manifest["skipped"].append({"path": f"{relative_dir}/{name}", "reason": "symbolic link"})
+            subdirs[:] = [d for d in subdirs if not (here / d).is_symlink()]
+
+
+def _add_file(tar: tarfile.TarFile, path: Path, root: Path, manifest: dict) -> None:
+    relative = path.relative_to(root).as_posix()
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        kind = "symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+        manifest["skipped"].append({"path": relative, "reason": kind})
+        return
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        # the digest is of exactly the bytes that went into the archive
+        tar.addfile(_info(relative, info.st_size, stat.S_IMODE(info.st_mode), int(info.st_mtime)),
+                    _HashingReader(handle, hasher))
+    manifest["files"].append({"path": relative, "size": info.st_size, "mode": stat.S_IMODE(info.st_mode),
+                              "sha256": hasher.hexdigest()})
+
+
+def _info(name: str, size: int, mode: int, mtime: int, directory: bool = False) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = size, mode, mtime
+    info.type = tarfile.DIRTYPE if directory else tarfile.REGTYPE
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+class _HashingReader:
+    def __init__(self, handle, hasher):
+        self.handle, self.hasher = handle, hasher
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.hasher.update(data)
+        return data
+
+
+class _HashingWriter:
+    def __init__(self, handle, hasher):
+        self.handle, self.hasher = handle, hasher
+
+    def write(self, data: bytes) -> int:
+        self.hasher.update(data)
+        return self.handle.write(data)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def sha256_file(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

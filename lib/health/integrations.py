@@ -1,0 +1,94 @@
+"""Checks of the integrations: the router answers, OMAS agent configs load, n8n workflows parse."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from ..errors import AllBackendsFailed
+from .folders import config_files, parse_config
+
+SEED_AGENTS = ("chaos", "demigod", "thanatos")
+#: attempt outcomes that mean "nothing to run on", not "something broke"
+_ABSENT = {"down", "model_missing", "circuit_open"}
+TINY_PROMPT = "Reply with the single word OK."
+
+
+def check_router(stack, timeout: float) -> tuple[str, str]:
+    try:
+        from ..router.core import route
+    except ImportError as exc:
+        return "unknown", f"router not available here ({exc})"
+    try:
+        result = route(TINY_PROMPT, _within_deadline(stack, timeout), max_tokens=8)
+    except AllBackendsFailed as exc:
+        if all(a.get("outcome") in _ABSENT for a in exc.attempts):
+            return "unknown", "no model available to answer"
+        return "down", f"every backend failed: {len(exc.attempts)} attempt(s)"
+    return "up", f"answered a tiny request{_answered_by(result)}"
+
+
+def _within_deadline(stack, timeout: float):
+    """The same stack, with the router's own deadlines cut to the probe's."""
+    data = copy.deepcopy(stack.data)
+    routing = data["routing"]
+    routing["overall_timeout_s"] = min(routing["overall_timeout_s"], timeout)
+    routing["attempt_timeout_s"] = min(routing["attempt_timeout_s"], timeout)
+    return type(stack)(data, stack.source)
+
+
+def _answered_by(result) -> str:
+    """The backend and model that answered, when the router's result says so."""
+    model = result.get("model") if isinstance(result, dict) else None
+    if not isinstance(model, dict):
+        return ""
+    named = ":".join(str(model[k]) for k in ("backend", "model") if model.get(k))
+    return f" on {named}" if named else ""
+
+
+def check_omas_configs(folder: Path, timeout: float) -> tuple[str, str]:
+    if not folder.is_dir():
+        return "down", f"{folder} is missing"
+    configs = [p for p in config_files(folder) if p.suffix.lower() != ".json"]
+    if not configs:
+        return "down", f"no agent configs (YAML) under {folder}"
+    broken = [f"{p.relative_to(folder).as_posix()} ({r})" for p in configs if (r := parse_config(p))]
+    if broken:
+        return "degraded", f"{len(broken)} of {len(configs)} configs malformed: {'; '.join(broken[:3])}"
+    named = " ".join(p.relative_to(folder).as_posix().lower() for p in configs)
+    missing = [a for a in SEED_AGENTS if a not in named]
+    if missing:
+        return "degraded", f"{len(configs)} configs load; no config for agent(s) {', '.join(missing)}"
+    return "up", f"{len(configs)} configs load (chaos, demigod, thanatos found)"
+
+
+def workflow_problem(path: Path) -> str | None:
+    """None when the file is an n8n workflow (or an export of several), else why not."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"unreadable ({type(exc).__name__})"
+    except json.JSONDecodeError as exc:
+        return f"malformed JSON at line {exc.lineno}"
+    workflows = document if isinstance(document, list) else [document]
+    for workflow in workflows:
+        if not isinstance(workflow, dict):
+            return "not a workflow object"
+        if not isinstance(workflow.get("nodes"), list):
+            return "no nodes list"
+        if not isinstance(workflow.get("connections"), dict):
+            return "no connections object"
+    return None
+
+
+def check_n8n_workflows(folder: Path, timeout: float) -> tuple[str, str]:
+    if not folder.is_dir():
+        return "down", f"{folder} is missing"
+    files = sorted(folder.rglob("*.json"))
+    if not files:
+        return "unknown", f"no workflow files in {folder}"
+    broken = [f"{p.relative_to(folder).as_posix()} ({r})" for p in files if (r := workflow_problem(p))]
+    if broken:
+        return "degraded", f"{len(broken)} of {len(files)} workflows do not parse: {'; '.join(broken[:3])}"
+    return "up", f"{len(files)} workflows parse"

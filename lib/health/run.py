@@ -1,0 +1,128 @@
+"""One health run: probe everything, damp flaps, alert on changes, publish the result.
+
+What a run leaves behind, in the store (``open_store(stack.state_dir)``):
+- ``health/state``: per component, the confirmed status, since when, and the
+  candidate being confirmed (flap damping);
+- ``health/last``: the last full report, which the dashboard script renders;
+- ``health/history``: one compact record per run, the newest ``history_runs``;
+- ``health/alert_outbox``: alerts not delivered yet;
+- ``health/backends``: ``{backend: {"up", "at", "detail"}}``, the router's view
+  of which model sources are healthy;
+and the dashboard in the operator's ``docs/system-status.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..store import open_store
+from . import alerts, history
+from .catalog import backend_names, build_probes
+from .dashboard import render_dashboard
+from .probes import STATUSES, Finding, Probe, run_probes
+
+STATE_KEY = "health/state"
+LAST_KEY = "health/last"
+HISTORY_KEY = "health/history"
+OUTBOX_KEY = "health/alert_outbox"
+BACKENDS_KEY = "health/backends"
+
+
+def run_health(stack, *, send_alerts: bool = True, write_dashboard: bool = True,
+               probes: list[Probe] | None = None) -> dict:
+    """Run every probe of the stack (or the given ones) and return the report.
+
+    The report is plain JSON: ``components`` (confirmed status, raw status,
+    detail, response time, since), ``summary``, ``events`` (confirmed changes
+    of this run), ``alerts`` (delivery summary), ``markdown`` (the dashboard)
+    and ``dashboard_file`` (where it was written, or why not).
+    """
+    probes = build_probes(stack) if probes is None else probes
+    began = time.monotonic()
+    findings = run_probes(probes)
+    duration_ms = round((time.monotonic() - began) * 1000, 1)
+    now = time.time()
+    store = open_store(stack.state_dir)
+
+    events: list[dict] = []
+
+    def observe(state):
+        updated, new_events = history.apply_findings(state or {}, findings, stack["health"]["flap_threshold"], now)
+        events.extend(new_events)
+        return updated
+
+    state = store.update(STATE_KEY, observe, default={})
+    store.update(HISTORY_KEY, lambda runs: history.append_run(runs, findings, now, duration_ms,
+                                                               stack["health"]["history_runs"]), default=[])
+    store.put(BACKENDS_KEY, backends_view(stack, state, now))
+    report = build_report(findings, state, events, now, duration_ms)
+    report["alerts"] = _alert(stack, store, events) if send_alerts else {"sent": 0, "skipped": True}
+    report["markdown"] = render_dashboard(report, stack["name"].capitalize())
+    report["dashboard_file"] = write_dashboard_file(stack, report["markdown"]) if write_dashboard else None
+    store.put(LAST_KEY, report)
+    return report
+
+
+def build_report(findings: list[Finding], state: dict, events: list[dict], now: float, duration_ms: float) -> dict:
+    components = []
+    for finding in findings:
+        entry = state[finding.component]
+        components.append({**finding.to_dict(), "raw_status": finding.status, "status": entry["status"],
+                           "since_unix": entry["since"], "since": _iso(entry["since"])})
+    summary = {s: sum(1 for c in components if c["status"] == s) for s in STATUSES}
+    return {"at": _iso(now), "at_unix": now, "duration_ms": duration_ms, "summary": summary,
+            "components": components, "events": events}
+
+
+def backends_view(stack, state: dict, now: float) -> dict:
+    """The router's knowledge of backend health, from the confirmed statuses."""
+    view = {}
+    for component, backend in backend_names(stack).items():
+        entry = state.get(component)
+        if entry:
+            # an Ollama that answers but misses some models still serves the others
+            view[backend] = {"up": entry["status"] in ("up", "degraded"), "at": now, "detail": entry["detail"]}
+    return view
+
+
+def _alert(stack, store, events: list[dict]) -> dict:
+    url, token_env = stack["alerts"]["url"], stack["alerts"]["token_env"]
+    outbox = store.get(OUTBOX_KEY, []) + events if url else events
+    waiting, summary = alerts.deliver(outbox, url, token_env, stack["name"])
+    store.put(OUTBOX_KEY, waiting)
+    return summary
+
+
+def write_dashboard_file(stack, markdown: str) -> str | None:
+    """Write the dashboard into the operator's folder; None when there is no such folder."""
+    relative = stack["health"]["dashboard_file"]
+    if not relative or not stack.root.is_dir():
+        return None
+    target = stack.under_root(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the dashboard is for reading
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return str(target)
+
+
+def last_dashboard(stack) -> str:
+    """The dashboard of the last run, without probing anything."""
+    report = open_store(stack.state_dir).get(LAST_KEY)
+    if not report:
+        return f"# {stack['name'].capitalize()}: system status\n\n_No health run yet: run f/phoenix/health/check._"
+    return report["markdown"]
+
+
+def _iso(unix: float) -> str:
+    return datetime.fromtimestamp(unix, timezone.utc).isoformat(timespec="seconds")

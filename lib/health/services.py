@@ -1,0 +1,130 @@
+"""Checks of the network services: n8n, Windmill, Ollama, Postgres, OpenAI-compatible endpoints.
+
+Each check takes its timeout in seconds and returns ``(status, detail)``.
+Details name what was asked and what came back, never a token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import struct
+from urllib.parse import urlsplit
+
+import requests
+
+#: the Postgres SSLRequest code: any Postgres answers it with one byte, S or N,
+#: before asking for credentials, so it proves "Postgres is here" without a login
+_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+
+
+def http_get(url: str, timeout: float, headers: dict | None = None) -> requests.Response:
+    """GET with a timeout; loopback targets bypass any proxy from the environment."""
+    with requests.Session() as session:
+        session.trust_env = not is_loopback(url)
+        return session.get(url, timeout=(timeout, timeout), headers=headers or {}, allow_redirects=False)
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def describe_failure(url: str, exc: Exception, timeout: float) -> str:
+    if isinstance(exc, requests.Timeout):
+        return f"{url}: no answer within {timeout:g} s"
+    if isinstance(exc, requests.ConnectionError):
+        return f"{url}: connection refused or unreachable"
+    return f"{url}: {type(exc).__name__}"
+
+
+def check_n8n(base_url: str, timeout: float) -> tuple[str, str]:
+    """``/healthz`` says the process is up, ``/healthz/readiness`` that its database is."""
+    try:
+        alive = http_get(f"{base_url}/healthz", timeout)
+        if alive.status_code != 200:
+            return "down", f"/healthz answered HTTP {alive.status_code}"
+        ready = http_get(f"{base_url}/healthz/readiness", timeout)
+    except requests.RequestException as exc:
+        return "down", describe_failure(base_url, exc, timeout)
+    if ready.status_code != 200:
+        return "degraded", f"process up, /healthz/readiness answered HTTP {ready.status_code}"
+    return "up", "healthz and readiness OK"
+
+
+def check_windmill(base_url: str, timeout: float) -> tuple[str, str]:
+    try:
+        answer = http_get(f"{base_url}/api/version", timeout)
+    except requests.RequestException as exc:
+        return "down", describe_failure(base_url, exc, timeout)
+    if answer.status_code != 200:
+        return "down", f"/api/version answered HTTP {answer.status_code}"
+    return "up", f"version {answer.text.strip()[:60]}"
+
+
+def check_ollama(base_url: str, wanted_models: list[str], timeout: float) -> tuple[str, str]:
+    """Up when it answers and has every model the policy names; degraded when some are missing."""
+    try:
+        version = http_get(f"{base_url}/api/version", timeout)
+        if version.status_code != 200:
+            return "down", f"/api/version answered HTTP {version.status_code}"
+        tags = http_get(f"{base_url}/api/tags", timeout)
+        if tags.status_code != 200:
+            return "degraded", f"/api/tags answered HTTP {tags.status_code}"
+        present = {m.get("name") or m.get("model") for m in tags.json().get("models") or []}
+        number = version.json().get("version", "?")
+    except requests.RequestException as exc:
+        return "down", describe_failure(base_url, exc, timeout)
+    except (ValueError, AttributeError, TypeError):
+        return "degraded", "answered, but /api/version or /api/tags is not the expected JSON"
+    missing = [m for m in wanted_models if not _model_present(m, present)]
+    if missing:
+        return "degraded", f"version {number}; missing {len(missing)} of {len(wanted_models)} models: {', '.join(missing)}"
+    return "up", f"version {number}; all {len(wanted_models)} policy models present"
+
+
+def _model_present(wanted: str, present: set) -> bool:
+    # Ollama lists "mistral:7b" and "deepseek-coder-v2:latest"; a name without a tag means :latest.
+    return wanted in present or (":" not in wanted and f"{wanted}:latest" in present)
+
+
+def check_postgres(host: str, port: int, timeout: float) -> tuple[str, str]:
+    """TCP connect, then the SSLRequest handshake: no credentials, no driver needed."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            conn.sendall(_SSL_REQUEST)
+            reply = conn.recv(1)
+    except socket.timeout:
+        return "down", f"{host}:{port}: no answer within {timeout:g} s"
+    except OSError as exc:
+        return "down", f"{host}:{port}: {exc.strerror or type(exc).__name__}"
+    if reply in (b"S", b"N"):
+        return "up", f"{host}:{port} speaks the Postgres protocol (SSL {'offered' if reply == b'S' else 'not offered'})"
+    if reply == b"E":  # servers older than 7.2 answer the SSLRequest with an error message
+        return "up", f"{host}:{port} answered with a Postgres error message"
+    return "down", f"{host}:{port}: port open, but the reply is not Postgres ({reply[:1]!r})"
+
+
+def check_openai_endpoint(url: str, token_env: str | None, timeout: float) -> tuple[str, str]:
+    """An OpenAI-compatible server lists its models at ``{url}/models``."""
+    headers = {}
+    if token_env and os.environ.get(token_env):
+        headers["Authorization"] = f"Bearer {os.environ[token_env]}"
+    target = f"{url.rstrip('/')}/models"
+    try:
+        answer = http_get(target, timeout, headers)
+    except requests.RequestException as exc:
+        return "down", describe_failure(url, exc, timeout)
+    if answer.status_code in (401, 403):
+        hint = f" (is ${token_env} set?)" if token_env else ""
+        return "down", f"{target} refused the credentials: HTTP {answer.status_code}{hint}"
+    if answer.status_code >= 500:
+        return "down", f"{target} answered HTTP {answer.status_code}"
+    return "up", f"{target} answered HTTP {answer.status_code}"
