@@ -77,6 +77,11 @@ class UnusableOutput(BackendError):
     kind = "unusable_output"
     retryable = True
 
+    def __init__(self, backend: str, message: str, completion=None):
+        super().__init__(backend, message)
+        #: what the backend did produce, so a last resort can still use it
+        self.completion = completion
+
 
 class CircuitOpen(BackendError):
     """Skipped without calling: the backend was recently found failing."""

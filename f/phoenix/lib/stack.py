@@ -19,8 +19,6 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, TypedDict
 
-import yaml
-
 from .errors import ConfigError
 
 CATEGORIES = ("reasoning", "coding", "fast", "complex")
@@ -209,6 +207,8 @@ def load_stack(source: str | os.PathLike | Mapping | None = None) -> Stack:
 
 
 def _read(source) -> tuple[dict, str]:
+    import yaml  # here, so set-up can import this module before installing anything
+
     if source is None:
         return {}, "<defaults>"
     if isinstance(source, Mapping):

@@ -1,0 +1,68 @@
+# GENERATED from lib/backends/base.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+"""The one small interface every model source implements.
+
+The router knows this interface and nothing else: no client library is
+imported outside the backend module that wraps it. A backend answers a
+``ChatRequest`` before an absolute ``deadline`` (``time.monotonic()`` seconds)
+or raises one of the ``BackendError`` kinds from ``lib/errors.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol
+
+from ..errors import BackendHung
+
+
+@dataclass
+class ChatRequest:
+    messages: list[dict]
+    max_tokens: int = 256
+    temperature: float = 0.2
+    #: a JSON Schema the answer must satisfy (constrained decoding where the
+    #: backend supports it), or None for free text
+    json_schema: dict | None = None
+    seed: int | None = None
+    stop: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Completion:
+    text: str
+    backend: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    finish_reason: str = "stop"
+
+
+@dataclass
+class Health:
+    up: bool
+    detail: str
+    seconds: float = 0.0
+
+
+class Backend(Protocol):
+    """name, health, models, complete, stream."""
+
+    name: str
+
+    def health(self, timeout: float) -> Health: ...
+
+    def models(self, timeout: float) -> list[str]: ...
+
+    def complete(self, request: ChatRequest, model: str | None, deadline: float) -> Completion: ...
+
+    def stream(self, request: ChatRequest, model: str | None, deadline: float) -> Iterator[str]: ...
+
+
+def remaining(deadline: float, backend: str) -> float:
+    """Seconds left before ``deadline``; raise BackendHung when none are."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise BackendHung(backend, "deadline passed before the call could start")
+    return left

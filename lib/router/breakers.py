@@ -1,0 +1,88 @@
+"""Circuit breakers whose state outlives the job.
+
+After a backend is found dead, the next requests (in this process or a new
+one) skip it at the cost of one small store read, until ``cooldown_s`` has
+passed; then one request is let through as a half-open probe: success closes
+the breaker, failure opens it for another cooldown. A model a backend does not
+have is remembered per (backend, model) and skipped, not retried. The health
+schedule's findings (store key ``health/backends``) count as evidence too.
+
+Times are wall-clock seconds, since they are compared across processes.
+"""
+
+from __future__ import annotations
+
+import time
+
+BREAKERS_KEY = "router/breakers"
+HEALTH_KEY = "health/backends"
+# Failures that say something about the backend as a whole, not one request.
+_BACKEND_FAILURES = {"down", "hung", "server_error", "corrupt_model"}
+
+
+class Breakers:
+    def __init__(self, store, failures_to_open: int = 1, cooldown_s: float = 30.0, clock=time.time):
+        self.store = store
+        self.failures_to_open = failures_to_open
+        self.cooldown_s = cooldown_s
+        self.clock = clock
+        self._state = store.get(BREAKERS_KEY, {}) or {}
+        self._health = store.get(HEALTH_KEY, {}) or {}
+
+    def skip_reason(self, backend: str, model: str | None) -> str | None:
+        """Why this candidate should not be called now, or None to call it."""
+        now = self.clock()
+        missing_at = self._state.get("missing", {}).get(f"{backend}|{model}")
+        if missing_at and now - missing_at < self.cooldown_s:
+            return f"model {model} missing on {backend} {now - missing_at:.0f}s ago"
+        entry = self._state.get("backends", {}).get(backend)
+        if entry and entry.get("open_since"):
+            age = now - entry["open_since"]
+            if age < self.cooldown_s:
+                return f"circuit open for {self.cooldown_s - age:.0f}s more: {entry.get('last_error', '')}"
+            return None  # half-open: this request is the probe
+        probe = self._health.get(backend)
+        if probe and not probe.get("up") and now - probe.get("at", 0) < self.cooldown_s:
+            return f"health check found it down {now - probe['at']:.0f}s ago: {probe.get('detail', '')}"
+        return None
+
+    def record(self, backend: str, model: str | None, outcome: str, error: str = "") -> None:
+        """Remember an attempt's outcome; writes the store only when state changes."""
+        if outcome == "ok":
+            if backend in self._state.get("backends", {}) or self._has_missing(backend, model):
+                self._update(lambda state: _closed(state, backend, model))
+        elif outcome == "model_missing":
+            now = self.clock()
+            self._update(lambda state: _mark_missing(state, backend, model, now))
+        elif outcome in _BACKEND_FAILURES:
+            now, limit = self.clock(), self.failures_to_open
+            self._update(lambda state: _failed(state, backend, error, now, limit))
+
+    def snapshot(self) -> dict:
+        return self._state
+
+    def _has_missing(self, backend: str, model: str | None) -> bool:
+        return f"{backend}|{model}" in self._state.get("missing", {})
+
+    def _update(self, change) -> None:
+        self._state = self.store.update(BREAKERS_KEY, change, default={}) or {}
+
+
+def _closed(state: dict, backend: str, model: str | None) -> dict:
+    state.setdefault("backends", {}).pop(backend, None)
+    state.setdefault("missing", {}).pop(f"{backend}|{model}", None)
+    return state
+
+
+def _mark_missing(state: dict, backend: str, model: str | None, now: float) -> dict:
+    state.setdefault("missing", {})[f"{backend}|{model}"] = now
+    return state
+
+
+def _failed(state: dict, backend: str, error: str, now: float, limit: int) -> dict:
+    entry = state.setdefault("backends", {}).setdefault(backend, {"failures": 0})
+    entry["failures"] = entry.get("failures", 0) + 1
+    entry["last_error"] = error[:300]
+    if entry["failures"] >= limit:
+        entry["open_since"] = now  # (re)open: a failed half-open probe restarts the cooldown
+    return state

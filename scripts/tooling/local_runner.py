@@ -1,0 +1,134 @@
+"""Run a Windmill script of this package locally, as a worker would.
+
+The script is imported by its Windmill path (``f/phoenix/router`` ->
+``f.phoenix.router``) with the repository root on ``sys.path``, exactly the
+import layout Windmill gives it. Arguments come from JSON/YAML; arguments
+annotated with a resource type (a TypedDict such as ``c_phoenix_stack``) are
+filled from a local resources file, and ``$res:<path>`` / ``$var:<path>``
+values are resolved from it. The same file backs ``wmill.get_variable`` /
+``get_resource`` through the client's documented offline mock
+(``WM_MOCKED_API_FILE``), so scripts need no server.
+
+Resources file (YAML)::
+
+    resources:            # by Windmill path
+      f/phoenix/stack: {root: ~/BooPhoenix, ...}
+    resource_types:       # default value for an argument of that type
+      c_phoenix_stack: {root: ~/BooPhoenix}
+    variables:
+      f/phoenix/n8n_api_key: "..."
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import sys
+import tempfile
+import typing
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class LocalRunError(Exception):
+    """The script could not be run locally (bad path, arguments or file)."""
+
+
+def load_document(text_or_path: str | None, what: str) -> dict:
+    """A mapping from inline JSON/YAML or from a file path."""
+    if not text_or_path:
+        return {}
+    candidate = Path(text_or_path)
+    source = what
+    if candidate.suffix in {".json", ".yaml", ".yml"} or candidate.is_file():
+        if not candidate.is_file():
+            raise LocalRunError(f"{what}: file not found: {candidate}")
+        text_or_path, source = candidate.read_text(encoding="utf-8"), f"{what} {candidate}"
+    try:
+        document = yaml.safe_load(text_or_path)
+    except yaml.YAMLError as exc:
+        raise LocalRunError(f"{source}: malformed JSON/YAML: {exc}") from exc
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise LocalRunError(f"{source}: expected a mapping, got {type(document).__name__}")
+    return document
+
+
+def windmill_module_path(script: str) -> Path:
+    """``f/phoenix/router`` or ``f/phoenix/router.py`` -> the file under the repo."""
+    relative = script[:-3] if script.endswith(".py") else script
+    path = REPO / f"{relative}.py"
+    if not relative.startswith(("f/", "u/")) or not path.is_file():
+        raise LocalRunError(f"no Windmill script at {relative} (expected a file {relative}.py under f/ or u/)")
+    return path
+
+
+def resolve_arguments(main, args: dict, resources: dict) -> dict:
+    """Fill resource-typed arguments and resolve $res:/$var: references."""
+    parameters = inspect.signature(main).parameters
+    unknown = sorted(set(args) - set(parameters))
+    if unknown:
+        raise LocalRunError(f"unknown argument(s) {', '.join(unknown)}; main() takes: {', '.join(parameters)}")
+    resolved = {name: _resolve_value(value, resources) for name, value in args.items()}
+    hints = typing.get_type_hints(main)
+    for name in parameters:
+        resource_type = _resource_type(hints.get(name))
+        if name not in resolved and resource_type in resources.get("resource_types", {}):
+            resolved[name] = resources["resource_types"][resource_type]
+    missing = [n for n, p in parameters.items() if p.default is inspect.Parameter.empty and n not in resolved]
+    if missing:
+        raise LocalRunError(f"missing required argument(s): {', '.join(missing)}")
+    return resolved
+
+
+def _resource_type(annotation) -> str | None:
+    """The resource type a parameter is annotated with (Optional[...] unwrapped)."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if typing.is_typeddict(candidate):
+            return candidate.__name__
+    return None
+
+
+def _resolve_value(value, resources: dict):
+    if isinstance(value, str) and value.startswith("$res:"):
+        path = value[5:]
+        if path not in resources.get("resources", {}):
+            raise LocalRunError(f"resource {path} is not in the resources file")
+        return resources["resources"][path]
+    if isinstance(value, str) and value.startswith("$var:"):
+        path = value[5:]
+        if path not in resources.get("variables", {}):
+            raise LocalRunError(f"variable {path} is not in the resources file")
+        return resources["variables"][path]
+    return value
+
+
+def run_script(script: str, args: dict, resources: dict):
+    """Import the script as Windmill would and call its main()."""
+    path = windmill_module_path(script)
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    _mock_windmill_api(resources)
+    module_name = path.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
+    module = importlib.import_module(module_name)
+    if not callable(getattr(module, "main", None)):
+        raise LocalRunError(f"{script} has no main(): it is shared code, not a runnable script")
+    return module.main(**resolve_arguments(module.main, args, resources))
+
+
+def _mock_windmill_api(resources: dict) -> None:
+    """Point the wmill client at an offline mock holding the local resources."""
+    if os.environ.get("WM_MOCKED_API_FILE"):
+        return
+    mock = {"variables": resources.get("variables", {}), "resources": resources.get("resources", {})}
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="phoenix-wm-mock-", delete=False)
+    with handle:
+        json.dump(mock, handle)
+    os.environ["WM_MOCKED_API_FILE"] = handle.name
+    os.environ.setdefault("WM_WORKSPACE", "local")

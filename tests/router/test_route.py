@@ -1,0 +1,138 @@
+"""The router end to end on a real (tiny) GGUF model: fallbacks, deadlines, schemas."""
+
+import time
+
+import jsonschema
+import pytest
+
+from lib.backends.base import ChatRequest
+from lib.backends.llama_local import LocalGGUF
+from lib.errors import AllBackendsFailed, BackendHung, InputError
+from lib.router.core import route
+from lib.router.orchestrator import ORCHESTRATOR_SCHEMA
+
+
+def _outcomes(result):
+    return [(a["backend"], a["outcome"]) for a in result["trace"]["attempts"]]
+
+
+def test_missing_phoenixcore_falls_back_to_embedded(tiny_stack):
+    result = route("Explain recursion", tiny_stack, mode="text")
+    assert result["model"]["backend"] == "embedded"
+    assert result["answer"]
+    attempts = result["trace"]["attempts"]
+    assert attempts[0]["backend"] == "phoenixcore" and attempts[0]["outcome"] == "down"
+    assert "model file not found" in attempts[0]["error"]
+    assert attempts[-1] == {**attempts[-1], "backend": "embedded", "outcome": "ok"}
+
+
+def test_existing_phoenixcore_answers_first(tiny_stack, phoenixcore_file):
+    result = route("Explain recursion", tiny_stack, mode="text")
+    assert result["model"] == {"backend": "phoenixcore", "model": "PhoenixCore"}
+    assert _outcomes(result) == [("phoenixcore", "ok")]
+    assert result["orchestrator"]["execution"]["model_selection"] == "phoenixcore:PhoenixCore"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_corrupt_phoenixcore_is_reported_and_embedded_answers(tiny_stack, phoenixcore_file, damage):
+    if damage == "garbage":
+        phoenixcore_file.write_bytes(b"this is not a model" * 100)
+    else:
+        data = phoenixcore_file.read_bytes()
+        phoenixcore_file.write_bytes(data[: len(data) // 2])
+    result = route("Explain recursion", tiny_stack, mode="text")
+    assert result["model"]["backend"] == "embedded"
+    first = result["trace"]["attempts"][0]
+    assert first["backend"] == "phoenixcore" and first["outcome"] == "corrupt_model"
+    assert str(phoenixcore_file) in first["error"]
+
+
+def test_orchestrator_mode_is_schema_valid_and_facts_come_from_the_system(tiny_stack):
+    result = route("Refactor this python function", tiny_stack, mode="orchestrator", max_tokens=1500)
+    document = result["orchestrator"]
+    jsonschema.validate(document, ORCHESTRATOR_SCHEMA)
+    assert document["execution"] == {"roo_domain": result["classification"]["domain"], "omas_agent": "none",
+                                     "model_selection": "embedded:SmolLM2-135M-Instruct",
+                                     "workflow_type": "windmill"}
+    assert result["answer"] == document["analysis"]
+
+
+def test_orchestrator_stays_valid_when_the_model_cannot_finish_its_json(tiny_stack):
+    # 600 tokens cannot hold the prose fields of the tiny model: the JSON is cut off.
+    tiny_stack["routing"]["max_tokens"] = 600
+    result = route("Plan the migration", tiny_stack, mode="orchestrator", max_tokens=600)
+    jsonschema.validate(result["orchestrator"], ORCHESTRATOR_SCHEMA)
+    assert result["trace"]["degraded"]
+    assert any(a["outcome"] == "unusable_output" for a in result["trace"]["attempts"])
+
+
+def test_custom_json_schema_answer_is_parsed(tiny_stack):
+    schema = {"type": "object", "properties": {"verdict": {"enum": ["keep", "veto"]},
+                                               "reason": {"type": "string", "maxLength": 40}},
+              "required": ["verdict", "reason"], "additionalProperties": False}
+    result = route("Judge this", tiny_stack, json_schema=schema, max_tokens=200)
+    jsonschema.validate(result["json"], schema)
+
+
+def test_text_mode_orchestrator_is_written_by_the_system(tiny_stack):
+    result = route("Translate hello", tiny_stack, mode="text", agent="chaos", workflow_type="n8n")
+    document = result["orchestrator"]
+    jsonschema.validate(document, ORCHESTRATOR_SCHEMA)
+    assert document["execution"]["omas_agent"] == "chaos"
+    assert document["execution"]["workflow_type"] == "n8n"
+
+
+@pytest.mark.parametrize("prompt", ["", "   \n", None])
+def test_empty_prompt_is_a_clear_error(tiny_stack, prompt):
+    with pytest.raises(InputError, match="prompt is empty"):
+        route(prompt, tiny_stack)
+
+
+def test_bad_choice_is_a_clear_error(tiny_stack):
+    with pytest.raises(InputError, match="priority='cheapest' is not one of"):
+        route("hi", tiny_stack, priority="cheapest")
+
+
+def test_when_everything_fails_one_error_names_each_backend(tiny_stack, tmp_path):
+    tiny_stack["models"]["embedded"]["path"] = str(tmp_path / "gone.gguf")
+    with pytest.raises(AllBackendsFailed) as error:
+        route("hello", tiny_stack)
+    message = str(error.value)
+    assert "phoenixcore" in message and "embedded" in message and "ollama" in message
+    assert {a["backend"] for a in error.value.attempts} >= {"phoenixcore", "embedded", "ollama"}
+
+
+def test_generation_stops_at_its_deadline(tiny_gguf):
+    backend = LocalGGUF("tiny", tiny_gguf, n_ctx=4096, threads=1)
+    request = ChatRequest([{"role": "user", "content": "go"}], max_tokens=4000)
+    backend.complete(ChatRequest([{"role": "user", "content": "warm"}], max_tokens=2), None,
+                     time.monotonic() + 30)
+    with pytest.raises(BackendHung, match="deadline"):
+        backend.complete(request, None, time.monotonic() + 0.02)
+    with pytest.raises(BackendHung, match="deadline passed before"):
+        backend.complete(request, None, time.monotonic() - 1)
+
+
+def test_deadline_expiry_moves_to_the_next_candidate(tiny_stack, phoenixcore_file, monkeypatch):
+    """PhoenixCore hangs past its attempt deadline; the embedded model answers."""
+    original = LocalGGUF.complete
+
+    def slow_phoenixcore(self, request, model, deadline):
+        if self.name == "phoenixcore":
+            while time.monotonic() < deadline:
+                time.sleep(0.005)
+            raise BackendHung(self.name, "generation passed its deadline")
+        return original(self, request, model, deadline)
+
+    monkeypatch.setattr(LocalGGUF, "complete", slow_phoenixcore)
+    tiny_stack["routing"]["attempt_timeout_s"] = 0.05
+    result = route("hello", tiny_stack, mode="text")
+    assert result["model"]["backend"] == "embedded"
+    assert result["trace"]["attempts"][0]["outcome"] == "hung"
+
+
+def test_a_dead_backend_is_skipped_by_the_next_request(tiny_stack):
+    route("hello", tiny_stack, mode="text")
+    second = route("hello again", tiny_stack, mode="text")
+    assert second["trace"]["attempts"][0]["outcome"] == "skipped"
+    assert "circuit open" in second["trace"]["attempts"][0]["error"]

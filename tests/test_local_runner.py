@@ -1,0 +1,75 @@
+"""scripts/run.py runs any f/phoenix script as Windmill would, offline."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+
+def _run(*args, cwd=REPO):
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "run.py"), *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+@pytest.fixture
+def stack_file(tiny_stack, tmp_path):
+    path = tmp_path / "stack.yaml"
+    path.write_text(yaml.safe_dump(tiny_stack))
+    return path
+
+
+def test_router_script_runs_locally_and_prints_json(stack_file):
+    done = _run("f/phoenix/router", "--args", '{"prompt": "Say hi", "response_mode": "text"}',
+                "--stack", str(stack_file))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["model"]["backend"] == "embedded"
+    assert result["orchestrator"]["execution"]["workflow_type"] == "windmill"
+
+
+def test_resources_file_fills_resource_typed_arguments(tiny_stack, tmp_path):
+    resources = tmp_path / "resources.yaml"
+    resources.write_text(yaml.safe_dump({"resource_types": {"c_phoenix_stack": tiny_stack}}))
+    args = tmp_path / "args.json"
+    args.write_text(json.dumps({"prompt": "Say hi", "response_mode": "text"}))
+    done = _run("f/phoenix/router.py", "--args", str(args), "--resources", str(resources))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["model"]["backend"] == "embedded"
+
+
+def test_res_reference_is_resolved(tiny_stack, tmp_path):
+    resources = tmp_path / "resources.yaml"
+    resources.write_text(yaml.safe_dump({"resources": {"f/phoenix/stack": tiny_stack}}))
+    done = _run("f/phoenix/router", "--args",
+                '{"prompt": "hi", "response_mode": "text", "stack": "$res:f/phoenix/stack"}',
+                "--resources", str(resources))
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["f/phoenix/nowhere"], "no Windmill script at f/phoenix/nowhere"),
+    (["f/phoenix/router", "--args", '{"prompt": "  "}'], "prompt is empty"),
+    (["f/phoenix/router", "--args", '{"promt": "typo"}'], "unknown argument(s) promt"),
+    (["f/phoenix/router", "--args", "{}"], "missing required argument(s): prompt"),
+    (["f/phoenix/router", "--args", '{"prompt": [1, 2'], "malformed JSON/YAML"),
+    (["f/phoenix/router", "--args", "missing-args.json"], "file not found"),
+    (["f/phoenix/router", "--args", '{"prompt": "x", "stack": "$res:f/phoenix/none"}'],
+     "resource f/phoenix/none is not in the resources file"),
+])
+def test_bad_input_is_a_clear_error(args, message, stack_file):
+    done = _run(*args, "--stack", str(stack_file))
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_malformed_stack_names_its_key(tmp_path):
+    path = tmp_path / "stack.yaml"
+    path.write_text("routing:\n  priorty: speed\n")
+    done = _run("f/phoenix/router", "--args", '{"prompt": "hi"}', "--stack", str(path))
+    assert done.returncode == 2
+    assert "routing.priorty: unknown key" in done.stderr
