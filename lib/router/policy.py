@@ -81,3 +81,15 @@ def _unique(candidates: list[Candidate]) -> list[Candidate]:
             seen.add(key)
             kept.append(candidate)
     return kept
+
+
+def prefer_first(candidates: list[Candidate], prefer: list[str] | None) -> list[Candidate]:
+    """Stable reorder: candidates named in ``prefer`` (backend or backend:model) first."""
+    if not prefer:
+        return candidates
+    def rank(candidate: Candidate) -> int:
+        for position, name in enumerate(prefer):
+            if name in (candidate.backend, f"{candidate.backend}:{candidate.model}"):
+                return position
+        return len(prefer)
+    return sorted(candidates, key=rank)

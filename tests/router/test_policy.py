@@ -54,3 +54,13 @@ def test_no_phoenixcore_configured_still_ends_on_embedded():
     stack = load_stack({"models": {"phoenixcore": {"path": None}, "ollama": {
         "reasoning": [], "coding": [], "fast": [], "complex": []}}})
     assert _order(stack, _task(), "existing") == [("embedded", "SmolLM2-135M-Instruct")]
+
+
+def test_prefer_moves_named_candidates_first_and_keeps_the_rest():
+    from lib.router.policy import prefer_first
+
+    candidates = order_candidates(load_stack(None), _task(), "existing")
+    reordered = prefer_first(candidates, ["embedded", "ollama:mistral:7b"])
+    assert [(c.backend, c.model) for c in reordered[:2]] == [("embedded", "SmolLM2-135M-Instruct"),
+                                                            ("ollama", "mistral:7b")]
+    assert sorted(map(str, reordered)) == sorted(map(str, candidates))

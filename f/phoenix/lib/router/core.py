@@ -20,7 +20,7 @@ from ..store import open_store
 from . import orchestrator
 from .breakers import Breakers
 from .classify import COMPLEXITIES, TASK_TYPES, classify
-from .policy import order_candidates
+from .policy import order_candidates, prefer_first
 
 MODES = ("text", "orchestrator")
 #: the orchestrator JSON needs room: its prose fields alone may take ~300 tokens
@@ -32,14 +32,19 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
           complexity: str = "auto", priority: str = "auto", mode: str = "text",
           agent: str = "none", system: str | None = None, json_schema: dict | None = None,
           max_tokens: int | None = None, temperature: float | None = None,
-          workflow_type: str = "windmill") -> dict:
-    """Answer ``prompt`` on the first candidate that can; see the module doc."""
+          workflow_type: str = "windmill", prefer: list[str] | None = None) -> dict:
+    """Answer ``prompt`` on the first candidate that can; see the module doc.
+
+    ``prefer`` moves candidates named ``backend`` or ``backend:model`` to the
+    front (the rest still follow as fallbacks), e.g. so that several agents
+    can ask different models for diverse proposals.
+    """
     started = time.monotonic()
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     _check_inputs(prompt, task_type, complexity, priority, mode)
     task = classify(prompt, task_type, complexity)
     chosen_priority = stack["routing"]["priority"] if priority == "auto" else priority
-    candidates = order_candidates(stack, task, chosen_priority)
+    candidates = prefer_first(order_candidates(stack, task, chosen_priority), prefer)
     schema = json_schema or (orchestrator.PROSE_SCHEMA if mode == "orchestrator" else None)
     request = _request(stack, prompt, mode, system, schema, max_tokens, temperature)
     attempts, completion, parsed = _try_candidates(stack, candidates, request, started)
