@@ -328,8 +328,12 @@ def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
     target = stack.under_root(out_dir)
     try:
         if source == "api":
-            with (client or N8nClient.from_stack(stack)) as api:
+            api = client or N8nClient.from_stack(stack)
+            try:
                 report = pull_from_api(api, target, prune=prune)
+            finally:
+                if client is None:
+                    api.close()
         elif source == "folder":
             report = pull_from_folder(stack.under_root(folder or "n8n/workflows"), target, prune=prune)
         else:

@@ -1,0 +1,21 @@
+"""Pull n8n workflows into git-friendly files (one per workflow, stable, secret-free).
+
+Reads every workflow from n8n's API (or from a folder of exported JSON files
+such as n8n/workflows/) and writes its canonical form to out_dir, relative to
+the stack root. Pulling again with nothing changed in n8n changes no file.
+"""
+
+from typing import Literal, Optional
+
+from f.phoenix.lib.n8n.export import pull
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    source: Literal["api", "folder"] = "api",
+    folder: str = "n8n/workflows",
+    out_dir: str = "n8n/git",
+    prune: bool = True,
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return pull(stack, source=source, folder=folder, out_dir=out_dir, prune=prune)

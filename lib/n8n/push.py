@@ -1,0 +1,212 @@
+"""Push: send edited workflow files back to n8n, safely.
+
+For each workflow file in a pulled folder (see ``export.py``) push compares
+three versions of the part n8n accepts on write (name, nodes, connections,
+settings):
+
+- *local*: the file as it is now (maybe edited in git);
+- *remote*: what n8n holds now (GET);
+- *base*: the fingerprint recorded when the folder was last pulled.
+
+and decides:
+
+| local vs remote | remote vs base | outcome                                   |
+|-----------------|----------------|-------------------------------------------|
+| same            | any            | ``unchanged``: no request that writes     |
+| different       | same           | ``would_update`` (dry run) / ``updated``  |
+| different       | different      | ``conflict``: n8n changed since the pull  |
+
+A dry run (the default) writes nothing anywhere and returns the diff of each
+change. A real push first saves n8n's current version of every workflow it is
+about to overwrite into a time-stamped backup folder, then PUTs only the
+writable fields, then re-reads the workflow and records it as the new base so
+the next push starts from what n8n really holds. ``on_conflict="overwrite"``
+pushes over a conflict (still with a backup).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ConfigError
+from ..stack import Stack, load_stack
+from .client import N8nClient, writable_workflow
+from .errors import N8nAuthError, N8nError, N8nNotFound, N8nTimeout, N8nUnreachable
+from .export import (INDEX_NAME, canonical_workflow, content_fingerprint, dumps_workflow, file_name_for,
+                     is_workflow, read_index, write_if_changed, write_index)
+
+DIFF_LIMIT = 20_000
+ON_CONFLICT = ("refuse", "overwrite")
+
+
+def push_folder(client: N8nClient, folder: str | os.PathLike, *, dry_run: bool = True,
+                on_conflict: str = "refuse", only_ids: list[str] | None = None,
+                create_missing: bool = False, backup_dir: str | os.PathLike | None = None) -> dict:
+    """Push every workflow file of ``folder`` (or ``only_ids``) to n8n."""
+    if on_conflict not in ON_CONFLICT:
+        raise ConfigError("push", "on_conflict", f"must be one of {', '.join(ON_CONFLICT)}")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(str(folder), "", "folder of pulled workflows not found")
+    index = read_index(folder)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    backups = Path(backup_dir) / stamp if backup_dir else folder / ".n8n-backups" / stamp
+    context = _Context(client, folder, index, dry_run, on_conflict, create_missing, backups)
+    results = []
+    for path in sorted(folder.glob("*.json")):
+        results.append(context.push_file(path, only_ids))
+    results = [r for r in results if r is not None]
+    if not dry_run:
+        write_index(folder, context.index)
+    counts: dict[str, int] = {}
+    for item in results:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    return {"dry_run": dry_run, "folder": str(folder), "counts": counts,
+            "backup_dir": str(backups) if context.backed_up else None, "workflows": results}
+
+
+class _Context:
+    """The state one push run shares across files."""
+
+    def __init__(self, client, folder, index, dry_run, on_conflict, create_missing, backups):
+        self.client = client
+        self.folder = folder
+        self.index = dict(index)
+        self.dry_run = dry_run
+        self.on_conflict = on_conflict
+        self.create_missing = create_missing
+        self.backups = backups
+        self.backed_up = False
+        self.files_by_key = {v.get("file"): k for k, v in index.items()}
+
+    def push_file(self, path: Path, only_ids: list[str] | None) -> dict | None:
+        result: dict[str, Any] = {"file": path.name}
+        try:
+            local = _load_local(path)
+        except ValueError as exc:
+            return {**result, "status": "error", "error": str(exc)} if not only_ids else None
+        key = str(local["id"]) if local.get("id") else self.files_by_key.get(path.name)
+        if only_ids and key not in only_ids:
+            return None
+        result.update(id=key, name=local.get("name"))
+        try:
+            result.update(self._decide(path, key, local))
+        except (N8nUnreachable, N8nTimeout, N8nAuthError):
+            raise  # the same for every file: stop and say it once
+        except N8nError as exc:
+            result.update(status="error", error=str(exc), error_kind=exc.kind)
+        return result
+
+    def _decide(self, path: Path, key: str | None, local: dict) -> dict:
+        if not local.get("id"):
+            return self._create(path, key, local, reason="the file has no n8n id")
+        try:
+            remote = self.client.get_workflow(local["id"])
+        except N8nNotFound:
+            return self._create(path, key, local, reason=f"workflow {local['id']} is not in n8n")
+        local_fp, remote_fp = content_fingerprint(local), content_fingerprint(remote)
+        if local_fp == remote_fp:
+            return {"status": "unchanged"}
+        base_fp = self.index.get(key, {}).get("fingerprint")
+        diff = workflow_diff(remote, local, path.name)
+        if remote_fp != base_fp:
+            reason = ("changed in n8n since the last pull" if base_fp
+                      else "no base fingerprint (file never pulled): cannot tell who changed it")
+            if self.on_conflict == "refuse":
+                return {"status": "conflict", "reason": reason + "; pull, merge, then push", "diff": diff}
+            if self.dry_run:
+                return {"status": "would_overwrite", "reason": reason, "diff": diff}
+        elif self.dry_run:
+            return {"status": "would_update", "diff": diff}
+        backup = self._backup(remote, path.name)
+        self.client.update_workflow(local["id"], local)
+        self._record(path, key, self.client.get_workflow(local["id"]))
+        return {"status": "updated", "diff": diff, "backup": str(backup)}
+
+    def _create(self, path: Path, key: str | None, local: dict, reason: str) -> dict:
+        if not self.create_missing:
+            return {"status": "missing_remote", "reason": reason + " (create_missing is off)"}
+        if self.dry_run:
+            return {"status": "would_create", "reason": reason}
+        created = self.client.create_workflow(local)
+        self._record(path, key, self.client.get_workflow(created["id"]), drop_key=key)
+        return {"status": "created", "new_id": created["id"]}
+
+    def _backup(self, remote: Mapping, file_name: str) -> Path:
+        """n8n's current version, raw as GET returned it, before we overwrite it."""
+        self.backups.mkdir(parents=True, exist_ok=True)
+        target = self.backups / file_name
+        target.write_text(json.dumps(remote, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        self.backed_up = True
+        return target
+
+    def _record(self, path: Path, key: str | None, remote: dict, drop_key: str | None = None) -> None:
+        """Rewrite the file and its base from what n8n holds after the write."""
+        canonical = canonical_workflow(remote)
+        new_key = str(remote["id"])
+        new_name = file_name_for(new_key, canonical.get("name"))
+        write_if_changed(self.folder / new_name, dumps_workflow(canonical))
+        if new_name != path.name:
+            path.unlink(missing_ok=True)
+        if drop_key and drop_key != new_key:
+            self.index.pop(drop_key, None)
+        self.index[new_key] = {"file": new_name, "name": canonical.get("name"),
+                               "fingerprint": content_fingerprint(canonical)}
+
+
+def _load_local(path: Path) -> dict:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if not is_workflow(document) or not isinstance(document.get("name"), str):
+        raise ValueError("not an n8n workflow (needs name, nodes and connections)")
+    return document
+
+
+def workflow_diff(remote: Mapping, local: Mapping, file_name: str) -> str:
+    """Unified diff of the writable part: what a push would change in n8n."""
+    def lines(workflow: Mapping) -> list[str]:
+        body = writable_workflow(canonical_workflow(workflow))
+        return json.dumps(body, indent=2, ensure_ascii=False, sort_keys=False).splitlines(keepends=True)
+
+    text = "".join(difflib.unified_diff(lines(remote), lines(local),
+                                        fromfile=f"n8n/{file_name}", tofile=f"git/{file_name}"))
+    return text if len(text) <= DIFF_LIMIT else text[:DIFF_LIMIT] + "\n... (diff truncated)\n"
+
+
+def push(stack: Stack | Mapping | str | None = None, *, folder: str = "n8n/git",
+         workflow_ids: list[str] | None = None, dry_run: bool = True, on_conflict: str = "refuse",
+         create_missing: bool = False, backup_dir: str | None = None,
+         client: N8nClient | None = None) -> dict:
+    """Push a pulled folder (relative to the stack root) back to n8n; dry run by default.
+
+    Backups go to ``backup_dir`` or, by default, ``<stack backup dir>/n8n-push/<UTC time>/``.
+    Expected failures come back as ``{"ok": False, "error": {...}}``.
+    """
+    stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    backups = stack.under_root(backup_dir) if backup_dir else stack.under_root(stack.data["backup"]["dir"]) / "n8n-push"
+    own_client = client is None
+    try:
+        api = client or N8nClient.from_stack(stack)
+        try:
+            report = push_folder(api, stack.under_root(folder), dry_run=dry_run, on_conflict=on_conflict,
+                                 only_ids=workflow_ids or None, create_missing=create_missing,
+                                 backup_dir=backups)
+        finally:
+            if own_client:
+                api.close()
+    except (N8nError, ConfigError) as exc:
+        kind = exc.kind if isinstance(exc, N8nError) else "config"
+        return {"ok": False, "error": {"kind": kind, "message": str(exc)}}
+    return {"ok": True, **report}
+
+
+__all__ = ["push", "push_folder", "workflow_diff", "INDEX_NAME"]

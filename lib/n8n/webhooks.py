@@ -1,0 +1,279 @@
+"""Webhooks both ways between Windmill and n8n.
+
+Windmill → n8n: ``call_n8n_webhook`` posts to a published n8n workflow's
+``/webhook/<path>`` on the stack's n8n, with the credential the Webhook node
+expects (header, basic or bearer auth, the secret read from a Windmill
+variable or an environment variable), a deadline, and one ``N8nError``
+subclass per failure. ``call_webhook`` is the same as a structured result for
+scripts.
+
+n8n → Windmill: ``windmill_endpoints`` gives the URLs that run a Phoenix
+script (``/p/``) or flow (``/f/``) synchronously or asynchronously;
+``n8n_http_request_node`` builds the n8n HTTP Request node that calls one of
+them with a *reference* to a "Bearer Auth" credential (the token itself is
+entered once in n8n, never written here); ``write_webhook_contract`` writes
+``webhook.md`` and ``n8n_call.json`` beside a flow (the translator calls it for
+each flow it writes; wmill sync ignores .md and .json files).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import quote
+
+import requests
+
+from ..errors import ConfigError, InputError
+from ..stack import Stack, load_stack
+from ..store import running_in_windmill
+from .client import raise_for_status, transport_error
+from .errors import N8nBadResponse, N8nError
+
+AUTH_KINDS = ("none", "header", "basic", "bearer")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+DEFAULT_CREDENTIAL_NAME = "Phoenix Windmill token"
+BODY_LIMIT = 1_000_000
+HTTP_REQUEST_NODE_VERSION = 4.2
+
+
+# -- Windmill → n8n -------------------------------------------------------------
+def n8n_webhook_url(stack: Stack, path: str) -> str:
+    """``<n8n url>/webhook/<path>`` for a published workflow's Webhook node."""
+    clean = (path or "").strip().strip("/")
+    if not clean or "://" in clean or any(part in ("", ".", "..") for part in clean.split("/")):
+        raise InputError(f"not an n8n webhook path: {path!r} (give the Webhook node's path, "
+                         f"e.g. 'phoenix-echo')")
+    return f"{stack.service_url('n8n')}/webhook/{quote(clean, safe='/:-_.~')}"
+
+
+def read_secret(variable: str | None, env_name: str | None) -> str:
+    """A secret from a Windmill variable (inside Windmill) or the environment."""
+    if variable and (running_in_windmill() or os.environ.get("WM_MOCKED_API_FILE")):
+        try:
+            import wmill
+
+            value = wmill.get_variable(variable)
+            if isinstance(value, str) and value:
+                return value
+        except Exception:  # absent or unreadable: try the environment
+            pass
+    if env_name and os.environ.get(env_name):
+        return os.environ[env_name]
+    raise ConfigError("webhook auth", "secret", f"no secret found in Windmill variable {variable!r} "
+                      f"or environment variable {env_name!r}")
+
+
+def auth_headers(auth: str, secret: str | None, header_name: str = "Authorization") -> dict:
+    """Headers for the credential kinds n8n's Webhook node checks."""
+    if auth == "none":
+        return {}
+    if not secret:
+        raise ConfigError("webhook auth", "secret", f"auth {auth!r} needs a secret")
+    if auth == "header":
+        return {header_name: secret}
+    if auth == "bearer":
+        return {"Authorization": f"Bearer {secret}"}
+    if auth == "basic":
+        if ":" not in secret:
+            raise ConfigError("webhook auth", "secret", "basic auth needs 'user:password'")
+        return {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()}
+    raise InputError(f"unknown auth {auth!r} (one of {', '.join(AUTH_KINDS)})")
+
+
+def call_n8n_webhook(path: str, payload: Any = None, *, method: str = "POST", auth: str = "none",
+                     secret_variable: str | None = None, secret_env: str | None = None,
+                     header_name: str = "Authorization", query: Mapping | None = None,
+                     timeout_s: float = 30.0, stack: Stack | Mapping | str | None = None,
+                     session: requests.Session | None = None) -> dict:
+    """Call an n8n webhook; return ``{status, content_type, body}`` or raise ``N8nError``."""
+    stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    method = method.upper()
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r} (one of {', '.join(METHODS)})")
+    url = n8n_webhook_url(stack, path)
+    secret = None if auth == "none" else read_secret(secret_variable, secret_env)
+    headers = {"Accept": "application/json, text/plain;q=0.9, */*;q=0.1",
+               **auth_headers(auth, secret, header_name)}
+    body = {} if payload is None else payload
+    send = {"params": dict(query or {})}
+    if method not in ("GET", "HEAD"):
+        send["json"] = body
+    what = f"{method} /webhook/{path.strip('/')}"
+    http = session or requests.Session()
+    try:
+        response = http.request(method, url, headers=headers, timeout=(5.0, timeout_s), **send)
+    except requests.RequestException as exc:
+        raise transport_error(exc, what, stack.service_url("n8n")) from None
+    finally:
+        if session is None:
+            http.close()
+    raise_for_status(response, what, secrets=[secret])
+    return {"status": response.status_code, "content_type": response.headers.get("Content-Type", ""),
+            "body": _decode_body(response, what)}
+
+
+def _decode_body(response: requests.Response, what: str) -> Any:
+    if len(response.content) > BODY_LIMIT:
+        raise N8nBadResponse(f"{what}: answer larger than {BODY_LIMIT} bytes", status=response.status_code)
+    if not response.content:
+        return None
+    if "json" in response.headers.get("Content-Type", ""):
+        try:
+            return response.json()
+        except ValueError:
+            raise N8nBadResponse(f"{what}: answer claims JSON but is not", status=response.status_code) from None
+    return response.text
+
+
+def call_webhook(path: str, payload: Any = None, **options) -> dict:
+    """``call_n8n_webhook`` as a structured result: ``{"ok": bool, ...}``, never a raise
+    for the failures an operator can fix (n8n down, slow, path unknown, bad auth)."""
+    try:
+        return {"ok": True, **call_n8n_webhook(path, payload, **options)}
+    except (N8nError, ConfigError, InputError) as exc:
+        kind = getattr(exc, "kind", "config" if isinstance(exc, ConfigError) else "input")
+        return {"ok": False, "error": {"kind": kind, "status": getattr(exc, "status", None),
+                                       "message": str(exc)}}
+
+
+# -- n8n → Windmill ---------------------------------------------------------------
+def windmill_endpoints(windmill_path: str, kind: str = "flow", *, stack: Stack | Mapping | str | None = None) -> dict:
+    """The URLs that run a Phoenix script or flow, from the stack's Windmill URL and workspace."""
+    stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    if kind not in ("flow", "script"):
+        raise InputError(f"kind must be 'flow' or 'script', not {kind!r}")
+    path = (windmill_path or "").strip().strip("/")
+    if not path.startswith(("f/", "u/")) or ".." in path.split("/"):
+        raise InputError(f"not a Windmill path: {windmill_path!r} (expected f/... or u/...)")
+    base = stack.service_url("windmill")
+    workspace = stack.data["services"]["windmill"]["workspace"]
+    letter = "f" if kind == "flow" else "p"
+    jobs = f"{base}/api/w/{workspace}/jobs"
+    return {
+        "kind": kind,
+        "path": path,
+        "sync": f"{jobs}/run_wait_result/{letter}/{path}",
+        "async": f"{jobs}/run/{letter}/{path}",
+        "result": f"{base}/api/w/{workspace}/jobs_u/completed/get_result_maybe/{{job_id}}",
+    }
+
+
+def n8n_http_request_node(windmill_path: str, kind: str = "flow", *, mode: str = "sync",
+                          stack: Stack | Mapping | str | None = None, inputs: list[str] | None = None,
+                          credential_name: str = DEFAULT_CREDENTIAL_NAME, node_name: str | None = None,
+                          timeout_ms: int = 600_000, position: tuple[int, int] = (0, 0)) -> dict:
+    """An n8n HTTP Request node that runs a Phoenix script/flow with a Bearer credential reference."""
+    endpoints = windmill_endpoints(windmill_path, kind, stack=stack)
+    if mode not in ("sync", "async"):
+        raise InputError(f"mode must be 'sync' or 'async', not {mode!r}")
+    if inputs:
+        fields = ", ".join(f"{json.dumps(name)}: $json[{json.dumps(name)}]" for name in inputs)
+        body = "={{ JSON.stringify({ " + fields + " }) }}"
+    else:
+        body = "={{ JSON.stringify($json) }}"
+    return {
+        "parameters": {
+            "method": "POST",
+            "url": endpoints[mode],
+            "authentication": "genericCredentialType",
+            "genericAuthType": "httpBearerAuth",
+            "sendBody": True,
+            "specifyBody": "json",
+            "jsonBody": body,
+            "options": {"timeout": timeout_ms},
+        },
+        "name": node_name or f"Run Phoenix {endpoints['path'].rsplit('/', 1)[-1]}",
+        "type": "n8n-nodes-base.httpRequest",
+        "typeVersion": HTTP_REQUEST_NODE_VERSION,
+        "position": list(position),
+        # a reference by name: the operator creates this "Bearer Auth"
+        # credential once in n8n and pastes the Windmill token there
+        "credentials": {"httpBearerAuth": {"name": credential_name}},
+    }
+
+
+def n8n_call_snippet(windmill_path: str, kind: str = "flow", **options) -> dict:
+    """What the operator pastes on n8n's canvas: ``{nodes, connections}``."""
+    return {"nodes": [n8n_http_request_node(windmill_path, kind, **options)], "connections": {}}
+
+
+def describe_windmill_call(windmill_path: str, kind: str = "flow", *, mode: str = "sync",
+                           credential_name: str = DEFAULT_CREDENTIAL_NAME,
+                           stack: Stack | Mapping | str | None = None) -> dict:
+    """Endpoints plus the paste-ready n8n snippet, as a structured result for scripts."""
+    try:
+        stack = stack if isinstance(stack, Stack) else load_stack(stack)
+        endpoints = windmill_endpoints(windmill_path, kind, stack=stack)
+        snippet = n8n_call_snippet(windmill_path, kind, mode=mode, stack=stack,
+                                   credential_name=credential_name)
+    except (InputError, ConfigError) as exc:
+        return {"ok": False, "error": {"kind": "input", "message": str(exc)}}
+    return {"ok": True, "endpoints": endpoints, "credential": {"type": "httpBearerAuth", "name": credential_name},
+            "n8n_snippet": snippet}
+
+
+def write_webhook_contract(flow_dir: str | os.PathLike, windmill_path: str, *, kind: str = "flow",
+                           stack: Stack | Mapping | str | None = None,
+                           inputs_schema: Mapping | None = None, http_route: Mapping | None = None,
+                           source_workflow: str | None = None,
+                           credential_name: str = DEFAULT_CREDENTIAL_NAME) -> dict:
+    """Write ``webhook.md`` and ``n8n_call.json`` into ``flow_dir``; return their paths.
+
+    ``inputs_schema`` is the flow's JSON Schema (its ``properties`` become the
+    body fields); ``http_route`` is the ``{route_path, http_method}`` of an HTTP
+    trigger the translator wrote, if any; ``source_workflow`` names the n8n
+    workflow the flow came from.
+    """
+    stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    folder = Path(flow_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    inputs = sorted((inputs_schema or {}).get("properties", {}) or {})
+    snippet = n8n_call_snippet(windmill_path, kind, stack=stack, inputs=inputs or None,
+                               credential_name=credential_name)
+    endpoints = windmill_endpoints(windmill_path, kind, stack=stack)
+    md = _contract_markdown(endpoints, inputs, stack, http_route, source_workflow, credential_name)
+    json_path, md_path = folder / "n8n_call.json", folder / "webhook.md"
+    json_path.write_text(json.dumps(snippet, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    md_path.write_text(md, encoding="utf-8")
+    return {"webhook_md": str(md_path), "n8n_call_json": str(json_path)}
+
+
+def _contract_markdown(endpoints: dict, inputs: list[str], stack: Stack, http_route: Mapping | None,
+                       source_workflow: str | None, credential_name: str) -> str:
+    example = json.dumps({name: "..." for name in inputs} or {"key": "value"})
+    lines = [f"# Calling `{endpoints['path']}` from n8n", ""]
+    if source_workflow:
+        lines += [f"Translated from the n8n workflow `{source_workflow}`.", ""]
+    lines += [
+        "## Endpoints", "",
+        f"- run and wait for the result: `POST {endpoints['sync']}`",
+        f"- start and return a job id: `POST {endpoints['async']}`",
+        f"- then poll the result: `GET {endpoints['result']}`",
+    ]
+    if http_route:
+        route = f"{stack.service_url('windmill')}/api/r/{str(http_route.get('route_path', '')).strip('/')}"
+        lines.append(f"- HTTP trigger (same path/method as the n8n Webhook): "
+                     f"`{str(http_route.get('http_method', 'post')).upper()} {route}`")
+    lines += [
+        "", f"Body: the {'flow' if endpoints['kind'] == 'flow' else 'script'}'s arguments as a JSON object"
+        + (f" ({', '.join(f'`{n}`' for n in inputs)})." if inputs else "."),
+        "", "```sh",
+        f"curl -sS -X POST '{endpoints['sync']}' \\",
+        "  -H \"Authorization: Bearer $WINDMILL_TOKEN\" -H 'Content-Type: application/json' \\",
+        f"  -d '{example}'",
+        "```", "",
+        "## Token set-up (once)", "",
+        "1. In Windmill: user settings → Tokens → create a token (scope it to this",
+        "   flow or script where your edition offers scopes). Copy it.",
+        f"2. In n8n: Credentials → New → **Bearer Auth**, name it `{credential_name}`,",
+        "   paste the token as *Bearer Token*.",
+        "3. Open `n8n_call.json` (beside this file), copy its content and paste it on",
+        "   the n8n canvas: an HTTP Request node already pointing at the endpoint and",
+        "   using that credential. Connect it after the node whose items are the arguments.",
+        "", "The token is never written into these files; only the credential's name is.", "",
+    ]
+    return "\n".join(lines)
