@@ -1,28 +1,43 @@
 #!/usr/bin/env python3
 """Deploy Phoenix to Windmill: vendor, metadata, check, plan, push, resources.
 
-Steps (each runs alone; `all` runs vendor+metadata+check+plan):
-  vendor     refresh f/phoenix/lib/ from lib/ (and its script metadata)
-  metadata   (re)write every script's schema as Windmill infers it
-  check      offline: wmill lint, official validators, and what they miss
-  plan       what a push would create/update/delete (nothing is sent)
-  push       the real `wmill sync push`, after the plan; refuses deletions
-  resources  write resources/ from lib.stack and apply it to the workspace
+Steps (each runs alone):
+  vendor     refresh f/phoenix/lib/ from lib/, its script metadata and the
+             generated resource type resources/c_phoenix_stack.resource-type.yaml
+  metadata   (re)write every script's schema as Windmill infers it from main()
+  check      offline: wmill lint, the official validators, and what they miss
+  plan       what a push would create/update/delete on the target (sends nothing)
+  push       check, plan, then apply resources/ and run the real `wmill sync push`;
+             refuses remote deletions unless --allow-delete
+  resources  apply resources/ only (types follow the code; resources are created once)
 
-Target from the environment: WINDMILL_URL, WINDMILL_WORKSPACE, WINDMILL_TOKEN.
+Target, from the environment only: WINDMILL_URL, WINDMILL_WORKSPACE,
+WINDMILL_TOKEN (the token is never printed). `--against-stub` runs plan or
+push against a loopback stand-in with an empty workspace instead (CI).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from scripts.tooling import check as checking  # noqa: E402
 from scripts.tooling import metadata as script_metadata  # noqa: E402
+from scripts.tooling import push as pushing  # noqa: E402
+from scripts.tooling import resources as resource_files  # noqa: E402
 from scripts.tooling import vendor as vendoring  # noqa: E402
+from scripts.tooling import windmill_tools  # noqa: E402
+from scripts.tooling.windmill_stub import StubWorkspace, WindmillStub  # noqa: E402
+
+EXIT_PROBLEMS = 1
+EXIT_REFUSED = 3
 
 
 def cmd_vendor(args: argparse.Namespace) -> int:
@@ -32,17 +47,97 @@ def cmd_vendor(args: argparse.Namespace) -> int:
     print(f"f/phoenix/lib/ is up to date with lib/ ({len(changes)} change(s))")
     # Every .py under f/ is pushed as a script; without a script.yaml the CLI
     # would write one into the checkout during the push.
-    lib_scripts = sorted(vendoring.COPY.rglob("*.py"))
-    for line in script_metadata.refresh_metadata(REPO, [p for p in lib_scripts if "__pycache__" not in p.parts]):
+    lib_scripts = [p for p in sorted(vendoring.COPY.rglob("*.py")) if "__pycache__" not in p.parts]
+    for line in script_metadata.refresh_metadata(REPO, lib_scripts):
+        print(line)
+    for line in resource_files.write_resource_files(REPO):
         print(line)
     return 0
 
 
 def cmd_metadata(args: argparse.Namespace) -> int:
-    changes = script_metadata.refresh_metadata(REPO)
+    changes = script_metadata.refresh_metadata(Path(args.root).resolve())
     for line in changes:
         print(line)
     print(f"script metadata: {len(changes)} change(s)")
+    return 0
+
+
+def run_check(root: Path) -> int:
+    problems = checking.check_tree(root)
+    drift = vendoring.drift() if root == REPO else []
+    for line in drift:
+        print(f"f/phoenix/lib/: {line}: run `python scripts/deploy.py vendor`")
+    for problem in problems:
+        print(problem)
+    if problems or drift:
+        print(f"check: {len(problems) + len(drift)} problem(s)")
+        return EXIT_PROBLEMS
+    print("check: the tree is ready to push")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    return run_check(Path(args.root).resolve())
+
+
+@contextmanager
+def target_for(args: argparse.Namespace) -> Iterator[pushing.Target]:
+    if args.against_stub:
+        with WindmillStub(StubWorkspace()) as stub:
+            yield pushing.Target(stub.url, stub.workspace.workspace_id, stub.workspace.token)
+    else:
+        yield pushing.Target.from_env()
+
+
+def print_plan(plan: pushing.Plan, as_json: bool) -> None:
+    print(json.dumps(plan.as_json(), indent=2) if as_json else plan.render())
+
+
+def refused(plan: pushing.Plan) -> bool:
+    if not plan.deletions:
+        return False
+    print(f"refused: {len(plan.deletions)} remote item(s) would be deleted "
+          "(pass --allow-delete to delete them; they go to Windmill's trash for 3 days)")
+    return True
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve()
+    with target_for(args) as target:
+        plan = pushing.make_plan(root, target, args.overwrite_resources)
+    print_plan(plan, args.json)
+    return EXIT_REFUSED if refused(plan) and not args.allow_delete else 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve()
+    if not args.skip_check and run_check(root) != 0:
+        print("push: not sent, fix the check first")
+        return EXIT_PROBLEMS
+    with target_for(args) as target:
+        plan = pushing.make_plan(root, target, args.overwrite_resources)
+        print_plan(plan, False)
+        if refused(plan) and not args.allow_delete:
+            print("push: nothing sent")
+            return EXIT_REFUSED
+        api = pushing.WindmillApi(target)
+        for line in pushing.apply_resources(root, api, [c for c in plan.changes if c.kind.startswith("resource")]):
+            print(line)
+        print(pushing.push(root, target, allow_delete=args.allow_delete))
+    return 0
+
+
+def cmd_resources(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve()
+    with target_for(args) as target:
+        api = pushing.WindmillApi(target)
+        changes, notes = pushing.resource_changes(root, api, args.overwrite_resources)
+        for line in [f"  {c}" for c in changes] + [f"note: {n}" for n in notes]:
+            print(line)
+        for line in pushing.apply_resources(root, api, changes):
+            print(line)
+    print(f"resources: {len(changes)} change(s) applied")
     return 0
 
 
@@ -51,12 +146,36 @@ def build_parser() -> argparse.ArgumentParser:
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("vendor", help="refresh f/phoenix/lib/ from lib/").set_defaults(run=cmd_vendor)
     steps.add_parser("metadata", help="rewrite every script's schema from its main()").set_defaults(run=cmd_metadata)
+    check = steps.add_parser("check", help="offline checks of the whole tree")
+    check.set_defaults(run=cmd_check)
+    for name, run, text in (("plan", cmd_plan, "show what a push would change"),
+                            ("push", cmd_push, "check, plan, apply resources, wmill sync push"),
+                            ("resources", cmd_resources, "apply resources/ to the workspace")):
+        step = steps.add_parser(name, help=text)
+        step.set_defaults(run=run)
+        step.add_argument("--against-stub", action="store_true",
+                          help="target a loopback stand-in with an empty workspace (CI, tests)")
+        step.add_argument("--overwrite-resources", action="store_true",
+                          help="replace workspace resources that differ from resources/")
+        if name != "resources":
+            step.add_argument("--allow-delete", action="store_true",
+                              help="let the push delete remote items that are not in the tree")
+        if name == "plan":
+            step.add_argument("--json", action="store_true", help="machine-readable plan")
+        if name == "push":
+            step.add_argument("--skip-check", action="store_true", help="push without running check first")
+    for step in steps.choices.values():
+        step.add_argument("--root", default=str(REPO), help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (pushing.DeployError, windmill_tools.ToolingError) as exc:
+        print(f"{args.step}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
