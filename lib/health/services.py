@@ -79,10 +79,10 @@ def check_ollama(base_url: str, wanted_models: list[str], timeout: float) -> tup
             return "degraded", f"/api/tags answered HTTP {tags.status_code}"
         present = {m.get("name") or m.get("model") for m in tags.json().get("models") or []}
         number = version.json().get("version", "?")
+    except (ValueError, AttributeError, TypeError):  # before RequestException: requests' JSON error is both
+        return "degraded", "answered, but /api/version or /api/tags is not the expected JSON"
     except requests.RequestException as exc:
         return "down", describe_failure(base_url, exc, timeout)
-    except (ValueError, AttributeError, TypeError):
-        return "degraded", "answered, but /api/version or /api/tags is not the expected JSON"
     missing = [m for m in wanted_models if not _model_present(m, present)]
     if missing:
         return "degraded", f"version {number}; missing {len(missing)} of {len(wanted_models)} models: {', '.join(missing)}"
@@ -95,21 +95,36 @@ def _model_present(wanted: str, present: set) -> bool:
 
 
 def check_postgres(host: str, port: int, timeout: float) -> tuple[str, str]:
-    """TCP connect, then the SSLRequest handshake: no credentials, no driver needed."""
+    """TCP connect, then the SSLRequest handshake: no credentials, no driver needed.
+
+    Postgres answers with exactly one byte, S or N, and then waits for us; a
+    service that merely starts with S or N (an SSH banner) keeps talking.
+    """
     try:
         with socket.create_connection((host, port), timeout=timeout) as conn:
             conn.settimeout(timeout)
             conn.sendall(_SSL_REQUEST)
             reply = conn.recv(1)
+            more = _more_bytes(conn, min(timeout, _QUIET_S)) if reply in (b"S", b"N") else b""
     except socket.timeout:
         return "down", f"{host}:{port}: no answer within {timeout:g} s"
     except OSError as exc:
         return "down", f"{host}:{port}: {exc.strerror or type(exc).__name__}"
-    if reply in (b"S", b"N"):
+    if reply in (b"S", b"N") and not more:
         return "up", f"{host}:{port} speaks the Postgres protocol (SSL {'offered' if reply == b'S' else 'not offered'})"
-    if reply == b"E":  # servers older than 7.2 answer the SSLRequest with an error message
-        return "up", f"{host}:{port} answered with a Postgres error message"
-    return "down", f"{host}:{port}: port open, but the reply is not Postgres ({reply[:1]!r})"
+    return "down", f"{host}:{port}: port open, but the reply is not Postgres ({(reply + more)[:12]!r})"
+
+
+#: how long Postgres must stay quiet after its one-byte answer
+_QUIET_S = 0.25
+
+
+def _more_bytes(conn: socket.socket, wait: float) -> bytes:
+    conn.settimeout(wait)
+    try:
+        return conn.recv(64)
+    except socket.timeout:
+        return b""
 
 
 def check_openai_endpoint(url: str, token_env: str | None, timeout: float) -> tuple[str, str]:

@@ -1,0 +1,165 @@
+"""Whole health runs against loopback stand-ins: history, flap damping, alerts, the router's
+view of backend health, and the dashboard file."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from lib.health.run import BACKENDS_KEY, HISTORY_KEY, OUTBOX_KEY, last_dashboard, run_health
+from lib.health.containers import API_PATH
+from lib.stack import load_stack
+from lib.store import open_store
+from tests.health.stand_ins import (N8N_UP, WINDMILL_UP, HttpStandIn, HungServer, PostgresStandIn,
+                                    UnixHttpStandIn, ollama_routes)
+
+POLICY_MODELS = ["llama3:8b", "mistral:7b"]
+SECRET = "alert-token-do-not-leak"
+
+
+def _operator_folders(root: Path) -> None:
+    for folder in (".roo/core", "omas/agents", "n8n/workflows", "models/quantized", "windmill",
+                   "ollama-integration", "hf-models"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / ".roo/core/orchestration.yaml").write_text("mode: reasoning\n")
+    for agent in ("chaos", "demigod", "thanatos"):
+        (root / f"omas/agents/{agent}.yaml").write_text(f"name: {agent}\n")
+    (root / "n8n/workflows/core-orchestration.json").write_text(
+        json.dumps({"name": "core", "nodes": [], "connections": {}}))
+
+
+@pytest.fixture
+def services(tmp_path):
+    """Every service of the stack, up, on loopback; the alert receiver; Podman's socket."""
+    sock_dir = tempfile.mkdtemp(prefix="phx-")
+    containers = [{"Names": [n], "State": "running", "Status": "Up"} for n in
+                  ("n8n", "windmill-phoenix", "windmill-db-phoenix", "ollama-phoenix")]
+    with HttpStandIn(N8N_UP) as n8n, HttpStandIn(WINDMILL_UP) as windmill, \
+            HttpStandIn(ollama_routes(POLICY_MODELS)) as ollama, PostgresStandIn() as postgres, \
+            HttpStandIn({"/hook": (200, {"ok": True})}) as receiver, \
+            HttpStandIn({"/v1/models": (200, {"data": []})}) as endpoint, \
+            UnixHttpStandIn(f"{sock_dir}/podman.sock", {API_PATH.split("?")[0]: (200, containers)}):
+        yield {"n8n": n8n, "windmill": windmill, "ollama": ollama, "postgres": postgres,
+               "receiver": receiver, "endpoint": endpoint, "podman_socket": f"{sock_dir}/podman.sock"}
+
+
+@pytest.fixture
+def stack(tiny_stack, services, operator_root, monkeypatch):
+    monkeypatch.setenv("PHX_ALERT_TOKEN", SECRET)
+    _operator_folders(operator_root)
+    document = dict(tiny_stack)
+    document["services"] = {
+        "n8n": {"url": services["n8n"].url}, "windmill": {"url": services["windmill"].url},
+        "ollama": {"url": services["ollama"].url},
+        "postgres": {"host": "127.0.0.1", "port": services["postgres"].port},
+        "podman": {"socket": services["podman_socket"]},
+    }
+    document["models"] = {**tiny_stack["models"],
+                          "ollama": {"reasoning": ["llama3:8b"], "fast": ["mistral:7b"], "coding": [],
+                                     "complex": []},
+                          "huggingface": {"endpoints": [{"name": "hf1", "url": f"{services['endpoint'].url}/v1"}]}}
+    document["health"] = {"probe_timeout_s": 2, "flap_threshold": 2, "router_timeout_s": 60}
+    document["alerts"] = {"url": f"{services['receiver'].url}/hook", "token_env": "PHX_ALERT_TOKEN"}
+    return load_stack(document)
+
+
+def _statuses(report: dict) -> dict:
+    return {c["component"]: c["status"] for c in report["components"]}
+
+
+def test_a_healthy_stack_is_all_up_and_feeds_the_router(stack, phoenixcore_file):
+    report = run_health(stack)
+    statuses = _statuses(report)
+    assert {k: v for k, v in statuses.items() if v != "up"} == {}, report["markdown"]
+    # priority "existing": the operator's own model answers when it is there
+    assert "on phoenixcore" in next(c["detail"] for c in report["components"]
+                                 if c["component"] == "integration:router")
+    backends = open_store(stack.state_dir).get(BACKENDS_KEY)
+    assert set(backends) == {"ollama", "phoenixcore", "embedded", "openai:hf1"}
+    assert all(entry["up"] is True and entry["at"] == report["at_unix"] for entry in backends.values())
+    assert report["events"] == [] and report["alerts"]["sent"] == 0  # the first run is the baseline
+
+
+def test_the_dashboard_file_has_the_seed_sections_with_times(stack):
+    report = run_health(stack)
+    written = Path(report["dashboard_file"])
+    assert written == stack.root / "docs" / "system-status.md"
+    text = written.read_text()
+    for heading in ("## Core components", "## Hybrid services", "## Integrations", "## Model backends"):
+        assert heading in text
+    assert "| 🟢 | n8n | up |" in text and " ms |" in text and "UTC (just now)" in text
+    assert last_dashboard(stack) == report["markdown"]
+
+
+def test_one_alert_per_confirmed_change_and_one_on_recovery(stack, services):
+    n8n, receiver = services["n8n"], services["receiver"]
+    sent_each_run = []
+    # up (baseline), a blip, up, then down for good, then back up for good
+    for healthz in (200, 500, 200, 500, 500, 500, 500, 200, 200, 200):
+        n8n.routes["/healthz"] = (healthz, {})
+        run_health(stack, write_dashboard=False)
+        sent_each_run.append(len(receiver.requests))
+    assert sent_each_run == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
+    alerts = [json.loads(r["body"]) for r in receiver.requests]
+    assert [(a["component"], a["from"], a["to"], a["kind"]) for a in alerts] == [
+        ("service:n8n", "up", "down", "change"), ("service:n8n", "down", "up", "recovery")]
+    assert alerts[0]["text"].startswith("🔴 n8n is down (was up)")
+    assert all(r["headers"]["Authorization"] == f"Bearer {SECRET}" for r in receiver.requests)
+    assert len(open_store(stack.state_dir).get(HISTORY_KEY)) == 10
+
+
+def test_the_token_never_appears_in_results_or_state(stack, services):
+    services["receiver"].routes["/hook"] = (500, {})
+    run_health(stack)
+    services["n8n"].routes["/healthz"] = (500, {})
+    run_health(stack)
+    report = run_health(stack)
+    assert report["alerts"]["errors"]
+    assert SECRET not in json.dumps(report)
+    assert not any(SECRET in p.read_text() for p in stack.state_dir.glob("*.json"))
+
+
+def test_an_undelivered_alert_waits_and_is_sent_once_later(stack, services):
+    receiver, n8n = services["receiver"], services["n8n"]
+    run_health(stack)
+    receiver.routes["/hook"] = (503, {})
+    n8n.routes["/healthz"] = (500, {})
+    run_health(stack)
+    report = run_health(stack)  # confirmed down: the alert fails
+    assert report["alerts"]["pending"] == 1 and "HTTP 503" in report["alerts"]["errors"][0]
+    receiver.routes["/hook"] = (200, {})
+    report = run_health(stack)
+    assert report["alerts"] == {"sent": 1, "pending": 0, "dropped": 0, "errors": [],
+                                "target": f"{receiver.url}/hook"}
+    run_health(stack)
+    delivered = [r for r in receiver.requests if r["path"] == "/hook"]
+    assert [json.loads(r["body"])["to"] for r in delivered] == ["down", "down"]  # one failed try, one delivery
+    assert open_store(stack.state_dir).get(OUTBOX_KEY) == []
+
+
+def test_a_hung_service_is_down_and_the_run_still_completes(stack, tmp_path):
+    with HungServer() as hung:
+        document = dict(stack.data)
+        document["services"] = {**stack.data["services"], "windmill": {"url": hung.url}}
+        document["health"] = {**stack.data["health"], "probe_timeout_s": 0.5}
+        report = run_health(load_stack(document), write_dashboard=False)
+    windmill = next(c for c in report["components"] if c["component"] == "service:windmill")
+    assert windmill["status"] == "down" and "no answer within 0.5 s" in windmill["detail"]
+    assert _statuses(report)["service:n8n"] == "up"
+
+
+def test_ollama_missing_models_is_degraded_but_the_router_may_still_use_it(stack, services):
+    services["ollama"].routes.update(ollama_routes(["llama3:8b"]))
+    run_health(stack)
+    backends = open_store(stack.state_dir).get(BACKENDS_KEY)
+    assert backends["ollama"]["up"] is True and "mistral:7b" in backends["ollama"]["detail"]
+
+
+def test_without_an_operator_folder_no_dashboard_file_is_written(tiny_stack, tmp_path):
+    document = dict(tiny_stack, root=str(tmp_path / "absent"))
+    report = run_health(load_stack(document), send_alerts=False)
+    assert report["dashboard_file"] is None
+    assert _statuses(report)["folder:.roo"] == "down"
