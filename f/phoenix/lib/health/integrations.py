@@ -12,7 +12,7 @@ from .folders import config_files, parse_config
 
 SEED_AGENTS = ("chaos", "demigod", "thanatos")
 #: attempt outcomes that mean "nothing to run on", not "something broke"
-_ABSENT = {"down", "model_missing", "circuit_open"}
+_ABSENT = {"down", "model_missing", "circuit_open", "skipped"}
 TINY_PROMPT = "Reply with the single word OK."
 
 

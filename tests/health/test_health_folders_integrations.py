@@ -1,0 +1,182 @@
+"""The operator's folders, model files, and the integrations (router, OMAS configs, n8n workflows)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from lib.errors import AllBackendsFailed
+from lib.health import integrations
+from lib.health.catalog import build_probes, check_local_model
+from lib.health.folders import check_folder, check_gguf_file
+from lib.stack import load_stack
+
+
+# --- folders ---------------------------------------------------------------------------------
+
+def test_a_folder_whose_configs_parse_is_up(tmp_path):
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "a.yaml").write_text("a: 1\n---\nb: 2\n")
+    (tmp_path / "b.json").write_text('{"x": 1}')
+    (tmp_path / "c.roo").write_text("domain: education\n")
+    (tmp_path / "notes.txt").write_text("not a config: {{{")
+    assert check_folder(tmp_path, 1) == ("up", "4 entries, 3 configs parse")
+
+
+def test_malformed_configs_make_it_degraded_and_are_named(tmp_path):
+    (tmp_path / "good.yaml").write_text("a: 1\n")
+    (tmp_path / "bad.yaml").write_text("a: [1, 2\n")
+    (tmp_path / "bad.json").write_text('{"x": ')
+    (tmp_path / "latin1.yml").write_bytes(b"name: caf\xe9\n")
+    status, detail = check_folder(tmp_path, 1)
+    assert status == "degraded"
+    assert detail.startswith("3 of 4 configs malformed")
+    assert "bad.json (malformed JSON at line 1)" in detail and "bad.yaml (malformed YAML at line" in detail
+    assert "latin1.yml (unreadable (UnicodeDecodeError))" in detail
+
+
+def test_missing_not_a_folder_and_unreadable_are_down(tmp_path):
+    assert check_folder(tmp_path / "absent", 1)[0] == "down"
+    (tmp_path / "file").write_text("x")
+    assert check_folder(tmp_path / "file", 1) == ("down", f"{tmp_path / 'file'} is not a folder")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
+def test_an_unreadable_folder_is_down(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        assert check_folder(locked, 1)[0] == "down"
+    finally:
+        locked.chmod(0o755)
+
+
+def test_gguf_files_are_checked_by_their_magic(tmp_path, tiny_gguf):
+    assert check_gguf_file(tiny_gguf, 1)[0] == "up"
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"PK\x03\x04 not a model")
+    assert check_gguf_file(fake, 1) == ("down", f"{fake} is not a GGUF file")
+    assert check_gguf_file(tmp_path / "absent.gguf", 1)[0] == "down"
+    assert check_gguf_file(None, 1) == ("unknown", "no path configured")
+
+
+def test_a_local_model_needs_llama_cpp(tiny_gguf, monkeypatch):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    status, detail = check_local_model(tiny_gguf, 1)
+    assert status == "down" and "llama-cpp-python is not installed" in detail
+
+
+# --- OMAS and n8n ----------------------------------------------------------------------------
+
+def _agents(folder, names=("chaos", "demigod", "thanatos")):
+    (folder / "agents").mkdir(parents=True)
+    for name in names:
+        (folder / "agents" / f"{name}.yaml").write_text(f"name: {name}\nmodel: phoenixcore\n")
+
+
+def test_omas_configs_load_with_the_three_seed_agents(tmp_path):
+    _agents(tmp_path)
+    assert integrations.check_omas_configs(tmp_path, 1)[0] == "up"
+
+
+def test_omas_missing_an_agent_or_with_a_broken_file_is_degraded(tmp_path):
+    _agents(tmp_path, ("chaos", "demigod"))
+    status, detail = integrations.check_omas_configs(tmp_path, 1)
+    assert status == "degraded" and "thanatos" in detail
+    (tmp_path / "agents" / "thanatos.yaml").write_text("name: [thanatos\n")
+    status, detail = integrations.check_omas_configs(tmp_path, 1)
+    assert status == "degraded" and "agents/thanatos.yaml (malformed YAML" in detail
+
+
+def test_omas_without_folder_or_configs_is_down(tmp_path):
+    assert integrations.check_omas_configs(tmp_path / "absent", 1)[0] == "down"
+    assert integrations.check_omas_configs(tmp_path, 1)[0] == "down"
+
+
+def test_n8n_workflows_parse(tmp_path):
+    workflow = {"name": "w", "nodes": [{"name": "Start"}], "connections": {}}
+    (tmp_path / "one.json").write_text(json.dumps(workflow))
+    (tmp_path / "export-all.json").write_text(json.dumps([workflow, workflow]))  # `n8n export --all`
+    assert integrations.check_n8n_workflows(tmp_path, 1) == ("up", "2 workflows parse")
+
+
+@pytest.mark.parametrize("content, reason", [
+    ('{"name": "w", "nodes": [', "malformed JSON at line 1"),
+    ('{"name": "w", "connections": {}}', "no nodes list"),
+    ('{"name": "w", "nodes": [], "connections": []}', "no connections object"),
+    ('[1, 2]', "not a workflow object"),
+])
+def test_broken_n8n_workflows_are_named(tmp_path, content, reason):
+    (tmp_path / "good.json").write_text('{"nodes": [], "connections": {}}')
+    (tmp_path / "bad.json").write_text(content)
+    status, detail = integrations.check_n8n_workflows(tmp_path, 1)
+    assert status == "degraded" and f"bad.json ({reason})" in detail
+
+
+def test_no_workflows_is_unknown_and_no_folder_is_down(tmp_path):
+    assert integrations.check_n8n_workflows(tmp_path, 1)[0] == "unknown"
+    assert integrations.check_n8n_workflows(tmp_path / "absent", 1)[0] == "down"
+
+
+# --- the router probe --------------------------------------------------------------------------
+
+def test_the_router_probe_answers_on_the_embedded_model(tiny_stack):
+    status, detail = integrations.check_router(load_stack(tiny_stack), 60)
+    assert status == "up" and detail.startswith("answered a tiny request on embedded:")
+
+
+def test_the_router_probe_is_unknown_when_no_model_is_available(tiny_stack, tmp_path):
+    document = dict(tiny_stack, models={**tiny_stack["models"], "embedded": {"path": str(tmp_path / "none.gguf")}})
+    status, detail = integrations.check_router(load_stack(document), 60)
+    assert (status, detail) == ("unknown", "no model available to answer")
+
+
+def test_the_router_probe_is_down_when_backends_fail_for_real(tiny_stack, monkeypatch):
+    def failing(prompt, stack, **options):
+        raise AllBackendsFailed([{"backend": "embedded", "model": "x", "outcome": "server_error", "error": "boom"}])
+
+    monkeypatch.setattr("lib.router.core.route", failing)
+    assert integrations.check_router(load_stack(tiny_stack), 5) == ("down", "every backend failed: 1 attempt(s)")
+
+
+def test_the_router_probe_cuts_the_router_deadlines_to_its_own(tiny_stack, monkeypatch):
+    seen = {}
+
+    def spy(prompt, stack, **options):
+        seen.update(stack["routing"], **options)
+        return {"model": {"backend": "embedded", "model": "m"}}
+
+    monkeypatch.setattr("lib.router.core.route", spy)
+    integrations.check_router(load_stack(tiny_stack), 7)
+    assert (seen["overall_timeout_s"], seen["attempt_timeout_s"], seen["max_tokens"]) == (7, 7, 8)
+
+
+def test_the_router_probe_is_unknown_when_the_router_is_not_installed(tiny_stack, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_router(name, globals=None, locals=None, fromlist=(), level=0):
+        if name.endswith("router.core") or (level and name == "router.core"):
+            raise ImportError("No module named 'router.core'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", no_router)
+    status, detail = integrations.check_router(load_stack(tiny_stack), 5)
+    assert status == "unknown" and "router not available here" in detail
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+def test_the_default_stack_gets_the_seed_components():
+    components = [p.component for p in build_probes(load_stack(None))]
+    assert components[:2] == ["folder:.roo", "folder:omas"]
+    for expected in ("service:n8n", "service:windmill", "service:ollama", "service:postgres",
+                     "container:n8n", "container:windmill-phoenix", "container:ollama-phoenix",
+                     "integration:router", "integration:omas", "integration:n8n_workflows",
+                     "backend:phoenixcore", "backend:embedded"):
+        assert expected in components
+    assert len(components) == len(set(components))
