@@ -62,7 +62,9 @@ def canonical_workflow(raw: Mapping[str, Any]) -> dict:
     """The stable, secret-free form of a workflow that goes into git."""
     if not is_workflow(raw):
         raise ValueError("not an n8n workflow (needs a nodes list and a connections object)")
-    present = [k for k in raw if k not in VOLATILE_KEYS]
+    # null top-level fields are dropped: GET says "description": null where
+    # the list endpoint leaves the key out, and both must give one file
+    present = [k for k in raw if k not in VOLATILE_KEYS and raw[k] is not None]
     ordered = [k for k in TOP_ORDER if k in present] + sorted(k for k in present if k not in TOP_ORDER)
     result: dict = {}
     for key in ordered:
@@ -129,7 +131,9 @@ def content_fingerprint(workflow: Mapping[str, Any]) -> str:
     Activation, tags or timestamps changing in n8n do not change it; an edit
     to the graph, a parameter or a setting does.
     """
-    body = writable_workflow(canonical_workflow(workflow))
+    canonical = canonical_workflow(workflow)
+    # name may be absent in hand-made exports: hash what is there
+    body = writable_workflow({"name": None, **canonical})
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -293,7 +297,7 @@ def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, pru
             report.errors.append({"file": item.origin, "id": item.key, "error": str(exc)})
             continue
         name = canonical.get("name")
-        file_name = file_name_for(item.key, name)
+        file_name = file_name_for(item.key, name or Path(item.origin).stem)
         changed = write_if_changed(out_dir / file_name, dumps_workflow(canonical))
         previous = old_index.get(item.key, {}).get("file")
         if previous and previous != file_name:  # renamed in n8n: the old file goes
