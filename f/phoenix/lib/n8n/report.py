@@ -1,0 +1,182 @@
+# GENERATED from lib/n8n/report.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+"""Translate a whole folder of n8n JSON files and report on every file.
+
+Each ``*.json`` file under the input folder (recursively) gets either a flow
+(``<out>/<slug>__flow/flow.yaml`` with its inline step files, plus
+``<slug>.schedule.yaml`` / ``<slug>.http_trigger.yaml`` for its triggers) or
+a per-file error. Nothing in one file can stop the others. The report has the
+shape::
+
+    {"workflows": [{"file", "status": "translated"|"error", "nodes_total",
+                    "nodes_translated", "placeholders", "untranslated_types",
+                    "error"}]}
+
+with ``file`` relative to the input folder and sticky notes never counted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from ..errors import InputError
+from .translate import StructureError, Translation, translate_workflow
+from .workflow import STICKY_NOTE, WorkflowError
+
+DEFAULT_PATH_PREFIX = "f/phoenix/n8n"
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump_yaml(document: dict) -> str:
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def slug_for(relative: str) -> str:
+    stem = relative.rsplit(".", 1)[0]
+    slug = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or "workflow"
+    return ("n8n_" + slug if slug[0].isdigit() else slug)[:100]
+
+
+def translate_folder(input_dir: str | Path, output_dir: str | Path,
+                     path_prefix: str = DEFAULT_PATH_PREFIX) -> dict:
+    """Translate every n8n JSON file under ``input_dir`` into ``output_dir``; return the report."""
+    source_root = Path(input_dir)
+    if not source_root.is_dir():
+        raise InputError(f"{input_dir}: not a folder")
+    target_root = Path(output_dir)
+    target_root.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in source_root.rglob("*.json") if p.is_file())
+    loaded = {path: _load(path) for path in files}
+    slugs = _slugs([p.relative_to(source_root).as_posix() for p in files])
+    flow_paths = {rel: f"{path_prefix.rstrip('/')}/{slug}" for rel, slug in slugs.items()}
+    by_id = _flows_by_workflow_id(loaded, source_root, flow_paths)
+    entries = []
+    for path in files:
+        relative = path.relative_to(source_root).as_posix()
+        entries.append(_translate_one(relative, loaded[path], target_root, slugs[relative],
+                                      flow_paths[relative], by_id.get))
+    return {"workflows": entries}
+
+
+def _load(path: Path):
+    """The parsed JSON, or an error message (never raises)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _Failure(f"cannot be read: {exc}")
+    if not text.strip():
+        return _Failure("empty file")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _Failure(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")
+
+
+class _Failure:
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _slugs(relatives: list[str]) -> dict[str, str]:
+    taken: set[str] = set()
+    result = {}
+    for relative in relatives:
+        base = slug_for(relative)
+        slug, counter = base, 2
+        while slug in taken:
+            slug, counter = f"{base}_{counter}", counter + 1
+        taken.add(slug)
+        result[relative] = slug
+    return result
+
+
+def _flows_by_workflow_id(loaded: dict, root: Path, flow_paths: dict[str, str]) -> dict[str, str]:
+    """n8n workflow id -> translated flow path, so executeWorkflow nodes can call the sibling flow."""
+    found = {}
+    for path, document in loaded.items():
+        if isinstance(document, dict) and isinstance(document.get("id"), (str, int)):
+            found[str(document["id"])] = flow_paths[path.relative_to(root).as_posix()]
+    return found
+
+
+def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, flow_path_of) -> dict:
+    entry = {"file": relative, "status": "error", "nodes_total": _count_nodes(document), "nodes_translated": 0,
+             "placeholders": 0, "untranslated_types": [], "error": None}
+    if isinstance(document, _Failure):
+        entry["error"] = document.message
+        return entry
+    try:
+        translation = translate_workflow(document, relative, flow_path, flow_path_of)
+    except (WorkflowError, StructureError) as exc:
+        entry["error"] = str(exc)
+        return entry
+    except RecursionError:
+        entry["error"] = "workflow too deeply nested to translate"
+        return entry
+    except Exception as exc:  # noqa: BLE001 - one broken file must not stop the folder; reported as our bug
+        entry["error"] = f"internal translator error (a Phoenix bug, please report): {type(exc).__name__}: {exc}"
+        return entry
+    write_translation(translation, target_root, slug)
+    placeholders = [n for n, s in translation.status.items() if s != "translated"]
+    entry.update(status="translated", nodes_total=len(translation.status),
+                 nodes_translated=len(translation.status) - len(placeholders), placeholders=len(placeholders),
+                 untranslated_types=sorted({translation.types[n] for n in placeholders}))
+    return entry
+
+
+def _count_nodes(document) -> int:
+    if isinstance(document, dict) and isinstance(document.get("nodes"), list):
+        return sum(1 for n in document["nodes"] if not (isinstance(n, dict) and n.get("type") == STICKY_NOTE))
+    return 0
+
+
+def write_translation(translation: Translation, target_root: Path, slug: str) -> list[Path]:
+    """Write the flow folder (replaced whole, so no stale step file survives) and trigger files."""
+    folder = target_root / f"{slug}__flow"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    written = [folder / "flow.yaml"]
+    written[0].write_text(dump_yaml(translation.flow), encoding="utf-8")
+    for name, text in translation.files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        written.append(folder / name)
+    for suffix, documents in (("schedule", translation.schedules), ("http_trigger", translation.http_triggers)):
+        for stale in target_root.glob(f"{slug}*.{suffix}.yaml"):
+            if re.fullmatch(rf"{re.escape(slug)}(_\d+)?\.{suffix}\.yaml", stale.name):
+                stale.unlink()
+        for index, document in enumerate(documents):
+            name = f"{slug}.{suffix}.yaml" if len(documents) == 1 else f"{slug}_{index + 1}.{suffix}.yaml"
+            (target_root / name).write_text(dump_yaml(document), encoding="utf-8")
+            written.append(target_root / name)
+    return written
+
+
+def summarize(report: dict) -> dict:
+    """Totals over a report: files, translated/errored, node share (sticky notes excluded)."""
+    entries = report["workflows"]
+    total = sum(e["nodes_total"] for e in entries)
+    translated = sum(e["nodes_translated"] for e in entries)
+    return {"files": len(entries),
+            "translated": sum(1 for e in entries if e["status"] == "translated"),
+            "errors": sum(1 for e in entries if e["status"] == "error"),
+            "nodes_total": total, "nodes_translated": translated,
+            "placeholders": sum(e["placeholders"] for e in entries),
+            "share_translated": round(translated / total, 4) if total else 0.0}
+
+
+def format_summary(summary: dict) -> str:
+    return (f"{summary['files']} files: {summary['translated']} translated, {summary['errors']} errors; "
+            f"{summary['nodes_translated']}/{summary['nodes_total']} nodes translated to real steps "
+            f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders")
+
+
+def write_report(report: dict, path: Optional[str | Path]) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,657 @@
+# GENERATED from lib/n8n/translate.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+"""An n8n workflow graph to a Windmill flow (OpenFlow) plus its triggers.
+
+n8n workflows are graphs; Windmill flows are structured (sequences, branches,
+loops). The structurer walks the graph from its entry nodes and rebuilds the
+structure:
+
+- a routing node (IF, Switch, an error output) -> ``branchone``, one branch per
+  used output, joined again at the node's immediate post-dominator;
+- one output feeding several nodes (parallel paths) -> ``branchall``, joined
+  at the post-dominator (a Merge node there gets each path's items on the
+  input the path was wired to);
+- a cycle: with a splitInBatches node -> ``forloopflow`` over batches; any
+  other cycle (polling: wait, check, if) -> ``whileloopflow`` that stops when
+  the condition sends items out of the cycle;
+- splitOut -> the items it produces are processed by a ``forloopflow`` until
+  the next node that works on all items at once (aggregate, merge, ...).
+
+Data flow is explicit: every step reads its input items through a JavaScript
+input transform (``results.<step>``, ``flow_input.iter.value``), so nothing
+depends on "the previous step". Where several paths meet, the expression picks
+the path that ran (``branchone``) or concatenates (``branchall``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .nodes import NodeContext, NodeTranslation, bun_step, fold_sub_nodes, placeholder, translate_node
+from .workflow import Edge, Node, Workflow, strongly_connected
+
+EXIT = "\x00exit"
+ROOT = "\x00root"
+TRIGGER_INPUT = "n8n_trigger"
+# Nodes that work on all items at once: an item loop opened by splitOut closes before them.
+ALL_ITEMS_TYPES = {"aggregate", "merge", "summarize", "limit", "sort", "removeDuplicates", "itemLists",
+                   "splitInBatches", "code", "function", "respondToWebhook", "compareDatasets"}
+ITEM_LOOP_TYPES = {"splitOut"}
+
+
+class StructureError(Exception):
+    """The graph could not be rebuilt as a structured flow (the file gets an error)."""
+
+
+@dataclass
+class Arrival:
+    """Items reaching a node on one of its inputs, possibly only when ``guard`` holds."""
+    input: int
+    items: str
+    guard: Optional[str] = None
+
+
+@dataclass
+class Flow:
+    target: str
+    input: int
+    items: str
+    guard: Optional[str] = None
+    label: str = ""
+
+
+@dataclass
+class Loop:
+    header: str
+    members: set[str]
+
+
+class Region:
+    """A set of nodes and the edges among them, condensed to a DAG with post-dominators."""
+
+    def __init__(self, nodes: set[str], edges: list[Edge], order: list[str], types: dict[str, str]):
+        self.nodes = nodes
+        self.types = types
+        self.edges = [e for e in edges if e.source in nodes and e.target in nodes]
+        self.edge_set = set(self.edges)
+        self.order = [n for n in order if n in nodes]
+        self.out: dict[str, list[Edge]] = {n: [] for n in self.order}
+        self.into: dict[str, list[Edge]] = {n: [] for n in self.order}
+        for edge in self.edges:
+            self.out[edge.source].append(edge)
+            self.into[edge.target].append(edge)
+        self.loops: dict[str, Loop] = {}
+        self.rep: dict[str, str] = {n: n for n in self.order}
+        self._find_loops()
+        self._post_dominators()
+
+    def succ(self, name: str) -> list[str]:
+        return list(dict.fromkeys(e.target for e in self.out.get(name, [])))
+
+    def _find_loops(self):
+        for component in strongly_connected(self.order, self.succ):
+            members = set(component)
+            if len(component) == 1 and component[0] not in self.succ(component[0]):
+                continue
+            header = self._loop_header(members)
+            self.loops[header] = Loop(header, members)
+            for member in members:
+                self.rep[member] = header
+
+    def _loop_header(self, members: set[str]) -> str:
+        ordered = [n for n in self.order if n in members]
+        entered = [n for n in ordered if any(e.source not in members for e in self.into[n])]
+        batches = [n for n in ordered if self.types.get(n, "").endswith("splitInBatches")]
+        for candidates in ([n for n in batches if n in entered], batches, entered, ordered):
+            if candidates:
+                return candidates[0]
+        raise StructureError("empty loop")  # pragma: no cover - components are never empty
+
+    def rep_succ(self, rep: str) -> list[str]:
+        members = self.loops[rep].members if rep in self.loops else {rep}
+        found = []
+        for member in members:
+            for target in self.succ(member):
+                target_rep = self.rep[target]
+                if target_rep != rep and target_rep not in found:
+                    found.append(target_rep)
+        return found
+
+    def _post_dominators(self):
+        reps = list(dict.fromkeys(self.rep[n] for n in self.order))
+        successors = {r: self.rep_succ(r) for r in reps}
+        self.roots = [r for r in reps if not any(r in s for s in successors.values())]
+        reachable = self._reachable(self.roots, successors)
+        # Cycles with no way in (rare): enter them at their header.
+        for rep in reps:
+            if rep not in reachable:
+                self.roots.append(rep)
+                reachable |= self._reachable([rep], successors)
+        successors[ROOT] = list(self.roots)
+        self.ipdom: dict[str, str] = {EXIT: EXIT}
+        self.depth: dict[str, int] = {EXIT: 0}
+        for rep in reversed(self._topological([ROOT] + reps, successors)):
+            targets = successors.get(rep) or [EXIT]
+            common = targets[0]
+            for other in targets[1:]:
+                common = self._meet(common, other)
+            self.ipdom[rep] = common
+            self.depth[rep] = self.depth[common] + 1
+
+    @staticmethod
+    def _reachable(starts, successors) -> set[str]:
+        seen, todo = set(), list(starts)
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo += successors.get(node, [])
+        return seen
+
+    @staticmethod
+    def _topological(nodes, successors) -> list[str]:
+        indegree = {n: 0 for n in nodes}
+        for n in nodes:
+            for t in successors.get(n, []):
+                indegree[t] = indegree.get(t, 0) + 1
+        ready = [n for n in nodes if indegree[n] == 0]
+        ordered = []
+        while ready:
+            node = ready.pop(0)
+            ordered.append(node)
+            for t in successors.get(node, []):
+                indegree[t] -= 1
+                if indegree[t] == 0:
+                    ready.append(t)
+        if len(ordered) != len(nodes):
+            raise StructureError("the condensed graph still has a cycle")
+        return ordered
+
+    def _meet(self, a: str, b: str) -> str:
+        while a != b:
+            if self.depth[a] >= self.depth[b]:
+                a = self.ipdom[a]
+            else:
+                b = self.ipdom[b]
+        return a
+
+
+@dataclass
+class Translation:
+    """One workflow's flow document, inline files, trigger documents and node accounting."""
+    flow: dict
+    files: dict[str, str]
+    schedules: list[dict]
+    http_triggers: list[dict]
+    status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder
+    reasons: dict[str, str] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+
+
+class Structurer:
+    def __init__(self, workflow: Workflow, flow_path: str, flow_path_of=lambda _id: None):
+        self.wf = workflow
+        self.flow_path = flow_path
+        self.flow_path_of = flow_path_of
+        self.order = workflow.main_node_names()
+        self.types = {n: workflow.nodes[n].type for n in self.order}
+        self.top = Region(set(self.order), workflow.main_edges, self.order, self.types)
+        self.files: dict[str, str] = {}
+        self.ids: set[str] = {"failure", "preprocessor"}
+        self.items_of: dict[str, str] = {}
+        self.module_of: dict[str, dict] = {}
+        self.status: dict[str, str] = {}
+        self.reasons: dict[str, str] = {}
+        self.triggers: list[tuple[Node, dict]] = []
+        self.exits: list[list[tuple[Edge, Optional[str], str]]] = []
+        self.budget = 40 * (len(self.order) + 5)
+
+    # ---- ids and node translation ----------------------------------------------------------
+
+    def new_id(self, name: str) -> str:
+        base = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:40] or "step"
+        if base[0].isdigit():
+            base = "n_" + base
+        candidate, counter = base, 2
+        while candidate in self.ids:
+            candidate, counter = f"{base}_{counter}", counter + 1
+        self.ids.add(candidate)
+        return candidate
+
+    def translate(self, name: str, arrivals: list[Arrival]) -> NodeTranslation:
+        self.budget -= 1
+        if self.budget < 0:
+            raise StructureError("the graph is too entangled to rebuild as a structured flow")
+        node = self.wf.nodes[name]
+        inputs: dict[int, list[Arrival]] = {}
+        for arrival in arrivals:
+            inputs.setdefault(arrival.input, []).append(arrival)
+        ctx = NodeContext(node=node, workflow=self.wf, step_id=self.new_id(name),
+                          items=combine(arrivals) if arrivals else "[{}]",
+                          inputs={i: combine(a) for i, a in inputs.items()},
+                          node_items=self.items_of.get, flow_path=self.flow_path,
+                          flow_path_of=self.flow_path_of,
+                          output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]))
+        result = translate_node(ctx)
+        result = self._with_error_output(node, ctx, result)
+        self._account(node, result)
+        if result.trigger:
+            self.triggers.append((node, result.trigger))
+        for module in result.modules:
+            self._node_options(node, module)
+            self.module_of[name] = module
+        self.files.update(result.files)
+        self.items_of[name] = result.output(0)
+        return result
+
+    def _account(self, node: Node, result: NodeTranslation):
+        if node.name not in self.status:
+            self.status[node.name] = result.status
+            if result.reason:
+                self.reasons[node.name] = result.reason
+            for _kind, sub in fold_sub_nodes(self.wf, node.name):
+                self.status.setdefault(sub.name, result.status)
+                if result.status != "translated":
+                    self.reasons.setdefault(sub.name, f"folded into {node.name!r}, which was not translated")
+
+    def _with_error_output(self, node: Node, ctx: NodeContext, result: NodeTranslation) -> NodeTranslation:
+        """``onError``: continue on error, and route errors to n8n's extra error output."""
+        if node.on_error not in ("continueErrorOutput", "continueRegularOutput") or not result.modules:
+            return result
+        result.modules[-1]["continue_on_error"] = True
+        if node.on_error == "continueRegularOutput" or result.predicates is None and result.trigger:
+            return result
+        error_index = len(result.predicates) if result.predicates else 1
+        step = f"results.{ctx.step_id}"
+        failed = f"({step}?.error != null)"
+        base_output, base_predicates = result.output, result.predicates
+        if base_predicates is None:
+            base_predicates = ["true"] * max(error_index, 1)
+        result.predicates = [f"!{failed} && ({p})" for p in base_predicates[:error_index]] + [failed]
+        result.output = lambda i: (f"[{{error: {step}.error?.message ?? {step}.error}}]" if i == error_index
+                                   else base_output(i))
+        return result
+
+    @staticmethod
+    def _node_options(node: Node, module: dict):
+        if node.raw.get("retryOnFail") and module["value"].get("type") in ("rawscript", "script", "flow"):
+            tries = node.raw.get("maxTries", 3)
+            wait_ms = node.raw.get("waitBetweenTries", 1000)
+            module["retry"] = {"constant": {"attempts": max(1, int(tries) - 1 if isinstance(tries, int) else 2),
+                                            "seconds": max(0, int(wait_ms) // 1000 if isinstance(wait_ms, int) else 1)}}
+
+    # ---- walking the graph ---------------------------------------------------------------
+
+    def build(self) -> list[dict]:
+        roots = sorted(self.top.roots, key=self._root_rank)
+        if not roots:
+            return []
+        if len(roots) == 1:
+            modules, _ = self.walk(self.top, roots[0], [], EXIT)
+            return modules
+        default = roots[0]
+        flows = [Flow(root, 0, "[{}]", guard=(f'(flow_input.{TRIGGER_INPUT} ?? {json.dumps(default)}) === {json.dumps(root)}'),
+                      label=f"entry: {root}") for root in roots]
+        join = self.top.ipdom.get(ROOT, EXIT)
+        modules, arrivals = self.dispatch(self.top, ROOT, flows, join, routing=True)
+        if join != EXIT:
+            rest, _ = self.walk(self.top, join, arrivals, EXIT)
+            modules += rest
+        return modules
+
+    def _root_rank(self, name: str) -> tuple:
+        node_type = self.wf.nodes[name].type
+        rank = 0 if node_type.endswith(("webhook", "chatTrigger", "formTrigger")) else \
+            1 if node_type.lower().endswith("trigger") or node_type.endswith(("cron", "start")) else 2
+        return (rank, self.order.index(name))
+
+    def walk(self, region: Region, start: str, arrivals: list[Arrival], stop: str) -> tuple[list[dict], list[Arrival]]:
+        """Modules for the path from ``start`` up to (not including) ``stop``, and what arrives at ``stop``."""
+        modules: list[dict] = []
+        current = start
+        while current != stop and current != EXIT:
+            if region.rep.get(current, current) != current:
+                current = region.rep[current]  # a cycle entered in its middle: enter it at its header
+            if current in region.loops:
+                loop_modules, flows = self.emit_loop(region, region.loops[current], arrivals)
+                modules += loop_modules
+                routing = any(f.guard for f in flows)
+            else:
+                result = self.translate(current, arrivals)
+                modules += result.modules
+                if self.wf.nodes[current].short_type in ITEM_LOOP_TYPES and not self.wf.nodes[current].disabled:
+                    loop_modules, flows = self.emit_item_loop(region, current, result)
+                    modules += loop_modules
+                    routing = False
+                else:
+                    flows = self.flows_from(region, current, result)
+                    routing = result.predicates is not None
+            if not flows:
+                return modules, []
+            join = region.ipdom.get(region.rep[current], EXIT)
+            if stop != EXIT and join != stop and not self._before(region, join, stop):
+                join = stop
+            branch_modules, arrivals = self.dispatch(region, current, flows, join, routing)
+            modules += branch_modules
+            current = join
+        return modules, arrivals
+
+    def _before(self, region: Region, node: str, stop: str) -> bool:
+        """Whether ``node`` lies before ``stop`` on the post-dominator chain."""
+        while node != EXIT:
+            if node == stop:
+                return True
+            node = region.ipdom.get(node, EXIT)
+        return False
+
+    def flows_from(self, region: Region, name: str, result: NodeTranslation) -> list[Flow]:
+        flows = []
+        node = self.wf.nodes[name]
+        for edge in self.wf.outgoing(name):
+            if node.disabled and edge.output != 0:
+                continue
+            guard = None
+            if result.predicates is not None:
+                guard = result.predicates[edge.output] if edge.output < len(result.predicates) else "false"
+            items = result.output(edge.output)
+            if edge not in region.edge_set:
+                if self.exits:
+                    self.exits[-1].append((edge, guard, items))
+                continue
+            flows.append(Flow(edge.target, edge.input, items, guard, label=f"output {edge.output}"))
+        return flows
+
+    def dispatch(self, region: Region, source: str, flows: list[Flow], join: str,
+                 routing: bool) -> tuple[list[dict], list[Arrival]]:
+        """Branch constructs for the flows leaving ``source``; returns what arrives at ``join``."""
+        if all(f.target == join for f in flows) and not routing:
+            return [], [Arrival(f.input, f.items, f.guard) for f in flows]
+        if not routing and len({f.target for f in flows}) == 1 and len(flows) == 1:
+            flow = flows[0]
+            modules, arrivals = self.walk(region, flow.target, [Arrival(flow.input, flow.items)], join)
+            return modules, arrivals
+        if routing:
+            return self._branch_one(region, source, flows, join)
+        return self._branch_all(region, source, flows, join)
+
+    def _branch_one(self, region, source, flows, join):
+        groups: dict[str, list[Flow]] = {}
+        for flow in flows:
+            groups.setdefault(flow.guard or "true", []).append(flow)
+        branches, arrivals = [], []
+        for guard, members in groups.items():
+            modules, reached = self._paths(region, members, join)
+            branches.append({"summary": members[0].label or "branch", "expr": guard, "modules": modules})
+            arrivals += [Arrival(a.input, a.items, _and(guard, a.guard)) for a in reached]
+        module = {"id": self.new_id(f"{_label(source)}_branches"),
+                  "summary": f"{_label(source)}: route items like n8n's outputs",
+                  "value": {"type": "branchone", "branches": branches, "default": []}}
+        return [module], arrivals
+
+    def _branch_all(self, region, source, flows, join):
+        branches, arrivals = [], []
+        for flow in flows:
+            modules, reached = self._paths(region, [flow], join)
+            branches.append({"summary": f"to {flow.target}", "skip_failure": False, "modules": modules})
+            arrivals += reached
+        module = {"id": self.new_id(f"{_label(source)}_parallel"),
+                  "summary": f"{_label(source)}: parallel paths",
+                  "value": {"type": "branchall", "branches": branches, "parallel": True}}
+        return [module], arrivals
+
+    def _paths(self, region, flows: list[Flow], join) -> tuple[list[dict], list[Arrival]]:
+        """One branch body: a single path, or parallel paths when one output feeds several nodes."""
+        if len(flows) == 1:
+            flow = flows[0]
+            if flow.target == join:
+                return [], [Arrival(flow.input, flow.items)]
+            return self.walk(region, flow.target, [Arrival(flow.input, flow.items)], join)
+        unguarded = [Flow(f.target, f.input, f.items, None, f.label) for f in flows]
+        return self._branch_all(region, "paths", unguarded, join)
+
+    # ---- loops ------------------------------------------------------------------------------
+
+    def emit_loop(self, region: Region, loop: Loop, arrivals: list[Arrival]) -> tuple[list[dict], list[Flow]]:
+        header = self.wf.nodes[loop.header]
+        if header.short_type == "splitInBatches" and not header.disabled:
+            return self._batch_loop(region, loop, arrivals)
+        return self._while_loop(region, loop, arrivals)
+
+    def _body_region(self, loop: Loop, include_header: bool) -> Region:
+        nodes = set(loop.members) if include_header else loop.members - {loop.header}
+        edges = [e for e in self.wf.main_edges if e.target != loop.header]
+        return Region(nodes, edges, self.order, self.types)
+
+    def _batch_loop(self, region: Region, loop: Loop, arrivals: list[Arrival]) -> tuple[list[dict], list[Flow]]:
+        header = self.wf.nodes[loop.header]
+        batches = self.translate(loop.header, arrivals)
+        loop_output = 1 if header.type_version >= 3 else 0
+        loop_id = self.new_id(f"{loop.header}_loop")
+        body = self._body_region(loop, include_header=False)
+        self.exits.append([])
+        modules: list[dict] = []
+        starts = [e for e in self.wf.outgoing(loop.header) if e.output == loop_output and e.target in body.nodes]
+        flows = [Flow(e.target, e.input, "flow_input.iter.value") for e in starts]
+        if flows:
+            join = EXIT
+            modules, _ = self.dispatch(body, loop.header, flows, join, routing=False)
+        exits = self.exits.pop()
+        back = [Arrival(0, items, guard) for edge, guard, items in exits if edge.target == loop.header]
+        tail = self._tail_step(loop.header, back or [Arrival(0, "flow_input.iter.value")])
+        loop_module = {"id": loop_id, "summary": f"{header.name}: once per batch",
+                       "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": f"results.{batches.modules[0]['id']}"},
+                                 "skip_failures": False, "parallel": False, "modules": modules + [tail]}}
+        done = f"results.{loop_id}.flat()"
+        after = [Flow(e.target, e.input, done, label="done") for e in self.wf.outgoing(loop.header)
+                 if e.output != loop_output and e.target not in loop.members]
+        after += [Flow(edge.target, edge.input, done, label="after the loop") for edge, _g, _i in exits
+                  if edge.target != loop.header and edge.target not in loop.members]
+        self.items_of[loop.header] = done
+        return batches.modules + [loop_module], _unique_targets(after)
+
+    def _while_loop(self, region: Region, loop: Loop, arrivals: list[Arrival]) -> tuple[list[dict], list[Flow]]:
+        loop_id = self.new_id(f"{loop.header}_loop")
+        tail_id = self.new_id(f"{loop.header}_next")
+        entry = combine(arrivals) if arrivals else "[{}]"
+        first = [Arrival(0, f"(flow_input.iter.index === 0 ? {entry} : results.{tail_id})")]
+        body = self._body_region(loop, include_header=True)
+        self.exits.append([])
+        modules, _ = self.walk(body, loop.header, first, EXIT)
+        exits = self.exits.pop()
+        back = [Arrival(0, items, guard) for edge, guard, items in exits if edge.target == loop.header]
+        leaving = [(edge, guard, items) for edge, guard, items in exits if edge.target != loop.header]
+        if not leaving:
+            raise StructureError(f"the cycle through {loop.header!r} has no condition that leaves it")
+        after = []
+        for edge, guard, items in leaving:
+            module = self.module_of.get(edge.source)
+            if module is None or not guard:
+                raise StructureError(f"the cycle through {loop.header!r} is left by {edge.source!r} without a condition")
+            stop = guard.replace(f"results.{module['id']}", "result")
+            previous = module.get("stop_after_if", {}).get("expr")
+            module["stop_after_if"] = {"expr": f"({previous}) || ({stop})" if previous else stop, "skip_if_stopped": False}
+            after.append(Flow(edge.target, edge.input, items, guard if len(leaving) > 1 else None, label="after the loop"))
+        tail = self._tail_step(loop.header, back or [Arrival(0, "[]")], tail_id)
+        loop_module = {"id": loop_id, "summary": f"repeat from {loop.header} until the cycle is left (n8n loop)",
+                       "value": {"type": "whileloopflow", "skip_failures": False, "modules": modules + [tail]}}
+        return [loop_module], _unique_targets(after)
+
+    def _tail_step(self, header: str, back: list[Arrival], step_id: Optional[str] = None) -> dict:
+        """The items that go round the loop again (n8n: the edges back into the loop's first node)."""
+        step_id = step_id or self.new_id(f"{header}_next")
+        self.ids.add(step_id)
+        self.files[f"{step_id}.ts"] = ("// Phoenix: the items that n8n sends back to the start of the loop.\n"
+                                       "export async function main(items: any) {\n"
+                                       "  const flat = (v: any): any[] => v == null ? [] : Array.isArray(v) ? v.flatMap(flat) : v.outputs ? v.outputs.flatMap(flat) : [v];\n"
+                                       "  return flat(items);\n}\n")
+        return {"id": step_id, "summary": f"items going round the loop to {header}",
+                "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
+                          "input_transforms": {"items": {"type": "javascript", "expr": combine(back)}}}}
+
+    def emit_item_loop(self, region: Region, name: str, split: NodeTranslation) -> tuple[list[dict], list[Flow]]:
+        """splitOut: the following per-item nodes run in a for-loop, one item per iteration."""
+        outgoing = [e for e in self.wf.outgoing(name) if e.target in region.nodes]
+        end = self._item_loop_end(region, name)
+        if not outgoing or end == name:
+            return [], self.flows_from(region, name, split)
+        flows = [Flow(e.target, e.input, "[flow_input.iter.value]") for e in outgoing if e.target != end]
+        direct = [e for e in outgoing if e.target == end]
+        if not flows:
+            return [], self.flows_from(region, name, split)
+        loop_id = self.new_id(f"{name}_each")
+        body_modules, reached = self.dispatch(region, name, flows, end, routing=False)
+        tail = self._tail_step(name, reached or [Arrival(0, "[flow_input.iter.value]")])
+        loop_module = {"id": loop_id, "summary": f"{name}: once per item",
+                       "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": split.output(0)},
+                                 "skip_failures": False, "parallel": False, "modules": body_modules + [tail]}}
+        if end == EXIT:
+            return [loop_module], []
+        done = f"results.{loop_id}.flat()"
+        inputs = sorted({a.input for a in reached} or {0})
+        after = [Flow(end, i, done) for i in inputs] + [Flow(end, e.input, split.output(e.output)) for e in direct]
+        return [loop_module], after
+
+    def _item_loop_end(self, region: Region, name: str) -> str:
+        """The first node after ``name`` on its post-dominator chain that needs all items at once."""
+        node = region.ipdom.get(region.rep[name], EXIT)
+        while node != EXIT:
+            if node in region.loops or self.wf.nodes[node].short_type in ALL_ITEMS_TYPES:
+                return node
+            node = region.ipdom.get(node, EXIT)
+        return EXIT
+
+
+def combine(arrivals: list[Arrival]) -> str:
+    """One items expression from several arrivals: guarded ones pick the path that ran."""
+    if not arrivals:
+        return "[]"
+    plain = list(dict.fromkeys(a.items for a in arrivals if not a.guard))
+    guarded = [a for a in arrivals if a.guard]
+    parts = plain[:]
+    if guarded:
+        chain = "[]"
+        for arrival in reversed(guarded):
+            chain = f"(({arrival.guard}) ? {arrival.items} : {chain})"
+        parts.append(chain)
+    if len(parts) == 1:
+        return parts[0]
+    return "[" + ", ".join(f"...({p})" for p in parts) + "]"
+
+
+def _and(outer: Optional[str], inner: Optional[str]) -> Optional[str]:
+    if not outer or outer == "true":
+        return inner
+    if not inner:
+        return outer
+    return f"({outer}) && ({inner})"
+
+
+def _label(name: str) -> str:
+    return "start" if name == ROOT else name
+
+
+def _unique_targets(flows: list[Flow]) -> list[Flow]:
+    seen, unique = set(), []
+    for flow in flows:
+        key = (flow.target, flow.input, flow.guard)
+        if key not in seen:
+            seen.add(key)
+            unique.append(flow)
+    return unique
+
+
+# ---- documents -------------------------------------------------------------------------------
+
+def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambda _id: None) -> Translation:
+    """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError."""
+    from .workflow import parse_workflow
+
+    workflow = parse_workflow(document, source)
+    structurer = Structurer(workflow, flow_path, flow_path_of)
+    modules = structurer.build()
+    status, reasons = dict(structurer.status), dict(structurer.reasons)
+    for name in workflow.nodes:
+        if name not in status:
+            status[name] = "placeholder"
+            reasons[name] = "not connected to anything the flow runs"
+    multiple_roots = len(structurer.top.roots) > 1
+    flow = {"summary": _summary(workflow, source),
+            "description": _description(workflow, source, status, reasons, structurer),
+            "value": {"modules": modules},
+            "schema": _flow_schema(structurer, multiple_roots)}
+    schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
+    return Translation(flow=flow, files=structurer.files, schedules=schedules, http_triggers=http,
+                       status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes})
+
+
+def _summary(workflow: Workflow, source: str) -> str:
+    return (workflow.name or source.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:200]
+
+
+def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer) -> str:
+    translated = sum(1 for s in status.values() if s == "translated")
+    lines = [f"Translated by Phoenix from the n8n workflow {workflow.name or '(unnamed)'!r} ({source}).",
+             f"{translated} of {len(status)} nodes translated; "
+             f"{len(status) - translated} became placeholder steps that fail when run, saying why."]
+    for name, reason in reasons.items():
+        lines.append(f"- not translated: {name} ({workflow.nodes[name].type}): {reason}")
+    if len(structurer.top.roots) > 1:
+        lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
+                     f"(default: the first of {', '.join(sorted(structurer.top.roots, key=structurer._root_rank))}).")
+    for note in workflow.sticky_notes:
+        text = str(note.parameters.get("content", "")).strip()
+        if text:
+            lines.append(f"\nSticky note {note.name!r}:\n{text}")
+    return "\n".join(lines)
+
+
+def _flow_schema(structurer: Structurer, multiple_roots: bool) -> dict:
+    properties: dict = {}
+    for _node, trigger in structurer.triggers:
+        for key, spec in (trigger.get("inputs") or {}).items():
+            properties.setdefault(key, spec)
+    if multiple_roots:
+        roots = sorted(structurer.top.roots, key=structurer._root_rank)
+        properties[TRIGGER_INPUT] = {"type": "string", "enum": roots, "default": roots[0],
+                                     "description": "which n8n entry point this run starts from"}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+            "properties": properties, "required": [], "order": list(properties)}
+
+
+HTTP_AUTH = {"none": "none", "basicAuth": "basic_http", "headerAuth": "api_key", "jwtAuth": "windmill"}
+HTTP_METHODS = {"get", "post", "put", "delete", "patch"}
+
+
+def _trigger_documents(workflow: Workflow, structurer: Structurer, flow_path: str,
+                       multiple_roots: bool) -> tuple[list[dict], list[dict]]:
+    schedules, http = [], []
+    for node, trigger in structurer.triggers:
+        args = {TRIGGER_INPUT: node.name} if multiple_roots else {}
+        if trigger["kind"] == "schedule":
+            for cron in trigger["crons"]:
+                schedules.append({"schedule": cron, "timezone": trigger.get("timezone") or "UTC",
+                                  "script_path": flow_path, "is_flow": True,
+                                  "enabled": bool(workflow.raw.get("active")), "args": args,
+                                  "summary": f"{node.name} (n8n schedule)"[:200]})
+        elif trigger["kind"] == "http":
+            http.append(_http_trigger(node, trigger, flow_path))
+    return schedules, http
+
+
+def _http_trigger(node: Node, trigger: dict, flow_path: str) -> dict:
+    route = re.sub(r"[^A-Za-z0-9_\-/:]+", "_", str(trigger.get("path") or node.name)).strip("/") or "hook"
+    auth = HTTP_AUTH.get(trigger.get("auth", "none"), "windmill")
+    method = str(trigger.get("method", "POST")).lower()
+    document = {"script_path": flow_path, "is_flow": True, "route_path": f"n8n/{route}",
+                "request_type": "async" if trigger.get("response_mode") == "onReceived" else "sync",
+                "authentication_method": auth,
+                "http_method": method if method in HTTP_METHODS else "post",
+                "is_static_website": False, "workspaced_route": False,
+                "wrap_body": not trigger.get("unwrapped"), "raw_string": False,
+                "summary": f"{node.name} (n8n webhook)"[:200],
+                "description": f"Replaces the n8n webhook node {node.name!r} (path {trigger.get('path')!r})."}
+    if auth in ("basic_http", "api_key"):
+        document["authentication_resource_path"] = f"f/phoenix/n8n_credentials/webhook_{re.sub(r'[^a-z0-9]+', '_', node.name.lower()).strip('_')}"
+    return document

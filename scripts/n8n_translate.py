@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Translate a folder of n8n workflow JSON files (recursively) into Windmill flows.
+
+Usage: python scripts/n8n_translate.py <input_dir> <output_dir> [--report report.json]
+                                       [--path-prefix f/phoenix/n8n]
+
+Each workflow becomes <output_dir>/<slug>__flow/flow.yaml (plus inline step
+files and any schedule / HTTP trigger files); the report lists every file
+with its status and node counts. Exit code 0 unless the input folder is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib.errors import InputError  # noqa: E402
+from lib.n8n.report import DEFAULT_PATH_PREFIX, format_summary, summarize, translate_folder, write_report  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input_dir")
+    parser.add_argument("output_dir")
+    parser.add_argument("--report", help="where to write the JSON report")
+    parser.add_argument("--path-prefix", default=DEFAULT_PATH_PREFIX,
+                        help="Windmill folder the flows are deployed under (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        report = translate_folder(args.input_dir, args.output_dir, args.path_prefix)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_report(report, args.report)
+    for entry in report["workflows"]:
+        if entry["status"] == "error":
+            print(f"error: {entry['file']}: {entry['error']}", file=sys.stderr)
+    print(format_summary(summarize(report)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
