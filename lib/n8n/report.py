@@ -179,3 +179,18 @@ def write_report(report: dict, path: Optional[str | Path]) -> None:
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def translate_stack_folder(stack=None, input_dir: str = "n8n/workflows", out_dir: str = "n8n/windmill",
+                           path_prefix: str = DEFAULT_PATH_PREFIX) -> dict:
+    """The Windmill entry point: folders relative to the stack root; a missing folder is a result, not a crash."""
+    from ..stack import load_stack
+
+    loaded = load_stack(stack)
+    source, target = loaded.under_root(input_dir), loaded.under_root(out_dir)
+    if source is None or not source.is_dir():
+        return {"ok": False, "error": f"input folder not found: {source}", "summary": None, "workflows": []}
+    report = translate_folder(source, target, path_prefix)
+    summary = summarize(report)
+    return {"ok": True, "error": None, "summary": summary, "message": format_summary(summary),
+            "output_dir": str(target), **report}

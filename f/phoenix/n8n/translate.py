@@ -1,0 +1,21 @@
+"""Translate n8n workflow JSON files into Windmill flows, with a per-file report.
+
+Reads every *.json under input_dir (recursively, relative to the stack root),
+writes one flow folder per workflow (plus schedule and HTTP trigger files) to
+out_dir, and returns the report: status and node counts per file. Nodes that
+cannot be translated become placeholder steps that fail when run, saying why.
+"""
+
+from typing import Optional
+
+from f.phoenix.lib.n8n.report import translate_stack_folder
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    input_dir: str = "n8n/workflows",
+    out_dir: str = "n8n/windmill",
+    path_prefix: str = "f/phoenix/n8n",
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return translate_stack_folder(stack, input_dir=input_dir, out_dir=out_dir, path_prefix=path_prefix)
