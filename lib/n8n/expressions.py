@@ -48,8 +48,9 @@ def is_expression(value) -> bool:
 def split_template(template: str) -> list[Segment]:
     """Split ``"a {{ x }} b"`` into text and code segments.
 
-    The scan is brace- and string-aware so ``{{ {a: {b: 1}} }}`` and
-    ``{{ "}}" }}`` end at the right place, as in n8n's own splitter.
+    Like n8n, an expression ends at the first ``}}``, unless that leaves its
+    braces unbalanced (``{{ {a: {b: 1}} }}``): then a brace- and string-aware
+    scan finds the end.
     """
     segments: list[Segment] = []
     position = 0
@@ -57,16 +58,23 @@ def split_template(template: str) -> list[Segment]:
         start = template.find(_SEGMENT_OPEN, position)
         if start < 0:
             break
-        end = _code_end(template, start + 2)
+        end = template.find("}}", start + 2)
+        if end >= 0 and not _balanced(template[start + 2:end]):
+            # ``{{ {a: {b: 1}} }}``: the first "}}" closes an object, not the expression.
+            end = _code_end(template, start + 2)
         if end < 0:
             break
         if start > position:
             segments.append(Segment(False, template[position:start]))
-        segments.append(Segment(True, template[start + 2:end].strip()))
+        segments.append(Segment(True, template[start + 2:end].strip().rstrip(";").strip()))
         position = end + 2
     if position < len(template):
         segments.append(Segment(False, template[position:]))
     return segments
+
+
+def _balanced(code: str) -> bool:
+    return all(code.count(a) == code.count(b) for a, b in ("{}", "()", "[]"))
 
 
 def _code_end(text: str, start: int) -> int:

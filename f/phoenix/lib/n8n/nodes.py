@@ -549,7 +549,8 @@ def code_node(ctx: NodeContext) -> NodeTranslation:
                 "  for (let $itemIndex = 0; $itemIndex < input.length; $itemIndex++) {\n"
                 "    setIndex($itemIndex);\n"
                 "    const $json = input[$itemIndex];\n"
-                f"    const result = await (async () => {{\n      {item_binding}\n{indented}\n    }})();\n"
+                f"    const result = await (async () => {{\n      {item_binding}\n"
+                f"      return await (async () => {{\n{indented}\n      }})();\n    }})();\n"
                 "    out.push(...unwrap(result));\n"
                 "  }\n  return out;")
     else:

@@ -1,0 +1,75 @@
+"""Run a translated Bun step's TypeScript under Node, the way Windmill calls main().
+
+Bun cannot be installed here, so the step is transpiled with the pinned
+esbuild (shipped with the Windmill tools) and imported by Node 20, which has
+the same ``fetch``, ``process.env`` and ES module semantics the steps use.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from scripts.tooling.windmill_tools import ensure_npm_tools
+
+RUNNER = r"""
+const [,, modulesDir, stepFile, argsFile] = process.argv;
+const fs = await import("node:fs");
+const { createRequire } = await import("node:module");
+const require = createRequire(modulesDir + "/");
+const esbuild = require("esbuild");
+const js = esbuild.transformSync(fs.readFileSync(stepFile, "utf8"), { loader: "ts", format: "esm" }).code;
+const out = stepFile + ".mjs";
+fs.writeFileSync(out, js);
+const step = await import(out);
+const args = JSON.parse(fs.readFileSync(argsFile, "utf8"));
+try {
+  const result = await step.main(...args);
+  console.log(JSON.stringify({ ok: true, result }));
+} catch (error) {
+  console.log(JSON.stringify({ ok: false, error: String(error?.message ?? error) }));
+}
+"""
+
+
+def run_ts_step(code: str, *args) -> dict:
+    """``{"ok": True, "result": ...}`` or ``{"ok": False, "error": message}``."""
+    modules = ensure_npm_tools()
+    with tempfile.TemporaryDirectory(prefix="phoenix-step-") as tmp:
+        step, runner, arguments = Path(tmp, "step.ts"), Path(tmp, "run.mjs"), Path(tmp, "args.json")
+        step.write_text(code, encoding="utf-8")
+        runner.write_text(RUNNER, encoding="utf-8")
+        arguments.write_text(json.dumps(list(args)), encoding="utf-8")
+        proc = subprocess.run(["node", str(runner), str(modules), str(step), str(arguments)],
+                              capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise AssertionError(f"step did not load: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def syntax_errors(files: dict[str, str]) -> dict[str, str]:
+    """esbuild's verdict on many TypeScript files at once: name -> first error (only failures)."""
+    modules = ensure_npm_tools()
+    script = r"""
+const [,, modulesDir, listFile] = process.argv;
+const fs = await import("node:fs");
+const { createRequire } = await import("node:module");
+const esbuild = createRequire(modulesDir + "/")("esbuild");
+const files = JSON.parse(fs.readFileSync(listFile, "utf8"));
+const errors = {};
+for (const [name, code] of Object.entries(files)) {
+  try { esbuild.transformSync(code, { loader: "ts", format: "esm" }); }
+  catch (e) { errors[name] = String(e.message).split("\n").slice(0, 3).join(" "); }
+}
+console.log(JSON.stringify(errors));
+"""
+    with tempfile.TemporaryDirectory(prefix="phoenix-syntax-") as tmp:
+        runner, listing = Path(tmp, "check.mjs"), Path(tmp, "files.json")
+        runner.write_text(script, encoding="utf-8")
+        listing.write_text(json.dumps(files), encoding="utf-8")
+        proc = subprocess.run(["node", str(runner), str(modules), str(listing)], capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise AssertionError(proc.stderr[-2000:])
+    return json.loads(proc.stdout)
