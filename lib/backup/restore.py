@@ -21,27 +21,16 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..preserve import guarded_write
-from .archive import MANIFEST, backup_dir, list_backups, sha256_file
+from .archive import MANIFEST, as_stack, resolve_archive, sha256_file
 from .verify import entry_problem, verify_backup
 
 #: how many planned actions a result lists in full
 SHOWN_ACTIONS = 200
 
 
-def resolve_archive(stack, archive: str | None) -> Path:
-    """An explicit path, a name in the backup folder, or (None/empty) the newest backup."""
-    directory = backup_dir(stack)
-    if not archive:
-        found = list_backups(directory)
-        if not found:
-            raise InputError(f"no backups in {directory}")
-        return found[-1]
-    path = Path(archive).expanduser()
-    return path if path.is_absolute() or path.exists() else directory / archive
-
-
 def restore_backup(stack, archive: str | None = None, target: str | None = None, *,
                    dry_run: bool = True, overwrite: bool = False) -> dict:
+    stack = as_stack(stack)
     source = resolve_archive(stack, archive)
     destination = Path(target).expanduser() if target else stack.root
     result = {"ok": False, "dry_run": dry_run, "archive": str(source), "target": str(destination),

@@ -18,7 +18,7 @@ import tarfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from .archive import CHUNK, FORMAT, MANIFEST, checksum_path, label_of, sha256_file
+from .archive import CHUNK, FORMAT, MANIFEST, as_stack, checksum_path, label_of, resolve_archive, sha256_file
 
 #: how many problems to list before summarising: a wrecked archive has thousands
 MAX_PROBLEMS = 20
@@ -35,6 +35,11 @@ def entry_problem(member: tarfile.TarInfo) -> str | None:
     if not (member.isfile() or member.isdir()):
         return f"{name!r}: links and special files are never restored"
     return None
+
+
+def check_backup(stack=None, archive: str | None = None) -> dict:
+    """Verify a named backup (a path, or a name in the backup folder), or the newest one."""
+    return verify_backup(resolve_archive(as_stack(stack), archive))
 
 
 def verify_backup(archive: Path | str) -> dict:

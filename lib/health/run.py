@@ -19,6 +19,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..errors import InputError
+from ..stack import Stack, load_stack
 from ..store import open_store
 from . import alerts, history
 from .catalog import backend_names, build_probes
@@ -30,6 +32,25 @@ LAST_KEY = "health/last"
 HISTORY_KEY = "health/history"
 OUTBOX_KEY = "health/alert_outbox"
 BACKENDS_KEY = "health/backends"
+
+
+def health_check(stack=None, *, output: str = "dashboard", send_alerts: bool = True,
+                 write_dashboard: bool = True) -> dict:
+    """The scheduled check: run, then answer Windmill rich markdown or the full report."""
+    if output not in ("dashboard", "report"):
+        raise InputError(f"output {output!r}: choose dashboard or report")
+    report = run_health(as_stack(stack), send_alerts=send_alerts, write_dashboard=write_dashboard)
+    return {"markdown": report["markdown"]} if output == "dashboard" else report
+
+
+def show_dashboard(stack=None) -> dict:
+    """The last run's dashboard as Windmill rich markdown, without probing."""
+    return {"markdown": last_dashboard(as_stack(stack))}
+
+
+def as_stack(stack) -> Stack:
+    """Scripts pass a resource value (dict) or None; library callers a Stack."""
+    return stack if isinstance(stack, Stack) else load_stack(stack)
 
 
 def run_health(stack, *, send_alerts: bool = True, write_dashboard: bool = True,

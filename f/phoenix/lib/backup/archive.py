@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputError
+from ..stack import Stack, load_stack
 
 PREFIX = "phoenix-backup-"
 SUFFIX = ".tar.gz"
@@ -37,6 +38,23 @@ FORMAT = "phoenix-backup/1"
 NAME_PATTERN = re.compile(r"^phoenix-backup-(\d{8}T\d{6}_\d{6}Z)-([a-z0-9][a-z0-9-]*)\.tar\.gz$")
 LABEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 CHUNK = 1 << 20
+
+
+def resolve_archive(stack, archive: str | None) -> Path:
+    """An explicit path, a name in the backup folder, or (None/empty) the newest backup."""
+    directory = backup_dir(stack)
+    if not archive:
+        found = list_backups(directory)
+        if not found:
+            raise InputError(f"no backups in {directory}")
+        return found[-1]
+    path = Path(archive).expanduser()
+    return path if path.is_absolute() or path.exists() else directory / archive
+
+
+def as_stack(stack) -> Stack:
+    """Scripts pass a resource value (dict) or None; library callers a Stack."""
+    return stack if isinstance(stack, Stack) else load_stack(stack)
 
 
 def backup_dir(stack) -> Path:

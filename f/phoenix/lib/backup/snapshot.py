@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .archive import backup_dir, create_backup
+from .archive import as_stack, backup_dir, create_backup
 from .retention import apply_retention
 from .verify import verify_backup
 
@@ -14,6 +14,7 @@ def take_snapshot(stack, folders: list[str] | None = None, label: str = "manual"
     Retention runs only after a verified snapshot, so a failing disk never
     leads to deleting the backups that still work.
     """
+    stack = as_stack(stack)
     made = create_backup(stack, folders=folders, label=label)
     check = verify_backup(made["archive"])
     result = {**made, "verified": check["ok"], "problems": check["problems"], "retention": None}

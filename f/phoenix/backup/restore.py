@@ -1,0 +1,23 @@
+"""Restore a backup into a folder: verified first, and a dry run unless you say otherwise.
+
+Leave archive empty for the newest backup and target empty for the stack's
+root folder. The dry run lists what would be created or replaced. Existing
+files that differ are replaced only with overwrite; entries that would land
+outside the target are refused; writing into .roo/ or omas/ first takes a
+verified backup of what is there.
+"""
+
+from typing import Optional
+
+from f.phoenix.lib.backup.restore import restore_backup
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    archive: str = "",
+    target: str = "",
+    dry_run: bool = True,
+    overwrite: bool = False,
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return restore_backup(stack, archive or None, target or None, dry_run=dry_run, overwrite=overwrite)

@@ -1,0 +1,21 @@
+"""Back up the operator's folders into a timestamped, verified archive.
+
+Archives .roo/, omas/, n8n/ and src/ by default (the stack's backup.folders)
+with a manifest of sha256 sums, written under a temporary name and renamed
+only when complete; verifies it; then applies retention (the newest backups
+of each label are kept, and never the newest good one is deleted).
+"""
+
+from typing import Optional
+
+from f.phoenix.lib.backup.snapshot import take_snapshot
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    folders: Optional[list[str]] = None,
+    label: str = "manual",
+    prune: bool = True,
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return take_snapshot(stack, folders=folders, label=label, prune=prune)

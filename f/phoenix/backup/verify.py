@@ -1,0 +1,14 @@
+"""Verify a backup: its checksum, every entry, and every file against the manifest.
+
+Leave archive empty for the newest backup; give a file name from the backup
+folder or a full path for another one.
+"""
+
+from typing import Optional
+
+from f.phoenix.lib.backup.verify import check_backup
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(archive: str = "", stack: Optional[c_phoenix_stack] = None):
+    return check_backup(stack, archive)

@@ -1,0 +1,22 @@
+"""Check the health of the whole Phoenix stack and show the status dashboard.
+
+Probes services (n8n, Windmill, Ollama and its models, Postgres), containers
+through Podman, the operator's folders, models and integrations, all at once
+with per-probe deadlines. Keeps history with flap damping, alerts the stack's
+alert URL once per status change, tells the router which backends are up, and
+writes docs/system-status.md in the operator's folder.
+"""
+
+from typing import Literal, Optional
+
+from f.phoenix.lib.health.run import health_check
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    output: Literal["dashboard", "report"] = "dashboard",
+    send_alerts: bool = True,
+    write_dashboard: bool = True,
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return health_check(stack, output=output, send_alerts=send_alerts, write_dashboard=write_dashboard)
