@@ -55,7 +55,8 @@ def push_folder(client: N8nClient, folder: str | os.PathLike, *, dry_run: bool =
         raise ConfigError(str(folder), "", "folder of pulled workflows not found")
     index = read_index(folder)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    backups = Path(backup_dir) / stamp if backup_dir else folder / ".n8n-backups" / stamp
+    # never inside the folder: a translator or a second pull would read backups as workflows
+    backups = Path(backup_dir or folder.parent / f"{folder.name}-backups") / stamp
     context = _Context(client, folder, index, dry_run, on_conflict, create_missing, backups)
     results = []
     for path in sorted(folder.glob("*.json")):

@@ -181,3 +181,12 @@ def test_entry_point_backs_up_into_the_stack_backup_dir(standin, standin_stack, 
     assert result["ok"] and result["counts"] == {"updated": 1}
     assert Path(result["backup_dir"]).parent == Path(standin_stack["root"]) / "backups" / "n8n-push"
     assert [p.name for p in folder.glob("*.json")] == ["renamed_in_git_wf0001.json"]
+
+
+def test_default_backups_sit_beside_the_folder_never_inside(standin, pulled):
+    api, folder, first, _ = pulled
+    edit_file(folder, first, set_url("http://elsewhere/"))
+    report = push_folder(api, folder, dry_run=False)
+    backup = Path(report["backup_dir"])
+    assert backup.parent == folder.parent / "git-backups" and folder not in backup.parents
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == []

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 import requests
 
 from lib.n8n.client import N8nClient
@@ -242,3 +243,31 @@ def test_generated_http_request_node_calls_windmill_with_the_bearer_credential(a
                                    "auth": f"Bearer {WINDMILL_TOKEN}", "body": {"prompt": "hello phoenix"}}]
     finally:
         recorder.close()
+
+
+def test_translated_webhook_workflow_keeps_the_webhook_contract(api, n8n_stack, tmp_path):
+    report_module = pytest.importorskip("lib.n8n.report", reason="the translator is not in this checkout yet")
+    from lib.n8n.webhooks import write_webhook_contract
+
+    path = unique("contract-hook")
+    created = api.create_workflow(webhook_workflow(unique("Contract"), path))
+    api.publish_workflow(created["id"])
+    answer = call_n8n_webhook(path, {"who": "contract"}, stack=n8n_stack)
+    assert answer["body"] == {"greeting": "Hello contract"}  # what n8n itself answers on that path
+    pulled = tmp_path / "git"
+    pull_from_api(api, pulled)
+    file_name = read_index(pulled)[created["id"]]["file"]
+    out = tmp_path / "windmill"
+    report = report_module.translate_folder(pulled, out, "f/phoenix/n8n")
+    entry = next(e for e in report["workflows"] if e["file"] == file_name)
+    assert entry["status"] == "translated", entry
+    slug = report_module.slug_for(file_name)
+    triggers = list(out.glob(f"{slug}*.http_trigger.yaml"))
+    assert len(triggers) == 1
+    trigger = yaml.safe_load(triggers[0].read_text())
+    assert trigger["route_path"] == f"n8n/{path}" and trigger["http_method"] == "post"
+    assert trigger["script_path"] == f"f/phoenix/n8n/{slug}" and trigger["is_flow"] is True
+    assert trigger["request_type"] == "sync"  # responseMode lastNode: the caller waits for the answer
+    contract = write_webhook_contract(out / f"{slug}__flow", trigger["script_path"], stack=n8n_stack,
+                                      http_route=trigger, source_workflow=file_name)
+    assert f"/api/r/n8n/{path}" in Path(contract["webhook_md"]).read_text()
