@@ -8,8 +8,10 @@ or raises one of the ``BackendError`` kinds from ``lib/errors.py``.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterator, Protocol
 
 from ..errors import BackendHung
@@ -36,6 +38,9 @@ class Completion:
     completion_tokens: int = 0
     seconds: float = 0.0
     finish_reason: str = "stop"
+    #: what the backend had to do to get this answer (format translations,
+    #: retries), so the trace can say so
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,3 +70,31 @@ def remaining(deadline: float, backend: str) -> float:
     if left <= 0:
         raise BackendHung(backend, "deadline passed before the call could start")
     return left
+
+
+def schema_problem(text: str, schema: dict) -> str | None:
+    """Why ``text`` is not a JSON document valid for ``schema``, or None when it is."""
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        return f"not JSON: {exc}"
+    return document_problem(document, schema)
+
+
+def document_problem(document, schema: dict) -> str | None:
+    """Why ``document`` does not fit ``schema``, or None when it does."""
+    error = next(_validator(json.dumps(schema, sort_keys=True)).iter_errors(document), None)
+    if error is None:
+        return None
+    where = "/".join(map(str, error.absolute_path)) or "<top>"
+    return f"{where}: {error.message[:160]}"
+
+
+@lru_cache(maxsize=64)
+def _validator(schema_text: str):
+    """A compiled validator per schema: building one costs far more than using it."""
+    import jsonschema
+
+    schema = json.loads(schema_text)
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return cls(schema)

@@ -46,6 +46,11 @@ class Breakers:
             return f"health check found it down {now - probe['at']:.0f}s ago: {probe.get('detail', '')}"
         return None
 
+    def half_open(self, backend: str) -> bool:
+        """True when the backend's breaker is open but cooled down: the next call is a probe."""
+        entry = self._state.get("backends", {}).get(backend)
+        return bool(entry and entry.get("open_since") and self.clock() - entry["open_since"] >= self.cooldown_s)
+
     def record(self, backend: str, model: str | None, outcome: str, error: str = "") -> None:
         """Remember an attempt's outcome; writes the store only when state changes."""
         if outcome == "ok":

@@ -71,6 +71,12 @@ class ServerError(BackendError):
     retryable = True
 
 
+class BadRequest(BackendError):
+    """The backend rejected this request (HTTP 4xx): retrying it cannot help."""
+
+    kind = "bad_request"
+
+
 class UnusableOutput(BackendError):
     """The backend answered, but the output is not what was asked for."""
 

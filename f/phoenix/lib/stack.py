@@ -44,7 +44,8 @@ _GGUF_MODEL = _obj({
 })
 _HF_GGUF = _obj({"repo": {"type": "string", "pattern": "^[^/\\s]+/[^/\\s]+$"},
                  "file": {"type": "string", "minLength": 1},
-                 "chat_format": {"type": "string"}}, required=("repo", "file"))
+                 "chat_format": {"type": "string"},
+                 "n_ctx": {"type": "integer", "minimum": 128}}, required=("repo", "file"))
 _ENDPOINT = _obj({"name": {"type": "string", "minLength": 1}, "url": _URL,
                   "model": {"type": "string"}, "token_env": _OPT_STR,
                   "domains": {"type": "array", "items": {"enum": list(ROO_DOMAINS)}},
@@ -78,11 +79,12 @@ STACK_SCHEMA: dict = _obj({
         "priority": {"enum": ["existing", "quality", "speed"]},
         "attempt_timeout_s": _SECONDS,
         "overall_timeout_s": _SECONDS,
+        "connect_timeout_s": _SECONDS,
         "max_tokens": {"type": "integer", "minimum": 1},
         "temperature": {"type": "number", "minimum": 0},
         "threads": {"type": ["integer", "null"], "minimum": 1},
         "breaker": _obj({"failures_to_open": {"type": "integer", "minimum": 1},
-                         "cooldown_s": _SECONDS}),
+                         "cooldown_s": _SECONDS, "probe_timeout_s": _SECONDS}),
     }),
     "agents": _obj({"dir": {"type": "string"}, "approval_risk": {"enum": ["low", "medium", "high", "never"]}}),
     "health": _obj({"probe_timeout_s": _SECONDS, "flap_threshold": {"type": "integer", "minimum": 1},
@@ -126,10 +128,14 @@ DEFAULT_STACK: dict = {
         "priority": "existing",
         "attempt_timeout_s": 60,
         "overall_timeout_s": 180,
+        # a dead host is found by its connect timeout, not by the attempt's
+        "connect_timeout_s": 2,
         "max_tokens": 256,
         "temperature": 0.2,
         "threads": None,
-        "breaker": {"failures_to_open": 1, "cooldown_s": 30},
+        # a half-open breaker first asks the backend's health (probe_timeout_s)
+        # before letting a real request through
+        "breaker": {"failures_to_open": 1, "cooldown_s": 30, "probe_timeout_s": 2},
     },
     "agents": {"dir": "omas", "approval_risk": "high"},
     "health": {"probe_timeout_s": 3, "flap_threshold": 2,

@@ -5,27 +5,54 @@ stack loaded -> task classified -> candidates ordered by policy -> breakers
 skip what is known dead -> each candidate tried with its own deadline inside
 the overall one -> answer validated -> orchestrator JSON built -> result with
 a trace of every decision and failure.
+
+Failure rules (the same for ``route`` and ``route_stream``):
+- a candidate whose breaker is open (in this process or, through the store,
+  any earlier one), whose model the backend was found not to have, or that
+  the health schedule found down, is skipped without being called;
+- a half-open breaker asks the backend's cheap health check
+  (``routing.breaker.probe_timeout_s``) before risking a real request on it;
+- down, hung, model missing and rejected requests move to the next candidate
+  at once; a server error or unusable output is retried once, immediately;
+- when every candidate fails, one ``AllBackendsFailed`` names each and why.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from dataclasses import dataclass
+from typing import Iterator
 
-from ..backends.base import ChatRequest, Completion
+from ..backends.base import ChatRequest, Completion, schema_problem
 from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
 from ..stack import Stack, load_stack
 from ..store import open_store
 from . import orchestrator
 from .breakers import Breakers
-from .classify import COMPLEXITIES, TASK_TYPES, classify
-from .policy import order_candidates, prefer_first
+from .classify import COMPLEXITIES, TASK_TYPES, Classification, classify
+from .policy import Candidate, order_candidates, prefer_first
 
 MODES = ("text", "orchestrator")
 #: the orchestrator JSON needs room: its prose fields alone may take ~300 tokens
 ORCHESTRATOR_MIN_TOKENS = 512
 PRIORITIES = ("existing", "quality", "speed")
+
+
+@dataclass
+class _Plan:
+    """Everything decided before the first backend is called."""
+
+    stack: Stack
+    started: float
+    task: Classification
+    priority: str
+    candidates: list[Candidate]
+    request: ChatRequest
+    mode: str
+    agent: str
+    workflow_type: str
+    user_schema: dict | None
 
 
 def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: str = "auto",
@@ -39,19 +66,187 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
     front (the rest still follow as fallbacks), e.g. so that several agents
     can ask different models for diverse proposals.
     """
+    plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
+                 max_tokens, temperature, workflow_type, prefer)
+    runner = _Runner(plan.stack, plan.started)
+    for candidate in plan.candidates:
+        backend = runner.admit(candidate)
+        if backend is None:
+            continue
+        for try_number in (1, 2):
+            began = time.monotonic()
+            try:
+                completion = backend.complete(plan.request, candidate.model, runner.deadline())
+                parsed = _parse(completion, plan.request.json_schema)
+            except BackendError as exc:
+                if runner.failed(candidate, exc, began, try_number):
+                    continue
+                break
+            runner.succeeded(candidate, began, try_number, completion)
+            return _result(plan, runner.attempts, completion, parsed)
+        if runner.out_of_time():
+            break
+    if runner.fallback is not None and plan.request.json_schema is not None:
+        return _result(plan, runner.attempts, runner.fallback, None)
+    raise AllBackendsFailed(runner.attempts)
+
+
+def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_type: str = "auto",
+                 complexity: str = "auto", priority: str = "auto", mode: str = "text",
+                 agent: str = "none", system: str | None = None, json_schema: dict | None = None,
+                 max_tokens: int | None = None, temperature: float | None = None,
+                 workflow_type: str = "windmill", prefer: list[str] | None = None) -> Iterator[str | dict]:
+    """Like ``route``, streaming: yields text pieces (``str``), then the result (``dict``).
+
+    Until a candidate yields its first piece, failures fall back exactly as in
+    ``route``. After it, nothing can be taken back: a failure ends the stream,
+    and the result says so (``trace.interrupted``) with the text so far.
+    """
+    plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
+                 max_tokens, temperature, workflow_type, prefer)
+    runner = _Runner(plan.stack, plan.started)
+    for candidate in plan.candidates:
+        backend = runner.admit(candidate)
+        if backend is None:
+            continue
+        for try_number in (1, 2):
+            began = time.monotonic()
+            deadline = runner.deadline()
+            try:
+                pieces = iter(backend.stream(plan.request, candidate.model, deadline))
+                first = next(pieces, "")
+            except BackendError as exc:
+                if runner.failed(candidate, exc, began, try_number):
+                    continue
+                break
+            yield from _stream_rest(plan, runner, candidate, pieces, first, began, try_number)
+            return
+        if runner.out_of_time():
+            break
+    raise AllBackendsFailed(runner.attempts)
+
+
+def _stream_rest(plan: _Plan, runner: "_Runner", candidate: Candidate, pieces, first: str,
+                 began: float, try_number: int) -> Iterator[str | dict]:
+    """Yield the committed candidate's pieces, then the result."""
+    text, interrupted = [], None
+    if first:
+        text.append(first)
+        yield first
+    try:
+        for piece in pieces:
+            text.append(piece)
+            yield piece
+    except BackendError as exc:
+        interrupted = f"{exc.kind}: {exc}"
+        runner.breakers.record(candidate.backend, candidate.model, exc.kind, str(exc))
+    completion = Completion(text="".join(text), backend=candidate.backend,
+                            model=_model_label(candidate), completion_tokens=len(text),
+                            seconds=time.monotonic() - began)
+    parsed, problem = None, None
+    if plan.request.json_schema is not None and interrupted is None:
+        problem = schema_problem(completion.text, plan.request.json_schema)
+        parsed = None if problem else _parse(completion, plan.request.json_schema)
+    outcome = "interrupted" if interrupted else ("unusable_output" if problem else "ok")
+    runner.attempts.append(_attempt(candidate, outcome, time.monotonic() - began,
+                                    interrupted or problem or "", try_number))
+    if outcome == "ok":
+        runner.breakers.record(candidate.backend, candidate.model, "ok")
+    result = _result(plan, runner.attempts, completion, parsed)
+    result["trace"]["interrupted"] = interrupted
+    yield result
+
+
+def _model_label(candidate: Candidate) -> str:
+    if candidate.backend in ("embedded", "phoenixcore"):
+        return {"embedded": "SmolLM2-135M-Instruct", "phoenixcore": "PhoenixCore"}[candidate.backend]
+    return candidate.model or "default"
+
+
+class _Runner:
+    """Breakers, deadlines and the attempt log of one request."""
+
+    def __init__(self, stack: Stack, started: float):
+        routing = stack["routing"]
+        self.stack = stack
+        self.breakers = Breakers(open_store(stack.state_dir), routing["breaker"]["failures_to_open"],
+                                 routing["breaker"]["cooldown_s"])
+        self.attempt_timeout = routing["attempt_timeout_s"]
+        self.probe_timeout = routing["breaker"].get("probe_timeout_s", 2)
+        self.overall_deadline = started + routing["overall_timeout_s"]
+        self.attempts: list[dict] = []
+        self.fallback: Completion | None = None
+
+    def admit(self, candidate: Candidate):
+        """The backend to call for ``candidate``, or None (skipped; recorded)."""
+        skip = self.breakers.skip_reason(candidate.backend, candidate.model)
+        if skip:
+            self.attempts.append(_attempt(candidate, "skipped", 0.0, skip))
+            return None
+        backend = build_backend(self.stack, candidate.backend)
+        if self.breakers.half_open(candidate.backend) and not self._probe(candidate, backend):
+            return None
+        return backend
+
+    def _probe(self, candidate: Candidate, backend) -> bool:
+        """Half-open: a cheap health check decides whether a real request is risked."""
+        began = time.monotonic()
+        timeout = max(0.05, min(self.probe_timeout, self.overall_deadline - began))
+        health = backend.health(timeout)
+        if health.up:
+            return True
+        error = f"half-open probe: still down: {health.detail}"
+        self.attempts.append(_attempt(candidate, "down", time.monotonic() - began, error))
+        self.breakers.record(candidate.backend, candidate.model, "down", error)
+        return False
+
+    def deadline(self) -> float:
+        return min(time.monotonic() + self.attempt_timeout, self.overall_deadline)
+
+    def failed(self, candidate: Candidate, exc: BackendError, began: float, try_number: int) -> bool:
+        """Record a failure; True when the same candidate deserves one more try."""
+        self.attempts.append(_attempt(candidate, exc.kind, time.monotonic() - began, str(exc), try_number))
+        if isinstance(exc, UnusableOutput):
+            self.fallback = exc.completion or self.fallback
+        self.breakers.record(candidate.backend, candidate.model, exc.kind, str(exc))
+        return exc.retryable and try_number == 1 and time.monotonic() < self.overall_deadline
+
+    def succeeded(self, candidate: Candidate, began: float, try_number: int, completion: Completion) -> None:
+        entry = _attempt(candidate, "ok", time.monotonic() - began, "", try_number)
+        if completion.notes:
+            entry["notes"] = list(completion.notes)
+        self.attempts.append(entry)
+        self.breakers.record(candidate.backend, candidate.model, "ok")
+
+    def out_of_time(self) -> bool:
+        if time.monotonic() < self.overall_deadline:
+            return False
+        self.attempts.append({"backend": "-", "model": None, "outcome": "hung", "seconds": 0.0,
+                              "error": "overall deadline reached; remaining candidates not tried"})
+        return True
+
+
+def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
+          max_tokens, temperature, workflow_type, prefer) -> _Plan:
     started = time.monotonic()
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     _check_inputs(prompt, task_type, complexity, priority, mode)
+    if json_schema is not None:
+        _check_schema(json_schema)
     task = classify(prompt, task_type, complexity)
     chosen_priority = stack["routing"]["priority"] if priority == "auto" else priority
     candidates = prefer_first(order_candidates(stack, task, chosen_priority), prefer)
     schema = json_schema or (orchestrator.PROSE_SCHEMA if mode == "orchestrator" else None)
     request = _request(stack, prompt, mode, system, schema, max_tokens, temperature)
-    attempts, completion, parsed = _try_candidates(stack, candidates, request, started)
-    facts = {"roo_domain": task.domain, "omas_agent": agent, "workflow_type": workflow_type,
+    return _Plan(stack, started, task, chosen_priority, candidates, request, mode, agent, workflow_type,
+                 json_schema)
+
+
+def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -> dict:
+    facts = {"roo_domain": plan.task.domain, "omas_agent": plan.agent, "workflow_type": plan.workflow_type,
              "model_selection": f"{completion.backend}:{completion.model}"}
     degraded = None
-    if mode == "orchestrator":
+    if plan.mode == "orchestrator":
         prose = parsed
         if prose is None:
             degraded = "no backend produced usable orchestrator JSON; the system wrote the prose fields"
@@ -62,15 +257,15 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
         prose = orchestrator.system_prose(answer, facts)
     return {
         "answer": answer,
-        "json": parsed if json_schema else None,
+        "json": parsed if plan.user_schema else None,
         "orchestrator": orchestrator.build(prose, facts),
-        "classification": task.to_dict(),
+        "classification": plan.task.to_dict(),
         "model": {"backend": completion.backend, "model": completion.model},
         "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
                   "generation_s": round(completion.seconds, 4)},
-        "trace": {"priority": chosen_priority, "candidates": [c.to_dict() for c in candidates],
+        "trace": {"priority": plan.priority, "candidates": [c.to_dict() for c in plan.candidates],
                   "attempts": attempts, "degraded": degraded,
-                  "total_s": round(time.monotonic() - started, 4)},
+                  "total_s": round(time.monotonic() - plan.started, 4)},
     }
 
 
@@ -83,6 +278,17 @@ def _check_inputs(prompt, task_type, complexity, priority, mode) -> None:
     for name, value, allowed in choices:
         if value not in allowed:
             raise InputError(f"{name}={value!r} is not one of: {', '.join(allowed)}")
+
+
+def _check_schema(schema) -> None:
+    import jsonschema
+
+    if not isinstance(schema, dict):
+        raise InputError(f"json_schema must be a JSON Schema object, got {type(schema).__name__}")
+    try:
+        jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise InputError(f"json_schema is not a valid JSON Schema: {exc.message}") from exc
 
 
 def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: dict | None,
@@ -98,59 +304,17 @@ def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: d
                        temperature=routing["temperature"] if temperature is None else temperature)
 
 
-def _try_candidates(stack: Stack, candidates, request: ChatRequest, started: float):
-    """First candidate that answers usably wins; every attempt is recorded."""
-    routing = stack["routing"]
-    breakers = Breakers(open_store(stack.state_dir), routing["breaker"]["failures_to_open"],
-                        routing["breaker"]["cooldown_s"])
-    overall_deadline = started + routing["overall_timeout_s"]
-    attempts: list[dict] = []
-    fallback: Completion | None = None
-    for candidate in candidates:
-        skip = breakers.skip_reason(candidate.backend, candidate.model)
-        if skip:
-            attempts.append(_attempt(candidate, "skipped", 0.0, skip))
-            continue
-        backend = build_backend(stack, candidate.backend)
-        for try_number in (1, 2):
-            deadline = min(time.monotonic() + routing["attempt_timeout_s"], overall_deadline)
-            began = time.monotonic()
-            try:
-                completion = backend.complete(request, candidate.model, deadline)
-                parsed = _parse(completion, request.json_schema)
-            except BackendError as exc:
-                attempts.append(_attempt(candidate, exc.kind, time.monotonic() - began, str(exc), try_number))
-                if isinstance(exc, UnusableOutput):
-                    fallback = exc.completion or fallback
-                breakers.record(candidate.backend, candidate.model, exc.kind, str(exc))
-                if exc.retryable and try_number == 1 and time.monotonic() < overall_deadline:
-                    continue
-                break
-            attempts.append(_attempt(candidate, "ok", time.monotonic() - began, "", try_number))
-            breakers.record(candidate.backend, candidate.model, "ok")
-            return attempts, completion, parsed
-        if time.monotonic() >= overall_deadline:
-            attempts.append({"backend": "-", "model": None, "outcome": "hung", "seconds": 0.0,
-                             "error": "overall deadline reached; remaining candidates not tried"})
-            break
-    if fallback is not None and request.json_schema is not None:
-        return attempts, fallback, None
-    raise AllBackendsFailed(attempts)
-
-
 def _parse(completion: Completion, schema: dict | None):
     """The structured answer, or UnusableOutput carrying the raw completion."""
     if schema is None:
         return None
-    import jsonschema
+    import json
 
-    try:
-        document = json.loads(completion.text)
-        jsonschema.validate(document, schema)
-    except (ValueError, jsonschema.ValidationError) as exc:
-        raise UnusableOutput(completion.backend, f"answer is not valid JSON for the schema: {str(exc)[:200]}",
-                             completion) from exc
-    return document
+    problem = schema_problem(completion.text, schema)
+    if problem:
+        raise UnusableOutput(completion.backend, f"answer is not valid JSON for the schema: {problem[:200]}",
+                             completion)
+    return json.loads(completion.text)
 
 
 def _attempt(candidate, outcome: str, seconds: float, error: str, try_number: int = 1) -> dict:
@@ -159,3 +323,4 @@ def _attempt(candidate, outcome: str, seconds: float, error: str, try_number: in
     if try_number > 1:
         entry["try"] = try_number
     return entry
+

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 
+from ..backends.base import document_problem, schema_problem
 from ..stack import ROO_DOMAINS
 
 OMAS_AGENTS = ("none", "chaos", "demigod", "thanatos", "council")
@@ -79,11 +80,10 @@ SYSTEM_PROMPT = (
 
 def parse_prose(text: str) -> dict:
     """The model's prose fields, or ValueError when they do not fit PROSE_SCHEMA."""
-    import jsonschema
-
-    document = json.loads(text)
-    jsonschema.validate(document, PROSE_SCHEMA)
-    return document
+    problem = schema_problem(text, PROSE_SCHEMA)
+    if problem:
+        raise ValueError(problem)
+    return json.loads(text)
 
 
 def system_prose(answer: str, facts: dict) -> dict:
@@ -105,13 +105,13 @@ def system_prose(answer: str, facts: dict) -> dict:
 
 def build(prose: dict, facts: dict) -> dict:
     """Join model prose and system facts; validate the whole document."""
-    import jsonschema
-
     document = {
         "analysis": prose["analysis"],
         "integration_strategy": dict(prose["integration_strategy"]),
         "execution": {key: facts[key] for key in ("roo_domain", "omas_agent", "model_selection", "workflow_type")},
         "validation": dict(prose["validation"]),
     }
-    jsonschema.validate(document, ORCHESTRATOR_SCHEMA)
+    problem = document_problem(document, ORCHESTRATOR_SCHEMA)
+    if problem:  # a bug in the facts given, never the model's doing
+        raise ValueError(f"orchestrator JSON invalid at {problem}")
     return document

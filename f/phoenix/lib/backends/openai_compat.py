@@ -1,0 +1,315 @@
+# GENERATED from lib/backends/openai_compat.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+"""OpenAI-compatible endpoints (llama.cpp server, TGI, Hugging Face inference
+endpoints) through ``huggingface_hub.InferenceClient(base_url=...)``.
+
+Structured output: servers disagree on how to ask for JSON that fits a
+schema, and several silently ignore what they do not know. ``InferenceClient``
+itself rewrites the OpenAI ``json_schema`` form into TGI's
+``{"type": "json_object", "value": schema}``, which llama.cpp's server ignores
+("any JSON" comes back). So this backend sends one form both dialects read
+(``schema`` for llama.cpp, ``value`` for TGI), validates the answer, and when
+the server ignored it retries once with the schema spelled out in the prompt;
+still invalid -> UnusableOutput. The form that worked is remembered per
+endpoint for the life of the process, so the next request starts with it.
+
+Two ``huggingface_hub`` behaviours are corrected for non-hub hosts only, by
+a request hook on its shared HTTP session: offline mode
+(``HF_HUB_OFFLINE=1``) blocks *every* request, the operator's own server on
+loopback included; and without a token the client sends the user's stored hub
+token to whatever URL it talks to. Requests to the hub itself keep the
+library's own hook (offline mode still blocks them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from typing import Iterator
+from urllib.parse import urlparse
+
+from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
+from ..stack import Stack
+from .base import ChatRequest, Completion, Health, remaining, schema_problem
+
+CONNECT_TIMEOUT_S = 2.0
+#: structured-output forms, tried in order; see the module doc
+FORMS = ("response_format", "prompt")
+_WORKING_FORM: dict[str, str] = {}
+_SESSION_LOCK = threading.Lock()
+_session_ready = False
+_HUB_HOSTS = ("huggingface.co", "hf.co")
+
+
+def from_stack(stack: Stack, key: str):
+    name = key.split(":", 1)[1] if ":" in key else ""
+    for endpoint in stack["models"]["huggingface"]["endpoints"]:
+        if endpoint["name"] == name:
+            return OpenAICompatBackend(
+                key, endpoint["url"], model=endpoint.get("model") or None, token_env=endpoint.get("token_env"),
+                ignores_response_format=endpoint.get("ignores_response_format", False),
+                connect_timeout=stack["routing"].get("connect_timeout_s", CONNECT_TIMEOUT_S))
+    from .registry import Unavailable
+
+    return Unavailable(key, f"no endpoint named {name!r} in models.huggingface.endpoints")
+
+
+class OpenAICompatBackend:
+    def __init__(self, name: str, url: str, *, model: str | None = None, token_env: str | None = None,
+                 ignores_response_format: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
+        self.name = name
+        self.url = url.rstrip("/")
+        self.model = model
+        self.token_env = token_env
+        self.ignores_response_format = ignores_response_format
+        self.connect_timeout = connect_timeout
+
+    # -- interface ---------------------------------------------------------
+    def health(self, timeout: float = 2.0) -> Health:
+        started = time.monotonic()
+        try:
+            models = self.models(timeout)
+        except BackendError as exc:
+            return Health(False, f"{exc.kind}: {exc}", time.monotonic() - started)
+        return Health(True, f"{self.url}: {len(models)} models ({', '.join(models[:3])})",
+                      time.monotonic() - started)
+
+    def models(self, timeout: float = 2.0) -> list[str]:
+        """``GET /v1/models`` (the OpenAI listing); InferenceClient has no call for it."""
+        from huggingface_hub import get_session
+
+        _prepare_session()
+        deadline = time.monotonic() + timeout
+        try:
+            response = get_session().get(_models_url(self.url), headers=self._headers(),
+                                         timeout=self._timeout(deadline))
+        except Exception as exc:
+            raise self._error(exc) from exc
+        if response.status_code != 200:
+            raise self._status_error(response.status_code, response.text)
+        try:
+            return [str(entry["id"]) for entry in response.json().get("data", [])]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UnusableOutput(self.name, f"/v1/models answered {response.text[:80]!r}") from exc
+
+    def complete(self, request: ChatRequest, model: str | None, deadline: float) -> Completion:
+        if request.json_schema is None:
+            return self._call(request.messages, request, model, deadline, None)
+        return self._structured(request, model, deadline)
+
+    def stream(self, request: ChatRequest, model: str | None, deadline: float) -> Iterator[str]:
+        form = self._forms()[0] if request.json_schema is not None else None
+        messages, response_format = _shape(request, form, self.ignores_response_format)
+        client = self._client(deadline)
+        try:
+            chunks = client.chat_completion(messages, stream=True, response_format=response_format,
+                                            **self._arguments(request, model))
+            for chunk in chunks:
+                piece = chunk.choices[0].delta.content if chunk.choices else None
+                if piece:
+                    yield piece
+                if time.monotonic() > deadline:
+                    raise BackendHung(self.name, "stream passed its deadline")
+        except BackendError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, model) from exc
+        finally:
+            client.close()  # releases the streamed response's connection
+
+    # -- structured output ---------------------------------------------------
+    def _forms(self) -> list[str]:
+        if self.ignores_response_format:
+            return ["prompt"]
+        known = _WORKING_FORM.get(self.url)
+        return [known] + [f for f in FORMS if f != known] if known else list(FORMS)
+
+    def _structured(self, request: ChatRequest, model: str | None, deadline: float) -> Completion:
+        notes, last = [], None
+        for form in self._forms():
+            messages, response_format = _shape(request, form, self.ignores_response_format)
+            try:
+                completion = self._call(messages, request, model, deadline, response_format)
+            except BadRequest as exc:  # this server refuses that way of asking: try the next
+                notes.append(f"{form}: rejected ({str(exc)[:120]})")
+                continue
+            if completion.finish_reason == "length":
+                raise UnusableOutput(self.name, "JSON answer cut off by max_tokens", completion)
+            completion.text = _json_part(completion.text)
+            problem = schema_problem(completion.text, request.json_schema)
+            if problem is None:
+                _WORKING_FORM[self.url] = form
+                completion.notes = notes + [f"structured output via {form}"]
+                return completion
+            notes.append(f"{form}: answer not valid for the schema ({problem[:120]})")
+            last = completion
+        error = UnusableOutput(self.name, "no schema-valid JSON: " + "; ".join(notes), last)
+        error.retryable = False  # every way of asking was tried already
+        raise error
+
+    # -- one HTTP call -------------------------------------------------------
+    def _call(self, messages, request: ChatRequest, model, deadline, response_format) -> Completion:
+        client = self._client(deadline)
+        started = time.monotonic()
+        try:
+            reply = client.chat_completion(messages, response_format=response_format,
+                                           **self._arguments(request, model))
+        except Exception as exc:
+            raise self._error(exc, model) from exc
+        try:
+            choice = reply.choices[0]
+            text = choice.message.content or ""
+        except (IndexError, AttributeError, TypeError) as exc:
+            raise UnusableOutput(self.name, f"answer has no choices: {str(reply)[:120]}") from exc
+        usage = reply.usage
+        return Completion(text=text, backend=self.name, model=model or self.model or reply.model or "default",
+                          prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                          completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+                          seconds=time.monotonic() - started,
+                          finish_reason="length" if choice.finish_reason == "length" else "stop")
+
+    def _arguments(self, request: ChatRequest, model: str | None) -> dict:
+        arguments = {"max_tokens": request.max_tokens, "temperature": request.temperature,
+                     "model": model or self.model}
+        if request.seed is not None:
+            arguments["seed"] = request.seed
+        if request.stop:
+            arguments["stop"] = list(request.stop)
+        return arguments
+
+    def _client(self, deadline: float):
+        try:
+            from huggingface_hub import InferenceClient
+        except ImportError as exc:
+            raise BackendDown(self.name, f"huggingface_hub is not installed: {exc}") from exc
+        _prepare_session()
+        return InferenceClient(base_url=self.url, timeout=self._timeout(deadline), headers=self._headers())
+
+    def _headers(self) -> dict:
+        """Our token, or an empty one that the session hook drops: never the hub's."""
+        if not self.token_env:
+            return {"authorization": ""}
+        token = os.environ.get(self.token_env)
+        if not token:
+            raise BackendDown(self.name, f"its token variable {self.token_env} is not set")
+        return {"authorization": f"Bearer {token}"}
+
+    def _timeout(self, deadline: float):
+        import httpx2
+
+        left = remaining(deadline, self.name)
+        return httpx2.Timeout(left, connect=min(self.connect_timeout, left))
+
+    # -- errors --------------------------------------------------------------
+    def _error(self, exc: Exception, model: str | None = None) -> BackendError:
+        import httpx2
+        from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
+
+        if isinstance(exc, BackendError):
+            return exc
+        if isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout)):
+            return BackendDown(self.name, f"nothing answers at {self.url} (connection refused or unreachable)")
+        if isinstance(exc, (InferenceTimeoutError, httpx2.TimeoutException)):
+            return BackendHung(self.name, f"no answer from {self.url} before the deadline")
+        if isinstance(exc, OfflineModeIsEnabled):
+            return BackendDown(self.name, f"{self.url} is on the Hugging Face hub and offline mode is on")
+        if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+            return self._status_error(exc.response.status_code, exc.response.text, model)
+        if isinstance(exc, (ValueError, KeyError)):
+            return UnusableOutput(self.name, f"answer is not OpenAI JSON: {str(exc)[:160]}")
+        if isinstance(exc, httpx2.HTTPError):
+            return ServerError(self.name, f"connection broken: {type(exc).__name__}: {exc}")
+        raise exc
+
+    def _status_error(self, status: int, text: str, model: str | None = None) -> BackendError:
+        message = _error_text(text)
+        if status == 404:
+            return ModelMissing(self.name, f"model {model or self.model or '-'} not served here: {message}")
+        if status in (401, 403):
+            return BackendDown(self.name, f"refused our credentials (HTTP {status}): {message}")
+        # llama-cpp-python's server answers 500 to a body it cannot validate
+        if 400 <= status < 500 or "response_format" in message:
+            return BadRequest(self.name, f"request rejected (HTTP {status}): {message}")
+        return ServerError(self.name, f"HTTP {status}: {message}")
+
+
+def _shape(request: ChatRequest, form: str | None, ignores_response_format: bool):
+    """The messages and response_format for one way of asking for JSON."""
+    schema = request.json_schema
+    if form is None or schema is None:
+        return request.messages, None
+    if form == "response_format":
+        # llama.cpp reads "schema", TGI reads "value"; each ignores the other
+        return request.messages, {"type": "json_object", "schema": schema, "value": schema}
+    instruction = ("Answer with one JSON document only, no prose and no code fence, valid against this "
+                   f"JSON Schema:\n{json.dumps(schema, separators=(',', ':'))}")
+    system = next((m["content"] for m in request.messages if m.get("role") == "system"), None)
+    others = [m for m in request.messages if m.get("role") != "system"]
+    messages = [{"role": "system", "content": f"{system}\n\n{instruction}" if system else instruction}] + others
+    return messages, None if ignores_response_format else {"type": "json_object"}
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.S)
+
+
+def _json_part(text: str) -> str:
+    """The JSON inside a code fence or surrounding prose, else the text as is."""
+    fenced = _FENCE.match(text)
+    if fenced:
+        return fenced.group(1)
+    stripped = text.strip()
+    start, end = stripped.find("{"), stripped.rfind("}")
+    if stripped.startswith(("{", "[")) or not 0 <= start < end:
+        return stripped
+    return stripped[start:end + 1]
+
+
+def _error_text(text: str) -> str:
+    try:
+        document = json.loads(text)
+        error = document.get("error", document) if isinstance(document, dict) else document
+        if isinstance(error, dict):
+            error = error.get("message", error)
+        text = str(error)
+    except (ValueError, TypeError):
+        pass
+    return " ".join(str(text).split())[:300]
+
+
+def _models_url(url: str) -> str:
+    return f"{url}/models" if urlparse(url).path.rstrip("/").endswith("/v1") else f"{url}/v1/models"
+
+
+def _is_hub(host: str | None) -> bool:
+    from huggingface_hub import constants
+
+    host = (host or "").lower()
+    hub = (urlparse(constants.ENDPOINT).hostname or "").lower()
+    return host == hub or any(host == h or host.endswith("." + h) for h in _HUB_HOSTS)
+
+
+def _prepare_session() -> None:
+    """Install, once, the hub session's hook that exempts non-hub hosts (module doc)."""
+    global _session_ready
+    if _session_ready:
+        return
+    with _SESSION_LOCK:
+        if _session_ready:
+            return
+        import httpx2
+        from huggingface_hub import get_session, set_client_factory
+
+        library_hooks = list(get_session().event_hooks.get("request", []))
+
+        def hook(request):
+            if _is_hub(request.url.host):
+                for library_hook in library_hooks:
+                    library_hook(request)
+            elif request.headers.get("authorization", None) == "":
+                del request.headers["authorization"]
+
+        set_client_factory(lambda: httpx2.Client(event_hooks={"request": [hook]}, follow_redirects=True,
+                                                 timeout=None))
+        _session_ready = True

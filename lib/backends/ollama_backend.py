@@ -1,0 +1,208 @@
+"""Ollama, through the official ``ollama`` client.
+
+- Every call has an explicit timeout (the client's default is to wait
+  forever): connecting gets at most ``connect_timeout`` seconds so a dead host
+  is found quickly, reading gets what is left before the caller's deadline.
+- One httpx transport (connection pool) per server URL is kept for the life of
+  the process; a light ``ollama.Client`` is made per call on top of it with
+  that call's timeout, so calls in several threads never share a timeout.
+- Structured output goes through ``format=<JSON schema>``.
+- The model list is ``/api/tags`` (cached for ``TAGS_TTL_S``: the inventory
+  and the health probe ask often); the version is ``GET /api/version``, which
+  the client has no method for.
+
+Errors become the router's kinds: connection refused -> down, timeout ->
+hung, 404 "model ... not found" -> model missing (skipped, not retried),
+5xx and broken connections -> server error, a body that is not the JSON the
+API promises -> unusable output.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Iterator
+
+from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
+from ..stack import Stack
+from .base import ChatRequest, Completion, Health, remaining
+
+CONNECT_TIMEOUT_S = 2.0
+TAGS_TTL_S = 5.0
+_TRANSPORTS: dict[str, object] = {}
+_TAGS: dict[str, tuple[float, list[str]]] = {}
+_LOCK = threading.Lock()
+
+
+def from_stack(stack: Stack, key: str) -> "OllamaBackend":
+    return OllamaBackend(stack.service_url("ollama"), name=key,
+                         connect_timeout=stack["routing"].get("connect_timeout_s", CONNECT_TIMEOUT_S))
+
+
+class OllamaBackend:
+    def __init__(self, url: str, *, name: str = "ollama", connect_timeout: float = CONNECT_TIMEOUT_S):
+        self.name = name
+        self.url = url.rstrip("/")
+        self.connect_timeout = connect_timeout
+
+    # -- interface ---------------------------------------------------------
+    def health(self, timeout: float = 2.0) -> Health:
+        started = time.monotonic()
+        try:
+            version = self.version(timeout)
+            models = self.models(max(0.05, timeout - (time.monotonic() - started)))
+        except BackendError as exc:
+            return Health(False, f"{exc.kind}: {exc}", time.monotonic() - started)
+        return Health(True, f"Ollama {version} at {self.url}, {len(models)} models",
+                      time.monotonic() - started)
+
+    def version(self, timeout: float = 2.0) -> str:
+        """``GET /api/version``: the ollama client has no method for it."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        # never closed: closing would close the shared transport
+        http = httpx.Client(transport=_transport(self.url), timeout=self._timeout(deadline))
+        try:
+            response = http.get(f"{self.url}/api/version")
+        except Exception as exc:  # mapped below; nothing else escapes
+            raise self._error(exc) from exc
+        if response.status_code != 200:
+            raise self._status_error(response.status_code, response.text)
+        try:
+            return str(response.json()["version"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UnusableOutput(self.name, f"/api/version answered {response.text[:80]!r}") from exc
+
+    def models(self, timeout: float = 2.0) -> list[str]:
+        cached = _TAGS.get(self.url)
+        if cached and time.monotonic() - cached[0] < TAGS_TTL_S:
+            return list(cached[1])
+        client = self._client(time.monotonic() + timeout)
+        try:
+            listed = client.list()
+        except Exception as exc:
+            raise self._error(exc) from exc
+        names = [m.model for m in listed.models if m.model]
+        _TAGS[self.url] = (time.monotonic(), names)
+        return names
+
+    def complete(self, request: ChatRequest, model: str | None, deadline: float) -> Completion:
+        model = self._model(model)
+        client = self._client(deadline)
+        started = time.monotonic()
+        try:
+            reply = client.chat(model=model, messages=request.messages, stream=False,
+                                format=request.json_schema, options=_options(request))
+        except Exception as exc:
+            raise self._error(exc, model) from exc
+        completion = Completion(text=reply.message.content or "", backend=self.name, model=model,
+                                prompt_tokens=reply.prompt_eval_count or 0,
+                                completion_tokens=reply.eval_count or 0,
+                                seconds=time.monotonic() - started,
+                                finish_reason=_finish(reply.done_reason))
+        if request.json_schema is not None and completion.finish_reason == "length":
+            raise UnusableOutput(self.name, "JSON answer cut off by max_tokens", completion)
+        return completion
+
+    def stream(self, request: ChatRequest, model: str | None, deadline: float) -> Iterator[str]:
+        model = self._model(model)
+        client = self._client(deadline)
+        try:
+            parts = client.chat(model=model, messages=request.messages, stream=True,
+                                format=request.json_schema, options=_options(request))
+            for part in parts:
+                piece = part.message.content or ""
+                if piece:
+                    yield piece
+                if time.monotonic() > deadline and not part.done:
+                    parts.close()
+                    raise BackendHung(self.name, "stream passed its deadline")
+        except BackendError:
+            raise
+        except Exception as exc:
+            raise self._error(exc, model) from exc
+
+    # -- internals ---------------------------------------------------------
+    def _model(self, model: str | None) -> str:
+        if not model:
+            raise ModelMissing(self.name, "no Ollama model named for this candidate")
+        return model
+
+    def _timeout(self, deadline: float):
+        import httpx
+
+        left = remaining(deadline, self.name)
+        return httpx.Timeout(left, connect=min(self.connect_timeout, left))
+
+    def _client(self, deadline: float):
+        try:
+            import ollama
+        except ImportError as exc:
+            raise BackendDown(self.name, f"the ollama client is not installed: {exc}") from exc
+        return ollama.Client(host=self.url, timeout=self._timeout(deadline), transport=_transport(self.url))
+
+    def _error(self, exc: Exception, model: str | None = None) -> BackendError:
+        """Map what the client raised to one of the router's kinds."""
+        import httpx
+        import ollama
+        import pydantic
+
+        if isinstance(exc, BackendError):
+            return exc
+        if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
+            return BackendDown(self.name, f"nothing answers at {self.url} (connection refused or unreachable)")
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendHung(self.name, f"no answer from {self.url} before the deadline ({type(exc).__name__})")
+        if isinstance(exc, ollama.ResponseError):
+            return self._status_error(exc.status_code, exc.error, model)
+        if isinstance(exc, (ValueError, pydantic.ValidationError)):  # json.JSONDecodeError is a ValueError
+            return UnusableOutput(self.name, f"answer is not Ollama's JSON: {str(exc)[:160]}")
+        if isinstance(exc, httpx.HTTPError):
+            return ServerError(self.name, f"connection broken: {type(exc).__name__}: {exc}")
+        raise exc  # unexpected: let it surface with its traceback
+
+    def _status_error(self, status: int, message: str, model: str | None = None) -> BackendError:
+        message = _error_text(message)
+        if status == 404 or (model and "not found" in message.lower() and model in message):
+            return ModelMissing(self.name, f"model {model or '?'} not found: {message}")
+        if status in (401, 403):
+            return BackendDown(self.name, f"refused (HTTP {status}): {message}")
+        if 400 <= status < 500:
+            return BadRequest(self.name, f"request rejected (HTTP {status}): {message}")
+        return ServerError(self.name, f"HTTP {status}: {message}" if status > 0 else message)
+
+
+def _error_text(message: str) -> str:
+    """The ``error`` of an ``{"error": ...}`` body, or the text itself, kept short."""
+    try:
+        document = json.loads(message)
+        if isinstance(document, dict) and "error" in document:
+            message = str(document["error"])
+    except (ValueError, TypeError):
+        pass
+    return str(message)[:300]
+
+
+def _options(request: ChatRequest) -> dict:
+    options = {"num_predict": request.max_tokens, "temperature": request.temperature}
+    if request.seed is not None:
+        options["seed"] = request.seed
+    if request.stop:
+        options["stop"] = list(request.stop)
+    return options
+
+
+def _finish(done_reason: str | None) -> str:
+    return "length" if done_reason == "length" else "stop"
+
+
+def _transport(url: str):
+    """One pooled transport per server for the whole process."""
+    with _LOCK:
+        if url not in _TRANSPORTS:
+            import httpx
+
+            _TRANSPORTS[url] = httpx.HTTPTransport(retries=0)
+        return _TRANSPORTS[url]
