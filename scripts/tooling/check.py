@@ -518,7 +518,7 @@ def _resolve(tree, pushed, names_cache, rel, line, target, names) -> list[Proble
     if names is None:
         return [Problem(rel, item, f"relative import {target} climbs above f/")]
     top = target.split(".", 1)[0]
-    if top in NOT_PUSHED_TOPS and (tree.root / top).is_dir():
+    if top in NOT_PUSHED_TOPS and (top == "lib" or (tree.root / top).is_dir()):
         return [Problem(rel, item, f"imports {target}, but {top}/ is never pushed to Windmill; "
                                    f"import from f.phoenix.lib instead")]
     if top not in ("f", "u"):
@@ -623,9 +623,12 @@ def check_resources(root: Path) -> list[Problem]:
 # --- wmill lint ----------------------------------------------------------------
 
 def check_wmill_lint(root: Path) -> list[Problem]:
-    passed, output = windmill_tools.wmill_lint(root)
+    passed, report = windmill_tools.wmill_lint_report(root)
     if passed:
         return []
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return [Problem("wmill lint", "", line) for line in lines if not line.startswith("✅")] or \
-        [Problem("wmill lint", "", "failed without output")]
+    problems = [Problem(issue.get("path", "?"), "wmill lint", error)
+                for issue in report.get("issues", []) for error in issue.get("errors", [])]
+    problems += [Problem(w.get("path", "?") if isinstance(w, dict) else "?", "wmill lint warning",
+                         w.get("message", json.dumps(w)) if isinstance(w, dict) else str(w))
+                 for w in report.get("warnings", [])]
+    return problems or [Problem("wmill lint", "", report.get("raw_output") or "failed without saying why")]

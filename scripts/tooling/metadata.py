@@ -20,22 +20,17 @@ from . import windmill_tools
 
 DEFAULT_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
                   "properties": {}, "required": []}
-FLOW_FOLDER_SUFFIX = "__flow"
 
 
 def script_files(root: Path) -> list[Path]:
-    """Every Python file under f/ and u/ that Windmill turns into a script.
+    """Every Python file `wmill sync push` turns into a script (wmill.yaml filters applied).
 
     Files inside a ``*__flow`` folder are a flow's inline steps, not scripts.
     """
-    found = []
-    for top in ("f", "u"):
-        for path in sorted((root / top).rglob("*.py")):
-            rel = path.relative_to(root)
-            if "__pycache__" in rel.parts or any(p.endswith(FLOW_FOLDER_SUFFIX) for p in rel.parts[:-1]):
-                continue
-            found.append(path)
-    return found
+    from .tree import load_tree
+
+    tree = load_tree(root)
+    return [root / rel for rel in sorted(tree.scripts.values())]
 
 
 def metadata_path(script: Path) -> Path:

@@ -83,6 +83,8 @@ def _handler(ws: StubWorkspace, lock: threading.Lock):
         ("POST", re.compile(rf"{prefix}/{ITEMS}/create"), "item_create"),
         ("POST", re.compile(rf"{prefix}/{ITEMS}/update/(?:p/)?(?P<path>.+)"), "item_update"),
         ("DELETE", re.compile(rf"{prefix}/{ITEMS}/delete/(?:p/)?(?P<path>.+)"), "item_delete"),
+        # A push "deletes" a script by archiving it.
+        ("POST", re.compile(rf"{prefix}/{ITEMS}/archive/(?:p/)?(?P<path>.+)"), "item_delete"),
     ]
 
     class Handler(BaseHTTPRequestHandler):
@@ -222,7 +224,7 @@ def _handler(ws: StubWorkspace, lock: threading.Lock):
 
         def do_item_delete(self, collection, path):
             with lock:
-                ws.writes.append(("DELETE", f"{collection}/delete/{path}", None))
+                ws.writes.append(("DELETE", f"{collection}/{'archive' if self.command == 'POST' else 'delete'}/{path}", None))
                 ws.items.get(collection, {}).pop(path, None)
             self._send(200, path, "text/plain")
 

@@ -169,14 +169,29 @@ def infer_script_schemas(items: dict[str, tuple[str, dict | None]]) -> dict[str,
 
 def wmill_lint(directory: Path) -> tuple[bool, str]:
     """Run the real `wmill lint` (offline) on a tree; return (passed, output)."""
+    passed, report = wmill_lint_report(directory)
+    if "raw_output" in report:
+        return passed, report["raw_output"]
+    lines = [f"{issue.get('path')}: {error}" for issue in report.get("issues", []) for error in issue.get("errors", [])]
+    lines += [f"{w.get('path', '')}: {w.get('message', w)}" if isinstance(w, dict) else str(w)
+              for w in report.get("warnings", [])]
+    summary = f"wmill lint: {report.get('validatedFiles', 0)} file(s) validated, {report.get('invalidFiles', 0)} invalid"
+    return passed, "\n".join([*lines, summary])
+
+
+def wmill_lint_report(directory: Path) -> tuple[bool, dict]:
+    """`wmill lint --json --fail-on-warn`: (passed, its JSON report)."""
     with tempfile.TemporaryDirectory(prefix="phoenix-wmill-config-") as config_dir:
         env = {**os.environ, "NO_COLOR": "1", "WMILL_CONFIG_DIR": config_dir}
-        proc = subprocess.run([*wmill_executable(), "lint", "--fail-on-warn", "--config-dir", config_dir],
+        proc = subprocess.run([*wmill_executable(), "lint", "--json", "--fail-on-warn", "--config-dir", config_dir],
                               cwd=directory, capture_output=True, text=True, env=env, timeout=NODE_TIMEOUT_S)
-    # The CLI colours its output whatever NO_COLOR says; strip the escapes.
-    output = ANSI_ESCAPE.sub("", proc.stdout + proc.stderr).strip()
-    return proc.returncode == 0, output
-
+    text = proc.stdout
+    try:
+        report = json.loads(text[text.index("{"):])
+    except ValueError:
+        # The CLI colours its output whatever NO_COLOR says; strip the escapes.
+        report = {"raw_output": ANSI_ESCAPE.sub("", proc.stdout + proc.stderr).strip()}
+    return proc.returncode == 0, report
 
 if __name__ == "__main__":
     print(ensure_npm_tools())

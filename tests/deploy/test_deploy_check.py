@@ -1,0 +1,272 @@
+"""`deploy.py check`: passes on a good tree, and names file, item and reason for each breakage."""
+
+from __future__ import annotations
+
+import yaml
+
+from scripts import deploy
+from scripts.tooling import check
+from scripts.tooling.check import Problem
+from tests.deploy.sample_package import write, write_yaml
+
+FLOW_FILE = "f/phoenix/demo/greet__flow/flow.yaml"
+SCHEDULE_FILE = "f/phoenix/demo/hello_every_5m.schedule.yaml"
+SCRIPT_FILE = "f/phoenix/demo/hello.py"
+
+
+def problems_of(root, lint=False) -> list[Problem]:
+    return check.check_tree(root, lint=lint)
+
+
+def edit_flow(root, change) -> None:
+    flow = yaml.safe_load((root / FLOW_FILE).read_text())
+    change(flow["value"]["modules"])
+    write_yaml(root, FLOW_FILE, flow)
+
+
+def test_the_sample_package_passes_every_check(package):
+    assert problems_of(package, lint=True) == []
+
+
+def test_the_package_itself_passes_check(capsys):
+    assert deploy.main(["check"]) == 0, capsys.readouterr().out
+
+
+def test_duplicate_module_id(package):
+    edit_flow(package, lambda modules: modules.append(
+        {"id": "a", "value": {"type": "identity"}}))
+    problems = problems_of(package)
+    assert [(p.file, p.item) for p in problems] == [(FLOW_FILE, "module a")]
+    assert "duplicate module id" in problems[0].reason
+
+
+def test_forward_results_reference(package):
+    def refer_forward(modules):
+        modules[0]["value"]["input_transforms"]["name"] = {"type": "javascript", "expr": "results.b.greeting"}
+    edit_flow(package, refer_forward)
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (FLOW_FILE, "module a")
+    assert "results.b" in problem.reason and "forward reference" in problem.reason
+
+
+def test_reference_to_no_step_and_unknown_flow_input(package):
+    def refer_nowhere(modules):
+        modules[1]["value"]["input_transforms"]["name"] = {
+            "type": "javascript", "expr": "results['ghost'].x + flow_input.nobody"}
+    edit_flow(package, refer_nowhere)
+    reasons = sorted(p.reason for p in problems_of(package))
+    assert len(reasons) == 2
+    assert "flow_input.nobody is not an input of the flow" in reasons[0]
+    assert "results.ghost refers to no step of this flow" in reasons[1]
+
+
+def test_steps_inside_a_loop_see_earlier_steps_and_the_loop_iterator(package):
+    def add_loop(modules):
+        modules.append({"id": "each", "value": {
+            "type": "forloopflow", "iterator": {"type": "javascript", "expr": "[results.b]"},
+            "skip_failures": False, "modules": [
+                {"id": "inner", "value": {"type": "rawscript", "language": "python3", "content": "!inline a.py",
+                                          "input_transforms": {"name": {"type": "javascript",
+                                                                        "expr": "flow_input.iter.value + results.a.name"}}}}]}})
+        modules.append({"id": "after", "value": {"type": "identity"},
+                        "stop_after_if": {"expr": "results.inner == null", "skip_if_stopped": False}})
+    edit_flow(package, add_loop)
+    assert problems_of(package) == []
+
+
+def test_missing_inline_file(package):
+    (package / "f/phoenix/demo/greet__flow/a.py").unlink()
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (FLOW_FILE, "module a")
+    assert "!inline a.py" in problem.reason and "missing file" in problem.reason
+
+
+def test_flow_step_naming_a_script_that_is_not_there(package):
+    edit_flow(package, lambda modules: modules[1]["value"].update(path="f/phoenix/demo/gone"))
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (FLOW_FILE, "module b")
+    assert "f/phoenix/demo/gone" in problem.reason
+
+
+def test_schema_out_of_date(package):
+    source = (package / SCRIPT_FILE).read_text().replace("name: str,", "name: str, times: int = 1,")
+    write(package, SCRIPT_FILE, source)
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == ("f/phoenix/demo/hello.script.yaml", "schema.times")
+    assert "schema out of date" in problem.reason and "deploy.py metadata" in problem.reason
+
+
+def test_schema_with_a_changed_type_says_both_sides(package):
+    write(package, SCRIPT_FILE, (package / SCRIPT_FILE).read_text().replace(
+        'tone: Literal["plain", "warm"] = "plain"', 'tone: Literal["plain", "warm", "formal"] = "plain"'))
+    [problem] = problems_of(package)
+    assert problem.item == "schema.tone" and '"formal"' in problem.reason
+
+
+def test_metadata_command_repairs_the_schema(package, capsys):
+    write(package, SCRIPT_FILE, (package / SCRIPT_FILE).read_text().replace("name: str,", "name: str, times: int = 1,"))
+    meta = yaml.safe_load((package / "f/phoenix/demo/hello.script.yaml").read_text())
+    meta["timeout"], meta["tag"] = 120, "gpu"
+    write_yaml(package, "f/phoenix/demo/hello.script.yaml", meta)
+    assert deploy.main(["metadata", "--root", str(package)]) == 0
+    assert "updated schema of f/phoenix/demo/hello.script.yaml" in capsys.readouterr().out
+    after = yaml.safe_load((package / "f/phoenix/demo/hello.script.yaml").read_text())
+    assert after["timeout"] == 120 and after["tag"] == "gpu" and after["summary"] == "Greet someone."
+    assert after["schema"]["properties"]["times"]["type"] == "integer"
+    assert problems_of(package) == []
+
+
+def test_script_without_metadata(package):
+    (package / "f/phoenix/demo/hello.script.yaml").unlink()
+    problems = problems_of(package)
+    assert Problem(SCRIPT_FILE, "", "no .script.yaml beside it: `wmill sync push` would write one during the "
+                                    "push; run `python scripts/deploy.py metadata`") in problems
+
+
+def test_import_that_does_not_resolve(package):
+    write(package, SCRIPT_FILE, (package / SCRIPT_FILE).read_text().replace(
+        "from f.phoenix.lib.stack import c_phoenix_stack",
+        "from f.phoenix.lib.stack import c_phoenix_stack\nfrom f.phoenix.lib.routerx import route"))
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (SCRIPT_FILE, "line 4")
+    assert "f/phoenix/lib/routerx.py does not exist" in problem.reason
+
+
+def test_import_of_a_name_the_module_does_not_define(package):
+    write(package, SCRIPT_FILE, (package / SCRIPT_FILE).read_text().replace(
+        "import c_phoenix_stack", "import c_phoenix_stack, load_stack"))
+    [problem] = problems_of(package)
+    assert problem.file == SCRIPT_FILE and "defines no load_stack" in problem.reason
+
+
+def test_relative_imports_resolve_and_lib_outside_f_does_not(package):
+    write(package, "f/phoenix/lib/util.py", "from .stack import c_phoenix_stack\nfrom ..lib.stack import nope\n")
+    write(package, "f/phoenix/lib/other.py", "from lib.stack import load_stack\n")
+    from scripts.tooling import metadata
+    metadata.refresh_metadata(package)
+    reasons = {(p.file, p.reason.split(":")[0]) for p in problems_of(package)}
+    assert reasons == {("f/phoenix/lib/util.py", "from f.phoenix.lib.stack import nope"),
+                       ("f/phoenix/lib/other.py", "imports lib.stack, but lib/ is never pushed to Windmill; "
+                                                  "import from f.phoenix.lib instead")}
+
+
+def test_import_of_a_module_that_wmill_yaml_excludes(package):
+    write(package, "f/phoenix/lib/tests/helpers.py", "X = 1\n")
+    write(package, "f/phoenix/lib/use.py", "from f.phoenix.lib.tests.helpers import X\n")
+    from scripts.tooling import metadata
+    metadata.refresh_metadata(package)
+    problems = problems_of(package)
+    assert any(p.file == "f/phoenix/lib/use.py" and "wmill.yaml excludes it" in p.reason for p in problems)
+    assert any(p.file == "f/phoenix/lib/tests/helpers.py" and "test file under f/" in p.reason for p in problems)
+
+
+def test_schedule_pointing_at_a_missing_script(package):
+    schedule = yaml.safe_load((package / SCHEDULE_FILE).read_text())
+    schedule["script_path"] = "f/phoenix/demo/hello_old"
+    write_yaml(package, SCHEDULE_FILE, schedule)
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (SCHEDULE_FILE, "script_path")
+    assert "f/phoenix/demo/hello_old" in problem.reason and "not in the pushed tree" in problem.reason
+
+
+def test_schedule_flagged_as_flow_for_a_script(package):
+    schedule = yaml.safe_load((package / SCHEDULE_FILE).read_text())
+    schedule["is_flow"] = True
+    write_yaml(package, SCHEDULE_FILE, schedule)
+    [problem] = problems_of(package)
+    assert "check is_flow" in problem.reason
+
+
+def test_schedule_args_must_match_the_script(package):
+    schedule = yaml.safe_load((package / SCHEDULE_FILE).read_text())
+    schedule["args"] = {"nmae": "typo"}
+    write_yaml(package, SCHEDULE_FILE, schedule)
+    items = sorted(p.item for p in problems_of(package))
+    assert items == ["args.name", "args.nmae"]
+
+
+def test_trigger_pointing_at_a_missing_flow(package):
+    trigger_file = "f/phoenix/demo/greet.http_trigger.yaml"
+    trigger = yaml.safe_load((package / trigger_file).read_text())
+    trigger["script_path"] = "f/phoenix/demo/greet_v2"
+    write_yaml(package, trigger_file, trigger)
+    [problem] = problems_of(package)
+    assert problem.file == trigger_file and "flow f/phoenix/demo/greet_v2" in problem.reason
+
+
+def test_test_file_under_f(package):
+    write(package, "f/phoenix/demo/test_hello.py", "def test_hello():\n    assert True\n")
+    [problem] = problems_of(package)
+    assert problem.file == "f/phoenix/demo/test_hello.py" and "test file under f/" in problem.reason
+
+
+def test_caches_and_strays_under_f(package):
+    write(package, "f/phoenix/.pytest_cache/v/cache/nodeids", "[]")
+    write(package, "f/phoenix/demo/__init__.py", "")
+    write(package, "f/phoenix/demo/conftest.py", "")
+    write(package, "f/phoenix/demo/notes.md", "# notes")
+    write(package, "f/phoenix/demo/my.util.py", "X = 1\n")
+    write(package, "f/phoenix/demo/__pycache__/hello.cpython-311.pyc", "")  # untracked: tolerated
+    found = {}
+    for problem in problems_of(package):
+        found[problem.file] = found.get(problem.file, "") + problem.reason + "\n"
+    assert set(found) == {"f/phoenix/.pytest_cache/v/cache/nodeids", "f/phoenix/demo/__init__.py",
+                          "f/phoenix/demo/conftest.py", "f/phoenix/demo/notes.md", "f/phoenix/demo/my.util.py"}
+    assert "cache directory" in found["f/phoenix/.pytest_cache/v/cache/nodeids"]
+    assert "extra dot" in found["f/phoenix/demo/my.util.py"]
+
+
+def test_malformed_yaml_is_a_problem_not_a_crash(package):
+    write(package, SCHEDULE_FILE, "schedule: [unclosed\n")
+    problems = problems_of(package, lint=True)
+    assert any(p.file == SCHEDULE_FILE and "malformed YAML" in p.reason for p in problems)
+
+
+def test_official_validator_errors_name_the_module(package):
+    edit_flow(package, lambda modules: modules[0]["value"].pop("language"))
+    problems = problems_of(package)
+    assert problems and all(p.file == FLOW_FILE for p in problems)
+    assert any(p.item == "module a" and "windmill-yaml-validator" in p.reason for p in problems)
+
+
+def test_wmill_lint_failures_are_reported_per_file(package):
+    write(package, "f/phoenix/demo/orphan.script.yaml", "summary: x\nkind: script\nlock: ''\n")
+    problems = problems_of(package, lint=True)
+    assert any(p.file == "f/phoenix/demo/orphan.script.yaml" and p.item == "wmill lint" for p in problems)
+    assert any(p.file == "f/phoenix/demo/orphan.script.yaml" and "without its script" in p.reason
+               for p in problems)
+
+
+def test_resource_type_out_of_date_with_stack_schema(package):
+    rel = "resources/c_phoenix_stack.resource-type.yaml"
+    document = yaml.safe_load((package / rel).read_text())
+    del document["schema"]["properties"]["routing"]
+    write_yaml(package, rel, document)
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (rel, "schema") and "STACK_SCHEMA" in problem.reason
+
+
+def test_stack_resource_template_must_fit_the_type_and_hold_no_secret(package):
+    rel = "resources/phoenix_stack.resource.yaml"
+    document = yaml.safe_load((package / rel).read_text())
+    document["value"]["routing"] = {"priority": "cheapest"}
+    document["value"]["alerts"] = {"token": "hunter2"}
+    write_yaml(package, rel, document)
+    items = {p.item: p.reason for p in problems_of(package)}
+    assert set(items) == {"value.routing.priority", "value.alerts", "value.alerts.token"}
+    assert "'cheapest' is not one of" in items["value.routing.priority"]
+    assert "$var:" in items["value.alerts.token"]
+    document["value"]["alerts"] = {"token": "$var:f/phoenix/alerts_token"}
+    del document["value"]["routing"]
+    write_yaml(package, rel, document)
+    # A reference is fine as a secret; `token` is still no key of the stack's alerts.
+    assert [p.item for p in problems_of(package)] == ["value.alerts"]
+
+
+def test_check_command_exit_code_and_output(package, capsys):
+    assert deploy.main(["check", "--root", str(package)]) == 0
+    assert "ready to push" in capsys.readouterr().out
+    write(package, "f/phoenix/demo/test_hello.py", "")
+    assert deploy.main(["check", "--root", str(package)]) == deploy.EXIT_PROBLEMS
+    out = capsys.readouterr().out
+    assert "f/phoenix/demo/test_hello.py: test file under f/" in out and "check: 1 problem(s)" in out
