@@ -12,7 +12,9 @@ Steps (each runs alone):
   resources  apply resources/ only (types follow the code; resources are created once)
 
 Target, from the environment only: WINDMILL_URL, WINDMILL_WORKSPACE,
-WINDMILL_TOKEN (the token is never printed). `--against-stub` runs plan or
+WINDMILL_TOKEN (the token is never printed). Inference scripts are committed
+with the worker tag `phoenix-inference`; PHOENIX_INFERENCE_TAG (or
+--inference-tag) maps it at push time, e.g. to `gpu` or `python3`. `--against-stub` runs plan or
 push against a loopback stand-in with an empty workspace instead (CI).
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -105,7 +108,7 @@ def refused(plan: pushing.Plan) -> bool:
 def cmd_plan(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     with target_for(args) as target:
-        plan = pushing.make_plan(root, target, args.overwrite_resources)
+        plan = pushing.make_plan(root, target, args.overwrite_resources, args.inference_tag)
     print_plan(plan, args.json)
     return EXIT_REFUSED if refused(plan) and not args.allow_delete else 0
 
@@ -116,7 +119,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         print("push: not sent, fix the check first")
         return EXIT_PROBLEMS
     with target_for(args) as target:
-        plan = pushing.make_plan(root, target, args.overwrite_resources)
+        plan = pushing.make_plan(root, target, args.overwrite_resources, args.inference_tag)
         print_plan(plan, False)
         if refused(plan) and not args.allow_delete:
             print("push: nothing sent")
@@ -124,7 +127,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         api = pushing.WindmillApi(target)
         for line in pushing.apply_resources(root, api, [c for c in plan.changes if c.kind.startswith("resource")]):
             print(line)
-        print(pushing.push(root, target, allow_delete=args.allow_delete))
+        print(pushing.push(root, target, allow_delete=args.allow_delete, inference_tag=args.inference_tag))
     return 0
 
 
@@ -160,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name != "resources":
             step.add_argument("--allow-delete", action="store_true",
                               help="let the push delete remote items that are not in the tree")
+            step.add_argument("--inference-tag", default=os.environ.get("PHOENIX_INFERENCE_TAG") or None,
+                              help="worker tag for scripts committed with tag phoenix-inference "
+                                   "(env PHOENIX_INFERENCE_TAG; e.g. gpu, or python3 for default workers)")
         if name == "plan":
             step.add_argument("--json", action="store_true", help="machine-readable plan")
         if name == "push":

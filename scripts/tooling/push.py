@@ -27,6 +27,10 @@ from . import resources, windmill_tools
 from .tree import FLOW_SUFFIX, TRIGGER_FILE, flow_folder, item_path
 
 ROOT_FILES = ("wmill.yaml", "wmill-lock.yaml")
+# Inference scripts are committed with this worker tag; the deploy maps it to the
+# tag of the workers that should run them (PHOENIX_INFERENCE_TAG / --inference-tag),
+# e.g. `gpu` for GPU workers or `python3` for any default worker.
+INFERENCE_TAG = "phoenix-inference"
 PUSH_TIMEOUT_S = 900
 HTTP_TIMEOUT_S = 30
 
@@ -95,8 +99,12 @@ class Plan:
 # --- staging and the CLI -------------------------------------------------------
 
 @contextmanager
-def staged_tree(root: Path) -> Iterator[Path]:
-    """A throw-away copy of what `wmill sync push` reads, caches left out."""
+def staged_tree(root: Path, inference_tag: str | None = None) -> Iterator[Path]:
+    """A throw-away copy of what `wmill sync push` reads, caches left out.
+
+    With ``inference_tag``, scripts tagged ``phoenix-inference`` are given that
+    worker tag in the copy (the checkout keeps the placeholder).
+    """
     with tempfile.TemporaryDirectory(prefix="phoenix-deploy-") as tmp:
         stage = Path(tmp) / "tree"
         stage.mkdir()
@@ -107,7 +115,36 @@ def staged_tree(root: Path) -> Iterator[Path]:
         for name in ROOT_FILES:
             if (root / name).is_file():
                 shutil.copy2(root / name, stage / name)
+        if inference_tag and inference_tag != INFERENCE_TAG:
+            retag_inference_scripts(stage, inference_tag)
         yield stage
+
+
+def retag_inference_scripts(stage: Path, tag: str) -> list[str]:
+    from .metadata import dump_yaml, read_metadata
+
+    changed = []
+    for path in sorted(stage.rglob("*.script.yaml")):
+        document = read_metadata(path) or {}
+        if document.get("tag") == INFERENCE_TAG:
+            document["tag"] = tag
+            path.write_text(dump_yaml(document), encoding="utf-8")
+            changed.append(path.relative_to(stage).as_posix())
+    return changed
+
+
+def inference_scripts(root: Path) -> list[str]:
+    """Scripts committed with the inference placeholder tag."""
+    from .metadata import read_metadata
+
+    found = []
+    for path in sorted(root.glob("[fu]/**/*.script.yaml")):
+        try:
+            if (read_metadata(path) or {}).get("tag") == INFERENCE_TAG:
+                found.append(path.relative_to(root).as_posix())
+        except ValueError:
+            continue
+    return found
 
 
 def run_wmill(args: list[str], cwd: Path, target: Target) -> subprocess.CompletedProcess:
@@ -258,17 +295,24 @@ def apply_resources(root: Path, api: WindmillApi, changes: list[Change]) -> list
 
 # --- the steps ----------------------------------------------------------------
 
-def make_plan(root: Path, target: Target, overwrite_resources: bool = False) -> Plan:
-    with staged_tree(root) as stage:
+def make_plan(root: Path, target: Target, overwrite_resources: bool = False,
+              inference_tag: str | None = None) -> Plan:
+    with staged_tree(root, inference_tag) as stage:
         changes, notes = sync_changes(stage, target)
     resource_list, resource_notes = resource_changes(root, WindmillApi(target), overwrite_resources)
+    tagged = inference_scripts(root)
+    if tagged:
+        tag = inference_tag or INFERENCE_TAG
+        notes.append(f"{len(tagged)} inference script(s) will run only on workers with '{tag}' in WORKER_TAGS"
+                     + ("" if inference_tag else
+                        " (set PHOENIX_INFERENCE_TAG=python3 for default workers, or gpu for GPU workers)"))
     return Plan(str(target), changes + resource_list, notes + resource_notes)
 
 
-def push(root: Path, target: Target, allow_delete: bool = False) -> str:
+def push(root: Path, target: Target, allow_delete: bool = False, inference_tag: str | None = None) -> str:
     """The real `wmill sync push`. Without allow_delete, remote-only items are kept."""
     args = ["sync", "push", "--yes"] + ([] if allow_delete else ["--keep-deleted"])
-    with staged_tree(root) as stage:
+    with staged_tree(root, inference_tag) as stage:
         proc = run_wmill(args, stage, target)
     output = (proc.stdout + proc.stderr).strip()
     if proc.returncode != 0:

@@ -201,3 +201,17 @@ def test_resource_type_follows_the_code(package, target_env, capsys):
     assert deploy.main(["resources", "--root", str(package)]) == 0
     expected = yaml.safe_load((package / "resources/c_phoenix_stack.resource-type.yaml").read_text())
     assert ws.resource_types["c_phoenix_stack"]["schema"] == expected["schema"]
+
+
+def test_inference_tag_is_mapped_at_push_time_only(package, target_env, capsys):
+    meta_file = package / "f/phoenix/demo/hello.script.yaml"
+    meta = yaml.safe_load(meta_file.read_text())
+    meta["tag"] = pushing.INFERENCE_TAG
+    meta_file.write_text(yaml.safe_dump(meta, sort_keys=False))
+    assert deploy.main(["plan", "--root", str(package)]) == 0
+    assert "1 inference script(s) will run only on workers with 'phoenix-inference'" in capsys.readouterr().out
+    assert deploy.main(["push", "--root", str(package), "--inference-tag", "gpu"]) == 0, capsys.readouterr().out
+    created = {body["path"]: body for _, what, body in target_env.workspace.writes if what == "scripts/create"}
+    assert created["f/phoenix/demo/hello"]["tag"] == "gpu"
+    assert created["f/phoenix/lib/stack"].get("tag") is None
+    assert yaml.safe_load(meta_file.read_text())["tag"] == pushing.INFERENCE_TAG
