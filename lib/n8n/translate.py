@@ -320,10 +320,14 @@ class Structurer:
             else:
                 result = self.translate(current, arrivals)
                 modules += result.modules
-                if self.wf.nodes[current].short_type in ITEM_LOOP_TYPES and not self.wf.nodes[current].disabled:
-                    loop_modules, flows = self.emit_item_loop(region, current, result)
+                loop_modules, end, after = self.emit_item_loop(region, current, result, stop)
+                if loop_modules:
+                    # The loop already walked up to ``end``, where the items come together again.
                     modules += loop_modules
-                    routing = False
+                    if end in (EXIT, stop):
+                        return modules, [Arrival(f.input, f.items) for f in after]
+                    current, arrivals = end, [Arrival(f.input, f.items) for f in after]
+                    continue
                 else:
                     flows = self.flows_from(region, current, result)
                     routing = result.predicates is not None
@@ -489,16 +493,22 @@ class Structurer:
                 "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
                           "input_transforms": {"items": {"type": "javascript", "expr": combine(back)}}}}
 
-    def emit_item_loop(self, region: Region, name: str, split: NodeTranslation) -> tuple[list[dict], list[Flow]]:
-        """splitOut: the following per-item nodes run in a for-loop, one item per iteration."""
-        outgoing = [e for e in self.wf.outgoing(name) if e.target in region.nodes]
-        end = self._item_loop_end(region, name)
-        if not outgoing or end == name:
-            return [], self.flows_from(region, name, split)
+    def emit_item_loop(self, region: Region, name: str, split: NodeTranslation,
+                       stop: str = EXIT) -> tuple[list[dict], str, list[Flow]]:
+        """splitOut: the following per-item nodes run in a for-loop, one item per iteration.
+
+        Returns (modules, the node where the loop ends, what arrives there); no
+        modules when the node is not an item splitter or nothing follows it.
+        """
+        node = self.wf.nodes[name]
+        if node.short_type not in ITEM_LOOP_TYPES or node.disabled:
+            return [], EXIT, []
+        outgoing = [e for e in self.wf.outgoing(name) if e in region.edge_set]
+        end = self._item_loop_end(region, name, stop)
         flows = [Flow(e.target, e.input, "[flow_input.iter.value]") for e in outgoing if e.target != end]
         direct = [e for e in outgoing if e.target == end]
         if not flows:
-            return [], self.flows_from(region, name, split)
+            return [], EXIT, []
         loop_id = self.new_id(f"{name}_each")
         body_modules, reached = self.dispatch(region, name, flows, end, routing=False)
         tail = self._tail_step(name, reached or [Arrival(0, "[flow_input.iter.value]")])
@@ -506,17 +516,17 @@ class Structurer:
                        "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": split.output(0)},
                                  "skip_failures": False, "parallel": False, "modules": body_modules + [tail]}}
         if end == EXIT:
-            return [loop_module], []
+            return [loop_module], EXIT, []
         done = f"results.{loop_id}.flat()"
         inputs = sorted({a.input for a in reached} or {0})
         after = [Flow(end, i, done) for i in inputs] + [Flow(end, e.input, split.output(e.output)) for e in direct]
-        return [loop_module], after
+        return [loop_module], end, after
 
-    def _item_loop_end(self, region: Region, name: str) -> str:
+    def _item_loop_end(self, region: Region, name: str, stop: str = EXIT) -> str:
         """The first node after ``name`` on its post-dominator chain that needs all items at once."""
         node = region.ipdom.get(region.rep[name], EXIT)
         while node != EXIT:
-            if node in region.loops or self.wf.nodes[node].short_type in ALL_ITEMS_TYPES:
+            if node == stop or node in region.loops or self.wf.nodes[node].short_type in ALL_ITEMS_TYPES:
                 return node
             node = region.ipdom.get(node, EXIT)
         return EXIT

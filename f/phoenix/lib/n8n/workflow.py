@@ -104,7 +104,8 @@ def parse_workflow(document: Any, source: str = "<workflow>") -> Workflow:
         raise WorkflowError(f"{source}: not an n8n workflow (top level is {type(document).__name__}, not an object)")
     if "nodes" not in document:
         raise WorkflowError(f"{source}: not an n8n workflow (no 'nodes' key)")
-    raw_nodes, raw_connections = document.get("nodes"), document.get("connections") or {}
+    raw_nodes, raw_connections = document.get("nodes"), document.get("connections")
+    raw_connections = {} if raw_connections is None else raw_connections
     if not isinstance(raw_nodes, list):
         raise WorkflowError(f"{source}: 'nodes' must be a list, got {type(raw_nodes).__name__}")
     if not isinstance(raw_connections, dict):

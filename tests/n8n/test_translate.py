@@ -1,0 +1,346 @@
+"""The n8n -> Windmill translator: graph, expressions, each construct, bad input.
+
+Translated steps are executed for real (TypeScript transpiled by the pinned
+esbuild, run by Node) so the tests check behaviour, not only shape; every
+produced document goes through the official windmill-yaml-validator.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lib.n8n.expressions import Untranslatable, split_template, to_input_transform, to_step_js
+from lib.n8n.report import summarize, translate_folder
+from lib.n8n.translate import translate_workflow
+from lib.n8n.workflow import WorkflowError, parse_workflow, strongly_connected
+from scripts.tooling.windmill_tools import validate_documents
+from tests.n8n import translate_fixtures as fx
+from tests.support.ts_step import run_ts_step
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def translate(document):
+    return translate_workflow(document, "fixture.json", "f/phoenix/n8n/fixture")
+
+
+def modules_by_id(modules: list[dict]) -> dict[str, dict]:
+    found = {}
+    for module in modules:
+        found[module["id"]] = module
+        value = module["value"]
+        for branch in value.get("branches", []):
+            found.update(modules_by_id(branch["modules"]))
+        found.update(modules_by_id(value.get("default", [])))
+        found.update(modules_by_id(value.get("modules", [])))
+    return found
+
+
+def run_step(translation, step_id: str, *args) -> dict:
+    return run_ts_step(translation.files[f"{step_id}.ts"], *args)
+
+
+# ---- graph --------------------------------------------------------------------------------
+
+def test_parse_keeps_edges_and_tolerates_null_and_empty_slots():
+    document = fx.workflow([fx.node("A", "manualTrigger"), fx.node("B", "noOp"), fx.node("C", "noOp")],
+                           {"A": {"main": [None, [], [{"node": "B", "type": "main", "index": 0}]]},
+                            "B": {"main": [[{"node": "Ghost", "type": "main", "index": 0}, {"node": "C", "index": 1}]]}})
+    workflow = parse_workflow(document)
+    assert [(e.source, e.output, e.target, e.input) for e in workflow.main_edges] == [("A", 2, "B", 0), ("B", 0, "C", 1)]
+    assert any("Ghost" in w for w in workflow.warnings)
+
+
+@pytest.mark.parametrize("document, message", [
+    ([], "top level is list"),
+    ({"name": "x"}, "no 'nodes' key"),
+    ({"nodes": {}}, "'nodes' must be a list"),
+    ({"nodes": [{"type": "n8n-nodes-base.noOp"}]}, "node without a name"),
+    ({"nodes": [fx.node("A", "noOp"), fx.node("A", "set")]}, "duplicate node name 'A'"),
+    ({"nodes": [], "connections": []}, "'connections' must be an object"),
+])
+def test_parse_rejects_what_is_not_a_workflow(document, message):
+    with pytest.raises(WorkflowError, match=message):
+        parse_workflow(document, "bad.json")
+
+
+def test_ai_sub_nodes_and_cycles_are_found():
+    workflow = parse_workflow(fx.AGENT)
+    assert workflow.sub_node_names == {"Model", "Memory", "Search"}
+    assert {k for k, _n in workflow.sub_nodes("Agent")} == {"ai_languageModel", "ai_memory", "ai_tool"}
+    polling = parse_workflow(fx.POLLING)
+    cycles = [sorted(c) for c in strongly_connected(polling.main_node_names(), polling.successors) if len(c) > 1]
+    assert cycles == [["Check", "Ready?", "Wait"]]
+
+
+# ---- expressions ------------------------------------------------------------------------------
+
+def test_template_splitting_handles_nested_braces_and_strings():
+    assert [(s.is_code, s.text) for s in split_template("a {{ {x: {y: 1}} }} b")] == \
+        [(False, "a "), (True, "{x: {y: 1}}"), (False, " b")]
+    assert [s.text for s in split_template("{{ $json.a; }}")] == ["$json.a"]
+
+
+def test_step_js_keeps_values_and_stringifies_mixed_text():
+    assert to_step_js("plain") == '"plain"'
+    assert to_step_js("={{ $json.n + 1 }}") == "(\n$json.n + 1\n)"
+    assert to_step_js("=Hi `{{ $json.who }}` ${x}") == "`Hi \\`${__str(\n$json.who\n)}\\` \\${x}`"
+    with pytest.raises(Untranslatable, match="fromAI"):
+        to_step_js("={{ $fromAI('q') }}")
+
+
+def test_input_transform_rewrites_n8n_references():
+    items = {"Fetch": "results.fetch"}.get
+    assert to_input_transform("={{ $json.body.text }}", "results.hook[0]", items) == "(results.hook[0].body.text)"
+    assert to_input_transform("=Q: {{ $('Fetch').item.json.q }}", "x", items) == "`Q: ${((results.fetch)[0].q) ?? ''}`"
+    assert to_input_transform('={{ $node["Fetch"].json.q }}', "x", items) == "((results.fetch)[0].q)"
+    with pytest.raises(Untranslatable, match="'Later'"):
+        to_input_transform("={{ $('Later').first().json.q }}", "x", items)
+    with pytest.raises(Untranslatable, match=r"\$input"):
+        to_input_transform("={{ $input.all().length }}", "x", items)
+
+
+# ---- constructs ---------------------------------------------------------------------------------
+
+def test_if_becomes_branchone_joined_where_paths_meet():
+    translation = translate(fx.BRANCHES)
+    modules = translation.flow["value"]["modules"]
+    assert [m["value"]["type"] for m in modules] == ["rawscript", "branchone", "identity"]
+    branches = modules[1]["value"]["branches"]
+    assert [b["expr"] for b in branches] == ["results.big.outputs[0].length > 0", "results.big.outputs[1].length > 0"]
+    assert [b["modules"][0]["summary"] for b in branches] == ["Tag big", "Tag small"]
+    tag_big = branches[0]["modules"][0]["value"]["input_transforms"]["items"]["expr"]
+    assert tag_big == "results.big.outputs[0]"
+    routed = run_step(translation, "big", [{"body": {"n": 9}}, {"body": {"n": 1}}])
+    assert routed == {"ok": True, "result": {"outputs": [[{"body": {"n": 9}}], [{"body": {"n": 1}}]]}}
+    tagged = run_step(translation, "tag_big", [{"body": {"n": 9}}])
+    assert tagged["result"] == [{"body": {"n": 9}, "size": "big"}]
+    assert translation.http_triggers[0]["route_path"] == "n8n/orders"
+    assert translation.http_triggers[0]["http_method"] == "post"
+
+
+def test_parallel_paths_become_branchall_and_merge_gets_each_input():
+    translation = translate(fx.MERGE)
+    modules = translation.flow["value"]["modules"]
+    assert [m["value"]["type"] for m in modules] == ["branchall", "rawscript"]
+    assert modules[0]["value"]["parallel"] is True
+    merge_inputs = modules[1]["value"]["input_transforms"]["inputs"]["expr"]
+    assert merge_inputs == "[results.users, results.scores]"
+    users = run_step(translation, "users", [{}])["result"]
+    scores = run_step(translation, "scores", [{}])["result"]
+    joined = run_step(translation, "join", [], {}, [users, scores])
+    assert joined["result"] == [{"id": 1, "name": "ada", "score": 9}, {"id": 2, "name": "bob", "score": 7}]
+
+
+def test_split_in_batches_cycle_becomes_forloop_over_batches():
+    translation = translate(fx.BATCH_LOOP)
+    by_id = modules_by_id(translation.flow["value"]["modules"])
+    loop = by_id["loop_loop"]["value"]
+    assert loop["type"] == "forloopflow" and loop["iterator"]["expr"] == "results.loop"
+    assert [m["id"] for m in loop["modules"]] == ["double", "loop_next"]
+    assert by_id["double"]["value"]["input_transforms"]["items"]["expr"] == "flow_input.iter.value"
+    assert by_id["after"]["value"]["type"] == "identity"
+    assert run_step(translation, "loop", [{"n": i} for i in range(5)])["result"] == \
+        [[{"n": 0}, {"n": 1}], [{"n": 2}, {"n": 3}], [{"n": 4}]]
+    assert run_step(translation, "double", [{"n": 4}])["result"] == [{"n": 8}]
+    assert translation.status == {name: "translated" for name in ("Start", "Make items", "Loop", "Double", "After")}
+
+
+def test_polling_cycle_becomes_while_loop_that_stops_when_the_condition_leaves():
+    translation = translate(fx.POLLING)
+    modules = translation.flow["value"]["modules"]
+    loop = modules[0]["value"]
+    assert loop["type"] == "whileloopflow"
+    by_id = modules_by_id(loop["modules"])
+    assert by_id["ready"]["stop_after_if"] == {"expr": "result.outputs[0].length > 0", "skip_if_stopped": False}
+    assert by_id["wait"]["sleep"] == {"type": "static", "value": 10}
+    assert "flow_input.iter.index === 0" in by_id["check"]["value"]["input_transforms"]["items"]["expr"]
+    assert modules[1]["summary"] == "Use it"
+
+
+def test_split_out_runs_following_nodes_once_per_item_until_the_aggregate():
+    translation = translate(fx.SPLIT_OUT)
+    modules = translation.flow["value"]["modules"]
+    assert [m["value"]["type"] for m in modules] == ["rawscript", "rawscript", "forloopflow", "rawscript"]
+    loop = modules[2]["value"]
+    assert loop["iterator"]["expr"] == "results.split"
+    assert loop["modules"][0]["value"]["input_transforms"]["items"]["expr"] == "[flow_input.iter.value]"
+    assert modules[3]["value"]["input_transforms"]["items"]["expr"] == "results.split_each.flat()"
+    rows = run_step(translation, "list", [{}])["result"]
+    split = run_step(translation, "split", rows)["result"]
+    assert split == [{"a": 1}, {"a": 2}]
+    assert run_step(translation, "label", [split[1]])["result"] == [{"a": 2, "label": "row 2"}]
+
+
+def test_agent_and_its_sub_nodes_fold_into_one_router_call():
+    translation = translate(fx.AGENT)
+    modules = translation.flow["value"]["modules"]
+    assert [m["value"]["type"] for m in modules] == ["script", "rawscript"]
+    agent = modules[0]["value"]
+    assert agent["path"] == "f/phoenix/router"
+    prompt = agent["input_transforms"]["prompt"]["expr"]
+    assert "You are terse." in prompt and "flow_input.chatInput" in prompt and "Search" in prompt
+    assert modules[1]["value"]["input_transforms"]["items"]["expr"] == "[{output: results.agent.answer}]"
+    assert set(translation.status) == {"Chat", "Agent", "Model", "Memory", "Search", "Reply"}
+    assert set(translation.status.values()) == {"translated"}
+    assert translation.http_triggers[0]["wrap_body"] is False
+    assert translation.flow["schema"]["properties"]["chatInput"]["type"] == "string"
+
+
+def test_untranslatable_nodes_become_placeholders_that_fail_when_run():
+    translation = translate(fx.UNKNOWN)
+    modules = translation.flow["value"]["modules"]
+    assert [m["summary"] for m in modules] == ["PLACEHOLDER (not translated): Mystery [frobnicate]",
+                                               "PLACEHOLDER (not translated): Sheet [googleSheets]"]
+    outcome = run_step(translation, "mystery", [{}])
+    assert outcome["ok"] is False
+    assert "Mystery" in outcome["error"] and "no translation exists for node type n8n-nodes-community.frobnicate" in outcome["error"]
+    assert translation.status == {"Start": "translated", "Mystery": "placeholder", "Sheet": "placeholder"}
+
+
+def test_schedules_and_several_entry_points():
+    translation = translate(fx.SCHEDULED)
+    assert [s["schedule"] for s in translation.schedules] == ["0 */15 * * * *", "0 30 3 * * *"]
+    assert [s["args"] for s in translation.schedules] == [{"n8n_trigger": "Every 15 min"}, {"n8n_trigger": "Nightly"}]
+    assert all(s["enabled"] is False and s["is_flow"] for s in translation.schedules)
+    assert translation.flow["schema"]["properties"]["n8n_trigger"]["enum"] == ["Every 15 min", "Nightly"]
+    modules = translation.flow["value"]["modules"]
+    assert [m["value"]["type"] for m in modules] == ["branchone", "rawscript"]
+
+
+def test_disabled_nodes_pass_items_through_and_sticky_notes_document_the_flow():
+    document = json.loads(json.dumps(fx.BRANCHES))
+    document["nodes"][1]["disabled"] = True
+    document["nodes"].append(fx.node("Note", "stickyNote", 1, content="## Why\nOrders above 5 are big."))
+    translation = translate(document)
+    modules = translation.flow["value"]["modules"]
+    assert modules[0]["value"] == {"type": "identity"} and "disabled" in modules[0]["summary"]
+    assert "Tag small" not in json.dumps(modules)
+    assert "Orders above 5 are big." in translation.flow["description"]
+    assert "Note" not in translation.status
+
+
+def test_error_output_routes_failures():
+    document = json.loads(json.dumps(fx.BRANCHES))
+    hook, check, big, small, done = document["nodes"]
+    big["type"], big["parameters"], big["onError"] = "n8n-nodes-base.httpRequest", {"url": "https://x.invalid"}, "continueErrorOutput"
+    document["connections"] = fx.link(("Hook", 0, "Tag big"), ("Tag big", 0, "Done"), ("Tag big", 1, "Tag small"))
+    document["nodes"] = [hook, big, small, done]
+    by_id = modules_by_id(translate(document).flow["value"]["modules"])
+    assert by_id["tag_big"]["continue_on_error"] is True
+    branches = by_id["tag_big_branches"]["value"]["branches"]
+    assert branches[1]["expr"] == "(results.tag_big?.error != null)"
+    assert "error" in branches[1]["modules"][0]["value"]["input_transforms"]["items"]["expr"]
+
+
+# ---- folders, reports, bad input ---------------------------------------------------------------
+
+@pytest.fixture
+def messy_folder(tmp_path):
+    source = tmp_path / "in"
+    (source / "nested").mkdir(parents=True)
+    (source / "good.json").write_text(json.dumps(fx.BRANCHES))
+    (source / "nested" / "agent.json").write_text(json.dumps(fx.AGENT))
+    (source / "nested" / "unknown.json").write_text(json.dumps(fx.UNKNOWN))
+    (source / "broken.json").write_text('{"nodes": [')
+    (source / "empty.json").write_text("")
+    (source / "list.json").write_text("[1, 2]")
+    (source / "notes.json").write_text(json.dumps({"name": "only notes"}))
+    (source / "README.md").write_text("not json")
+    return source
+
+
+def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folder, tmp_path):
+    report = translate_folder(messy_folder, tmp_path / "out")
+    entries = {e["file"]: e for e in report["workflows"]}
+    assert set(report) == {"workflows"}
+    assert set(entries) == {"good.json", "nested/agent.json", "nested/unknown.json", "broken.json", "empty.json",
+                            "list.json", "notes.json"}
+    for entry in entries.values():
+        assert set(entry) == {"file", "status", "nodes_total", "nodes_translated", "placeholders",
+                              "untranslated_types", "error"}
+    assert entries["broken.json"]["status"] == "error" and "malformed JSON" in entries["broken.json"]["error"]
+    assert entries["empty.json"]["error"] == "empty file"
+    assert "not an n8n workflow" in entries["list.json"]["error"]
+    assert entries["nested/unknown.json"] == {
+        "file": "nested/unknown.json", "status": "translated", "nodes_total": 3, "nodes_translated": 1,
+        "placeholders": 2, "untranslated_types": ["n8n-nodes-base.googleSheets", "n8n-nodes-community.frobnicate"],
+        "error": None}
+    out = tmp_path / "out"
+    assert (out / "nested_agent__flow" / "flow.yaml").is_file()
+    assert (out / "good.http_trigger.yaml").is_file()
+    flow = yaml.safe_load((out / "good__flow" / "flow.yaml").read_text())
+    for module in modules_by_id(flow["value"]["modules"]).values():
+        content = module["value"].get("content", "")
+        if content:
+            assert (out / "good__flow" / content.removeprefix("!inline ")).is_file()
+    assert summarize(report)["errors"] == 4
+
+
+def test_retranslating_gives_identical_files(messy_folder, tmp_path):
+    translate_folder(messy_folder, tmp_path / "one")
+    translate_folder(messy_folder, tmp_path / "one")
+    translate_folder(messy_folder, tmp_path / "two")
+    read = lambda root: {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}  # noqa: E731
+    assert read(tmp_path / "one") == read(tmp_path / "two")
+
+
+def test_command_writes_report_and_prints_share(messy_folder, tmp_path):
+    report_path = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "n8n_translate.py"), str(messy_folder),
+                           str(tmp_path / "out"), "--report", str(report_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "nodes translated to real steps" in proc.stdout and "7 files: 3 translated, 4 errors" in proc.stdout
+    assert len(json.loads(report_path.read_text())["workflows"]) == 7
+    missing = subprocess.run([sys.executable, str(REPO / "scripts" / "n8n_translate.py"), str(tmp_path / "nope"),
+                              str(tmp_path / "out")], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "not a folder" in missing.stderr
+
+
+def test_windmill_script_reports_a_missing_folder(tmp_path):
+    from f.phoenix.n8n.translate import main
+
+    result = main(input_dir="missing", out_dir="out", stack={"root": str(tmp_path)})
+    assert result["ok"] is False and "input folder not found" in result["error"]
+
+
+# ---- official validators --------------------------------------------------------------------------
+
+CORPUS = Path("/work/shared/corpus/n8n/zie619-dev")
+
+
+def _documents(tree: Path) -> list[tuple[str, dict]]:
+    return [(p.relative_to(tree).as_posix(), yaml.safe_load(p.read_text())) for p in sorted(tree.rglob("*.yaml"))
+            if p.name == "flow.yaml" or p.name.endswith((".schedule.yaml", "_trigger.yaml"))]
+
+
+def test_fixture_flows_pass_the_official_validator(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    for name in ("BRANCHES", "MERGE", "BATCH_LOOP", "POLLING", "SPLIT_OUT", "AGENT", "UNKNOWN", "SCHEDULED"):
+        (source / f"{name.lower()}.json").write_text(json.dumps(getattr(fx, name)))
+    translate_folder(source, tmp_path / "out")
+    documents = _documents(tmp_path / "out")
+    assert len(documents) == 8 + 2 + 2  # flows, schedules, http triggers
+    assert {name: errors for name, errors in validate_documents(documents).items() if errors} == {}
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the development corpus is not on this machine")
+def test_corpus_sample_passes_the_official_validator(tmp_path):
+    sample = sorted(CORPUS.rglob("*.json"))[::10]
+    source = tmp_path / "in"
+    for path in sample:
+        target = source / path.relative_to(CORPUS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    report = translate_folder(source, tmp_path / "out")
+    assert len(report["workflows"]) == len(sample)
+    documents = _documents(tmp_path / "out")
+    assert len(documents) >= sum(1 for e in report["workflows"] if e["status"] == "translated")
+    assert {name: errors for name, errors in validate_documents(documents).items() if errors} == {}
