@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Run any f/phoenix script locally and print its result as JSON.
+"""Run any f/phoenix script or flow locally and print its result as JSON.
 
   python scripts/run.py f/phoenix/router --args '{"prompt": "Hello"}'
+  python scripts/run.py f/phoenix/omas/council --args '{"task": "..."}' [--approve]
   python scripts/run.py f/phoenix/router --args args.yaml --resources my-resources.yaml
   python scripts/run.py f/phoenix/router --args '{"prompt": "Hi"}' --stack my-stack.yaml
 
 --args: inline JSON/YAML or a file. --resources: a YAML file with
 `resources`, `resource_types` and `variables` (see scripts/tooling/local_runner.py).
 --stack: a stack YAML file used for every c_phoenix_stack argument.
+A path with a `<path>__flow/flow.yaml` folder runs that flow (scripts/tooling/
+flow_runner.py). --approve approves its suspend (approval) steps; without it
+the run stops there, prints what waits for approval and exits with 3. A
+failed flow prints its failure module's result and exits with 1.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from f.phoenix.lib.errors import PhoenixError  # noqa: E402  (the copy scripts run)
+from scripts.tooling.flow_runner import flow_file, run_flow  # noqa: E402
 from scripts.tooling.local_runner import LocalRunError, load_document, run_script  # noqa: E402
 
 
@@ -29,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--args", default=None, help="arguments: inline JSON/YAML or a file")
     parser.add_argument("--resources", default=None, help="local resources/variables YAML file")
     parser.add_argument("--stack", default=None, help="stack YAML file for c_phoenix_stack arguments")
+    parser.add_argument("--approve", action="store_true", help="flows: approve suspend steps instead of stopping")
     options = parser.parse_args(argv)
     try:
         args = load_document(options.args, "--args")
@@ -36,11 +43,27 @@ def main(argv: list[str] | None = None) -> int:
         if options.stack:
             stack = load_document(options.stack, "--stack")
             resources.setdefault("resource_types", {})["c_phoenix_stack"] = stack
+        if flow_file(options.script):
+            return _report_flow(run_flow(options.script, args, resources, auto_approve=options.approve))
         result = run_script(options.script, args, resources)
     except (LocalRunError, PhoenixError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def _report_flow(run) -> int:
+    for step in run.log:
+        print(f"  {step['id']}: {step['status']} ({step['seconds']} s)", file=sys.stderr)
+    print(json.dumps(run.result, indent=2, ensure_ascii=False, default=str))
+    if run.status == "suspended":
+        print(f"suspended at {run.suspended_at}: waiting for approval (the output above is what the approver "
+              "sees); run again with --approve to approve locally", file=sys.stderr)
+        return 3
+    if run.status == "failure":
+        print(f"flow failed: {run.error['message']}", file=sys.stderr)
+        return 1
     return 0
 
 

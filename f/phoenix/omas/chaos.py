@@ -1,0 +1,21 @@
+"""OMAS Chaos: several distinct proposals for a task.
+
+Each proposal comes from its own angle and, where the stack has several
+healthy models, from a different model (run in parallel). Every proposal
+carries structured actions ({kind, target}) so Thanatos can decide the
+preservation rules in code. Agent settings come from the operator's omas/
+folder (omas/agents/chaos.yaml), with working defaults.
+"""
+
+from typing import Optional
+
+from f.phoenix.lib.omas.chaos import explore
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    task: str,
+    proposals: Optional[int] = None,
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return explore(task, stack, proposals=proposals)

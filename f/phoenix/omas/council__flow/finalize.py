@@ -1,0 +1,7 @@
+"""The council's result: DemiGod's decision with its approval status."""
+
+from f.phoenix.lib.omas.council import finalize
+
+
+def main(decision: dict):
+    return finalize(decision)

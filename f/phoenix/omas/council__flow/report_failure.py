@@ -1,0 +1,7 @@
+"""Failure module: report which step of the council failed and why."""
+
+from f.phoenix.lib.omas.council import failure_report
+
+
+def main(message: str, name: str = "Error", step_id: str = "unknown"):
+    return failure_report(message, name, step_id)

@@ -1,0 +1,7 @@
+"""What the approver sees while the council waits: the plan, its risk and why approval is needed."""
+
+from f.phoenix.lib.omas.council import approval_request
+
+
+def main(decision: dict):
+    return approval_request(decision)

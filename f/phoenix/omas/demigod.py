@@ -1,0 +1,23 @@
+"""OMAS DemiGod: synthesize the surviving proposals into the final decision.
+
+Takes Thanatos' judgements (and optionally Chaos' result for its trace),
+adopts only proposals that survived, and answers in the seed's orchestrator
+format with execution.omas_agent and the other facts filled by the system.
+Says whether the decision's risk needs human approval (approval_risk, or
+the stack's agents.approval_risk).
+"""
+
+from typing import Literal, Optional
+
+from f.phoenix.lib.omas.demigod import decide
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    task: str,
+    judgements: list[dict],
+    chaos: Optional[dict] = None,
+    approval_risk: Literal["stack", "low", "medium", "high", "never"] = "stack",
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return decide(task, judgements, stack, chaos=chaos, approval_risk=approval_risk)

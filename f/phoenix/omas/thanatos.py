@@ -1,0 +1,20 @@
+"""OMAS Thanatos: judge one proposal against the rules and its risks, veto with reasons.
+
+Rules that code can decide (never modify .roo/ without a backup, keep the
+OMAS agents operational, preserve the n8n workflows, and the operator's
+omas/rules/*.yaml) are decided in code on the proposal's actions; a code
+veto stands whatever the model says. The model judges the rest.
+"""
+
+from typing import Optional
+
+from f.phoenix.lib.omas.thanatos import judge
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    proposal: dict,
+    task: str = "",
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return judge(proposal, task, stack)
