@@ -1,7 +1,7 @@
 """Loopback stand-ins for the services health probes talk to.
 
 - ``HttpStandIn``: a real HTTP server in a thread; ``routes`` maps a path to
-  ``(status, body)``, changeable while it runs (for flapping targets); every
+  ``(status, body)`` or ``(status, body, delay_s)``, changeable while it runs (for flapping targets); every
   request is recorded (for the alert receiver).
 - ``HungServer``: accepts TCP connections and never answers (the target that
   never answers).
@@ -19,6 +19,7 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SSL_REQUEST_CODE = 80877103
@@ -34,7 +35,9 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         owner.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
                                "body": body})
-        status, payload = owner.routes.get(self.path.split("?", 1)[0], (404, {"error": "not found"}))
+        status, payload, *delay = owner.routes.get(self.path.split("?", 1)[0], (404, {"error": "not found"}))
+        if delay:  # a slow but working service: (status, payload, seconds)
+            time.sleep(delay[0])
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -53,7 +56,7 @@ class HttpStandIn:
         self._server.daemon_threads = True
         self._server.owner = self
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> "HttpStandIn":
         self._thread.start()
@@ -114,7 +117,7 @@ class PostgresStandIn:
         self._server.daemon_threads = True
         self._server.reply = reply
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> "PostgresStandIn":
         self._thread.start()
@@ -139,7 +142,7 @@ class BannerServer(PostgresStandIn):
         self._server.daemon_threads = True
         self._server.banner = banner
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
 
 class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -158,7 +161,7 @@ class UnixHttpStandIn:
         self.requests: list[dict] = []
         self._server = _UnixHTTPServer(path, _UnixHandler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> "UnixHttpStandIn":
         self._thread.start()
