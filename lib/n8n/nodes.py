@@ -83,7 +83,8 @@ def translate_node(ctx: NodeContext) -> NodeTranslation:
 def family_translator(node: Node) -> Optional[Translator]:
     short = node.short_type
     if node.type.startswith(LANGCHAIN) and _is_ai_sub_node(short):
-        return lambda ctx: placeholder(ctx, "AI sub-node not attached to an agent or chain that could use it")
+        return lambda ctx: placeholder(ctx, f"no translation exists for the AI node type {ctx.node.type} "
+                                            "(only agents and LLM chains are folded into a router call)")
     if short.lower().endswith("trigger"):
         return service_trigger
     return None
@@ -490,7 +491,7 @@ def merge_node(ctx: NodeContext) -> NodeTranslation:
     elif mode == "chooseBranch":
         chosen = _int(str(p.get("useDataOfInput", p.get("output", "input1"))).replace("input", ""), 1) - 1
         body = f"  return p.chooseBranchMode === 'waitForAll' && p.output === 'empty' ? [{{}}] : lists[{max(chosen, 0)}];"
-    elif mode in ("mergeByIndex",) or join == "combineByPosition":
+    elif mode == "mergeByIndex" or join in ("combineByPosition", "mergeByPosition"):
         body = "  return Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) => Object.assign({}, ...lists.map((l) => l[i] ?? {})));"
     elif mode == "multiplex" or join in ("combineAll", "multiplex"):
         body = "  return lists[0].flatMap((a: any) => lists[1].map((b: any) => ({ ...a, ...b })));"
