@@ -220,7 +220,8 @@ class PullReport:
 
 def pull_from_api(client: N8nClient, out_dir: str | os.PathLike, *, prune: bool = True) -> PullReport:
     """Export every workflow n8n lists (cursor-paginated) into ``out_dir``."""
-    pulled = [Pulled(str(wf["id"]), wf, "api") for wf in client.iter_workflows()]
+    # pinned data is dropped from the files anyway: do not transfer it
+    pulled = [Pulled(str(wf["id"]), wf, "api") for wf in client.iter_workflows(exclude_pinned_data=True)]
     return write_workflows(pulled, Path(out_dir), source=client.base_url, prune=prune)
 
 
