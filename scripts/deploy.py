@@ -10,12 +10,14 @@ Steps (each runs alone):
   push       check, plan, then apply resources/ and run the real `wmill sync push`;
              refuses remote deletions unless --allow-delete
   resources  apply resources/ only (types follow the code; resources are created once)
+  ci         check + plan against a loopback stand-in of Windmill (what .ci/run runs)
 
 Target, from the environment only: WINDMILL_URL, WINDMILL_WORKSPACE,
-WINDMILL_TOKEN (the token is never printed). Inference scripts are committed
-with the worker tag `phoenix-inference`; PHOENIX_INFERENCE_TAG (or
---inference-tag) maps it at push time, e.g. to `gpu` or `python3`. `--against-stub` runs plan or
+WINDMILL_TOKEN (the token is never printed). `--against-stub` runs plan or
 push against a loopback stand-in with an empty workspace instead (CI).
+Inference scripts are committed with the worker tag `phoenix-inference`;
+PHOENIX_INFERENCE_TAG (or --inference-tag) maps it at push time, e.g. to
+`gpu` for GPU workers or `python3` for any default worker.
 """
 
 from __future__ import annotations
@@ -131,6 +133,16 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ci(args: argparse.Namespace) -> int:
+    """What CI runs without a Windmill: check, then plan against the stand-in."""
+    code = run_check(Path(args.root).resolve())
+    if code != 0:
+        return code
+    args.against_stub, args.overwrite_resources, args.allow_delete, args.json = True, False, False, False
+    args.inference_tag = os.environ.get("PHOENIX_INFERENCE_TAG") or None
+    return cmd_plan(args)
+
+
 def cmd_resources(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     with target_for(args) as target:
@@ -149,8 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("vendor", help="refresh f/phoenix/lib/ from lib/").set_defaults(run=cmd_vendor)
     steps.add_parser("metadata", help="rewrite every script's schema from its main()").set_defaults(run=cmd_metadata)
-    check = steps.add_parser("check", help="offline checks of the whole tree")
-    check.set_defaults(run=cmd_check)
+    steps.add_parser("check", help="offline checks of the whole tree").set_defaults(run=cmd_check)
+    steps.add_parser("ci", help="check, then plan against a loopback stand-in (no Windmill needed)"
+                     ).set_defaults(run=cmd_ci)
     for name, run, text in (("plan", cmd_plan, "show what a push would change"),
                             ("push", cmd_push, "check, plan, apply resources, wmill sync push"),
                             ("resources", cmd_resources, "apply resources/ to the workspace")):

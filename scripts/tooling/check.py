@@ -64,6 +64,7 @@ def check_tree(root: Path, lint: bool = True) -> list[Problem]:
     problems += problems2
     problems += check_official_validator(documents)
     problems += check_flows(tree, documents)
+    problems += check_step_arguments(tree, documents)
     problems += check_schedules_and_triggers(tree, documents)
     problems += check_scripts(tree)
     problems += check_imports(tree)
@@ -355,6 +356,60 @@ def _missing_target(tree, rel, item, path, is_flow, what) -> list[Problem]:
     if path in other:
         hint = f" (a {'script' if is_flow else 'flow'} of that path exists: check is_flow)"
     return [Problem(rel, item, f"{what} names {kind} {path}, which is not in the pushed tree{hint}")]
+
+
+def check_step_arguments(tree: PackageTree, documents: dict[str, dict]) -> list[Problem]:
+    """A step's input_transforms give every required argument of its script and no unknown one."""
+    schemas = _target_schemas(tree)
+    steps, inline_sources = [], {}
+    for rel in tree.flows.values():
+        flow = documents.get(rel)
+        value = (flow or {}).get("value")
+        if not isinstance(value, dict):
+            continue
+        mods = list(value.get("modules") or [])
+        mods += [value[k] for k in ("failure_module", "preprocessor_module") if isinstance(value.get(k), dict)]
+        for module, _ in _all_modules(mods):
+            step = module.get("value") or {}
+            transforms = step.get("input_transforms")
+            if not isinstance(transforms, dict):
+                continue
+            if step.get("type") in ("script", "flow") and isinstance(step.get("path"), str):
+                schema = schemas.get((step["path"], step["type"] == "flow"))
+                if schema is not None:
+                    steps.append((rel, module, transforms, _schema_args(schema)))
+            elif step.get("type") == "rawscript" and step.get("language") == "python3":
+                content = step.get("content")
+                if isinstance(content, str) and content.startswith("!inline "):
+                    path = tree.root / PurePosixPath(rel).parent / content[len("!inline "):].strip()
+                    if not path.is_file():
+                        continue  # reported as a missing inline file
+                    content = path.read_text(encoding="utf-8")
+                if isinstance(content, str):
+                    key = f"{rel}#{module.get('id')}"
+                    inline_sources[key] = content
+                    steps.append((rel, module, transforms, key))
+    parsed = windmill_tools.parse_python_mains(inline_sources)
+    problems = []
+    for rel, module, transforms, args in steps:
+        if isinstance(args, str):
+            reading = parsed.get(args) or {}
+            if reading.get("type") == "Invalid" or reading.get("star_kwargs"):
+                continue
+            args = ({a["name"] for a in reading.get("args", [])},
+                    {a["name"] for a in reading.get("args", []) if not a.get("has_default")})
+        known, required = args
+        item = f"module {module.get('id')}"
+        problems += [Problem(rel, item, f"input_transforms.{name}: the step's main() has no argument {name}")
+                     for name in sorted(set(transforms) - known)]
+        problems += [Problem(rel, item, f"input_transforms lacks {name}, a required argument of the step")
+                     for name in sorted(required - set(transforms))]
+    return problems
+
+
+def _schema_args(schema: dict) -> tuple[set[str], set[str]]:
+    properties = schema.get("properties") or {}
+    return set(properties), set(schema.get("required") or []) & set(properties)
 
 
 # --- schedules and triggers --------------------------------------------------

@@ -270,3 +270,16 @@ def test_check_command_exit_code_and_output(package, capsys):
     assert deploy.main(["check", "--root", str(package)]) == deploy.EXIT_PROBLEMS
     out = capsys.readouterr().out
     assert "f/phoenix/demo/test_hello.py: test file under f/" in out and "check: 1 problem(s)" in out
+
+
+def test_step_arguments_must_match_the_scripts_main(package):
+    def break_arguments(modules):
+        modules[0]["value"]["input_transforms"] = {"nmae": {"type": "javascript", "expr": "flow_input.name"}}
+        modules[1]["value"]["input_transforms"]["volume"] = {"type": "static", "value": 11}
+    edit_flow(package, break_arguments)
+    found = sorted((p.item, p.reason) for p in problems_of(package))
+    assert found == [
+        ("module a", "input_transforms lacks name, a required argument of the step"),
+        ("module a", "input_transforms.nmae: the step's main() has no argument nmae"),
+        ("module b", "input_transforms.volume: the step's main() has no argument volume"),
+    ]

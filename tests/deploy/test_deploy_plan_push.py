@@ -215,3 +215,13 @@ def test_inference_tag_is_mapped_at_push_time_only(package, target_env, capsys):
     assert created["f/phoenix/demo/hello"]["tag"] == "gpu"
     assert created["f/phoenix/lib/stack"].get("tag") is None
     assert yaml.safe_load(meta_file.read_text())["tag"] == pushing.INFERENCE_TAG
+
+
+def test_ci_step_is_check_then_plan_against_the_stand_in(package, capsys, monkeypatch):
+    monkeypatch.delenv("WINDMILL_TOKEN", raising=False)  # CI needs no Windmill and no token
+    assert deploy.main(["ci", "--root", str(package)]) == 0
+    out = capsys.readouterr().out
+    assert "check: the tree is ready to push" in out and "+ flow          f/phoenix/demo/greet" in out
+    (package / "f/phoenix/demo/greet__flow/a.py").unlink()
+    assert deploy.main(["ci", "--root", str(package)]) == deploy.EXIT_PROBLEMS
+    assert "Plan for" not in capsys.readouterr().out
