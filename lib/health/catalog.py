@@ -60,7 +60,7 @@ def _integration_probes(stack, timeout: float) -> list[Probe]:
         Probe("integration:router", "integrations", "Model router answers",
               partial(integrations.check_router, stack), float(stack["health"]["router_timeout_s"])),
         Probe("integration:omas", "integrations", "OMAS agent configs load",
-              partial(integrations.check_omas_configs, stack.under_root(stack["agents"]["dir"])), timeout),
+              partial(integrations.check_omas_configs, stack), timeout),
         Probe("integration:n8n_workflows", "integrations", "n8n workflows parse",
               partial(integrations.check_n8n_workflows, stack.under_root("n8n/workflows")), timeout),
     ]

@@ -71,29 +71,52 @@ def test_a_local_model_needs_llama_cpp(tiny_gguf, monkeypatch):
 
 # --- OMAS and n8n ----------------------------------------------------------------------------
 
-def _agents(folder, names=("chaos", "demigod", "thanatos")):
-    (folder / "agents").mkdir(parents=True)
+def _omas(root, names=("chaos", "demigod", "thanatos"), body="role: {name}, as the operator tuned it\n"):
+    (root / "omas" / "agents").mkdir(parents=True)
     for name in names:
-        (folder / "agents" / f"{name}.yaml").write_text(f"name: {name}\nmodel: phoenixcore\n")
+        (root / "omas" / "agents" / f"{name}.yaml").write_text(body.format(name=name))
+    return load_stack({"root": str(root)})
 
 
-def test_omas_configs_load_with_the_three_seed_agents(tmp_path):
-    _agents(tmp_path)
-    assert integrations.check_omas_configs(tmp_path, 1)[0] == "up"
+def test_omas_configs_load_the_way_the_council_loads_them(tmp_path):
+    stack = _omas(tmp_path)
+    assert integrations.check_omas_configs(stack, 1) == (
+        "up", "council loads (chaos, demigod, thanatos) with 3 operator file(s)")
 
 
-def test_omas_missing_an_agent_or_with_a_broken_file_is_degraded(tmp_path):
-    _agents(tmp_path, ("chaos", "demigod"))
-    status, detail = integrations.check_omas_configs(tmp_path, 1)
-    assert status == "degraded" and "thanatos" in detail
-    (tmp_path / "agents" / "thanatos.yaml").write_text("name: [thanatos\n")
-    status, detail = integrations.check_omas_configs(tmp_path, 1)
+def test_omas_malformed_yaml_is_degraded_and_named(tmp_path):
+    stack = _omas(tmp_path, ("chaos",))
+    (tmp_path / "omas/agents/thanatos.yaml").write_text("role: [thanatos\n")
+    status, detail = integrations.check_omas_configs(stack, 1)
     assert status == "degraded" and "agents/thanatos.yaml (malformed YAML" in detail
 
 
-def test_omas_without_folder_or_configs_is_down(tmp_path):
-    assert integrations.check_omas_configs(tmp_path / "absent", 1)[0] == "down"
-    assert integrations.check_omas_configs(tmp_path, 1)[0] == "down"
+def test_omas_config_the_council_rejects_is_down_with_the_loaders_reason(tmp_path):
+    stack = _omas(tmp_path, ("chaos",), body="colour: purple\n")
+    status, detail = integrations.check_omas_configs(stack, 1)
+    assert status == "down" and detail.startswith("the council does not load: ")
+    assert "chaos.yaml" in detail
+
+
+def test_omas_without_its_folder_runs_on_defaults_and_says_so(tmp_path):
+    status, detail = integrations.check_omas_configs(load_stack({"root": str(tmp_path)}), 1)
+    assert status == "degraded" and "shipped default agents" in detail
+
+
+def test_omas_without_the_loader_checks_for_the_seed_agents(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_omas(name, globals=None, locals=None, fromlist=(), level=0):
+        if name.endswith("omas.agents"):
+            raise ImportError("No module named 'omas.agents'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    stack = _omas(tmp_path, ("chaos", "demigod"))
+    monkeypatch.setattr(builtins, "__import__", no_omas)
+    status, detail = integrations.check_omas_configs(stack, 1)
+    assert status == "degraded" and "no config for agent(s) thanatos" in detail
 
 
 def test_n8n_workflows_parse(tmp_path):

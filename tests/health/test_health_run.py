@@ -26,7 +26,7 @@ def _operator_folders(root: Path) -> None:
         (root / folder).mkdir(parents=True, exist_ok=True)
     (root / ".roo/core/orchestration.yaml").write_text("mode: reasoning\n")
     for agent in ("chaos", "demigod", "thanatos"):
-        (root / f"omas/agents/{agent}.yaml").write_text(f"name: {agent}\n")
+        (root / f"omas/agents/{agent}.yaml").write_text(f"role: {agent}, as the operator tuned it\n")
     (root / "n8n/workflows/core-orchestration.json").write_text(
         json.dumps({"name": "core", "nodes": [], "connections": {}}))
 

@@ -7,7 +7,7 @@ import copy
 import json
 from pathlib import Path
 
-from ..errors import AllBackendsFailed
+from ..errors import AllBackendsFailed, ConfigError
 from .folders import config_files, parse_config
 
 SEED_AGENTS = ("chaos", "demigod", "thanatos")
@@ -48,20 +48,34 @@ def _answered_by(result) -> str:
     return f" on {named}" if named else ""
 
 
-def check_omas_configs(folder: Path, timeout: float) -> tuple[str, str]:
+def check_omas_configs(stack, timeout: float) -> tuple[str, str]:
+    """Every YAML file parses, then the council loads the way the OMAS steps load it."""
+    folder = stack.under_root(stack["agents"]["dir"])
     if not folder.is_dir():
-        return "down", f"{folder} is missing"
+        return "degraded", f"{folder} is missing: the council runs on the shipped default agents only"
     configs = [p for p in config_files(folder) if p.suffix.lower() != ".json"]
-    if not configs:
-        return "down", f"no agent configs (YAML) under {folder}"
     broken = [f"{p.relative_to(folder).as_posix()} ({r})" for p in configs if (r := parse_config(p))]
     if broken:
         return "degraded", f"{len(broken)} of {len(configs)} configs malformed: {'; '.join(broken[:3])}"
+    try:
+        from ..omas.agents import load_council
+    except ImportError:
+        return _seed_agents_named(folder, configs)
+    try:
+        council = load_council(stack)
+    except ConfigError as exc:
+        return "down", f"the council does not load: {exc}"
+    own = [s for s in council.sources if s != "<defaults>"]
+    return "up", f"council loads ({', '.join(sorted(council.agents))}) with {len(own)} operator file(s)"
+
+
+def _seed_agents_named(folder: Path, configs: list[Path]) -> tuple[str, str]:
+    """Without the OMAS loader: at least a config per seed agent."""
     named = " ".join(p.relative_to(folder).as_posix().lower() for p in configs)
     missing = [a for a in SEED_AGENTS if a not in named]
     if missing:
-        return "degraded", f"{len(configs)} configs load; no config for agent(s) {', '.join(missing)}"
-    return "up", f"{len(configs)} configs load (chaos, demigod, thanatos found)"
+        return "degraded", f"{len(configs)} configs parse; no config for agent(s) {', '.join(missing)}"
+    return "up", f"{len(configs)} configs parse (chaos, demigod, thanatos found)"
 
 
 def workflow_problem(path: Path) -> str | None:
