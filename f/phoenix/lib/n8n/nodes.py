@@ -819,9 +819,11 @@ def wait(ctx: NodeContext) -> NodeTranslation:
     resume = p.get("resume", "timeInterval")
     module: dict = {"id": ctx.step_id, "summary": ctx.node.name, "value": {"type": "identity"}}
     if resume == "timeInterval":
-        unit = p.get("unit", "hours" if ctx.node.type_version >= 1.1 else "hours")
+        # n8n's defaults: 1 hour in Wait v1, 5 seconds from v1.1 on.
+        legacy = ctx.node.type_version < 1.1
+        unit = p.get("unit", "hours" if legacy else "seconds")
         factor = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}.get(unit, 1)
-        amount = p.get("amount", 1)
+        amount = p.get("amount", 1 if legacy else 5)
         if isinstance(amount, str) and amount.startswith("="):
             current = f"({ctx.items})[0]"
             expr = to_input_transform(amount, current, ctx.node_items, ctx.workflow.name)

@@ -32,8 +32,20 @@ DEFAULT_PATH_PREFIX = "f/phoenix/n8n"
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+class _FlowDumper(_Dumper):
+    """Multi-line text (descriptions, sticky notes) as readable ``|`` blocks."""
+
+
+def _text(dumper, value: str):
+    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_FlowDumper.add_representer(str, _text)
+
+
 def dump_yaml(document: dict) -> str:
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    return yaml.dump(document, Dumper=_FlowDumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def slug_for(relative: str) -> str:

@@ -370,7 +370,8 @@ class Structurer:
     def dispatch(self, region: Region, source: str, flows: list[Flow], join: str,
                  routing: bool) -> tuple[list[dict], list[Arrival]]:
         """Branch constructs for the flows leaving ``source``; returns what arrives at ``join``."""
-        if all(f.target == join for f in flows) and not routing:
+        if all(f.target == join for f in flows):
+            # Nothing runs between here and the join: the guards travel with the items.
             return [], [Arrival(f.input, f.items, f.guard) for f in flows]
         if not routing and len({f.target for f in flows}) == 1 and len(flows) == 1:
             flow = flows[0]
@@ -482,7 +483,8 @@ class Structurer:
                        "value": {"type": "whileloopflow", "skip_failures": False, "modules": modules + [tail]}}
         return [loop_module], _unique_targets(after)
 
-    def _tail_step(self, header: str, back: list[Arrival], step_id: Optional[str] = None) -> dict:
+    def _tail_step(self, header: str, back: list[Arrival], step_id: Optional[str] = None,
+                   summary: str = "") -> dict:
         """The items that go round the loop again (n8n: the edges back into the loop's first node)."""
         step_id = step_id or self.new_id(f"{header}_next")
         self.ids.add(step_id)
@@ -490,7 +492,7 @@ class Structurer:
                                        "export async function main(items: any) {\n"
                                        "  const flat = (v: any): any[] => v == null ? [] : Array.isArray(v) ? v.flatMap(flat) : v.outputs ? v.outputs.flatMap(flat) : [v];\n"
                                        "  return flat(items);\n}\n")
-        return {"id": step_id, "summary": f"items going round the loop to {header}",
+        return {"id": step_id, "summary": summary or f"items going round the loop to {header}",
                 "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
                           "input_transforms": {"items": {"type": "javascript", "expr": combine(back)}}}}
 
@@ -512,7 +514,8 @@ class Structurer:
             return [], EXIT, []
         loop_id = self.new_id(f"{name}_each")
         body_modules, reached = self.dispatch(region, name, flows, end, routing=False)
-        tail = self._tail_step(name, reached or [Arrival(0, "[flow_input.iter.value]")])
+        tail = self._tail_step(name, reached or [Arrival(0, "[flow_input.iter.value]")],
+                               summary=f"items this iteration hands on (collected after {name}'s loop)")
         loop_module = {"id": loop_id, "summary": f"{name}: once per item",
                        "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": split.output(0)},
                                  "skip_failures": False, "parallel": False, "modules": body_modules + [tail]}}
@@ -611,7 +614,7 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
                      f"(default: the first of {', '.join(sorted(structurer.top.roots, key=structurer._root_rank))}).")
     for note in workflow.sticky_notes:
-        text = str(note.parameters.get("content", "")).strip()
+        text = "\n".join(line.rstrip() for line in str(note.parameters.get("content", "")).strip().splitlines())
         if text:
             lines.append(f"\nSticky note {note.name!r}:\n{text}")
     return "\n".join(lines)
