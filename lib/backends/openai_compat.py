@@ -134,10 +134,10 @@ class OpenAICompatBackend:
             except BadRequest as exc:  # this server refuses that way of asking: try the next
                 notes.append(f"{form}: rejected ({str(exc)[:120]})")
                 continue
-            if completion.finish_reason == "length":
-                raise UnusableOutput(self.name, "JSON answer cut off by max_tokens", completion)
             completion.text = _json_part(completion.text)
             problem = schema_problem(completion.text, request.json_schema)
+            if problem and completion.finish_reason == "length":
+                problem = "cut off by max_tokens"  # constrained or not, more tokens were needed
             if problem is None:
                 _WORKING_FORM[self.url] = form
                 completion.notes = notes + [f"structured output via {form}"]

@@ -284,6 +284,16 @@ class _Handler(BaseHTTPRequestHandler):
                          "usage": {"prompt_tokens": 1, "completion_tokens": count, "total_tokens": count + 1}})
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are routine here
+            super().handle_error(request, client_address)
+
+
 class OllamaStandIn:
     """The server in a thread; a context manager that stops it and its handlers."""
 
@@ -315,8 +325,7 @@ class OllamaStandIn:
 
     def start(self) -> "OllamaStandIn":
         self.release.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", self.port), _Handler)
         server.owner = self
         self.port = server.server_address[1]
         self._server = server
