@@ -140,6 +140,17 @@ def test_an_undelivered_alert_waits_and_is_sent_once_later(stack, services):
     assert open_store(stack.state_dir).get(OUTBOX_KEY) == []
 
 
+def test_the_router_hears_of_a_failure_at_once_people_after_confirmation(stack, services):
+    run_health(stack)
+    services["ollama"].routes["/api/version"] = (500, {})
+    report = run_health(stack)
+    ollama = next(c for c in report["components"] if c["component"] == "service:ollama")
+    assert (ollama["status"], ollama["raw_status"]) == ("up", "down")  # damped: one result is not enough
+    backends = open_store(stack.state_dir).get(BACKENDS_KEY)
+    assert backends["ollama"] == {"up": False, "at": report["at_unix"], "detail": "/api/version answered HTTP 500"}
+    assert report["alerts"]["sent"] == 0
+
+
 def test_a_hung_service_is_down_and_the_run_still_completes(stack, tmp_path):
     with HungServer() as hung:
         document = dict(stack.data)

@@ -101,13 +101,18 @@ def build_report(findings: list[Finding], state: dict, events: list[dict], now: 
 
 
 def backends_view(stack, state: dict, now: float) -> dict:
-    """The router's knowledge of backend health, from the confirmed statuses."""
+    """The router's knowledge of backend health: this run's raw findings.
+
+    Not the flap-damped status: the router trusts a finding only for its
+    breaker cool-down (seconds), so what matters there is what was true at
+    ``at``; damping is for people, who should not be paged for a blip.
+    """
     view = {}
     for component, backend in backend_names(stack).items():
         entry = state.get(component)
         if entry:
             # an Ollama that answers but misses some models still serves the others
-            view[backend] = {"up": entry["status"] in ("up", "degraded"), "at": now, "detail": entry["detail"]}
+            view[backend] = {"up": entry["raw"] in ("up", "degraded"), "at": now, "detail": entry["detail"]}
     return view
 
 
