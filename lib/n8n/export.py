@@ -213,25 +213,29 @@ class PullReport:
         for item in self.workflows:
             counts[item["status"]] = counts.get(item["status"], 0) + 1
         return {"source": self.source, "out_dir": self.out_dir, "counts": counts,
-                "files_changed": sum(1 for w in self.workflows if w["status"] != "unchanged")
+                "files_changed": sum(1 for w in self.workflows if w["status"] == "written")
                 + len(self.removed) + int(self.index_changed),
                 "workflows": self.workflows, "removed": self.removed, "errors": self.errors}
 
 
-def pull_from_api(client: N8nClient, out_dir: str | os.PathLike, *, prune: bool = True) -> PullReport:
+def pull_from_api(client: N8nClient, out_dir: str | os.PathLike, *, prune: bool = True,
+                  discard_local_edits: bool = False) -> PullReport:
     """Export every workflow n8n lists (cursor-paginated) into ``out_dir``."""
     # pinned data is dropped from the files anyway: do not transfer it
     pulled = [Pulled(str(wf["id"]), wf, "api") for wf in client.iter_workflows(exclude_pinned_data=True)]
-    return write_workflows(pulled, Path(out_dir), source=client.base_url, prune=prune)
+    return write_workflows(pulled, Path(out_dir), source=client.base_url, prune=prune,
+                           discard_local_edits=discard_local_edits)
 
 
-def pull_from_folder(src_dir: str | os.PathLike, out_dir: str | os.PathLike, *, prune: bool = True) -> PullReport:
+def pull_from_folder(src_dir: str | os.PathLike, out_dir: str | os.PathLike, *, prune: bool = True,
+                     discard_local_edits: bool = False) -> PullReport:
     """Export the workflows of every ``*.json`` under ``src_dir`` (recursively)."""
     src = Path(src_dir)
     if not src.is_dir():
         raise ConfigError(str(src), "", "folder of n8n workflows not found")
     pulled, errors = read_workflow_folder(src, exclude=Path(out_dir))
-    report = write_workflows(pulled, Path(out_dir), source=str(src), prune=prune)
+    report = write_workflows(pulled, Path(out_dir), source=str(src), prune=prune,
+                             discard_local_edits=discard_local_edits)
     report.errors[:0] = errors
     return report
 
@@ -283,8 +287,15 @@ def _local_key(rel: str, position: int) -> str:
     return f"local-{digest}"
 
 
-def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, prune: bool) -> PullReport:
-    """Write canonical files, drop stale ones, and refresh the index."""
+def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, prune: bool,
+                    discard_local_edits: bool = False) -> PullReport:
+    """Write canonical files, drop stale ones, and refresh the index.
+
+    A file edited since the last pull (its content no longer matches its base
+    fingerprint) is an edit waiting to be pushed: it is kept as it is, with its
+    old base, unless ``discard_local_edits``; a scheduled pull must never
+    destroy work in progress. Push then sees whether n8n changed meanwhile.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     old_index = read_index(out_dir)
     index: dict[str, dict] = {} if prune else dict(old_index)
@@ -297,20 +308,51 @@ def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, pru
             report.errors.append({"file": item.origin, "id": item.key, "error": str(exc)})
             continue
         name = canonical.get("name")
+        previous = old_index.get(item.key, {})
+        edited = None if discard_local_edits else local_edit(out_dir, previous)
+        if edited:
+            index[item.key] = dict(previous)
+            report.workflows.append({"id": item.key, "name": name, "file": previous["file"],
+                                     "origin": item.origin, "status": "kept_local_edit",
+                                     "reason": edited + ("" if fingerprint == previous.get("fingerprint")
+                                                         else "; n8n changed too: push will report a conflict")})
+            continue
         file_name = file_name_for(item.key, name or Path(item.origin).stem)
         changed = write_if_changed(out_dir / file_name, dumps_workflow(canonical))
-        previous = old_index.get(item.key, {}).get("file")
-        if previous and previous != file_name:  # renamed in n8n: the old file goes
-            _remove(out_dir / previous, report)
+        if previous.get("file") and previous["file"] != file_name:  # renamed in n8n: the old file goes
+            _remove(out_dir / previous["file"], report)
         index[item.key] = {"file": file_name, "name": name, "fingerprint": fingerprint}
         report.workflows.append({"id": item.key, "name": name, "file": file_name, "origin": item.origin,
                                  "status": "written" if changed else "unchanged"})
     if prune:
         for key in sorted(set(old_index) - set(index)):
-            if old_index[key].get("file"):
-                _remove(out_dir / old_index[key]["file"], report)
+            if not old_index[key].get("file"):
+                continue
+            if not discard_local_edits and local_edit(out_dir, old_index[key]):
+                index[key] = dict(old_index[key])  # gone from the source, but edited here: keep
+                report.workflows.append({"id": key, "name": old_index[key].get("name"),
+                                         "file": old_index[key]["file"], "origin": None,
+                                         "status": "kept_local_edit",
+                                         "reason": "no longer in the source, but edited since the last pull"})
+                continue
+            _remove(out_dir / old_index[key]["file"], report)
     report.index_changed = write_index(out_dir, index)
     return report
+
+
+def local_edit(out_dir: Path, entry: Mapping) -> str | None:
+    """Why the file of an index entry counts as edited since the pull, or None."""
+    if not entry.get("file") or not entry.get("fingerprint"):
+        return None
+    path = out_dir / entry["file"]
+    if not path.exists():
+        return None  # deleted by hand: the pull restores it
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        current = content_fingerprint(document)
+    except (OSError, UnicodeDecodeError, ValueError, N8nError):
+        return "the file is not a readable workflow any more (edited by hand?)"
+    return None if current == entry["fingerprint"] else "edited since the last pull (not pushed yet)"
 
 
 def _remove(path: Path, report: PullReport) -> None:
@@ -322,7 +364,7 @@ def _remove(path: Path, report: PullReport) -> None:
 # -- the entry point scripts call ------------------------------------------------
 def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
          folder: str | None = None, out_dir: str = "n8n/git", prune: bool = True,
-         client: N8nClient | None = None) -> dict:
+         discard_local_edits: bool = False, client: N8nClient | None = None) -> dict:
     """Pull from n8n's API or from a folder into ``out_dir`` (relative to the stack root).
 
     Expected failures (n8n down, bad key, missing folder) come back as
@@ -335,12 +377,13 @@ def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
         if source == "api":
             api = client or N8nClient.from_stack(stack)
             try:
-                report = pull_from_api(api, target, prune=prune)
+                report = pull_from_api(api, target, prune=prune, discard_local_edits=discard_local_edits)
             finally:
                 if client is None:
                     api.close()
         elif source == "folder":
-            report = pull_from_folder(stack.under_root(folder or "n8n/workflows"), target, prune=prune)
+            report = pull_from_folder(stack.under_root(folder or "n8n/workflows"), target, prune=prune,
+                                      discard_local_edits=discard_local_edits)
         else:
             raise ConfigError("pull", "source", f"unknown source {source!r} (api or folder)")
     except (N8nError, ConfigError) as exc:

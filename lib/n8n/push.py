@@ -10,11 +10,12 @@ settings):
 
 and decides:
 
-| local vs remote | remote vs base | outcome                                   |
-|-----------------|----------------|-------------------------------------------|
-| same            | any            | ``unchanged``: no request that writes     |
-| different       | same           | ``would_update`` (dry run) / ``updated``  |
-| different       | different      | ``conflict``: n8n changed since the pull  |
+| local vs remote | remote vs base | local vs base | outcome                                  |
+|-----------------|----------------|---------------|------------------------------------------|
+| same            | any            | any           | ``unchanged``: no request that writes    |
+| different       | same           | different     | ``would_update`` (dry run) / ``updated`` |
+| different       | different      | same          | ``outdated``: pull to get n8n's change   |
+| different       | different      | different     | ``conflict``: both sides changed         |
 
 A dry run (the default) writes nothing anywhere and returns the diff of each
 change. A real push first saves n8n's current version of every workflow it is
@@ -116,10 +117,15 @@ class _Context:
         base_fp = self.index.get(key, {}).get("fingerprint")
         diff = workflow_diff(remote, local, path.name)
         if remote_fp != base_fp:
+            if local_fp == base_fp and self.on_conflict == "refuse":
+                return {"status": "outdated", "diff": diff,
+                        "reason": "changed in n8n since the last pull, file not edited: nothing to push; "
+                                  "pull to bring n8n's change into git"}
             reason = ("changed in n8n since the last pull" if base_fp
                       else "no base fingerprint (file never pulled): cannot tell who changed it")
             if self.on_conflict == "refuse":
-                return {"status": "conflict", "reason": reason + "; pull, merge, then push", "diff": diff}
+                return {"status": "conflict", "diff": diff,
+                        "reason": reason + "; commit the file, pull again, merge with git, then push"}
             if self.dry_run:
                 return {"status": "would_overwrite", "reason": reason, "diff": diff}
         elif self.dry_run:

@@ -32,6 +32,8 @@ def _pull_summary(pull: Mapping[str, Any]) -> dict:
     errors = len(pull.get("errors") or [])
     text = (f"{sum(counts.values())} workflow(s), {counts.get('written', 0)} file(s) changed, "
             f"{len(pull.get('removed') or [])} removed, {errors} unusable")
+    if counts.get("kept_local_edit"):
+        text += f", {counts['kept_local_edit']} local edit(s) kept for a push"
     return {"ok": True, "counts": counts, "errors": errors, "files_changed": pull.get("files_changed", 0),
             "text": text}
 

@@ -93,6 +93,15 @@ def test_a_change_in_n8n_after_the_pull_is_a_conflict(standin, pulled, tmp_path)
     assert standin.workflows[first]["nodes"][0]["parameters"]["url"] == "http://changed-in-n8n/"
 
 
+def test_a_change_only_in_n8n_is_outdated_and_never_reverted(standin, pulled):
+    api, folder, first, _ = pulled
+    standin.workflows[first]["nodes"][0]["parameters"]["url"] = "http://changed-in-n8n/"
+    report = push_folder(api, folder, dry_run=False)
+    outdated = [w for w in report["workflows"] if w["id"] == first][0]
+    assert outdated["status"] == "outdated" and "pull to bring" in outdated["reason"]
+    assert standin.writes() == []
+
+
 def test_same_change_on_both_sides_is_not_a_conflict(standin, pulled):
     api, folder, first, _ = pulled
     standin.workflows[first]["nodes"][0]["parameters"]["url"] = "http://same/"
@@ -190,3 +199,41 @@ def test_default_backups_sit_beside_the_folder_never_inside(standin, pulled):
     backup = Path(report["backup_dir"])
     assert backup.parent == folder.parent / "git-backups" and folder not in backup.parents
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == []
+
+
+def test_pull_keeps_an_edit_waiting_to_be_pushed(standin, pulled):
+    api, folder, first, _ = pulled
+    path = edit_file(folder, first, set_url("http://edited-in-git/"))
+    edited = path.read_bytes()
+    report = pull_from_api(api, folder).as_dict()
+    kept = [w for w in report["workflows"] if w["id"] == first][0]
+    assert kept["status"] == "kept_local_edit" and "not pushed yet" in kept["reason"]
+    assert path.read_bytes() == edited and report["files_changed"] == 0
+    assert [w["status"] for w in push_folder(api, folder)["workflows"] if w["id"] == first] == ["would_update"]
+    standin.workflows[first]["nodes"][0]["parameters"]["url"] = "http://changed-in-n8n/"
+    again = pull_from_api(api, folder).as_dict()
+    assert "push will report a conflict" in [w for w in again["workflows"] if w["id"] == first][0]["reason"]
+    assert [w["status"] for w in push_folder(api, folder)["workflows"] if w["id"] == first] == ["conflict"]
+    discarded = pull_from_api(api, folder, discard_local_edits=True).as_dict()
+    assert [w["status"] for w in discarded["workflows"] if w["id"] == first] == ["written"]
+    assert "changed-in-n8n" in path.read_text()
+
+
+def test_pull_keeps_an_edited_file_whose_workflow_was_deleted_in_n8n(standin, pulled):
+    api, folder, first, second = pulled
+    path = edit_file(folder, first, set_url("http://edited-in-git/"))
+    del standin.workflows[first]
+    del standin.workflows[second]
+    report = pull_from_api(api, folder).as_dict()
+    assert path.exists() and len(report["removed"]) == 1
+    assert [w["status"] for w in report["workflows"]] == ["kept_local_edit"]
+    assert set(read_index(folder)) == {first}
+
+
+def test_a_hand_broken_file_is_kept_not_overwritten(standin, pulled):
+    api, folder, first, _ = pulled
+    path = folder / read_index(folder)[first]["file"]
+    path.write_text("{ half an edit")
+    report = pull_from_api(api, folder).as_dict()
+    assert [w["reason"] for w in report["workflows"] if w["id"] == first][0].startswith("the file is not a readable")
+    assert path.read_text() == "{ half an edit"

@@ -117,13 +117,13 @@ def test_schedule_runs_the_flow_with_a_timezone():
 
 
 def test_sync_report_summarises_both_steps():
-    pulled = {"ok": True, "counts": {"written": 2, "unchanged": 5}, "errors": [{"file": "x"}],
+    pulled = {"ok": True, "counts": {"written": 2, "unchanged": 4, "kept_local_edit": 1}, "errors": [{"file": "x"}],
               "removed": ["old.json"], "files_changed": 4}
     translation = {"workflows": [{"status": "translated", "nodes_total": 4, "nodes_translated": 3},
                                  {"status": "error", "nodes_total": 2, "nodes_translated": 0}]}
     report = sync_report(pulled, translation)
     assert report["ok"] is True
-    assert "7 workflow(s), 2 file(s) changed, 1 removed, 1 unusable" in report["markdown"]
+    assert "7 workflow(s), 2 file(s) changed, 1 removed, 1 unusable, 1 local edit(s) kept" in report["markdown"]
     assert "1/2 workflow(s) translated, 3/6 nodes to real steps (50%), 1 error(s)" in report["markdown"]
 
 

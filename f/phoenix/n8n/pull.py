@@ -2,7 +2,8 @@
 
 Reads every workflow from n8n's API (or from a folder of exported JSON files
 such as n8n/workflows/) and writes its canonical form to out_dir, relative to
-the stack root. Pulling again with nothing changed in n8n changes no file.
+the stack root. Pulling again with nothing changed in n8n changes no file. A file edited
+since the last pull (waiting to be pushed) is kept unless discard_local_edits.
 """
 
 from typing import Literal, Optional
@@ -16,6 +17,8 @@ def main(
     folder: str = "n8n/workflows",
     out_dir: str = "n8n/git",
     prune: bool = True,
+    discard_local_edits: bool = False,
     stack: Optional[c_phoenix_stack] = None,
 ):
-    return pull(stack, source=source, folder=folder, out_dir=out_dir, prune=prune)
+    return pull(stack, source=source, folder=folder, out_dir=out_dir, prune=prune,
+                discard_local_edits=discard_local_edits)
