@@ -15,6 +15,7 @@ import pytest
 
 from tests.support.ollama_server import OllamaStandIn
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 OLLAMA_MODELS = ["llama3:8b", "qwen2.5-coder:7b", "mistral:7b", "mixtral:8x7b"]
 HF_REPO, HF_FILE = "phoenix-test/tiny-gguf", "tiny-q8.gguf"
 HF_COMMIT = "0123456789abcdef0123456789abcdef01234567"
