@@ -1,10 +1,12 @@
-"""Probes against the real thing where this machine can run it: Postgres 15 and n8n 2.8.4.
+"""Probes against the real thing where this machine can run it: Postgres 15 and n8n 2.8.4,
+and alerts delivered to a real n8n webhook.
 
 Each test is skipped (with the reason) when its server is not installed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -12,11 +14,17 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from lib.health import services
+from lib.health.catalog import build_probes
+from lib.health.run import run_health
+from lib.n8n.client import N8nClient
+from lib.stack import load_stack
+from tests.health.stand_ins import WINDMILL_UP, HttpStandIn
 from tests.support.n8n_server import N8nServer, installed_n8n
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -73,3 +81,42 @@ def real_n8n(tmp_path_factory):
 
 def test_real_n8n_is_up(real_n8n):
     assert services.check_n8n(real_n8n.url, 5) == ("up", "healthz and readiness OK")
+
+
+def _alert_workflow(path: str) -> dict:
+    """An n8n workflow that receives Phoenix alerts on a webhook and keeps their text."""
+    hook = {"id": str(uuid.uuid4()), "name": "Alert", "type": "n8n-nodes-base.webhook", "typeVersion": 2,
+            "position": [0, 0], "webhookId": str(uuid.uuid4()),
+            "parameters": {"path": path, "httpMethod": "POST", "responseMode": "lastNode", "options": {}}}
+    keep = {"id": str(uuid.uuid4()), "name": "Keep", "type": "n8n-nodes-base.set", "typeVersion": 3.4,
+            "position": [220, 0],
+            "parameters": {"assignments": {"assignments": [
+                {"id": "t", "name": "text", "value": "={{ $json.body.text }}", "type": "string"}]}, "options": {}}}
+    return {"name": f"Phoenix alerts {path}", "nodes": [hook, keep],
+            "connections": {"Alert": {"main": [[{"node": "Keep", "type": "main", "index": 0}]]}},
+            "settings": {"executionOrder": "v1", "saveDataSuccessExecution": "all"}}
+
+
+def test_alerts_reach_a_real_n8n_webhook_once_per_change(real_n8n, tmp_path):
+    api = N8nClient(real_n8n.url, real_n8n.api_key)
+    path = f"phoenix-alerts-{uuid.uuid4().hex[:8]}"
+    workflow = api.create_workflow(_alert_workflow(path))
+    api.activate_workflow(workflow["id"])
+    root = tmp_path / "BooPhoenix"
+    root.mkdir()
+    with HttpStandIn(WINDMILL_UP) as windmill:
+        stack = load_stack({"root": str(root), "state_dir": str(tmp_path / "state"),
+                            "services": {"n8n": {"url": real_n8n.url}, "windmill": {"url": windmill.url}},
+                            "health": {"flap_threshold": 2},
+                            "alerts": {"url": f"{real_n8n.url}/webhook/{path}"}})
+        two_probes = [p for p in build_probes(stack) if p.component in ("service:windmill", "service:n8n")]
+        reports = []
+        for answer in (200, 500, 500, 500):
+            windmill.routes["/api/version"] = (answer, b"CE v1.520.0")
+            reports.append(run_health(stack, probes=two_probes, write_dashboard=False))
+    assert [r["alerts"]["sent"] for r in reports] == [0, 0, 1, 0]
+    assert {c["component"]: c["status"] for c in reports[0]["components"]}["service:n8n"] == "up"
+    executions = api.list_executions(workflow_id=workflow["id"])
+    assert len(executions) == 1
+    data = api.get_execution(executions[0]["id"], include_data=True)
+    assert "🔴 Windmill is down (was up)" in json.dumps(data, ensure_ascii=False)
