@@ -271,3 +271,23 @@ def test_translated_webhook_workflow_keeps_the_webhook_contract(api, n8n_stack, 
     contract = write_webhook_contract(out / f"{slug}__flow", trigger["script_path"], stack=n8n_stack,
                                       http_route=trigger, source_workflow=file_name)
     assert f"/api/r/n8n/{path}" in Path(contract["webhook_md"]).read_text()
+
+
+CORPUS = Path("/work/shared/corpus/n8n/zie619-dev")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="development corpus not present")
+def test_real_world_workflows_survive_pull_and_unchanged_push_without_a_write(api, tmp_path):
+    from lib.n8n.export import read_workflow_folder
+
+    ids = []
+    for item in read_workflow_folder(CORPUS)[0][::10]:  # 39 varied workflows: AI agents, loops, code...
+        body = {"settings": {}, **item.raw, "name": item.raw.get("name") or Path(item.origin).stem}
+        ids.append(api.create_workflow(body)["id"])
+    before = {i: volatile(api.get_workflow(i)) for i in ids}
+    folder = tmp_path / "git"
+    pull_from_api(api, folder)
+    report = push_folder(api, folder, dry_run=False, only_ids=ids, backup_dir=tmp_path / "b")
+    assert {w["status"] for w in report["workflows"]} == {"unchanged"} and len(report["workflows"]) == len(ids)
+    assert {i: volatile(api.get_workflow(i)) for i in ids} == before
+    assert pull_from_api(api, folder).as_dict()["files_changed"] == 0
