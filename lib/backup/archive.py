@@ -40,7 +40,7 @@ CHUNK = 1 << 20
 
 
 def resolve_archive(stack, archive: str | None) -> Path:
-    """An explicit path, a name in the backup folder, or (None/empty) the newest backup."""
+    """An absolute path, a name in the backup folder, or (None/empty) the newest backup."""
     directory = backup_dir(stack)
     if not archive:
         found = list_backups(directory)
@@ -48,7 +48,7 @@ def resolve_archive(stack, archive: str | None) -> Path:
             raise InputError(f"no backups in {directory}")
         return found[-1]
     path = Path(archive).expanduser()
-    return path if path.is_absolute() or path.exists() else directory / archive
+    return path if path.is_absolute() else directory / path
 
 
 def as_stack(stack) -> Stack:

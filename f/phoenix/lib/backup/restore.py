@@ -20,7 +20,6 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from ..errors import InputError
 from ..preserve import guarded_write
 from .archive import MANIFEST, as_stack, resolve_archive, sha256_file
 from .verify import entry_problem, verify_backup
