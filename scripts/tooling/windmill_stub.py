@@ -22,7 +22,7 @@ import threading
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 VERSION = "CE v1.819.0"
 ITEMS = r"(?P<collection>folders|scripts|flows|schedules|http_triggers|variables)"
@@ -48,11 +48,18 @@ class StubWorkspace:
     unknown: list[tuple[str, str]] = field(default_factory=list)
     writes: list[tuple[str, str, object]] = field(default_factory=list)
 
-    def tarball(self) -> bytes:
+    def tarball(self, query: dict[str, str] | None = None) -> bytes:
+        """The workspace export, filtered by the query flags the CLI sends (as the server does)."""
+        query = query or {}
+        flag = lambda name: query.get(name, "false") == "true"  # noqa: E731
+        dropped = [(flag("skip_resources"), ".resource.json"), (flag("skip_resource_types"), ".resource-type.json"),
+                   (flag("skip_variables"), ".variable.json"), (not flag("include_schedules"), ".schedule.json"),
+                   (not flag("include_triggers"), "_trigger.json")]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             for name, text in sorted(self.files.items()):
-                archive.writestr(name, text)
+                if not any(drop and name.endswith(suffix) for drop, suffix in dropped):
+                    archive.writestr(name, text)
         return buffer.getvalue()
 
 
@@ -152,7 +159,8 @@ def _handler(ws: StubWorkspace, lock: threading.Lock):
             self._send(200, {})
 
         def do_tarball(self):
-            self._send(200, ws.tarball(), "application/octet-stream")
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            self._send(200, ws.tarball(query), "application/octet-stream")
 
         def do_type_exists(self, name):
             self._send(200, name in ws.resource_types)

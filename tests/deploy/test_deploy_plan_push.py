@@ -225,3 +225,39 @@ def test_ci_step_is_check_then_plan_against_the_stand_in(package, capsys, monkey
     (package / "f/phoenix/demo/greet__flow/a.py").unlink()
     assert deploy.main(["ci", "--root", str(package)]) == deploy.EXIT_PROBLEMS
     assert "Plan for" not in capsys.readouterr().out
+
+
+def test_workspace_resources_and_variables_are_never_deleted_by_a_push(package, monkeypatch, capsys):
+    """wmill.yaml leaves resources, resource types and variables out of sync: the operator's stay."""
+    remote = StubWorkspace(token="tok-keep", files={
+        "f/phoenix/phoenix_stack.resource.json": json.dumps(
+            {"resource_type": "c_phoenix_stack", "value": {"root": "/srv/phoenix"}, "description": ""}),
+        "f/phoenix/n8n_api_key.variable.json": json.dumps(
+            {"value": "", "is_secret": True, "description": "n8n API key"}),
+        "c_phoenix_stack.resource-type.json": json.dumps({"schema": {"type": "object"}, "description": ""}),
+    })
+    with WindmillStub(remote) as server:
+        monkeypatch.setenv("WINDMILL_URL", server.url)
+        monkeypatch.setenv("WINDMILL_WORKSPACE", "phoenix")
+        monkeypatch.setenv("WINDMILL_TOKEN", "tok-keep")
+        assert deploy.main(["plan", "--json", "--root", str(package)]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [c for c in plan["changes"] if c["action"] == "delete"] == []
+    tarball_queries = [path for method, path in remote.requests if path.endswith("/workspaces/tarball")]
+    assert tarball_queries  # the real CLI asked for the export, with wmill.yaml's skip flags
+
+
+def test_without_the_skip_flags_the_same_workspace_would_lose_them(package, monkeypatch, capsys):
+    """The control: the stand-in does export them, so the test above can fail."""
+    config = yaml.safe_load((package / "wmill.yaml").read_text())
+    config.update(skipResources=False, skipVariables=False, skipResourceTypes=False)
+    (package / "wmill.yaml").write_text(yaml.safe_dump(config))
+    remote = StubWorkspace(token="tok-keep", files={
+        "f/phoenix/phoenix_stack.resource.json": json.dumps(
+            {"resource_type": "c_phoenix_stack", "value": {"root": "/srv/phoenix"}, "description": ""})})
+    with WindmillStub(remote) as server:
+        monkeypatch.setenv("WINDMILL_URL", server.url)
+        monkeypatch.setenv("WINDMILL_WORKSPACE", "phoenix")
+        monkeypatch.setenv("WINDMILL_TOKEN", "tok-keep")
+        assert deploy.main(["plan", "--root", str(package)]) == deploy.EXIT_REFUSED
+    assert "- resource      f/phoenix/phoenix_stack" in capsys.readouterr().out
