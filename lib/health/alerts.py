@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 import requests
 
-from .services import describe_failure, is_loopback
+from .services import describe_failure, is_loopback, shown
 
 ICONS = {"up": "🟢", "degraded": "🟡", "down": "🔴", "unknown": "⚪"}
 #: an unreachable alert target must not grow the outbox without bound
@@ -43,15 +43,10 @@ def send_alert(url: str, payload: dict, token_env: str | None, timeout: float = 
             session.trust_env = not is_loopback(url)
             answer = session.post(url, json=payload, headers=headers, timeout=(timeout, timeout))
     except requests.RequestException as exc:
-        return describe_failure(_without_query(url), exc, timeout)
+        return describe_failure(url, exc, timeout)
     if answer.status_code >= 300:
-        return f"{_without_query(url)} answered HTTP {answer.status_code}"
+        return f"{shown(url)} answered HTTP {answer.status_code}"
     return None
-
-
-def _without_query(url: str) -> str:
-    # webhook URLs sometimes carry a secret in the query string
-    return url.split("?", 1)[0]
 
 
 def deliver(outbox: list[dict], url: str | None, token_env: str | None, stack_name: str) -> tuple[list[dict], dict]:
@@ -73,4 +68,4 @@ def deliver(outbox: list[dict], url: str | None, token_env: str | None, stack_na
     dropped = max(0, len(waiting) - OUTBOX_LIMIT)
     waiting = waiting[dropped:]
     return waiting, {"sent": sent, "pending": len(waiting), "dropped": dropped, "errors": errors,
-                     "target": _without_query(url)}
+                     "target": shown(url)}

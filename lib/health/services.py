@@ -36,7 +36,16 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def shown(url: str) -> str:
+    """A URL fit for a result: no user:password, no query string (webhook URLs hide secrets there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
 def describe_failure(url: str, exc: Exception, timeout: float) -> str:
+    url = shown(url)
     if isinstance(exc, requests.Timeout):
         return f"{url}: no answer within {timeout:g} s"
     if isinstance(exc, requests.ConnectionError):
@@ -133,13 +142,14 @@ def check_openai_endpoint(url: str, token_env: str | None, timeout: float) -> tu
     if token_env and os.environ.get(token_env):
         headers["Authorization"] = f"Bearer {os.environ[token_env]}"
     target = f"{url.rstrip('/')}/models"
+    label = shown(target)
     try:
         answer = http_get(target, timeout, headers)
     except requests.RequestException as exc:
         return "down", describe_failure(url, exc, timeout)
     if answer.status_code in (401, 403):
         hint = f" (is ${token_env} set?)" if token_env else ""
-        return "down", f"{target} refused the credentials: HTTP {answer.status_code}{hint}"
+        return "down", f"{label} refused the credentials: HTTP {answer.status_code}{hint}"
     if answer.status_code >= 500:
-        return "down", f"{target} answered HTTP {answer.status_code}"
-    return "up", f"{target} answered HTTP {answer.status_code}"
+        return "down", f"{label} answered HTTP {answer.status_code}"
+    return "up", f"{label} answered HTTP {answer.status_code}"

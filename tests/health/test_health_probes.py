@@ -177,3 +177,10 @@ def test_endpoint_refusing_the_token_is_down_and_says_which_variable():
         status, detail = services.check_openai_endpoint(f"{endpoint.url}/v1", "PHX_UNSET_TOKEN", 2)
     assert status == "down" and "$PHX_UNSET_TOKEN" in detail
 
+
+
+def test_credentials_in_urls_never_reach_a_result(closed_port):
+    url = f"http://operator:hunter2@127.0.0.1:{closed_port}/v1?api_key=sekret"
+    status, detail = services.check_openai_endpoint(url, None, 1)
+    assert status == "down" and detail == f"http://127.0.0.1:{closed_port}/v1: connection refused or unreachable"
+    assert services.shown(url) == f"http://127.0.0.1:{closed_port}/v1"
