@@ -30,5 +30,5 @@ def test_snapshot_verify_restore_from_the_scripts(tmp_path):
 def test_the_nightly_schedule_snapshots_with_prune():
     schedule = yaml.safe_load((REPO / "f/phoenix/backup/nightly.schedule.yaml").read_text())
     assert schedule["timezone"] == "UTC" and schedule["script_path"] == "f/phoenix/backup/snapshot"
-    assert schedule["args"] == {"label": "nightly", "prune": True}
+    assert schedule["args"] == {"label": "nightly", "prune": True, "stack": "$res:f/phoenix/phoenix_stack"}
     assert set(schedule["args"]) <= set(inspect.signature(snapshot.main).parameters)

@@ -31,3 +31,4 @@ def test_the_schedule_runs_check_every_five_minutes_with_valid_arguments():
     assert schedule["schedule"] == "0 */5 * * * *" and schedule["timezone"] == "UTC"
     assert schedule["script_path"] == "f/phoenix/health/check" and schedule["is_flow"] is False
     assert set(schedule["args"]) <= set(inspect.signature(check.main).parameters)
+    assert schedule["args"]["stack"] == "$res:f/phoenix/phoenix_stack"  # the resource deploy creates
