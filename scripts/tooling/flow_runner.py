@@ -102,9 +102,18 @@ class FlowRun:
 
 
 # --- locating and checking a flow -------------------------------------------
-def flow_file(path: str) -> Path | None:
-    """``f/x/name``, ``f/x/name__flow`` or ``.../flow.yaml`` -> the flow.yaml, or None."""
-    relative = path.rstrip("/")
+def flow_file(path: str | Path) -> Path | None:
+    """The flow.yaml a path names, or None.
+
+    A Windmill path (``f/x/name``, ``f/x/name__flow``, ``.../flow.yaml``) is
+    looked up in this repository; an existing folder holding ``flow.yaml`` or
+    the file itself (e.g. a test's temporary flow) is taken as it is.
+    """
+    given = Path(path)
+    if given.is_absolute():
+        candidate = given / "flow.yaml" if given.is_dir() else given
+        return candidate if candidate.name == "flow.yaml" and candidate.is_file() else None
+    relative = str(path).rstrip("/")
     for suffix in ("/flow.yaml", FLOW_SUFFIX):
         if relative.endswith(suffix):
             relative = relative[: -len(suffix)]
@@ -507,13 +516,13 @@ def flow_inputs(document: dict, args: dict, resources: dict, label: str) -> dict
     return inputs
 
 
-def run_flow(path: str, args: dict, resources: dict | None = None, *, auto_approve: bool = False,
+def run_flow(path: str | Path, args: dict, resources: dict | None = None, *, auto_approve: bool = False,
              on_step: Callable[[str, str, Any], None] | None = None) -> FlowRun:
     """Run a flow of this package; see the module doc for what is supported."""
     resources = resources or {}
     file = flow_file(path)
     if file is None:
-        raise FlowRunError(f"no flow at {path} (expected {path.rstrip('/')}{FLOW_SUFFIX}/flow.yaml under f/ or u/)")
+        raise FlowRunError(f"no flow at {path} (expected {str(path).rstrip('/')}{FLOW_SUFFIX}/flow.yaml under f/ or u/)")
     document = load_flow(file)
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))

@@ -44,7 +44,7 @@ def explore(task: str, stack=None, *, proposals: int | None = None) -> dict:
     jobs = _assign(agent, count, models)
     groups: dict[str, list] = defaultdict(list)
     for job in jobs:
-        groups[(job["preferred"] or "-").split(":", 1)[0]].append(job)
+        groups[job["preferred"] or "-"].append(job)
     with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
         finished = list(pool.map(lambda group: [_propose(agent, stack, task, job) for job in group],
                                  groups.values()))
@@ -66,25 +66,34 @@ def _check_task(task) -> str:
 
 
 def _healthy_models(stack, agent, task: str) -> tuple[list[str], dict]:
-    """Distinct ``backend:model`` names, in policy order, whose backend says it is up."""
+    """Distinct ``backend:model`` names, in policy order, that are up and served."""
     classification = classify(task, agent.task_type, agent.complexity)
     priority = stack["routing"]["priority"] if agent.priority == "auto" else agent.priority
     candidates = prefer_first(order_candidates(stack, classification, priority), list(agent.prefer))
-    backend_up: dict[str, tuple[bool, str]] = {}
+    probed: dict[str, tuple[bool, str, list]] = {}
     names, health = [], {}
     for candidate in candidates:
-        if candidate.backend not in backend_up:
-            try:
-                status = build_backend(stack, candidate.backend).health(HEALTH_TIMEOUT_S)
-                backend_up[candidate.backend] = (status.up, status.detail)
-            except Exception as exc:  # a health probe must never stop the council
-                backend_up[candidate.backend] = (False, f"health probe failed: {exc}")
-        up, detail = backend_up[candidate.backend]
+        if candidate.backend not in probed:
+            probed[candidate.backend] = _probe(stack, candidate.backend)
+        up, detail, served = probed[candidate.backend]
         name = f"{candidate.backend}:{candidate.model}"
-        health[name] = "up" if up else f"down: {detail[:200]}"
-        if up:
+        # a local file backend serves its one model under a label, not the candidate's name
+        if up and (len(served) <= 1 or candidate.model in served):
+            health[name] = "up"
             names.append(name)
+        else:
+            health[name] = f"down: {detail[:200]}" if not up else "not served by the backend"
     return names, health
+
+
+def _probe(stack, backend_name: str) -> tuple[bool, str, list]:
+    try:
+        backend = build_backend(stack, backend_name)
+        status = backend.health(HEALTH_TIMEOUT_S)
+        served = backend.models(HEALTH_TIMEOUT_S) if status.up else []
+        return status.up, status.detail, served
+    except Exception as exc:  # a health probe must never stop the council
+        return False, f"health probe failed: {exc}", []
 
 
 def _assign(agent, count: int, models: list[str]) -> list[dict]:
@@ -108,7 +117,8 @@ def _propose(agent, stack, task: str, job: dict):
                                  "error": "no model wrote a usable proposal (output did not fit the schema)"}
     written = result["json"]
     proposal = {"id": job["id"], "title": written["title"].strip() or job["angle"],
-                "summary": written["summary"].strip() or written["title"], "risk": written["risk"],
+                "summary": written["summary"].strip() or written["title"].strip() or job["angle"],
+                "risk": written["risk"],
                 "actions": [{"kind": a["kind"], "target": a["target"].strip() or "."} for a in written["actions"]],
                 "source": {"agent": "chaos", "angle": job["angle"], "backend": result["model"]["backend"],
                            "model": result["model"]["model"], "preferred": job["preferred"], "attempts": attempts}}
