@@ -174,3 +174,19 @@ def test_without_an_operator_folder_no_dashboard_file_is_written(tiny_stack, tmp
     report = run_health(load_stack(document), send_alerts=False)
     assert report["dashboard_file"] is None
     assert _statuses(report)["folder:.roo"] == "down"
+
+
+def test_inside_windmill_the_results_are_kept_in_windmill_state(tiny_stack, tmp_path, monkeypatch):
+    # wmill's offline mode (WM_MOCKED_API_FILE) serves state without a server
+    mock = tmp_path / "wm_mock.json"
+    mock.write_text(json.dumps({"variables": {}, "resources": {}}))
+    for name, value in {"WM_JOB_ID": "job-1", "WM_TOKEN": "t", "WM_WORKSPACE": "phoenix",
+                        "BASE_INTERNAL_URL": "http://127.0.0.1:9", "WM_MOCKED_API_FILE": str(mock)}.items():
+        monkeypatch.setenv(name, value)
+    import wmill
+
+    report = run_health(load_stack(tiny_stack), send_alerts=False, write_dashboard=False)
+    backends = wmill.get_state(path="f/phoenix/state/health/backends")
+    assert backends["embedded"] == {"up": True, "at": report["at_unix"], "detail": backends["embedded"]["detail"]}
+    assert wmill.get_state(path="f/phoenix/state/health/last")["markdown"] == report["markdown"]
+    assert not (tmp_path / "state").exists()  # nothing went to the local file store
