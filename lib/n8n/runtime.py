@@ -108,6 +108,9 @@ function n8nCompare(operation: string, left: any, right: any, caseSensitive = tr
   const text = (v: any) => (v == null ? "" : caseSensitive ? String(v) : String(v).toLowerCase());
   const empty = (v: any) => v == null || v === "" || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0);
   const time = (v: any) => new Date(v).getTime();
+  // Numbers compare as numbers (also "10" vs 5); anything else that parses as a date, as dates.
+  const numeric = (a: any, b: any) => a !== "" && b !== "" && a != null && b != null && !Number.isNaN(Number(a)) && !Number.isNaN(Number(b));
+  const order = (a: any, b: any) => (numeric(a, b) ? Number(a) - Number(b) : time(a) - time(b));
   switch (operation) {
     case "exists": return left !== undefined && left !== null;
     case "notExists": return left === undefined || left === null;
@@ -125,10 +128,10 @@ function n8nCompare(operation: string, left: any, right: any, caseSensitive = tr
     case "notEndsWith": return !text(left).endsWith(text(right));
     case "regex": return new RegExp(String(right), caseSensitive ? "" : "i").test(String(left ?? ""));
     case "notRegex": return !new RegExp(String(right), caseSensitive ? "" : "i").test(String(left ?? ""));
-    case "gt": case "larger": case "after": return typeof left === "number" ? left > Number(right) : time(left) > time(right) || Number(left) > Number(right);
-    case "gte": case "largerEqual": case "afterOrEquals": return typeof left === "number" ? left >= Number(right) : time(left) >= time(right) || Number(left) >= Number(right);
-    case "lt": case "smaller": case "before": return typeof left === "number" ? left < Number(right) : time(left) < time(right) || Number(left) < Number(right);
-    case "lte": case "smallerEqual": case "beforeOrEquals": return typeof left === "number" ? left <= Number(right) : time(left) <= time(right) || Number(left) <= Number(right);
+    case "gt": case "larger": case "after": return order(left, right) > 0;
+    case "gte": case "largerEqual": case "afterOrEquals": return order(left, right) >= 0;
+    case "lt": case "smaller": case "before": return order(left, right) < 0;
+    case "lte": case "smallerEqual": case "beforeOrEquals": return order(left, right) <= 0;
     case "lengthEquals": return (left?.length ?? 0) === Number(right);
     case "lengthNotEquals": return (left?.length ?? 0) !== Number(right);
     case "lengthGt": return (left?.length ?? 0) > Number(right);

@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .nodes import NodeContext, NodeTranslation, bun_step, fold_sub_nodes, placeholder, translate_node
+from . import services  # noqa: F401  (registers the service-node translators)
+from .nodes import NodeContext, NodeTranslation, fold_sub_nodes, translate_node
 from .workflow import Edge, Node, Workflow, strongly_connected
 
 EXIT = "\x00exit"
@@ -466,13 +467,15 @@ class Structurer:
         exits = self.exits.pop()
         back = [Arrival(0, items, guard) for edge, guard, items in exits if edge.target == loop.header]
         leaving = [(edge, guard, items) for edge, guard, items in exits if edge.target != loop.header]
-        if not leaving:
+        if not any(guard and edge.source in self.module_of for edge, guard, _items in leaving):
             raise StructureError(f"the cycle through {loop.header!r} has no condition that leaves it")
         after = []
         for edge, guard, items in leaving:
             module = self.module_of.get(edge.source)
             if module is None or not guard:
-                raise StructureError(f"the cycle through {loop.header!r} is left by {edge.source!r} without a condition")
+                # Items that leave on every round (no condition) continue after the loop, from its last round.
+                after.append(Flow(edge.target, edge.input, items, label="after the loop"))
+                continue
             stop = guard.replace(f"results.{module['id']}", "result")
             previous = module.get("stop_after_if", {}).get("expr")
             module["stop_after_if"] = {"expr": f"({previous}) || ({stop})" if previous else stop, "skip_if_stopped": False}

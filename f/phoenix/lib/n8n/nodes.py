@@ -571,8 +571,15 @@ async function n8nRequest(p: any, auth: any) {
   if (p.jsonHeaders) Object.assign(headers, typeof p.jsonHeaders === "string" ? JSON.parse(p.jsonHeaders) : p.jsonHeaders);
   for (const q of p.query ?? []) if (q?.name) query.append(q.name, String(q.value ?? ""));
   if (p.jsonQuery) for (const [k, v] of Object.entries(typeof p.jsonQuery === "string" ? JSON.parse(p.jsonQuery) : p.jsonQuery)) query.append(k, String(v));
-  if (auth?.username) headers.Authorization = "Basic " + btoa(`${auth.username}:${auth.password ?? ""}`);
-  if (auth?.token) headers.Authorization = `Bearer ${auth.token}`;
+  // The resource holds the n8n credential's own fields: {name, value} (header or query auth),
+  // {user, password} (basic), {token} / {accessToken} / {apiKey} (bearer), or explicit headers/query.
+  if (auth?.name && auth?.value !== undefined) {
+    if (p.authType === "httpQueryAuth") query.append(auth.name, String(auth.value)); else headers[auth.name] = String(auth.value);
+  }
+  const user = auth?.user ?? auth?.username;
+  if (user) headers.Authorization = "Basic " + btoa(`${user}:${auth.password ?? ""}`);
+  const bearer = auth?.token ?? auth?.accessToken ?? auth?.apiKey;
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let body: any = undefined;
   if (p.sendBody) {
     if (p.contentType === "form-urlencoded") {
@@ -622,7 +629,7 @@ def http_request(ctx: NodeContext) -> NodeTranslation:
         "rawBody": p.get("body"), "rawContentType": p.get("rawContentType"),
         "responseFormat": response.get("responseFormat", "autodetect"),
         "fullResponse": bool(response.get("fullResponse")), "neverError": bool(response.get("neverError")),
-        "timeout": options.get("timeout"),
+        "timeout": options.get("timeout"), "authType": p.get("genericAuthType") or p.get("nodeCredentialType"),
     }
     if p.get("sendBody") and p.get("specifyBody") == "json":
         request["jsonBody"] = p.get("jsonBody", "{}")
@@ -651,8 +658,8 @@ def _http_step(ctx: NodeContext, request: dict) -> NodeTranslation:
     credential = credential_resource(ctx.node)
     if credential:
         extra["auth"] = {"type": "static", "value": f"$res:{credential}"}
-        comment += (f"\nCredentials: the n8n credential is expected as the Windmill resource {credential}"
-                    "\n(an object with any of: headers, query, username/password, token).")
+        comment += (f"\nCredentials: the n8n credential is expected as the Windmill resource {credential},"
+                    "\nholding the credential's own fields (see n8nRequest).")
     auth = "auth" if credential else "undefined"
     body = HTTP_JS + per_item(js_value(request), f"out.push(...await n8nRequest(params, {auth}));")
     return bun_step(ctx, body, extra_inputs=extra, comment=comment)

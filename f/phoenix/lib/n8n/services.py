@@ -1,0 +1,246 @@
+# GENERATED from lib/n8n/services.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+"""Translators for service nodes whose n8n behaviour is one documented API call.
+
+Each registers in ``nodes.TRANSLATORS`` like the core ones. The service's
+credential is read from a Windmill resource holding the n8n credential's own
+fields (``f/phoenix/n8n_credentials/<type>_<name>``), so an operator recreates
+each credential once, by the name n8n showed. Operations not listed here stay
+placeholders with the operation named in the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .expressions import Untranslatable
+from .nodes import (BASE, CREDENTIAL_RESOURCE_PREFIX, NodeContext, NodeTranslation, bun_step,
+                    js_value, per_item, translates)
+from .workflow import Node
+
+
+def service_credential(node: Node, kind: str) -> str:
+    """The resource path for the node's credential of type ``kind`` (named as in n8n when known)."""
+    entry = node.credentials.get(kind)
+    name = entry.get("name", "") if isinstance(entry, dict) else ""
+    slug = re.sub(r"[^a-z0-9]+", "_", f"{kind}_{name}".lower()).strip("_")
+    return CREDENTIAL_RESOURCE_PREFIX + slug[:80]
+
+
+def _credential_input(node: Node, kind: str) -> tuple[dict, str]:
+    path = service_credential(node, kind)
+    return ({"auth": {"type": "static", "value": f"$res:{path}"}},
+            f"Credential: the Windmill resource {path} holds the n8n {kind} credential's fields.")
+
+
+def _resolve_locators(value):
+    """n8n resource locators ({"__rl": true, "value": ...}) to plain values, anywhere in a tree."""
+    if isinstance(value, dict):
+        if "__rl" in value:
+            return value.get("value")
+        return {k: _resolve_locators(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_locators(v) for v in value]
+    return value
+
+
+def _only(node: Node, resource_default: str, operation_default: str, allowed: dict[str, set[str]]) -> tuple[str, str]:
+    resource = node.parameters.get("resource", resource_default)
+    operation = node.parameters.get("operation", operation_default)
+    if operation not in allowed.get(resource, set()):
+        raise Untranslatable(f"{node.short_type} {resource}/{operation} is not translated "
+                             f"(translated: {', '.join(f'{r}/{o}' for r, ops in allowed.items() for o in sorted(ops))})")
+    return resource, operation
+
+
+# --- Telegram Bot API --------------------------------------------------------------------------
+
+TELEGRAM_JS = r"""
+async function telegram(auth: any, method: string, body: Record<string, any>) {
+  const base = String(auth?.baseUrl ?? "https://api.telegram.org").replace(/\/$/, "");
+  const response = await fetch(`${base}/bot${auth.accessToken}/${method}`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  const data = await response.json();
+  if (!data.ok) throw new Error(`Telegram ${method} failed: ${data.description ?? response.status}`);
+  return data;
+}
+"""
+
+TELEGRAM_METHODS = {"sendMessage": "sendMessage", "sendChatAction": "sendChatAction", "sendPhoto": "sendPhoto",
+                    "sendDocument": "sendDocument", "editMessageText": "editMessageText",
+                    "deleteMessage": "deleteMessage", "sendLocation": "sendLocation"}
+# n8n parameter name -> Bot API field, per method
+TELEGRAM_FIELDS = {"chatId": "chat_id", "text": "text", "action": "action", "file": None, "messageId": "message_id",
+                   "latitude": "latitude", "longitude": "longitude"}
+
+
+@translates(BASE + "telegram")
+def telegram(ctx: NodeContext) -> NodeTranslation:
+    node = ctx.node
+    _resource, operation = _only(node, "message", "sendMessage", {"message": set(TELEGRAM_METHODS)})
+    if operation in ("sendPhoto", "sendDocument") and node.parameters.get("binaryData"):
+        raise Untranslatable("sending a binary file from n8n's binary data")
+    if node.parameters.get("replyMarkup", "none") != "none":
+        raise Untranslatable("reply markup (keyboards) is not translated")
+    fields = {api: node.parameters[key] for key, api in TELEGRAM_FIELDS.items() if api and key in node.parameters}
+    if operation in ("sendPhoto", "sendDocument") and "file" in node.parameters:
+        fields["photo" if operation == "sendPhoto" else "document"] = node.parameters["file"]
+    extra = node.parameters.get("additionalFields") if isinstance(node.parameters.get("additionalFields"), dict) else {}
+    inputs, comment = _credential_input(node, "telegramApi")
+    # As n8n's addAdditionalFields: Markdown by default and no link previews unless the text has a URL
+    # (always none from v1.2). The "sent with n8n" attribution is deliberately not reproduced.
+    message_rules = (
+        "if (method === 'sendMessage') {\n"
+        "      request.parse_mode ??= 'Markdown';\n"
+        "      const hasUrl = /(https?|ftp|file):\\/\\/\\S+|www\\.\\S+|\\S+\\.\\S+/.test(String(request.text ?? ''));\n"
+        f"      if (!hasUrl || ({node.type_version} >= 1.2 && options.disable_web_page_preview === undefined)) request.disable_web_page_preview = true;\n"
+        "    }\n")
+    body = (TELEGRAM_JS + per_item(
+        js_value({"fields": fields, "extra": _resolve_locators(extra)}),
+        "const { appendAttribution, ...options } = params.extra ?? {};\n"
+        f"    const method = {json.dumps(TELEGRAM_METHODS[operation])};\n"
+        "    const request: any = { ...options, ...params.fields };\n"
+        f"    {message_rules}"
+        "    out.push(await telegram(auth, method, request));"))
+    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Telegram Bot API {operation}, once per item.\n{comment}")
+
+
+# --- Slack Web API ----------------------------------------------------------------------------
+
+@translates(BASE + "slack")
+def slack(ctx: NodeContext) -> NodeTranslation:
+    node = ctx.node
+    _only(node, "message", "post", {"message": {"post"}})
+    p = _resolve_locators(node.parameters)
+    if node.type_version >= 2:
+        target = p.get("user") if p.get("select") == "user" else p.get("channelId")
+    else:
+        target = p.get("channel")
+    options = p.get("otherOptions") if isinstance(p.get("otherOptions"), dict) else {}
+    request = {"channel": target, "text": p.get("text", ""),
+               "blocks": p.get("blocksUi") if p.get("messageType") == "block" else None,
+               "thread_ts": ((options.get("thread_ts") or {}).get("replyValues") or {}).get("thread_ts")
+               if isinstance(options.get("thread_ts"), dict) else None}
+    kind = "slackOAuth2Api" if p.get("authentication") == "oAuth2" else "slackApi"
+    inputs, comment = _credential_input(node, kind)
+    body = per_item(js_value(request), (
+        "const payload: any = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== ''));\n"
+        "    if (typeof payload.blocks === 'string') payload.blocks = JSON.parse(payload.blocks);\n"
+        "    const response = await fetch('https://slack.com/api/chat.postMessage', { method: 'POST',\n"
+        "      headers: { 'Content-Type': 'application/json; charset=utf-8', Authorization: `Bearer ${auth.accessToken ?? auth.oauthTokenData?.access_token}` },\n"
+        "      body: JSON.stringify(payload) });\n"
+        "    const data = await response.json();\n"
+        "    if (!data.ok) throw new Error(`Slack chat.postMessage failed: ${data.error}`);\n"
+        "    out.push(data);"))
+    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Slack chat.postMessage, once per item.\n{comment}")
+
+
+# --- SMTP e-mail ------------------------------------------------------------------------------
+
+@translates(BASE + "emailSend")
+def email_send(ctx: NodeContext) -> NodeTranslation:
+    node = ctx.node
+    p = node.parameters
+    if p.get("attachments") or (isinstance(p.get("options"), dict) and p["options"].get("attachments")):
+        raise Untranslatable("e-mail attachments come from n8n's binary data")
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    fmt = p.get("emailFormat", "both" if node.type_version < 2 else "html")
+    message = {"from": p.get("fromEmail", ""), "to": p.get("toEmail", ""), "subject": p.get("subject", ""),
+               "text": p.get("text") if fmt in ("text", "both") else None,
+               "html": p.get("html") if fmt in ("html", "both") else None,
+               "cc": options.get("ccEmail") or p.get("ccEmail"), "bcc": options.get("bccEmail") or p.get("bccEmail"),
+               "replyTo": options.get("replyTo")}
+    inputs, comment = _credential_input(node, "smtp")
+    body = ('import nodemailer from "nodemailer";\n' + per_item(js_value(message), (
+        "const transport = nodemailer.createTransport({ host: auth.host, port: Number(auth.port ?? 465),\n"
+        "      secure: auth.secure ?? true, auth: auth.user ? { user: auth.user, pass: auth.password } : undefined });\n"
+        "    const mail = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== ''));\n"
+        "    const info = await transport.sendMail(mail);\n"
+        "    out.push({ accepted: info.accepted, rejected: info.rejected, response: info.response, messageId: info.messageId });")))
+    return _hoist_imports(bun_step(ctx, body, extra_inputs=inputs,
+                                   comment=f"Sends one e-mail per item over SMTP (nodemailer).\n{comment}"))
+
+
+def _hoist_imports(translation: NodeTranslation) -> NodeTranslation:
+    """Move ``import`` lines a body carried to the top of the step file, where ES modules need them."""
+    for name, code in translation.files.items():
+        imports = [line for line in code.splitlines() if line.startswith("import ") and " from " in line]
+        rest = [line for line in code.splitlines() if line not in imports]
+        translation.files[name] = "\n".join(imports + rest) + "\n"
+    return translation
+
+
+# --- local commands and hashing -----------------------------------------------------------------
+
+@translates(BASE + "executeCommand")
+def execute_command(ctx: NodeContext) -> NodeTranslation:
+    once = ctx.node.parameters.get("executeOnce", True)
+    body = ('import { spawnSync } from "node:child_process";\n'
+            + per_item(js_value({"command": ctx.node.parameters.get("command", "")}), (
+                "const run = spawnSync('sh', ['-c', String(params.command)], { encoding: 'utf8' });\n"
+                "    out.push({ exitCode: run.status ?? 1, stderr: (run.stderr ?? '').trim(), stdout: (run.stdout ?? '').trim() });\n"
+                f"    if ({json.dumps(bool(once))}) break;")))
+    return _hoist_imports(bun_step(ctx, body, comment="Runs the command on the Windmill worker (sh -c), like n8n did on its host."))
+
+
+@translates(BASE + "crypto")
+def crypto(ctx: NodeContext) -> NodeTranslation:
+    p = ctx.node.parameters
+    action = p.get("action", "hash")
+    if action not in ("hash", "hmac", "generate"):
+        raise Untranslatable(f"crypto action {action!r} is not translated")
+    params = {"action": action, "type": p.get("type", "MD5"), "value": p.get("value", ""), "secret": p.get("secret", ""),
+              "encoding": p.get("encoding", "hex"), "property": p.get("dataPropertyName", "data"),
+              "encodingType": p.get("encodingType", "uuid"), "length": p.get("stringLength", 32)}
+    body = ('import { createHash, createHmac, randomUUID, randomBytes } from "node:crypto";\n'
+            + per_item(js_value(params), (
+                "const algorithm = String(params.type).toLowerCase().replace('sha', 'sha').replace(/^sha(\\d)/, 'sha$1');\n"
+                "    let value: string;\n"
+                "    if (params.action === 'generate') value = params.encodingType === 'uuid' ? randomUUID()\n"
+                "      : randomBytes(Number(params.length)).toString(params.encodingType === 'base64' ? 'base64' : 'hex').slice(0, Number(params.length));\n"
+                "    else if (params.action === 'hmac') value = createHmac(algorithm, String(params.secret)).update(String(params.value)).digest(params.encoding);\n"
+                "    else value = createHash(algorithm).update(String(params.value)).digest(params.encoding);\n"
+                "    const item = structuredClone($json);\n"
+                "    item[params.property] = value;\n"
+                "    out.push(item);")))
+    return _hoist_imports(bun_step(ctx, body))
+
+
+# --- HTML extraction ----------------------------------------------------------------------------
+
+@translates(BASE + "html", BASE + "htmlExtract")
+def html_extract(ctx: NodeContext) -> NodeTranslation:
+    p = ctx.node.parameters
+    if ctx.node.short_type == "html" and p.get("operation", "generateHtmlTemplate") != "extractHtmlContent":
+        raise Untranslatable(f"HTML operation {p.get('operation', 'generateHtmlTemplate')!r} is not translated")
+    if p.get("sourceData", "json") != "json":
+        raise Untranslatable("extracting HTML from n8n's binary data")
+    values = [{"key": v.get("key", ""), "cssSelector": v.get("cssSelector", ""), "returnValue": v.get("returnValue", "text"),
+               "attribute": v.get("attribute", ""), "returnArray": bool(v.get("returnArray"))}
+              for v in ((p.get("extractionValues") or {}).get("values") or []) if isinstance(v, dict)]
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    params = {"property": p.get("dataPropertyName", "data"), "values": values,
+              "trim": options.get("trimValues", True), "clean": options.get("cleanUpText", True)}
+    body = ('import * as cheerio from "cheerio";\n'
+            + per_item(js_value(params), (
+                "const get = (o: any, path: string) => path.split('.').reduce((v, k) => v?.[k], o);\n"
+                "    const source = get($json, String(params.property));\n"
+                "    if (source === undefined) throw new Error(`No property named \"${params.property}\" exists!`);\n"
+                "    for (const html of Array.isArray(source) ? source : [source]) {\n"
+                "      const $doc = cheerio.load(String(html));\n"
+                "      const read = (el: any, v: any) => {\n"
+                "        let value = v.returnValue === 'attribute' ? el.attr(v.attribute) : v.returnValue === 'html' ? el.html()\n"
+                "          : v.returnValue === 'value' ? el.val() : el.text();\n"
+                "        if (typeof value === 'string' && params.trim) value = value.trim();\n"
+                "        if (typeof value === 'string' && params.clean) value = value.replace(/\\s+/g, ' ').trim();\n"
+                "        return value;\n"
+                "      };\n"
+                "      const item: any = {};\n"
+                "      for (const v of params.values) {\n"
+                "        const found = $doc(v.cssSelector);\n"
+                "        item[v.key] = v.returnArray ? found.toArray().map((el: any) => read($doc(el), v)) : read(found, v);\n"
+                "      }\n"
+                "      out.push(item);\n"
+                "    }")))
+    return _hoist_imports(bun_step(ctx, body, comment="CSS-selector extraction with cheerio (the library n8n uses)."))

@@ -1,0 +1,134 @@
+"""Translated steps that call out (HTTP Request, Telegram) run against a loopback server;
+local ones (command, crypto) run as they are. The resource given as ``auth`` carries the
+n8n credential's own fields."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from lib.n8n.report import translate_folder
+from lib.n8n.translate import translate_workflow
+from tests.n8n import translate_fixtures as fx
+from tests.support.ts_step import run_ts_step
+
+
+class Recorder(BaseHTTPRequestHandler):
+    answers: list = []
+    seen: list = []
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        type(self).seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+        status, payload = type(self).answers.pop(0) if type(self).answers else (200, {"ok": True})
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = _handle
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def loopback():
+    Recorder.answers, Recorder.seen = [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", Recorder
+    server.shutdown()
+    server.server_close()
+
+
+def one_step(node: dict):
+    translation = translate_workflow(fx.workflow([fx.node("Start", "manualTrigger"), node],
+                                                 fx.link(("Start", 0, node["name"]))), "t.json", "f/x")
+    module = translation.flow["value"]["modules"][0]
+    return translation, module, translation.files[f"{module['id']}.ts"]
+
+
+def test_http_request_sends_what_n8n_would_and_splits_arrays_into_items(loopback):
+    url, recorder = loopback
+    node = fx.node("Call", "httpRequest", 4.2, method="POST", url=f"={url}/items/{{{{ $json.id }}}}",
+                   sendQuery=True, queryParameters={"parameters": [{"name": "q", "value": "={{ $json.q }}"}]},
+                   sendBody=True, specifyBody="json", jsonBody='={"name": "{{ $json.q }}"}',
+                   authentication="genericCredentialType", genericAuthType="httpHeaderAuth")
+    node["credentials"] = {"httpHeaderAuth": {"id": "1", "name": "My API"}}
+    _translation, module, code = one_step(node)
+    assert module["value"]["input_transforms"]["auth"] == {"type": "static",
+                                                           "value": "$res:f/phoenix/n8n_credentials/httpheaderauth_my_api"}
+    recorder.answers = [(200, [{"a": 1}, {"a": 2}])]
+    outcome = run_ts_step(code, [{"id": 7, "q": "x y"}], {}, {"name": "X-Key", "value": "s3cret"})
+    assert outcome == {"ok": True, "result": [{"a": 1}, {"a": 2}]}
+    request = recorder.seen[0]
+    assert request["method"] == "POST" and request["path"] == "/items/7?q=x+y"
+    assert request["headers"]["X-Key"] == "s3cret" and json.loads(request["body"]) == {"name": "x y"}
+
+
+def test_http_request_errors_carry_the_status_and_body(loopback):
+    url, recorder = loopback
+    _translation, _module, code = one_step(fx.node("Call", "httpRequest", 4.2, url=f"{url}/missing"))
+    recorder.answers = [(404, {"message": "no such thing"})]
+    outcome = run_ts_step(code, [{}])
+    assert outcome["ok"] is False and "HTTP 404" in outcome["error"] and "no such thing" in outcome["error"]
+
+
+def test_telegram_send_message_calls_the_bot_api(loopback):
+    url, recorder = loopback
+    node = fx.node("Tell", "telegram", 1.2, chatId="={{ $json.chat }}", text="=Hi {{ $json.name }}",
+                   additionalFields={"appendAttribution": False})
+    node["credentials"] = {"telegramApi": {"id": "2", "name": "Bot"}}
+    _translation, module, code = one_step(node)
+    assert module["value"]["input_transforms"]["auth"]["value"] == "$res:f/phoenix/n8n_credentials/telegramapi_bot"
+    recorder.answers = [(200, {"ok": True, "result": {"message_id": 5}})]
+    outcome = run_ts_step(code, [{"chat": 42, "name": "Ada"}], {}, {"accessToken": "T0K", "baseUrl": url})
+    assert outcome == {"ok": True, "result": [{"ok": True, "result": {"message_id": 5}}]}
+    assert recorder.seen[0]["path"] == "/botT0K/sendMessage"
+    assert json.loads(recorder.seen[0]["body"]) == {"chat_id": 42, "text": "Hi Ada", "parse_mode": "Markdown",
+                                                    "disable_web_page_preview": True}
+
+
+def test_unsupported_service_operation_names_itself():
+    _translation, module, code = one_step(fx.node("Kb", "telegram", 1.2, replyMarkup="inlineKeyboard", chatId="1", text="x"))
+    assert module["summary"].startswith("PLACEHOLDER") and "reply markup" in code
+
+
+def test_command_and_crypto_run_locally():
+    _t, _m, command = one_step(fx.node("Run", "executeCommand", 1, command="=echo {{ $json.word }}"))
+    assert run_ts_step(command, [{"word": "hello"}, {"word": "again"}])["result"] == \
+        [{"exitCode": 0, "stderr": "", "stdout": "hello"}]
+    _t, _m, digest = one_step(fx.node("Hash", "crypto", 1, action="hash", type="MD5", value="={{ $json.v }}",
+                                      dataPropertyName="md5"))
+    assert run_ts_step(digest, [{"v": "abc"}])["result"] == [{"v": "abc", "md5": "900150983cd24fb0d6963f7d28e17f72"}]
+
+
+def test_execute_workflow_calls_the_flow_translated_from_the_sub_workflow(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    child = fx.workflow([fx.node("In", "executeWorkflowTrigger"), fx.node("Echo", "noOp")], fx.link(("In", 0, "Echo")))
+    child["id"] = "abc123"
+    parent = fx.workflow([fx.node("Start", "manualTrigger"),
+                          fx.node("Call child", "executeWorkflow", 1.1, workflowId={"__rl": True, "value": "abc123"}),
+                          fx.node("Call stranger", "executeWorkflow", 1.1, workflowId="zzz")],
+                         fx.link(("Start", 0, "Call child"), ("Call child", 0, "Call stranger")))
+    (source / "child.json").write_text(json.dumps(child))
+    (source / "parent.json").write_text(json.dumps(parent))
+    report = translate_folder(source, tmp_path / "out", "f/phoenix/n8n")
+    import yaml
+
+    flow = yaml.safe_load((tmp_path / "out" / "parent__flow" / "flow.yaml").read_text())
+    call, stranger = flow["value"]["modules"]
+    assert call["value"] == {"type": "flow", "path": "f/phoenix/n8n/child",
+                             "input_transforms": {"items": {"type": "javascript", "expr": "[{}]"}}}
+    assert stranger["summary"].startswith("PLACEHOLDER")
+    entry = {e["file"]: e for e in report["workflows"]}["parent.json"]
+    assert (entry["nodes_translated"], entry["placeholders"]) == (2, 1)
