@@ -111,6 +111,19 @@ def test_one_alert_per_confirmed_change_and_one_on_recovery(stack, services):
     assert len(open_store(stack.state_dir).get(HISTORY_KEY)) == 10
 
 
+def test_a_flapping_service_never_alerts_and_keeps_its_status(stack, services):
+    n8n, receiver = services["n8n"], services["receiver"]
+    raw = []
+    for healthz in (200, 500, 200, 500, 200, 500, 200, 500):
+        n8n.routes["/healthz"] = (healthz, {})
+        report = run_health(stack, write_dashboard=False)
+        component = next(c for c in report["components"] if c["component"] == "service:n8n")
+        raw.append(component["raw_status"])
+        assert component["status"] == "up"
+    assert raw == ["up", "down"] * 4
+    assert receiver.requests == []
+
+
 def test_the_token_never_appears_in_results_or_state(stack, services):
     services["receiver"].routes["/hook"] = (500, {})
     run_health(stack)
