@@ -10,6 +10,7 @@ import ipaddress
 import os
 import socket
 import struct
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -44,6 +45,11 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}"
 
 
+def _left(deadline: float) -> float:
+    """What remains of a probe's deadline for its next request (two requests share one deadline)."""
+    return max(0.05, deadline - time.monotonic())
+
+
 def describe_failure(url: str, exc: Exception, timeout: float) -> str:
     url = shown(url)
     if isinstance(exc, requests.Timeout):
@@ -55,11 +61,12 @@ def describe_failure(url: str, exc: Exception, timeout: float) -> str:
 
 def check_n8n(base_url: str, timeout: float) -> tuple[str, str]:
     """``/healthz`` says the process is up, ``/healthz/readiness`` that its database is."""
+    deadline = time.monotonic() + timeout
     try:
         alive = http_get(f"{base_url}/healthz", timeout)
         if alive.status_code != 200:
             return "down", f"/healthz answered HTTP {alive.status_code}"
-        ready = http_get(f"{base_url}/healthz/readiness", timeout)
+        ready = http_get(f"{base_url}/healthz/readiness", _left(deadline))
     except requests.RequestException as exc:
         return "down", describe_failure(base_url, exc, timeout)
     if ready.status_code != 200:
@@ -79,11 +86,12 @@ def check_windmill(base_url: str, timeout: float) -> tuple[str, str]:
 
 def check_ollama(base_url: str, wanted_models: list[str], timeout: float) -> tuple[str, str]:
     """Up when it answers and has every model the policy names; degraded when some are missing."""
+    deadline = time.monotonic() + timeout
     try:
         version = http_get(f"{base_url}/api/version", timeout)
         if version.status_code != 200:
             return "down", f"/api/version answered HTTP {version.status_code}"
-        tags = http_get(f"{base_url}/api/tags", timeout)
+        tags = http_get(f"{base_url}/api/tags", _left(deadline))
         if tags.status_code != 200:
             return "degraded", f"/api/tags answered HTTP {tags.status_code}"
         present = {m.get("name") or m.get("model") for m in tags.json().get("models") or []}

@@ -86,6 +86,14 @@ def test_n8n_down_when_hung():
     assert status == "down" and "no answer within 0.3 s" in detail
 
 
+def test_n8n_two_requests_share_one_deadline():
+    # each answer alone fits the deadline, both together do not
+    slow = {"/healthz": (200, {}, 0.4), "/healthz/readiness": (200, {}, 0.4)}
+    with HttpStandIn(slow) as n8n:
+        status, detail = services.check_n8n(n8n.url, 0.6)
+    assert status == "down" and "no answer within 0.6 s" in detail
+
+
 def test_n8n_down_when_healthz_is_an_error():
     with HttpStandIn({"/healthz": (500, {})}) as n8n:
         assert services.check_n8n(n8n.url, 2) == ("down", "/healthz answered HTTP 500")
