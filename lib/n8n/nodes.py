@@ -199,12 +199,33 @@ def placeholder(ctx: NodeContext, reason: str) -> NodeTranslation:
                            status="placeholder", reason=reason)
 
 
+PASS_THROUGH_JS = """export async function main(items: any) {
+  // Items travel as plain JSON; nested lists (loop results) and routed outputs are flattened.
+  const flat = (v: any): any[] => v == null ? [] : Array.isArray(v) ? v.flatMap(flat) : v.outputs ? v.outputs.flatMap(flat) : [v];
+  return flat(items);
+}
+"""
+
+
+def pass_through_step(ctx: NodeContext, summary: str, why: str) -> NodeTranslation:
+    """A step returning its input items unchanged, so the flow's result is right where it ends.
+
+    (Windmill's ``identity`` would return the previous module's raw result,
+    which after a loop or a branch is not this node's items.)
+    """
+    file_name = f"{ctx.step_id}.ts"
+    module = {"id": ctx.step_id, "summary": summary,
+              "value": {"type": "rawscript", "language": "bun", "content": f"!inline {file_name}",
+                        "input_transforms": {"items": {"type": "javascript", "expr": ctx.items}}}}
+    step_result = f"results.{ctx.step_id}"
+    return NodeTranslation(modules=[module], files={file_name: header_comment(ctx.node, why) + PASS_THROUGH_JS},
+                           output=lambda i: step_result if i == 0 else "[]")
+
+
 def disabled_pass_through(ctx: NodeContext) -> NodeTranslation:
     """n8n skips a disabled node and hands its input to the first output."""
-    module = {"id": ctx.step_id, "summary": f"{ctx.node.name} (disabled in n8n: passes items through)",
-              "value": {"type": "identity"}}
-    items = ctx.items
-    return NodeTranslation(modules=[module], output=lambda i: items if i == 0 else "[]")
+    return pass_through_step(ctx, f"{ctx.node.name} (disabled in n8n: passes items through)",
+                             "Disabled in n8n: n8n hands its input items to its first output unchanged.")
 
 
 def _param(node: Node, key: str, default=None):
@@ -527,9 +548,7 @@ def merge_node(ctx: NodeContext) -> NodeTranslation:
 
 @translates(BASE + "noOp", BASE + "executionData")
 def pass_through(ctx: NodeContext) -> NodeTranslation:
-    module = {"id": ctx.step_id, "summary": ctx.node.name, "value": {"type": "identity"}}
-    items = ctx.items
-    return NodeTranslation(modules=[module], output=lambda _i: items)
+    return pass_through_step(ctx, ctx.node.name, "Passes its items on unchanged.")
 
 
 @translates(BASE + "code", BASE + "function", BASE + "functionItem")
@@ -823,7 +842,8 @@ def item_lists(ctx: NodeContext) -> NodeTranslation:
 def wait(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
     resume = p.get("resume", "timeInterval")
-    module: dict = {"id": ctx.step_id, "summary": ctx.node.name, "value": {"type": "identity"}}
+    translation = pass_through_step(ctx, ctx.node.name, "Waits, then passes its items on (the wait is the step's sleep/suspend).")
+    module = translation.modules[0]
     if resume == "timeInterval":
         # n8n's defaults: 1 hour in Wait v1, 5 seconds from v1.1 on.
         legacy = ctx.node.type_version < 1.1
@@ -838,13 +858,11 @@ def wait(ctx: NodeContext) -> NodeTranslation:
             module["sleep"] = {"type": "static", "value": max(0, round(float(amount or 0) * factor))}
         module["summary"] += f" (waits {amount} {unit})"
     elif resume in ("webhook", "form"):
-        limit = 30 * 86400
-        module["suspend"] = {"required_events": 1, "timeout": limit}
+        module["suspend"] = {"required_events": 1, "timeout": 30 * 86400}
         module["summary"] += " (waits for a resume call)"
     else:
         raise Untranslatable(f"Wait mode {resume!r} is not translated")
-    items = ctx.items
-    return NodeTranslation(modules=[module], output=lambda _i: items)
+    return translation
 
 
 @translates(BASE + "stopAndError")

@@ -111,7 +111,7 @@ def test_input_transform_rewrites_n8n_references():
 def test_if_becomes_branchone_joined_where_paths_meet():
     translation = translate(fx.BRANCHES)
     modules = translation.flow["value"]["modules"]
-    assert [m["value"]["type"] for m in modules] == ["rawscript", "branchone", "identity"]
+    assert [m["value"]["type"] for m in modules] == ["rawscript", "branchone", "rawscript"]
     branches = modules[1]["value"]["branches"]
     assert [b["expr"] for b in branches] == ["results.big.outputs[0].length > 0", "results.big.outputs[1].length > 0"]
     assert [b["modules"][0]["summary"] for b in branches] == ["Tag big", "Tag small"]
@@ -145,7 +145,7 @@ def test_split_in_batches_cycle_becomes_forloop_over_batches():
     assert loop["type"] == "forloopflow" and loop["iterator"]["expr"] == "results.loop"
     assert [m["id"] for m in loop["modules"]] == ["double", "loop_next"]
     assert by_id["double"]["value"]["input_transforms"]["items"]["expr"] == "flow_input.iter.value"
-    assert by_id["after"]["value"]["type"] == "identity"
+    assert by_id["after"]["value"]["input_transforms"]["items"]["expr"] == "results.loop_loop.flat()"
     assert run_step(translation, "loop", [{"n": i} for i in range(5)])["result"] == \
         [[{"n": 0}, {"n": 1}], [{"n": 2}, {"n": 3}], [{"n": 4}]]
     assert run_step(translation, "double", [{"n": 4}])["result"] == [{"n": 8}]
@@ -220,7 +220,8 @@ def test_disabled_nodes_pass_items_through_and_sticky_notes_document_the_flow():
     document["nodes"].append(fx.node("Note", "stickyNote", 1, content="## Why\nOrders above 5 are big."))
     translation = translate(document)
     modules = translation.flow["value"]["modules"]
-    assert modules[0]["value"] == {"type": "identity"} and "disabled" in modules[0]["summary"]
+    assert "disabled" in modules[0]["summary"]
+    assert run_step(translation, modules[0]["id"], [{"body": {"n": 1}}])["result"] == [{"body": {"n": 1}}]
     assert "Tag small" not in json.dumps(modules)
     assert "Orders above 5 are big." in translation.flow["description"]
     assert "Note" not in translation.status

@@ -1,0 +1,144 @@
+"""Run a translated flow end to end, locally, with the semantics the translator relies on.
+
+No Windmill server can run here, so this small interpreter executes the
+OpenFlow modules the n8n translator produces: Bun ``rawscript`` steps
+(transpiled by the pinned esbuild, run by Node), ``identity``, ``branchone``,
+``branchall``, ``forloopflow``, ``whileloopflow`` with ``stop_after_if``,
+``continue_on_error``, and ``script`` modules answered by stubs (the Phoenix
+router). Input transforms are evaluated as JavaScript over ``flow_input`` and
+``results``, as Windmill does. It is a test harness, not a Windmill
+replacement: sleeps and suspends are skipped and nested flows are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from scripts.tooling.windmill_tools import ensure_npm_tools
+
+RUNNER = r"""
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+const [,, modulesDir, specFile] = process.argv;
+const esbuild = createRequire(modulesDir + "/")("esbuild");
+const spec = JSON.parse(fs.readFileSync(specFile, "utf8"));
+const work = path.dirname(specFile);
+const results = {};
+const loaded = {};
+class Stop { constructor(value) { this.value = value; } }
+
+function evaluate(expr, flowInput, extra = {}) {
+  const names = ["flow_input", "results", ...Object.keys(extra)];
+  return new Function(...names, `return (${expr});`)(flowInput, results, ...Object.values(extra));
+}
+function argNames(code) {
+  const inside = code.match(/export async function main\(([^)]*)\)/)[1];
+  const names = []; let depth = 0, current = "";
+  for (const ch of inside) {
+    if ("<{[".includes(ch)) depth++;
+    if (">}]".includes(ch)) depth--;
+    if (ch === "," && depth === 0) { names.push(current); current = ""; } else current += ch;
+  }
+  if (current.trim()) names.push(current);
+  return names.map((n) => n.trim().split(/[:=\s]/)[0]).filter(Boolean);
+}
+async function runScript(value, flowInput) {
+  const name = value.content.replace(/^!inline /, "");
+  const code = spec.files[name];
+  if (!loaded[name]) {
+    const out = path.join(work, name + ".mjs");
+    fs.writeFileSync(out, esbuild.transformSync(code, { loader: "ts", format: "esm" }).code);
+    loaded[name] = await import(out);
+  }
+  const args = {};
+  for (const [key, t] of Object.entries(value.input_transforms ?? {})) {
+    args[key] = t.type === "static" ? t.value : evaluate(t.expr, flowInput);
+  }
+  return loaded[name].main(...argNames(code).map((n) => args[n]));
+}
+async function runModule(module, flowInput, previous) {
+  const value = module.value;
+  let result;
+  try {
+    if (value.type === "rawscript") result = await runScript(value, flowInput);
+    else if (value.type === "identity") result = previous;
+    else if (value.type === "script") {
+      if (!(value.path in spec.stubs)) throw new Error(`no stub for script ${value.path}`);
+      const args = Object.fromEntries(Object.entries(value.input_transforms ?? {}).map(([k, t]) =>
+        [k, t.type === "static" ? t.value : evaluate(t.expr, flowInput)]));
+      spec.calls.push({ path: value.path, args });
+      result = spec.stubs[value.path];
+    } else if (value.type === "branchone") {
+      const branch = value.branches.find((b) => evaluate(b.expr, flowInput));
+      result = await runModules(branch ? branch.modules : value.default, flowInput, previous);
+    } else if (value.type === "branchall") {
+      result = [];
+      for (const branch of value.branches) result.push(await runModules(branch.modules, flowInput, previous));
+    } else if (value.type === "forloopflow") {
+      result = [];
+      const list = evaluate(value.iterator.expr, flowInput);
+      for (let index = 0; index < list.length; index++) {
+        result.push(await runModules(value.modules, { ...flowInput, iter: { value: list[index], index } }, previous));
+      }
+    } else if (value.type === "whileloopflow") {
+      result = [];
+      for (let index = 0; index < 50; index++) {
+        try {
+          result.push(await runModules(value.modules, { ...flowInput, iter: { value: index, index } }, previous));
+        } catch (signal) {
+          if (!(signal instanceof Stop)) throw signal;
+          result.push(signal.value);
+          break;
+        }
+        if (index === 49) throw new Error("while loop did not stop after 50 rounds");
+      }
+    } else throw new Error(`module type ${value.type} is not supported by the test runner`);
+  } catch (error) {
+    if (error instanceof Stop || !module.continue_on_error) throw error;
+    result = { error: { name: error.name, message: String(error.message) } };
+  }
+  results[module.id] = result;
+  if (module.stop_after_if && evaluate(module.stop_after_if.expr, flowInput, { result })) throw new Stop(result);
+  return result;
+}
+async function runModules(modules, flowInput, previous) {
+  let last = previous;
+  for (const module of modules) last = await runModule(module, flowInput, last);
+  return last;
+}
+try {
+  const result = await runModules(spec.flow.value.modules, spec.args, null);
+  console.log(JSON.stringify({ ok: true, result, results, calls: spec.calls }));
+} catch (error) {
+  if (error instanceof Stop) console.log(JSON.stringify({ ok: true, result: error.value, results, calls: spec.calls }));
+  else console.log(JSON.stringify({ ok: false, error: String(error?.message ?? error), results, calls: spec.calls }));
+}
+"""
+
+
+def run_flow_folder(folder: Path, args: dict | None = None, stubs: dict | None = None) -> dict:
+    """Run ``<folder>/flow.yaml`` with its inline files; ``{"ok", "result", "results", "calls"}``."""
+    flow = yaml.safe_load((folder / "flow.yaml").read_text(encoding="utf-8"))
+    files = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.suffix == ".ts"}
+    return run_flow(flow, files, args, stubs)
+
+
+def run_flow(flow: dict, files: dict[str, str], args: dict | None = None, stubs: dict | None = None) -> dict:
+    modules = ensure_npm_tools()
+    with tempfile.TemporaryDirectory(prefix="phoenix-flow-") as tmp:
+        spec = Path(tmp, "spec.json")
+        spec.write_text(json.dumps({"flow": flow, "files": files, "args": args or {}, "stubs": stubs or {},
+                                    "calls": []}), encoding="utf-8")
+        runner = Path(tmp, "run.mjs")
+        runner.write_text(RUNNER, encoding="utf-8")
+        proc = subprocess.run(["node", str(runner), str(modules), str(spec)], capture_output=True, text=True,
+                              timeout=120)
+    if not proc.stdout.strip():
+        raise AssertionError(f"the flow runner crashed: {proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
