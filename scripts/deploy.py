@@ -68,22 +68,29 @@ def cmd_metadata(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_check(root: Path) -> int:
+def run_check(root: Path, strict: bool = False, quiet_warnings: bool = False) -> int:
     problems = checking.check_tree(root)
     drift = vendoring.drift() if root == REPO else []
+    warnings = checking.check_warnings(root)
     for line in drift:
         print(f"f/phoenix/lib/: {line}: run `python scripts/deploy.py vendor`")
     for problem in problems:
         print(problem)
-    if problems or drift:
-        print(f"check: {len(problems) + len(drift)} problem(s)")
+    if warnings and not quiet_warnings:
+        for warning in warnings:
+            print(f"warning: {warning}")
+        print(f"check: {len(warnings)} warning(s) about Windmill's dependency inference"
+              + (" (fatal with --strict)" if not strict else ""))
+    failures = len(problems) + len(drift) + (len(warnings) if strict else 0)
+    if failures:
+        print(f"check: {failures} problem(s)")
         return EXIT_PROBLEMS
     print("check: the tree is ready to push")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    return run_check(Path(args.root).resolve())
+    return run_check(Path(args.root).resolve(), strict=args.strict, quiet_warnings=args.quiet_warnings)
 
 
 @contextmanager
@@ -161,7 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("vendor", help="refresh f/phoenix/lib/ from lib/").set_defaults(run=cmd_vendor)
     steps.add_parser("metadata", help="rewrite every script's schema from its main()").set_defaults(run=cmd_metadata)
-    steps.add_parser("check", help="offline checks of the whole tree").set_defaults(run=cmd_check)
+    check = steps.add_parser("check", help="offline checks of the whole tree")
+    check.set_defaults(run=cmd_check)
+    check.add_argument("--strict", action="store_true", help="warnings (dependency inference) fail the check too")
+    check.add_argument("--quiet-warnings", action="store_true", help="print problems only")
     steps.add_parser("ci", help="check, then plan against a loopback stand-in (no Windmill needed)"
                      ).set_defaults(run=cmd_ci)
     for name, run, text in (("plan", cmd_plan, "show what a push would change"),

@@ -74,6 +74,13 @@ def check_tree(root: Path, lint: bool = True) -> list[Problem]:
     return sorted(set(problems))
 
 
+def check_warnings(root: Path) -> list[Problem]:
+    """Findings that do not block a push unless asked (`check --strict`): see deps.py."""
+    from .deps import dependency_warnings
+
+    return sorted(set(dependency_warnings(load_tree(Path(root).resolve()))))
+
+
 # --- layout ----------------------------------------------------------------
 
 def _git_tracked(root: Path) -> set[str]:

@@ -167,6 +167,20 @@ def infer_script_schemas(items: dict[str, tuple[str, dict | None]]) -> dict[str,
     return _run_bridge("infer", payload)
 
 
+def windmill_relative_imports(items: dict[str, str]) -> dict[str, list[str] | str]:
+    """Windmill's reading of the workspace scripts each file imports.
+
+    ``items`` maps a Windmill path (``f/phoenix/router``) to Python source.
+    Returns per path the list of script paths Windmill follows for
+    dependencies (top-level imports only), or an error string.
+    """
+    if not items:
+        return {}
+    payload = {path: {"path": path, "content": content} for path, content in items.items()}
+    results = _run_bridge("relimports", payload)
+    return {path: r["imports"] if "imports" in r else r["error"] for path, r in results.items()}
+
+
 def wmill_lint(directory: Path) -> tuple[bool, str]:
     """Run the real `wmill lint` (offline) on a tree; return (passed, output)."""
     passed, report = wmill_lint_report(directory)

@@ -54,6 +54,23 @@ async function parse(sources) {
   return results;
 }
 
+// Windmill's own reading of which workspace scripts a Python file imports
+// (windmill-parser-wasm-py-imports, the CLI's dependency of the pinned windmill-cli).
+async function relimports(items) {
+  const dir = path.join(modules, "windmill-parser-wasm-py-imports");
+  const parser = await import(pathToFileURL(path.join(dir, "windmill_parser_wasm.js")).href);
+  parser.initSync({ module: fs.readFileSync(path.join(dir, "windmill_parser_wasm_bg.wasm")) });
+  const results = {};
+  for (const [name, item] of Object.entries(items)) {
+    try {
+      results[name] = { imports: parser.parse_py_relative_imports(item.content, item.path) };
+    } catch (error) {
+      results[name] = { error: String(error) };
+    }
+  }
+  return results;
+}
+
 // Cut one top-level function out of the CLI bundle (its body ends at a "}" in column 0).
 function liftFunction(bundle, name) {
   const match = new RegExp(`^(async )?function ${name}\\(`, "m").exec(bundle);
@@ -94,7 +111,7 @@ async function infer(items) {
 }
 
 try {
-  const ops = { validate, parse, infer };
+  const ops = { validate, parse, infer, relimports };
   if (!ops[input.op]) throw new Error(`unknown op ${input.op}`);
   const results = await ops[input.op](input.items);
   process.stdout.write(JSON.stringify({ ok: true, results }));
