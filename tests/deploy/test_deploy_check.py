@@ -333,3 +333,24 @@ def test_package_style_import_is_read_by_windmill_as_a_folder(package):
     [warning] = warnings_of(package)
     assert (warning.file, warning.item) == ("f/phoenix/lib/helpers.py", "imports")
     assert "dependency on f/phoenix/lib, which is not a script" in warning.reason
+
+
+def test_vendor_writes_lib_metadata_and_the_resource_type(package, tmp_path, monkeypatch, capsys):
+    from scripts.tooling import vendor as vendoring
+    source = tmp_path / "lib"
+    (source / "tools").mkdir(parents=True)
+    (source / "tools" / "clock.py").write_text('"""Time helpers."""\nfrom ..stack import c_phoenix_stack\n')
+    (source / "stack.py").write_text((package / "f/phoenix/lib/stack.py").read_text())
+    copy = package / "f" / "phoenix" / "lib"
+    (package / "resources" / "c_phoenix_stack.resource-type.yaml").unlink()
+    monkeypatch.setattr(deploy, "REPO", package)
+    monkeypatch.setattr(vendoring, "COPY", copy)
+    original = vendoring.vendor
+    monkeypatch.setattr(vendoring, "vendor", lambda: original(source, copy))
+    assert deploy.main(["vendor"]) == 0
+    out = capsys.readouterr().out
+    assert "created f/phoenix/lib/tools/clock.script.yaml" in out
+    assert "wrote resources/c_phoenix_stack.resource-type.yaml" in out
+    meta = yaml.safe_load((copy / "tools" / "clock.script.yaml").read_text())
+    assert meta["summary"] == "Time helpers." and meta["lock"] == "" and meta["kind"] == "script"
+    assert problems_of(package) == []
