@@ -3,9 +3,11 @@
 - Every call has an explicit timeout (the client's default is to wait
   forever): connecting gets at most ``connect_timeout`` seconds so a dead host
   is found quickly, reading gets what is left before the caller's deadline.
-- One httpx transport (connection pool) per server URL is kept for the life of
-  the process; a light ``ollama.Client`` is made per call on top of it with
-  that call's timeout, so calls in several threads never share a timeout.
+- One ``ollama.Client`` (and its connection pool) per server URL is kept for
+  the life of the process. Its transport takes each request's timeout from a
+  context variable set by the call, so one client serves calls with different
+  deadlines, in several threads, without rebuilding an httpx client (which
+  costs more than everything else the router does per request).
 - Structured output goes through ``format=<JSON schema>``.
 - The model list is ``/api/tags`` (cached for ``TAGS_TTL_S``: the inventory
   and the health probe ask often); the version is ``GET /api/version``, which
@@ -19,6 +21,7 @@ API promises -> unusable output.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import time
@@ -30,9 +33,11 @@ from .base import ChatRequest, Completion, Health, remaining
 
 CONNECT_TIMEOUT_S = 2.0
 TAGS_TTL_S = 5.0
-_TRANSPORTS: dict[str, object] = {}
+_CLIENTS: dict[str, object] = {}
 _TAGS: dict[str, tuple[float, list[str]]] = {}
 _LOCK = threading.Lock()
+#: the httpx timeout of the request being made in this context (see _DeadlineTransport)
+_TIMEOUT: contextvars.ContextVar = contextvars.ContextVar("phoenix_ollama_timeout", default=None)
 
 
 def from_stack(stack: Stack, key: str) -> "OllamaBackend":
@@ -62,10 +67,8 @@ class OllamaBackend:
         import httpx
 
         deadline = time.monotonic() + timeout
-        # never closed: closing would close the shared transport
-        http = httpx.Client(transport=_transport(self.url), timeout=self._timeout(deadline))
         try:
-            response = http.get(f"{self.url}/api/version")
+            response = httpx.get(f"{self.url}/api/version", timeout=self._timeout(deadline))
         except Exception as exc:  # mapped below; nothing else escapes
             raise self._error(exc) from exc
         if response.status_code != 200:
@@ -84,6 +87,8 @@ class OllamaBackend:
             listed = client.list()
         except Exception as exc:
             raise self._error(exc) from exc
+        finally:
+            _TIMEOUT.set(None)
         names = [m.model for m in listed.models if m.model]
         _TAGS[self.url] = (time.monotonic(), names)
         return names
@@ -97,6 +102,8 @@ class OllamaBackend:
                                 format=request.json_schema, options=_options(request))
         except Exception as exc:
             raise self._error(exc, model) from exc
+        finally:
+            _TIMEOUT.set(None)
         completion = Completion(text=reply.message.content or "", backend=self.name, model=model,
                                 prompt_tokens=reply.prompt_eval_count or 0,
                                 completion_tokens=reply.eval_count or 0,
@@ -137,11 +144,15 @@ class OllamaBackend:
         return httpx.Timeout(left, connect=min(self.connect_timeout, left))
 
     def _client(self, deadline: float):
-        try:
-            import ollama
-        except ImportError as exc:
-            raise BackendDown(self.name, f"the ollama client is not installed: {exc}") from exc
-        return ollama.Client(host=self.url, timeout=self._timeout(deadline), transport=_transport(self.url))
+        """The shared client, with this context's requests bounded by ``deadline``."""
+        timeout = self._timeout(deadline)
+        client = _CLIENTS.get(self.url)
+        if client is None:
+            with _LOCK:
+                client = _CLIENTS.get(self.url) or _new_client(self.url, self.name)
+                _CLIENTS[self.url] = client
+        _TIMEOUT.set(timeout)
+        return client
 
     def _error(self, exc: Exception, model: str | None = None) -> BackendError:
         """Map what the client raised to one of the router's kinds."""
@@ -198,11 +209,28 @@ def _finish(done_reason: str | None) -> str:
     return "length" if done_reason == "length" else "stop"
 
 
-def _transport(url: str):
-    """One pooled transport per server for the whole process."""
-    with _LOCK:
-        if url not in _TRANSPORTS:
-            import httpx
+def _new_client(url: str, name: str):
+    try:
+        import ollama
+    except ImportError as exc:
+        raise BackendDown(name, f"the ollama client is not installed: {exc}") from exc
+    return ollama.Client(host=url, transport=_DeadlineTransport())
 
-            _TRANSPORTS[url] = httpx.HTTPTransport(retries=0)
-        return _TRANSPORTS[url]
+
+def _DeadlineTransport():
+    """An httpx transport that applies the timeout of the current context to each request.
+
+    httpx reads a request's timeout from ``request.extensions["timeout"]``
+    (documented); the client's own default is None (forever) and is never used.
+    """
+    import httpx
+
+    class DeadlineTransport(httpx.HTTPTransport):
+        def handle_request(self, request):
+            timeout = _TIMEOUT.get()
+            if timeout is None:
+                raise httpx.ReadTimeout("no deadline set for this request", request=request)
+            request.extensions["timeout"] = timeout.as_dict()
+            return super().handle_request(request)
+
+    return DeadlineTransport(retries=0)

@@ -8,7 +8,7 @@ millisecond, which matters because it sits on every request's path.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ..stack import ROO_DOMAINS
 
@@ -53,7 +53,8 @@ class Classification:
     cues: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        cues = {key: dict(value) if isinstance(value, dict) else list(value) for key, value in self.cues.items()}
+        return {"task_type": self.task_type, "complexity": self.complexity, "domain": self.domain, "cues": cues}
 
 
 def _hits(text: str, cues: tuple[str, ...]) -> list[str]:

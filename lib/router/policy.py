@@ -12,7 +12,7 @@ Ordering only: whether a candidate is healthy is the router's business.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from ..stack import Stack
 from .classify import Classification
@@ -32,7 +32,8 @@ class Candidate:
     reason: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # spelled out: dataclasses.asdict deep-copies, and this runs for every candidate of every request
+        return {"backend": self.backend, "model": self.model, "reason": self.reason}
 
 
 def order_candidates(stack: Stack, task: Classification, priority: str) -> list[Candidate]:

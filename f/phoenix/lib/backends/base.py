@@ -84,6 +84,8 @@ def schema_problem(text: str, schema: dict) -> str | None:
 
 def document_problem(document, schema: dict) -> str | None:
     """Why ``document`` does not fit ``schema``, or None when it does."""
+    if _fits(document, schema):  # the common, valid case, without building jsonschema's machinery
+        return None
     error = next(_validator(json.dumps(schema, sort_keys=True)).iter_errors(document), None)
     if error is None:
         return None
@@ -99,3 +101,40 @@ def _validator(schema_text: str):
     schema = json.loads(schema_text)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     return cls(schema)
+
+
+_KNOWN = {"type", "properties", "required", "additionalProperties", "enum", "minLength", "maxLength",
+          "items", "description", "title", "$schema"}
+_TYPES = {"string": str, "object": dict, "array": list, "boolean": bool}
+
+
+def _fits(value, schema) -> bool:
+    """True only when ``value`` surely fits ``schema`` (a common subset of JSON Schema).
+
+    It reads the schema itself, so it cannot drift from it; anything it does
+    not know (another keyword, a type list) answers False, and the caller
+    asks jsonschema, which also words the error.
+    """
+    if not isinstance(schema, dict) or not set(schema) <= _KNOWN:
+        return False
+    if "enum" in schema and not any(value == choice and type(value) is type(choice) for choice in schema["enum"]):
+        return False
+    kind = schema.get("type")
+    if kind is None:
+        return "enum" in schema
+    if kind in ("integer", "number") and isinstance(kind, str):
+        allowed = (int,) if kind == "integer" else (int, float)
+        return isinstance(value, allowed) and not isinstance(value, bool)
+    if not isinstance(kind, str) or kind not in _TYPES or not isinstance(value, _TYPES[kind]):
+        return False
+    if kind == "string":
+        return schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value))
+    if kind == "array":
+        return "items" in schema and all(_fits(item, schema["items"]) for item in value)
+    if kind == "object":
+        properties, extra = schema.get("properties", {}), schema.get("additionalProperties", True)
+        if extra not in (True, False) or (extra is False and not set(value) <= set(properties)):
+            return False
+        return all(key in value for key in schema.get("required", ())) and \
+            all(_fits(item, properties[key]) for key, item in value.items() if key in properties)
+    return True

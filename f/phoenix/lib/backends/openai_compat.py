@@ -38,6 +38,8 @@ CONNECT_TIMEOUT_S = 2.0
 #: structured-output forms, tried in order; see the module doc
 FORMS = ("response_format", "prompt")
 _WORKING_FORM: dict[str, str] = {}
+#: InferenceClient per (thread, url, headers): building one costs more than the rest of a request
+_CLIENTS = threading.local()
 _SESSION_LOCK = threading.Lock()
 _session_ready = False
 _HUB_HOSTS = ("huggingface.co", "hf.co")
@@ -102,7 +104,7 @@ class OpenAICompatBackend:
     def stream(self, request: ChatRequest, model: str | None, deadline: float) -> Iterator[str]:
         form = self._forms()[0] if request.json_schema is not None else None
         messages, response_format = _shape(request, form, self.ignores_response_format)
-        client = self._client(deadline)
+        client = self._client(deadline, shared=False)
         try:
             chunks = client.chat_completion(messages, stream=True, response_format=response_format,
                                             **self._arguments(request, model))
@@ -179,13 +181,27 @@ class OpenAICompatBackend:
             arguments["stop"] = list(request.stop)
         return arguments
 
-    def _client(self, deadline: float):
+    def _client(self, deadline: float, shared: bool = True):
+        """An InferenceClient whose next call is bounded by ``deadline``.
+
+        Shared clients are per thread (their ``timeout`` is set per call);
+        a stream gets its own, since closing it is what releases the stream.
+        """
         try:
             from huggingface_hub import InferenceClient
         except ImportError as exc:
             raise BackendDown(self.name, f"huggingface_hub is not installed: {exc}") from exc
         _prepare_session()
-        return InferenceClient(base_url=self.url, timeout=self._timeout(deadline), headers=self._headers())
+        timeout, headers = self._timeout(deadline), self._headers()
+        if not shared:
+            return InferenceClient(base_url=self.url, timeout=timeout, headers=headers)
+        cache = _CLIENTS.__dict__.setdefault("by_key", {})
+        key = (self.url, tuple(sorted(headers.items())))
+        client = cache.get(key)
+        if client is None:
+            client = cache[key] = InferenceClient(base_url=self.url, headers=headers)
+        client.timeout = timeout
+        return client
 
     def _headers(self) -> dict:
         """Our token, or an empty one that the session hook drops: never the hub's."""

@@ -1,0 +1,173 @@
+"""Router overhead per request: Phoenix's router against LiteLLM's Router.
+
+Same run, same loopback backend, same request. For each API (Ollama's, and
+the OpenAI-compatible one served by llama.cpp's own server) three callers
+take turns, round after round, in rotating order:
+
+- ``direct``: one plain httpx POST of the same body on a kept-alive
+  connection: the model's own time plus the unavoidable HTTP round trip;
+- ``phoenix``: ``route(...)`` with a loaded stack (classification, policy,
+  breakers read from the store, the official client, validation, the
+  orchestrator JSON and the trace);
+- ``litellm``: ``Router.completion(...)`` with one deployment on that server.
+
+Overhead is everything but the model's own time and the wire: the latency of
+a call minus the time spent inside the HTTP transport (sending the request,
+the server's work, reading the whole response). That time is clocked by
+wrapping ``handle_request`` of httpx's and httpx2's transports, which every
+client here goes through (ollama, the openai SDK LiteLLM uses, InferenceClient).
+Each sample is one call; the figure is the median of its overheads. The tiny
+GGUF never stops early, so every caller makes the server do the same work.
+
+    python benchmarks/router_overhead.py [--rounds 300] [--max-tokens 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of the cost map at import
+
+from _loopback import phoenix_stack, server, tiny_model  # noqa: E402
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
+    import httpx
+    import litellm
+    from litellm import Router
+
+    from lib.router.core import route
+    from lib.stack import load_stack
+
+    litellm.telemetry = False
+    http = httpx.Client(timeout=30)
+    if api == "ollama":
+        stack = load_stack(phoenix_stack(state_dir, ollama_url=url))
+        prefer, deployment = ["ollama"], {"model": "ollama_chat/llama3:8b", "api_base": url}
+        body = {"model": "llama3:8b", "messages": MESSAGES, "stream": False,
+                "options": {"num_predict": max_tokens, "temperature": 0}}
+        endpoint = f"{url}/api/chat"
+    else:
+        stack = load_stack(phoenix_stack(state_dir, openai_url=url))
+        prefer = ["openai:llamacpp"]
+        deployment = {"model": "openai/tiny", "api_base": f"{url}/v1", "api_key": "none"}
+        body = {"model": "tiny", "messages": MESSAGES, "max_tokens": max_tokens, "temperature": 0}
+        endpoint = f"{url}/v1/chat/completions"
+    router = Router(model_list=[{"model_name": "tiny", "litellm_params": deployment}])
+
+    def direct():
+        response = http.post(endpoint, json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def phoenix():
+        result = route("hi", stack, prefer=prefer, max_tokens=max_tokens, temperature=0)
+        assert result["model"]["backend"] == prefer[0], result["trace"]["attempts"]
+        return result
+
+    def litellm_router():
+        return router.completion(model="tiny", messages=MESSAGES, max_tokens=max_tokens, temperature=0)
+
+    return {"direct": direct, "phoenix": phoenix, "litellm": litellm_router}
+
+
+class WireClock:
+    """Time spent inside HTTP transports (request out, server work, response in)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.requests = 0
+
+    def install(self) -> None:
+        import httpx
+        import httpx2
+
+        for transport in (httpx.HTTPTransport, httpx2.HTTPTransport):
+            transport.handle_request = self._timed(transport.handle_request)
+
+    def _timed(self, handle_request):
+        clock = self
+
+        def timed(transport, request):
+            began = time.perf_counter()
+            response = handle_request(transport, request)
+            response.read()  # the body is wire time too; later reads return it from memory
+            clock.seconds += time.perf_counter() - began
+            clock.requests += 1
+            return response
+        return timed
+
+
+def measure(calls: dict, clock: WireClock, rounds: int, warmup: int = 10) -> dict[str, dict]:
+    names = list(calls)
+    for _ in range(warmup):
+        for name in names:
+            calls[name]()
+    samples = {name: {"total": [], "overhead": [], "requests": 0} for name in names}
+    for round_number in range(rounds):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            wire_before, requests_before = clock.seconds, clock.requests
+            began = time.perf_counter()
+            calls[name]()
+            total = time.perf_counter() - began
+            samples[name]["total"].append(total)
+            samples[name]["overhead"].append(total - (clock.seconds - wire_before))
+            samples[name]["requests"] += clock.requests - requests_before
+    return samples
+
+
+def report(api: str, samples: dict[str, dict]) -> dict:
+    ms = {name: {key: statistics.median(values) * 1000 for key, values in entry.items() if key != "requests"}
+          for name, entry in samples.items()}
+    rounds = len(samples["direct"]["total"])
+    ratio = ms["litellm"]["overhead"] / ms["phoenix"]["overhead"]
+    print(f"\n{api} API: {rounds} rounds, median ms per request")
+    print(f"  {'caller':30s} {'latency':>9s} {'overhead':>9s} {'HTTP requests/call':>19s}")
+    for name, label in (("direct", "direct httpx call"), ("phoenix", "phoenix route()"),
+                        ("litellm", "litellm Router.completion()")):
+        print(f"  {label:30s} {ms[name]['total']:9.3f} {ms[name]['overhead']:9.3f} "
+              f"{samples[name]['requests'] / rounds:19.1f}")
+    print(f"  router overhead ratio, litellm / phoenix: {ratio:.1f}x (target >= 10x)")
+    return {"api": api, "median_ms": ms, "ratio": ratio}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--max-tokens", type=int, default=8)
+    parser.add_argument("--api", choices=["ollama", "openai", "both"], default="both")
+    args = parser.parse_args()
+    import litellm
+
+    print(f"litellm {litellm.__version__ if hasattr(litellm, '__version__') else _version('litellm')}, "
+          f"ollama {_version('ollama')}, huggingface-hub {_version('huggingface-hub')}, "
+          f"llama-cpp-python {_version('llama-cpp-python')}")
+    apis = ["ollama", "openai"] if args.api == "both" else [args.api]
+    clock = WireClock()
+    clock.install()
+    with tempfile.TemporaryDirectory() as work:
+        gguf = tiny_model(Path(work))
+        for api in apis:
+            with server("ollama" if api == "ollama" else "llamacpp", gguf) as url:
+                calls = callers(api, url, Path(work) / f"state-{api}", args.max_tokens)
+                report(api, measure(calls, clock, args.rounds))
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+if __name__ == "__main__":
+    main()
