@@ -8,7 +8,9 @@ Two judges, in this order of authority:
 2. the model: told the rules (guidance ones included) and the proposal, it
    gives a verdict, a risk and reasons. It can veto what code let through,
    never keep what code vetoed. If no model can answer, code alone decides
-   and the judgement says so.
+   and the judgement says so. With ``model_veto: false`` in the agent's
+   config the model's veto is only advice: recorded, and its risk counted
+   (so a human may be asked to approve), but not a veto.
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ def judge(proposal: dict, task: str = "", stack=None) -> dict:
     code = judge_in_code(stack, [r for r in agent.rules if r.decided_in_code], proposal["actions"])
     opinion, attempts, model_error = _model_opinion(agent, stack, task, proposal)
     code_veto = bool(code.violations)
-    model_veto = bool(opinion and opinion["verdict"] == "veto")
+    model_says_veto = bool(opinion and opinion["verdict"] == "veto")
+    model_veto = model_says_veto and agent.options["model_veto"]
     if opinion:
-        opinion["overruled"] = code_veto and not model_veto
+        opinion["overruled"] = (code_veto and not model_says_veto) or (model_says_veto and not model_veto)
     verdict = "veto" if code_veto or model_veto else "keep"
     decided_by = _decided_by(code_veto, model_veto, opinion is not None)
     reasons = [v["reason"] for v in code.violations]
-    reasons += [f"model: {r}" for r in (opinion["reasons"] if opinion else [])]
+    advice = "model (advice only, model_veto is off)" if model_says_veto and not model_veto else "model"
+    reasons += [f"{advice}: {r}" for r in (opinion["reasons"] if opinion else [])]
     if code.unrecognized_commands:
         reasons.append("code could not read these commands, so only the model judged them: "
                        + "; ".join(code.unrecognized_commands))

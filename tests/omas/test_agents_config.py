@@ -55,6 +55,8 @@ def test_operator_rules_are_added_and_listed_rules_keep_the_seed_ones(omas_stack
     ("agents/chaos.yaml", {"sampling": {"max_tokens": "lots"}}, "sampling.max_tokens", "is not of type"),
     ("agents/thanatos.yaml", {"model": {"priority": "cheapest"}}, "model.priority", "is not one of"),
     ("agents/thanatos.yaml", {"proposals": 2}, "proposals", "only the chaos agent"),
+    ("configs/council.yaml", {"agents": {"chaos": {"model_veto": False}}}, "agents.chaos.model_veto",
+     "only the thanatos agent"),
     ("agents/chaos.yaml", {"proposals": 9}, "proposals", "9 is greater than the maximum"),
     ("agents/chaos.yaml", {"rules": ["nope"]}, "rules.0", "unknown rule 'nope'"),
     ("agents/hermes.yaml", {"role": "x"}, "", "unknown agent 'hermes'"),

@@ -90,6 +90,16 @@ def test_the_model_can_veto_what_code_lets_through(omas_stack, scripted_model):
     assert result["risk"] == "medium"
 
 
+def test_with_model_veto_off_the_model_only_advises_and_raises_the_risk(omas_stack, write_omas, scripted_model):
+    write_omas("agents/thanatos.yaml", {"model_veto": False})
+    scripted_model.verdict = {"verdict": "veto", "risk": "high", "reasons": ["I veto everything"]}
+    kept = judge(_proposal(SAFE_PROPOSAL["actions"]), TASK, omas_stack)
+    assert (kept["verdict"], kept["risk"], kept["model_opinion"]["overruled"]) == ("keep", "high", True)
+    assert "model (advice only, model_veto is off): I veto everything" in kept["reasons"]
+    vetoed = judge(_proposal(DELETE_ROO["actions"]), TASK, omas_stack)
+    assert (vetoed["verdict"], vetoed["decided_by"]) == ("veto", "code")  # code vetoes all the same
+
+
 def test_a_kept_proposal_is_kept_by_both_judges(omas_stack, scripted_model):
     result = judge(_proposal(SAFE_PROPOSAL["actions"]), TASK, omas_stack)
     assert (result["verdict"], result["decided_by"], result["risk"]) == ("keep", "code+model", "medium")
@@ -160,7 +170,7 @@ def test_demigod_with_nothing_surviving_rejects_without_asking_a_model(omas_stac
                     omas_stack)
     jsonschema.validate(result, DEMIGOD_OUTPUT)
     assert (result["decision"], result["adopted"], result["plan"]["actions"]) == ("reject", [], [])
-    assert "p1 vetoed by code" in result["orchestrator"]["analysis"]
+    assert "p1 vetoed (code)" in result["orchestrator"]["analysis"]
     assert result["approval"]["required"] is False
     assert not [c for c in scripted_model.calls if c[0] == "demigod"]
 

@@ -23,12 +23,16 @@ Agent keys (all optional; anything else is an error naming file and key)::
       complexity: auto          # auto | low | medium | high
       priority: auto            # auto | existing | quality | speed
       prefer: []                # backend or backend:model tried first
-    sampling: {temperature: 0.9, max_tokens: 1200}
+    sampling: {temperature: 0.7, max_tokens: 1200}
     rules: all                  # or a list of rule ids (seed rules always apply)
     # chaos only
     proposals: 3                # 1..5 distinct proposals
     angles: [...]               # one per proposal, cycled
     diverse_models: true        # spread proposals over the healthy models
+    # thanatos only
+    model_veto: true            # false: the model's veto is recorded and raises the
+                                # risk (so approval may be asked) but only code vetoes;
+                                # for stacks whose only model is too small to judge
 
 Files under ``omas/agents/<name>/`` other than ``config.yaml`` (the
 operator's own agent code) are left alone. The output schema of each agent
@@ -47,7 +51,8 @@ from . import rules as rules_module
 from .schemas import JUDGEMENT_MODEL_SCHEMA, PROPOSAL_MODEL_SCHEMA, PROSE_SCHEMA
 
 AGENT_NAMES = ("chaos", "thanatos", "demigod")
-CHAOS_ONLY = ("proposals", "angles", "diverse_models")
+#: keys only one agent takes
+AGENT_ONLY = {"proposals": "chaos", "angles": "chaos", "diverse_models": "chaos", "model_veto": "thanatos"}
 
 DEFAULT_AGENTS: dict[str, dict] = {
     "chaos": {
@@ -62,7 +67,7 @@ DEFAULT_AGENTS: dict[str, dict] = {
             "are given: back up .roo/ and omas/ before changing them, keep the OMAS agents and the n8n "
             "workflows working."),
         "model": {"task_type": "auto", "complexity": "auto", "priority": "auto", "prefer": []},
-        "sampling": {"temperature": 0.9, "max_tokens": 1200},
+        "sampling": {"temperature": 0.7, "max_tokens": 1200},
         "rules": "all",
         "proposals": 3,
         "angles": ["the safest, most conservative way",
@@ -83,6 +88,7 @@ DEFAULT_AGENTS: dict[str, dict] = {
         "model": {"task_type": "reasoning", "complexity": "auto", "priority": "auto", "prefer": []},
         "sampling": {"temperature": 0.1, "max_tokens": 600},
         "rules": "all",
+        "model_veto": True,
     },
     "demigod": {
         "role": "Decides: synthesizes the surviving proposals into the final answer in the seed's orchestrator "
@@ -122,6 +128,7 @@ AGENT_SCHEMA = {
         "proposals": {"type": "integer", "minimum": 1, "maximum": 5},
         "angles": {"type": "array", "items": _TEXT, "minItems": 1},
         "diverse_models": {"type": "boolean"},
+        "model_veto": {"type": "boolean"},
     },
 }
 CONFIGS_SCHEMA = {"type": "object", "additionalProperties": False,
@@ -225,8 +232,9 @@ def _rule_documents(folder: Path) -> list[rules_module.Rule]:
 
 def _apply(target: dict, override: dict, label: str, prefix: str, name: str) -> None:
     for key, value in override.items():
-        if key in CHAOS_ONLY and name != "chaos":
-            raise ConfigError(label, ".".join(filter(None, [prefix, key])), "only the chaos agent takes this key")
+        if key in AGENT_ONLY and AGENT_ONLY[key] != name:
+            raise ConfigError(label, ".".join(filter(None, [prefix, key])),
+                              f"only the {AGENT_ONLY[key]} agent takes this key")
         if isinstance(value, dict):
             target.setdefault(key, {}).update(value)
         else:
@@ -246,7 +254,7 @@ def _build(name: str, settings: dict, rules: list, sources: list[str]) -> Agent:
         # the seed's rules always apply, whatever the list says
         chosen = [r for r in rules if r.id in wanted or r.id in rules_module.SEED_IDS]
     model, sampling = settings["model"], settings["sampling"]
-    options = {key: settings[key] for key in CHAOS_ONLY if key in settings}
+    options = {key: settings[key] for key in AGENT_ONLY if key in settings}
     return Agent(name=name, role=settings["role"], system_prompt=settings["system_prompt"],
                  task_type=model["task_type"], complexity=model["complexity"], priority=model["priority"],
                  prefer=tuple(model["prefer"]), temperature=float(sampling["temperature"]),

@@ -121,7 +121,7 @@ def _synthesize(agent, stack, task: str, survivors: list, facts: dict, judgement
 
 def _reject(task: str, judgements: list, facts: dict, chaos: dict | None) -> dict:
     if judgements:
-        why = "; ".join(f"{j['proposal']['id']} vetoed by {j['decided_by']}: {(j['reasons'] or ['-'])[0]}"
+        why = "; ".join(f"{j['proposal']['id']} vetoed ({j['decided_by']}): {(j['reasons'] or ['-'])[0]}"
                         for j in judgements)
     else:
         failures = (chaos or {}).get("trace", {}).get("failures", [])
