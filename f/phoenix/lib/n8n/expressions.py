@@ -138,9 +138,9 @@ def to_step_js(value, stringify: str = "__str") -> str:
 
 
 def referenced_nodes(value) -> set[str]:
-    """Names of other nodes an expression reads (``$('X')``, ``$node["X"]``, ``$items("X")``)."""
+    """Names of other nodes an expression or a Code node reads (``$('X')``, ``$node["X"]``, ``$items("X")``)."""
     found: set[str] = set()
-    if not is_expression(value):
+    if not isinstance(value, str) or "$" not in value:
         return found
     for pattern in (r"\$\(\s*(['\"`])(.+?)\1\s*\)", r"\$node\[\s*(['\"])(.+?)\1\s*\]", r"\$items\(\s*(['\"])(.+?)\1"):
         found.update(match[1] for match in re.findall(pattern, value))
