@@ -95,6 +95,7 @@ def test_with_model_veto_off_the_model_only_advises_and_raises_the_risk(omas_sta
     scripted_model.verdict = {"verdict": "veto", "risk": "high", "reasons": ["I veto everything"]}
     kept = judge(_proposal(SAFE_PROPOSAL["actions"]), TASK, omas_stack)
     assert (kept["verdict"], kept["risk"], kept["model_opinion"]["overruled"]) == ("keep", "high", True)
+    assert kept["decided_by"] == "code"
     assert "model (advice only, model_veto is off): I veto everything" in kept["reasons"]
     vetoed = judge(_proposal(DELETE_ROO["actions"]), TASK, omas_stack)
     assert (vetoed["verdict"], vetoed["decided_by"]) == ("veto", "code")  # code vetoes all the same

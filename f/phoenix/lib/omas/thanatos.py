@@ -40,7 +40,8 @@ def judge(proposal: dict, task: str = "", stack=None) -> dict:
     if opinion:
         opinion["overruled"] = (code_veto and not model_says_veto) or (model_says_veto and not model_veto)
     verdict = "veto" if code_veto or model_veto else "keep"
-    decided_by = _decided_by(code_veto, model_veto, opinion is not None)
+    # advice the verdict did not follow is not part of the decision
+    decided_by = _decided_by(code_veto, model_veto, opinion is not None and model_veto == model_says_veto)
     reasons = [v["reason"] for v in code.violations]
     advice = "model (advice only, model_veto is off)" if model_says_veto and not model_veto else "model"
     reasons += [f"{advice}: {r}" for r in (opinion["reasons"] if opinion else [])]
