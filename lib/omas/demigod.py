@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 
 from ..errors import AllBackendsFailed, InputError
-from ..router import orchestrator
+from ..router.orchestrator import build as build_orchestrator
 from ..router.classify import classify
 from ..stack import Stack, load_stack
 from .agents import load_council
@@ -97,7 +97,7 @@ def _synthesize(agent, stack, task: str, survivors: list, facts: dict, judgement
         prose = _system_prose(task, [chosen], [], compatibility)
         model = "system:no-model"
         return {"adopt": [chosen["proposal"]["id"]], "attempts": exc.attempts, "model": None,
-                "orchestrator": orchestrator.build(prose, {**facts, "model_selection": model}),
+                "orchestrator": build_orchestrator(prose, {**facts, "model_selection": model}),
                 "chose": "system (no model could answer): the lowest-risk surviving proposal",
                 "degraded": f"no model could write the decision: {exc}"}
     document = dict(result["orchestrator"])
@@ -112,7 +112,7 @@ def _synthesize(agent, stack, task: str, survivors: list, facts: dict, judgement
         chose = "system (the model's choice was unusable): the lowest-risk surviving proposal"
         degraded = result["trace"]["degraded"] or "the model's decision did not fit the schema"
     return {"adopt": adopt, "attempts": result["trace"]["attempts"], "model": result["model"],
-            "orchestrator": orchestrator.build(
+            "orchestrator": build_orchestrator(
                 {k: document[k] for k in ("analysis", "integration_strategy", "validation")},
                 document["execution"]),
             "chose": chose, "degraded": degraded}
@@ -127,7 +127,7 @@ def _reject(task: str, judgements: list, facts: dict, chaos: dict | None) -> dic
         why = "Chaos produced no usable proposal" + (f" ({failures[0]['error'][:200]})" if failures else "")
     prose = _system_prose(task, [], [why], _compatibility(judgements))
     return {"adopt": [], "attempts": [], "model": None, "chose": "system: nothing survived to adopt",
-            "orchestrator": orchestrator.build(prose, {**facts, "model_selection": "system:no-model"}),
+            "orchestrator": build_orchestrator(prose, {**facts, "model_selection": "system:no-model"}),
             "degraded": None}
 
 

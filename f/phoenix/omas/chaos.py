@@ -1,3 +1,9 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+#llama-cpp-python==0.3.36
+#wmill==1.850.0
+
 """OMAS Chaos: several distinct proposals for a task.
 
 Each proposal comes from its own angle and, where the stack has several

@@ -1,3 +1,9 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+#llama-cpp-python==0.3.36
+#wmill==1.850.0
+
 """OMAS Thanatos: judge one proposal against the rules and its risks, veto with reasons.
 
 Rules that code can decide (never modify .roo/ without a backup, keep the

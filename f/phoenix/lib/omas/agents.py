@@ -47,7 +47,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..router.classify import COMPLEXITIES, TASK_TYPES
-from . import rules as rules_module
+from .rules import RULES_FILE_SCHEMA, SEED_IDS, SEED_RULES, Rule, rules_from_document
 from .schemas import JUDGEMENT_MODEL_SCHEMA, PROPOSAL_MODEL_SCHEMA, PROSE_SCHEMA
 
 AGENT_NAMES = ("chaos", "thanatos", "demigod")
@@ -147,7 +147,7 @@ class Agent:
     prefer: tuple[str, ...]
     temperature: float
     max_tokens: int
-    rules: tuple[rules_module.Rule, ...]
+    rules: tuple[Rule, ...]
     output_schema: dict = field(compare=False)
     options: dict = field(default_factory=dict, compare=False)
     sources: tuple[str, ...] = ()
@@ -166,7 +166,7 @@ class Agent:
 @dataclass(frozen=True)
 class Council:
     agents: dict
-    rules: tuple[rules_module.Rule, ...]
+    rules: tuple[Rule, ...]
     folder: Path | None
     sources: tuple[str, ...]
 
@@ -179,7 +179,7 @@ def load_council(stack) -> Council:
     folder = stack.under_root(stack["agents"]["dir"])
     settings = copy.deepcopy(DEFAULT_AGENTS)
     sources: dict[str, list[str]] = {name: ["<defaults>"] for name in AGENT_NAMES}
-    rules = list(rules_module.SEED_RULES)
+    rules = list(SEED_RULES)
     if folder is not None and folder.is_dir():
         for label, document in _config_documents(folder):
             for name, override in (document.get("agents") or {}).items():
@@ -220,13 +220,13 @@ def _agent_documents(folder: Path):
         yield name, label, document
 
 
-def _rule_documents(folder: Path) -> list[rules_module.Rule]:
-    taken = set(rules_module.SEED_IDS)
+def _rule_documents(folder: Path) -> list[Rule]:
+    taken = set(SEED_IDS)
     found = []
     for path in sorted((folder / "rules").glob("*.y*ml")):
         document = _read_yaml(path)
-        _validate(document, rules_module.RULES_FILE_SCHEMA, str(path))
-        found += rules_module.rules_from_document(document, str(path), taken)
+        _validate(document, RULES_FILE_SCHEMA, str(path))
+        found += rules_from_document(document, str(path), taken)
     return found
 
 
@@ -252,7 +252,7 @@ def _build(name: str, settings: dict, rules: list, sources: list[str]) -> Agent:
                 raise ConfigError(sources[-1], f"rules.{position}",
                                   f"unknown rule {rule_id!r} (known: {', '.join(sorted(known))})")
         # the seed's rules always apply, whatever the list says
-        chosen = [r for r in rules if r.id in wanted or r.id in rules_module.SEED_IDS]
+        chosen = [r for r in rules if r.id in wanted or r.id in SEED_IDS]
     model, sampling = settings["model"], settings["sampling"]
     options = {key: settings[key] for key in AGENT_ONLY if key in settings}
     return Agent(name=name, role=settings["role"], system_prompt=settings["system_prompt"],

@@ -43,7 +43,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .. import preserve
+from ..preserve import PROTECTED, protected_folders_touched
 from ..errors import ConfigError
 from .schemas import ACTION_KINDS
 
@@ -179,7 +179,7 @@ def within(stack, inner: str, outer: str) -> bool:
 
 def touches(stack, target: str, folder: str) -> bool:
     """A target touches a folder when it is inside it or contains it."""
-    if folder in preserve.PROTECTED and folder in preserve.protected_folders_touched(stack, [target.strip()]):
+    if folder in PROTECTED and folder in protected_folders_touched(stack, [target.strip()]):
         return True  # the preservation guard's own view, for the folders it guards
     inner, outer = _segments(target), _segments(folder)
     if not inner or _textually_within(inner, outer):

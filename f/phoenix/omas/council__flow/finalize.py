@@ -1,3 +1,6 @@
+#extra_requirements:
+#jsonschema==4.26.0
+
 """The council's result: DemiGod's decision with its approval status."""
 
 from f.phoenix.lib.omas.council import finalize

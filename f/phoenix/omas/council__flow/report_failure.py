@@ -1,3 +1,6 @@
+#extra_requirements:
+#jsonschema==4.26.0
+
 """Failure module: report which step of the council failed and why."""
 
 from f.phoenix.lib.omas.council import failure_report

@@ -1,3 +1,6 @@
+#extra_requirements:
+#jsonschema==4.26.0
+
 """What the approver sees while the council waits: the plan, its risk and why approval is needed."""
 
 from f.phoenix.lib.omas.council import approval_request
