@@ -477,10 +477,8 @@ def check_scripts(tree: PackageTree) -> list[Problem]:
             continue
         sources[rel] = meta_rel
     inferred = metadata.expected_schemas(tree.root, [tree.root / rel for rel in sources])
-    parsed = windmill_tools.parse_python_mains({rel: (tree.root / rel).read_text(encoding="utf-8")
-                                                for rel in sources})
     for rel, meta_rel in sources.items():
-        problems += _check_one_script(tree, rel, meta_rel, inferred[rel], parsed[rel])
+        problems += _check_one_script(tree, rel, meta_rel, inferred[rel], inferred[rel]["parsed"])
     return problems
 
 

@@ -159,7 +159,7 @@ def infer_script_schemas(items: dict[str, tuple[str, dict | None]]) -> dict[str,
     ``items`` maps a name to ``(python source, current schema or None)``; the
     current schema matters because Windmill keeps descriptions and other UI
     fields from it. Runs the CLI's own ``inferSchema``. Returns per name
-    ``{"schema": {...}, "has_preprocessor": bool, "notices": [...]}``.
+    ``{"schema": {...}, "has_preprocessor": bool, "notices": [...], "parsed": <parse_python_mains' reading>}``.
     """
     if not items:
         return {}

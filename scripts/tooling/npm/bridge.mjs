@@ -105,7 +105,8 @@ async function infer(items) {
     const current = item.schema ? JSON.parse(JSON.stringify(item.schema)) : undefined;
     const inferred = await inferSchema("python3", item.content, current, name);
     results[name] = { schema: JSON.parse(JSON.stringify(inferred.schema)),
-                      has_preprocessor: !!inferred.has_preprocessor, notices: [...notices] };
+                      has_preprocessor: !!inferred.has_preprocessor, notices: [...notices],
+                      parsed: JSON.parse(parser.parse_python(item.content)) };
   }
   return results;
 }
