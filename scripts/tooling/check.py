@@ -424,6 +424,12 @@ def _schema_args(schema: dict) -> tuple[set[str], set[str]]:
 def check_schedules_and_triggers(tree: PackageTree, documents: dict[str, dict]) -> list[Problem]:
     problems = []
     schemas = _target_schemas(tree)
+    known_resources = _package_resources(tree)
+    for rel in tree.schedules.values():
+        for where, path in _resource_references((documents.get(rel) or {}).get("args"), "args"):
+            if path not in known_resources:
+                problems.append(Problem(rel, where, f"$res:{path} is no resource of the package (resources/ or "
+                                                    f"*.resource.yaml under f/): the schedule would fail each run"))
     for rel in [*tree.schedules.values(), *tree.triggers.values()]:
         document = documents.get(rel)
         if document is None or not isinstance(document.get("script_path"), str):
@@ -437,6 +443,25 @@ def check_schedules_and_triggers(tree: PackageTree, documents: dict[str, dict]) 
         if schema is not None:
             problems += _check_args(rel, document.get("args") or {}, schema, path)
     return problems
+
+
+def _package_resources(tree: PackageTree) -> set[str]:
+    try:
+        managed = set(resources.load_resource_files(tree.root).resources)
+    except ValueError:
+        managed = set()  # reported by check_resources
+    return managed | set(tree.resources)
+
+
+def _resource_references(value, where: str):
+    if isinstance(value, str) and value.startswith("$res:"):
+        yield where, value[len("$res:"):]
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _resource_references(inner, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _resource_references(inner, f"{where}[{i}]")
 
 
 def _target_schemas(tree: PackageTree) -> dict[tuple[str, bool], dict]:

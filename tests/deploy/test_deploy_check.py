@@ -354,3 +354,15 @@ def test_vendor_writes_lib_metadata_and_the_resource_type(package, tmp_path, mon
     meta = yaml.safe_load((copy / "tools" / "clock.script.yaml").read_text())
     assert meta["summary"] == "Time helpers." and meta["lock"] == "" and meta["kind"] == "script"
     assert problems_of(package) == []
+
+
+def test_schedule_resource_reference_must_be_a_package_resource(package):
+    schedule = yaml.safe_load((package / SCHEDULE_FILE).read_text())
+    schedule["args"]["stack"] = "$res:f/phoenix/phoenix_stack"
+    write_yaml(package, SCHEDULE_FILE, schedule)
+    assert problems_of(package) == []
+    schedule["args"]["stack"] = "$res:f/phoenix/stack"
+    write_yaml(package, SCHEDULE_FILE, schedule)
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (SCHEDULE_FILE, "args.stack")
+    assert "$res:f/phoenix/stack is no resource of the package" in problem.reason
