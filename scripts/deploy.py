@@ -106,8 +106,13 @@ def print_plan(plan: pushing.Plan, as_json: bool) -> None:
     print(json.dumps(plan.as_json(), indent=2) if as_json else plan.render())
 
 
-def refused(plan: pushing.Plan) -> bool:
+def refused(plan: pushing.Plan, allow_delete: bool) -> bool:
+    """Deletions are refused unless asked for; say so either way."""
     if not plan.deletions:
+        return False
+    if allow_delete:
+        print(f"--allow-delete: {len(plan.deletions)} remote item(s) will be deleted (Windmill keeps them "
+              "in its trash for 3 days)")
         return False
     print(f"refused: {len(plan.deletions)} remote item(s) would be deleted "
           "(pass --allow-delete to delete them; they go to Windmill's trash for 3 days)")
@@ -119,7 +124,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with target_for(args) as target:
         plan = pushing.make_plan(root, target, args.overwrite_resources, args.inference_tag)
     print_plan(plan, args.json)
-    return EXIT_REFUSED if refused(plan) and not args.allow_delete else 0
+    return EXIT_REFUSED if refused(plan, args.allow_delete) else 0
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -130,7 +135,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     with target_for(args) as target:
         plan = pushing.make_plan(root, target, args.overwrite_resources, args.inference_tag)
         print_plan(plan, False)
-        if refused(plan) and not args.allow_delete:
+        if refused(plan, args.allow_delete):
             print("push: nothing sent")
             return EXIT_REFUSED
         api = pushing.WindmillApi(target)
