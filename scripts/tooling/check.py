@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from . import metadata, resources, windmill_tools
-from .tree import FLOW_SUFFIX, TRIGGER_FILE, PackageTree, flow_folder, load_tree
+from .tree import TRIGGER_FILE, PackageTree, flow_folder, load_tree
 
 NOT_PUSHED_TOPS = ("lib", "scripts", "tests", "resources", "benchmarks")
 CACHE_DIRS = {".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules", ".ipynb_checkpoints",
@@ -206,20 +206,6 @@ def _submodule_lists(module: dict) -> list[list]:
         if isinstance(branch, dict) and isinstance(branch.get("modules"), list):
             lists.append(branch["modules"])
     return lists
-
-
-def _own_strings(node, skip_modules: bool = True):
-    """Every string inside a module except those of its nested modules."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if skip_modules and key in ("modules", "default") and isinstance(value, list):
-                continue
-            yield from _own_strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _own_strings(value)
-    elif isinstance(node, str):
-        yield node
 
 
 def _expressions(module: dict) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import windmill_tools
-from .tree import PackageTree, flow_folder, item_path
+from .tree import PackageTree, flow_folder
 
 HEADER = re.compile(r"^#\s*(extra_)?requirements:\s*$")
 REQUIREMENT_LINE = re.compile(r"^#\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
