@@ -293,6 +293,19 @@ def apply_resources(root: Path, api: WindmillApi, changes: list[Change]) -> list
     return done
 
 
+def _git_commit(root: Path) -> str | None:
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "f", "u"], cwd=root, capture_output=True,
+                           text=True, timeout=30).stdout.strip()
+    return proc.stdout.strip() + ("+local changes" if dirty else "")
+
+
 # --- the steps ----------------------------------------------------------------
 
 def make_plan(root: Path, target: Target, overwrite_resources: bool = False,
@@ -312,6 +325,10 @@ def make_plan(root: Path, target: Target, overwrite_resources: bool = False,
 def push(root: Path, target: Target, allow_delete: bool = False, inference_tag: str | None = None) -> str:
     """The real `wmill sync push`. Without allow_delete, remote-only items are kept."""
     args = ["sync", "push", "--yes"] + ([] if allow_delete else ["--keep-deleted"])
+    commit = _git_commit(root)
+    if commit:
+        # Windmill shows it as the deployment message of every item this push changes.
+        args += ["--message", f"phoenix deploy of {commit}"]
     with staged_tree(root, inference_tag) as stage:
         proc = run_wmill(args, stage, target)
     output = (proc.stdout + proc.stderr).strip()

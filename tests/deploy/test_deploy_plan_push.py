@@ -261,3 +261,16 @@ def test_without_the_skip_flags_the_same_workspace_would_lose_them(package, monk
         monkeypatch.setenv("WINDMILL_TOKEN", "tok-keep")
         assert deploy.main(["plan", "--root", str(package)]) == deploy.EXIT_REFUSED
     assert "- resource      f/phoenix/phoenix_stack" in capsys.readouterr().out
+
+
+def test_push_from_a_git_checkout_labels_the_deployment(package, target_env, capsys):
+    import subprocess
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=package, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=package, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], cwd=package, check=True)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=package, capture_output=True,
+                            text=True).stdout.strip()
+    assert deploy.main(["push", "--root", str(package)]) == 0, capsys.readouterr().out
+    created = [body for _, what, body in target_env.workspace.writes if what == "scripts/create"]
+    assert {body["deployment_message"] for body in created} == {f"phoenix deploy of {commit}"}
