@@ -206,6 +206,9 @@ class Structurer:
         self.reasons: dict[str, str] = {}
         self.triggers: list[tuple[Node, dict]] = []
         self.exits: list[list[tuple[Edge, Optional[str], str]]] = []
+        self.deferred: set[str] = set()            # meeting points that wait for every parallel path
+        self.pending: dict[str, list[Arrival]] = {}
+        self.guards: list[str] = []                # branch conditions around the current walk
         self.budget = 40 * (len(self.order) + 5)
 
     # ---- ids and node translation ----------------------------------------------------------
@@ -270,7 +273,10 @@ class Structurer:
         if base_predicates is None:
             base_predicates = ["true"] * max(error_index, 1)
         result.predicates = [f"!{failed} && ({p})" for p in base_predicates[:error_index]] + [failed]
-        result.output = lambda i: (f"[{{error: {step}.error?.message ?? {step}.error}}]" if i == error_index
+        # n8n's error output: each input item with an ``error`` object added.
+        error = f"{{message: {step}.error?.message ?? String({step}.error), name: {step}.error?.name ?? 'Error'}}"
+        items = ctx.items
+        result.output = lambda i: (f"({items}).map((item) => ({{...item, error: {error}}}))" if i == error_index
                                    else base_output(i))
         return result
 
@@ -312,6 +318,10 @@ class Structurer:
         modules: list[dict] = []
         current = start
         while current != stop and current != EXIT:
+            if current != start and current in self.deferred:
+                for arrival in arrivals:
+                    self._defer(Flow(current, arrival.input, arrival.items, arrival.guard))
+                return modules, []
             if region.rep.get(current, current) != current:
                 current = region.rep[current]  # a cycle entered in its middle: enter it at its header
             if current in region.loops:
@@ -373,7 +383,12 @@ class Structurer:
         if all(f.target == join for f in flows):
             # Nothing runs between here and the join: the guards travel with the items.
             return [], [Arrival(f.input, f.items, f.guard) for f in flows]
-        if not routing and len({f.target for f in flows}) == 1 and len(flows) == 1:
+        flows = [f for f in flows if not self._defer(f)]
+        if not flows:
+            return [], []
+        if all(f.target == join for f in flows):
+            return [], [Arrival(f.input, f.items, f.guard) for f in flows]
+        if not routing and len(flows) == 1:
             flow = flows[0]
             modules, arrivals = self.walk(region, flow.target, [Arrival(flow.input, flow.items)], join)
             return modules, arrivals
@@ -387,7 +402,11 @@ class Structurer:
             groups.setdefault(flow.guard or "true", []).append(flow)
         branches, arrivals = [], []
         for guard, members in groups.items():
-            modules, reached = self._paths(region, members, join)
+            self.guards.append(guard)
+            try:
+                modules, reached = self._paths(region, members, join)
+            finally:
+                self.guards.pop()
             branches.append({"summary": members[0].label or "branch", "expr": guard, "modules": modules})
             arrivals += [Arrival(a.input, a.items, _and(guard, a.guard)) for a in reached]
         module = {"id": self.new_id(f"{_label(source)}_branches"),
@@ -396,15 +415,56 @@ class Structurer:
         return [module], arrivals
 
     def _branch_all(self, region, source, flows, join):
+        """Parallel paths. A node where paths meet before ``join`` (a Merge fed by two of
+        them) waits, like n8n, until every path ran: it is deferred and walked after."""
+        meeting = self._meeting_points(region, [f.target for f in flows], join)
+        self.deferred |= meeting
         branches, arrivals = [], []
-        for flow in flows:
-            modules, reached = self._paths(region, [flow], join)
-            branches.append({"summary": f"to {flow.target}", "skip_failure": False, "modules": modules})
-            arrivals += reached
+        try:
+            for flow in flows:
+                modules, reached = self._paths(region, [flow], join)
+                branches.append({"summary": f"to {flow.target}", "skip_failure": False, "modules": modules})
+                arrivals += reached
+        finally:
+            self.deferred -= meeting
         module = {"id": self.new_id(f"{_label(source)}_parallel"),
                   "summary": f"{_label(source)}: parallel paths",
                   "value": {"type": "branchall", "branches": branches, "parallel": True}}
-        return [module], arrivals
+        modules = [module]
+        for node in [n for n in region.order if n in meeting]:
+            if node in self.deferred:
+                continue  # an outer fan-out waits for it too
+            after, reached = self.walk(region, node, self.pending.pop(node, []), join)
+            modules += after
+            arrivals += reached
+        return modules, arrivals
+
+    def _meeting_points(self, region: Region, starts: list[str], join: str) -> set[str]:
+        """Nodes with several inputs that more than one of the paths from ``starts`` reach before ``join``."""
+        reach: dict[str, int] = {}
+        for start in dict.fromkeys(starts):
+            seen: set[str] = set()
+            todo = [start]
+            while todo:
+                node = todo.pop()
+                if node in seen or node == join or node not in region.nodes:
+                    continue
+                seen.add(node)
+                todo += region.succ(node)
+            for node in seen:
+                reach[node] = reach.get(node, 0) + 1
+        return {n for n, count in reach.items()
+                if count > 1 and n not in starts and len(region.into.get(n, [])) > 1 and region.rep[n] == n}
+
+    def _defer(self, flow: Flow) -> bool:
+        """Park items for a deferred meeting point (with the guards of the branches they came through)."""
+        if flow.target not in self.deferred:
+            return False
+        guard = None
+        for outer in self.guards:
+            guard = _and(guard, outer) if guard else (None if outer == "true" else outer)
+        self.pending.setdefault(flow.target, []).append(Arrival(flow.input, flow.items, _and(guard, flow.guard)))
+        return True
 
     def _paths(self, region, flows: list[Flow], join) -> tuple[list[dict], list[Arrival]]:
         """One branch body: a single path, or parallel paths when one output feeds several nodes."""
@@ -412,6 +472,8 @@ class Structurer:
             flow = flows[0]
             if flow.target == join:
                 return [], [Arrival(flow.input, flow.items)]
+            if self._defer(flow):
+                return [], []
             return self.walk(region, flow.target, [Arrival(flow.input, flow.items)], join)
         unguarded = [Flow(f.target, f.input, f.items, None, f.label) for f in flows]
         return self._branch_all(region, "paths", unguarded, join)

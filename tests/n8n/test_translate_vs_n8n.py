@@ -81,12 +81,57 @@ WORKFLOWS = {
         fx.node("Each", "code", 2, mode="runOnceForEachItem",
                 jsCode="return {json: {v: $json.v.toUpperCase(), at: $itemIndex, k: $('Webhook').first().json.body.k}};")],
         fx.link(("Webhook", 0, "Items"), ("Items", 0, "Each"), ("Each", 0, "Out"))),
+    "data_nodes": hooked("diff-data", [
+        fx.node("Rows", "code", 2, jsCode="return $('Webhook').first().json.body.rows.map(r => ({json: r}));"),
+        fx.node("Shape", "set", 3.4, assignments={"assignments": [
+            {"name": "user.name", "value": "={{ $json.name.toUpperCase() }}", "type": "string"},
+            {"name": "points", "value": "={{ $json.points }}", "type": "number"},
+            {"name": "team", "value": "={{ $json.team }}", "type": "string"},
+            {"name": "note", "value": "=from {{ $('Webhook').first().json.body.source }} #{{ $itemIndex }}", "type": "string"}]}),
+        fx.node("Unique", "removeDuplicates", 2, compare="selectedFields", fieldsToCompare="user.name"),
+        fx.node("Renamed", "renameKeys", 1, keys={"key": [{"currentKey": "note", "newKey": "origin"}]}),
+        fx.node("Totals", "summarize", 1, fieldsToSummarize={"values": [
+            {"aggregation": "sum", "field": "points"}, {"aggregation": "count", "field": "points"}]}, fieldsToSplitBy="team"),
+        fx.node("Top", "limit", 1, maxItems=2)],
+        fx.link(("Webhook", 0, "Rows"), ("Rows", 0, "Shape"), ("Shape", 0, "Unique"), ("Unique", 0, "Renamed"),
+                ("Renamed", 0, "Totals"), ("Totals", 0, "Top"), ("Top", 0, "Out"))),
+    "legacy": hooked("diff-legacy", [
+        fx.node("Old if", "if", 1, conditions={"string": [{"value1": "={{ $json.body.word }}", "operation": "contains",
+                                                           "value2": "ell"}],
+                                               "number": [{"value1": "={{ $json.body.n }}", "operation": "larger", "value2": 2}]},
+                combineOperation="any"),
+        fx.node("Fn", "function", 1, functionCode="return items.map(i => ({json: {word: i.json.body.word, yes: true}}));"),
+        fx.node("Old set", "set", 2, values={"string": [{"name": "word", "value": "={{ $json.body.word }}"}],
+                                             "boolean": [{"name": "yes", "value": False}]}, keepOnlySet=True)],
+        fx.link(("Webhook", 0, "Old if"), ("Old if", 0, "Fn"), ("Old if", 1, "Old set"), ("Fn", 0, "Out"),
+                ("Old set", 0, "Out"))),
+    "merge_modes": hooked("diff-merge-modes", [
+        fx.node("Left", "code", 2, jsCode="return [{json: {a: 1}}, {json: {a: 2}}];"),
+        fx.node("Right", "code", 2, jsCode="return [{json: {b: 'x'}}, {json: {b: 'y'}}, {json: {b: 'z'}}];"),
+        fx.node("Append", "merge", 3, mode="append"),
+        fx.node("Zip", "merge", 3, mode="combine", combineBy="combineByPosition"),
+        fx.node("Both", "merge", 3, mode="append")],
+        fx.link(("Webhook", 0, "Left"), ("Webhook", 0, "Right"), ("Left", 0, "Append", 0), ("Right", 0, "Append", 1),
+                ("Left", 0, "Zip", 0), ("Right", 0, "Zip", 1), ("Append", 0, "Both", 0), ("Zip", 0, "Both", 1),
+                ("Both", 0, "Out"))),
+    "error_output": hooked("diff-error", [
+        fx.node("Fetch", "httpRequest", 4.2, url="http://127.0.0.1:9/nothing-listens-here"),
+        fx.node("Failed", "set", 3.4, assignments={"assignments": [{"name": "failed", "value": True, "type": "boolean"}]},
+                includeOtherFields=True)],
+        fx.link(("Webhook", 0, "Fetch"), ("Fetch", 1, "Failed"), ("Failed", 0, "Out"))),
 }
+WORKFLOWS["error_output"]["nodes"][1]["onError"] = "continueErrorOutput"
 
 CASES = [("if", {"n": 9}), ("if", {"n": 2}), ("switch", {"kind": "a"}), ("switch", {"kind": "bee"}),
          ("switch", {"kind": "zzz"}), ("batches", {"n": 5}), ("batches", {"n": 1}),
          ("split_aggregate", {"rows": [{"id": 1}, {"id": 3}, {"id": 2}]}),
-         ("merge", {"scores": [{"id": 2, "score": 7}, {"id": 1, "score": 9}]}), ("code_each", {"k": 42})]
+         ("merge", {"scores": [{"id": 2, "score": 7}, {"id": 1, "score": 9}]}), ("code_each", {"k": 42}),
+         ("data_nodes", {"source": "crm", "rows": [{"name": "ada", "points": 3, "team": "red"},
+                                                    {"name": "bob", "points": 5, "team": "blue"},
+                                                    {"name": "Ada", "points": 9, "team": "red"},
+                                                    {"name": "cy", "points": 1, "team": "red"}]}),
+         ("legacy", {"word": "hello", "n": 1}), ("legacy", {"word": "bye", "n": 1}), ("legacy", {"word": "bye", "n": 5}),
+         ("merge_modes", {}), ("error_output", {})]
 
 
 @pytest.fixture(scope="module")
@@ -118,4 +163,12 @@ def test_translated_flow_gives_the_items_n8n_gives(published, name, body):
     translation = translate_workflow(WORKFLOWS[name], f"{name}.json", f"f/phoenix/n8n/{name}")
     outcome = run_flow(translation.flow, translation.files, {"body": body})
     assert outcome["ok"], outcome.get("error")
-    assert outcome["result"] == expected
+    assert comparable(name, outcome["result"]) == comparable(name, expected)
+
+
+def comparable(name: str, items: list[dict]) -> list:
+    """Error items: the message differs between n8n's HTTP client and fetch, and the webhook
+    item carries request headers only n8n has; where the error lands and its shape must match."""
+    if name != "error_output":
+        return items
+    return [(item["body"], item["failed"], "message" in item["error"]) for item in items]

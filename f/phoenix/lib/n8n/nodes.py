@@ -514,7 +514,9 @@ def merge_node(ctx: NodeContext) -> NodeTranslation:
         chosen = _int(str(p.get("useDataOfInput", p.get("output", "input1"))).replace("input", ""), 1) - 1
         body = f"  return p.chooseBranchMode === 'waitForAll' && p.output === 'empty' ? [{{}}] : lists[{max(chosen, 0)}];"
     elif mode == "mergeByIndex" or join in ("combineByPosition", "mergeByPosition"):
-        body = "  return Array.from({ length: Math.max(...lists.map((l) => l.length)) }, (_, i) => Object.assign({}, ...lists.map((l) => l[i] ?? {})));"
+        unpaired = bool((p.get("options") or {}).get("includeUnpaired")) or p.get("join") == "outer"
+        body = (f"  const length = {'Math.max' if unpaired else 'Math.min'}(...lists.map((l) => l.length));\n"
+                "  return Array.from({ length }, (_, i) => Object.assign({}, ...lists.map((l) => l[i] ?? {})));")
     elif mode == "multiplex" or join in ("combineAll", "multiplex"):
         body = "  return lists[0].flatMap((a: any) => lists[1].map((b: any) => ({ ...a, ...b })));"
     elif mode == "mergeByKey" or join in ("combineByFields", "mergeByFields"):
@@ -781,8 +783,9 @@ def remove_duplicates(ctx: NodeContext) -> NodeTranslation:
     body = (f"  const fields = {json.dumps([f.strip() for f in str(fields).split(',') if f.strip()])};\n"
             f"  const compare = {json.dumps(compare)};\n"
             "  const seen = new Set<string>();\n"
+            "  const get = (o: any, path: string) => (path in o ? o[path] : path.split('.').reduce((v, k) => v?.[k], o));\n"
             "  return input.filter((item) => {\n"
-            "    const key = JSON.stringify(compare === 'selectedFields' ? fields.map((f) => item[f])\n"
+            "    const key = JSON.stringify(compare === 'selectedFields' ? fields.map((f) => get(item, f))\n"
             "      : compare === 'allFieldsExcept' ? Object.entries(item).filter(([k]) => !fields.includes(k)) : item);\n"
             "    if (seen.has(key)) return false;\n    seen.add(key);\n    return true;\n  });")
     return bun_step(ctx, body)
