@@ -274,3 +274,18 @@ def test_push_from_a_git_checkout_labels_the_deployment(package, target_env, cap
     assert deploy.main(["push", "--root", str(package)]) == 0, capsys.readouterr().out
     created = [body for _, what, body in target_env.workspace.writes if what == "scripts/create"]
     assert {body["deployment_message"] for body in created} == {f"phoenix deploy of {commit}"}
+
+
+def test_plan_shows_updates_and_leaves_identical_items_out(package, monkeypatch, capsys):
+    from tests.deploy.sample_package import HELLO
+    meta = json.dumps(yaml.safe_load((package / "f/phoenix/demo/hello.script.yaml").read_text()))
+    for remote_code, expected in ((HELLO, None), (HELLO.replace("hello {name}", "hi {name}"), "update")):
+        remote = StubWorkspace(token="tok-upd", files={"f/phoenix/demo/hello.py": remote_code,
+                                                       "f/phoenix/demo/hello.script.json": meta})
+        with WindmillStub(remote) as server:
+            monkeypatch.setenv("WINDMILL_URL", server.url)
+            monkeypatch.setenv("WINDMILL_WORKSPACE", "phoenix")
+            monkeypatch.setenv("WINDMILL_TOKEN", "tok-upd")
+            changes = plan_json(capsys, "--root", str(package))["changes"]
+        actions = [c["action"] for c in changes if (c["kind"], c["path"]) == ("script", "f/phoenix/demo/hello")]
+        assert actions == ([expected] if expected else [])
