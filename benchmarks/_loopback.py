@@ -45,7 +45,7 @@ def server(kind: str, gguf: Path, fault: str | None = None):
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(url + ready, process)
+        _wait(url + ready, process, http=fault is None)  # a hung server only accepts connections
         yield url
     finally:
         process.terminate()
@@ -56,17 +56,21 @@ def server(kind: str, gguf: Path, fault: str | None = None):
             process.wait()
 
 
-def _wait(url: str, process, limit_s: float = 60) -> None:
+def _wait(url: str, process, limit_s: float = 60, http: bool = True) -> None:
     import httpx
+    from urllib.parse import urlparse
 
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
+            if not http:
+                socket.create_connection((urlparse(url).hostname, urlparse(url).port), timeout=1).close()
+                return
             if httpx.get(url, timeout=1).status_code == 200:
                 return
-        except httpx.HTTPError:
+        except (httpx.HTTPError, OSError):
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} not ready after {limit_s}s")
