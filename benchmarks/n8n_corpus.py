@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from lib.n8n.report import format_summary, summarize, translate_folder, write_report  # noqa: E402
 from scripts.tooling.windmill_tools import validate_documents, wmill_lint  # noqa: E402
+from tests.support.ts_step import syntax_errors  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/corpus/n8n/zie619-dev")
 
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         errors = validate_documents(documents)
         failures = {name: problems for name, problems in errors.items() if problems}
         lint_ok, lint_output = wmill_lint(work)
+        steps = {p.relative_to(work).as_posix(): p.read_text(encoding="utf-8") for p in work.rglob("*.ts")}
+        broken_steps = syntax_errors(steps)
         validation_time = time.perf_counter() - started_validation
         print(format_summary(summary))
         print(f"errored files: {[e['file'] + ': ' + e['error'] for e in report['workflows'] if e['status'] == 'error']}")
@@ -69,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wmill lint: {'passed' if lint_ok else 'FAILED'}; {lint_output.strip().splitlines()[-1] if lint_output.strip() else ''}")
         if not lint_ok:
             print("\n".join(lint_output.splitlines()[:20]))
+        print(f"step files: {len(steps)}; TypeScript syntax errors (esbuild): {len(broken_steps)}")
+        for name, problem in list(broken_steps.items())[:5]:
+            print(f"  {name}: {problem[:200]}")
         print(f"translation wall time: {elapsed:.2f} s for {summary['files']} files (target < 10 s); "
               f"validation {validation_time:.1f} s")
         return 0 if not failures and lint_ok else 1
