@@ -159,14 +159,21 @@ def write_translation(translation: Translation, target_root: Path, slug: str) ->
         (folder / name).write_text(text, encoding="utf-8")
         written.append(folder / name)
     for suffix, documents in (("schedule", translation.schedules), ("http_trigger", translation.http_triggers)):
-        for stale in target_root.glob(f"{slug}*.{suffix}.yaml"):
-            if re.fullmatch(rf"{re.escape(slug)}(_\d+)?\.{suffix}\.yaml", stale.name):
-                stale.unlink()
+        _remove_stale(target_root, slug, suffix)
         for index, document in enumerate(documents):
             name = f"{slug}.{suffix}.yaml" if len(documents) == 1 else f"{slug}_{index + 1}.{suffix}.yaml"
             (target_root / name).write_text(dump_yaml(document), encoding="utf-8")
             written.append(target_root / name)
     return written
+
+
+def _remove_stale(target_root: Path, slug: str, suffix: str) -> None:
+    """Trigger files a previous translation of the same workflow left (no directory scan: folders get big)."""
+    (target_root / f"{slug}.{suffix}.yaml").unlink(missing_ok=True)
+    index = 1
+    while (target_root / f"{slug}_{index}.{suffix}.yaml").exists():
+        (target_root / f"{slug}_{index}.{suffix}.yaml").unlink()
+        index += 1
 
 
 def summarize(report: dict) -> dict:
