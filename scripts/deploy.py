@@ -79,8 +79,7 @@ def run_check(root: Path, strict: bool = False, quiet_warnings: bool = False) ->
     if warnings and not quiet_warnings:
         for warning in warnings:
             print(f"warning: {warning}")
-        print(f"check: {len(warnings)} warning(s) about Windmill's dependency inference"
-              + (" (fatal with --strict)" if not strict else ""))
+        print(f"check: {len(warnings)} warning(s)" + (" (fatal with --strict)" if not strict else ""))
     failures = len(problems) + len(drift) + (len(warnings) if strict else 0)
     if failures:
         print(f"check: {failures} problem(s)")

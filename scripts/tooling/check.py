@@ -75,10 +75,41 @@ def check_tree(root: Path, lint: bool = True) -> list[Problem]:
 
 
 def check_warnings(root: Path) -> list[Problem]:
-    """Findings that do not block a push unless asked (`check --strict`): see deps.py."""
+    """Findings that do not block a push unless asked (`check --strict`).
+
+    Windmill's dependency inference (deps.py), and metadata a runnable script
+    should have for the UI and the workers: a description and a timeout.
+    """
     from .deps import dependency_warnings
 
-    return sorted(set(dependency_warnings(load_tree(Path(root).resolve()))))
+    tree = load_tree(Path(root).resolve())
+    return sorted(set(dependency_warnings(tree) + metadata_warnings(tree)))
+
+
+def metadata_warnings(tree: PackageTree) -> list[Problem]:
+    warnings = []
+    for path, rel in sorted(tree.script_metadata.items()):
+        script = tree.scripts.get(path)
+        if script is None or not _defines_main(tree.root / script):
+            continue
+        try:
+            document = metadata.read_metadata(tree.root / rel) or {}
+        except ValueError:
+            continue  # a problem already
+        if not str(document.get("description") or "").strip():
+            warnings.append(Problem(rel, "description", "empty: the UI shows it above the script's form"))
+        if document.get("timeout") is None:
+            warnings.append(Problem(rel, "timeout", "none: a hung job holds a worker until the instance-wide "
+                                                    "limit; set one in seconds"))
+    return warnings
+
+
+def _defines_main(path: Path) -> bool:
+    try:
+        module = ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return False
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in module.body)
 
 
 # --- layout ----------------------------------------------------------------

@@ -86,5 +86,7 @@ def build_package(root: Path) -> Path:
     write_yaml(root, "f/phoenix/demo/hello_every_5m.schedule.yaml", SCHEDULE)
     write_yaml(root, "f/phoenix/demo/greet.http_trigger.yaml", TRIGGER)
     metadata.refresh_metadata(root)
+    hello_meta = yaml.safe_load((root / "f/phoenix/demo/hello.script.yaml").read_text())
+    write_yaml(root, "f/phoenix/demo/hello.script.yaml", {**hello_meta, "timeout": 60})
     resources.write_resource_files(root)
     return root

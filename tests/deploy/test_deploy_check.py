@@ -366,3 +366,13 @@ def test_schedule_resource_reference_must_be_a_package_resource(package):
     [problem] = problems_of(package)
     assert (problem.file, problem.item) == (SCHEDULE_FILE, "args.stack")
     assert "$res:f/phoenix/stack is no resource of the package" in problem.reason
+
+
+def test_runnable_script_without_description_or_timeout_is_a_warning(package):
+    meta_file = package / "f/phoenix/demo/hello.script.yaml"
+    meta = yaml.safe_load(meta_file.read_text())
+    meta.pop("timeout")
+    meta["description"] = ""
+    write_yaml(package, "f/phoenix/demo/hello.script.yaml", meta)
+    assert sorted(w.item for w in warnings_of(package)) == ["description", "timeout"]
+    assert problems_of(package) == []
