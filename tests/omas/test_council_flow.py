@@ -150,6 +150,19 @@ def test_a_backend_failing_mid_council_falls_back_and_the_trace_says_so(omas_sta
     assert decision["approval"]["status"] == "not_required"
 
 
+def test_when_chaos_gets_no_usable_proposal_the_council_still_decides(omas_stack, scripted_model):
+    scripted_model.proposals = ["this is not a proposal"]
+    run = run_flow("f/phoenix/omas/council", {"task": TASK, "proposals": 2}, _resources(omas_stack))
+    assert run.status == "success", run.error
+    assert run.results["chaos"]["proposals"] == [] and len(run.results["chaos"]["trace"]["failures"]) == 2
+    assert run.results["thanatos"] == []
+    decision = run.result
+    jsonschema.validate(decision, COUNCIL_OUTPUT)
+    assert decision["decision"] == "reject" and decision["contributions"]["chaos"]["failed_proposals"] == 2
+    assert "Chaos produced no usable proposal" in decision["orchestrator"]["analysis"]
+    assert any(f["agent"] == "chaos" and f["outcome"] == "unusable_output" for f in decision["trace"]["fallbacks"])
+
+
 def test_a_high_risk_decision_suspends_for_approval(omas_stack, scripted_model):
     args = {"task": TASK, "proposals": 1, "approval_risk": "low"}
     paused = run_flow("f/phoenix/omas/council", args, _resources(omas_stack))

@@ -90,6 +90,12 @@ def test_seed_rules_are_decided_in_code(stack, actions, broken):
     assert _violated(stack, actions) == broken
 
 
+def test_control_characters_in_targets_cannot_hide_or_crash_anything(stack):
+    assert _violated(stack, [{"kind": "delete", "target": ".r\x00oo/core"}]) == ["roo_backup"]
+    assert _violated(stack, [{"kind": "run", "target": "rm -rf\t.roo\x07"}]) == ["roo_backup"]
+    assert _violated(stack, [{"kind": "run", "target": "echo hi\nrm -rf .roo"}]) == ["roo_backup"]
+
+
 def test_violations_name_the_rule_the_action_and_the_command(stack):
     judgement = judge_in_code(stack, list(SEED_RULES), [{"kind": "run", "target": "rm -rf .roo"}])
     violation = judgement.violations[0]

@@ -329,9 +329,19 @@ class CodeJudgement:
     checked_rules: list[str] = field(default_factory=list)
 
 
+def _clean(action: dict) -> dict:
+    """Control characters never hide anything: in a command a newline separates commands and a
+    tab words; anywhere else they are dropped (a NUL would even break path resolution)."""
+    target = action["target"]
+    if action["kind"] == "run":
+        target = re.sub(r"[\t\v\f]", " ", re.sub(r"[\n\r]", " ; ", target))
+    return {"kind": action["kind"], "target": re.sub(r"[\x00-\x1f\x7f]", "", target)}
+
+
 def expanded_actions(actions: list[dict]) -> tuple[list[dict], list[str]]:
     """Every action, with ``run`` commands replaced by what they do (in order)."""
     expanded, unrecognized = [], []
+    actions = [_clean(action) for action in actions]
     for index, action in enumerate(actions):
         entry = {"index": index, "kind": action["kind"], "target": action["target"], "derived_from": None}
         if action["kind"] != "run":
