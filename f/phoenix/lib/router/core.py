@@ -28,7 +28,7 @@ from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
 from ..stack import Stack, load_stack
 from ..store import open_store
-from . import orchestrator
+from .orchestrator import PROSE_SCHEMA, SYSTEM_PROMPT, build, system_prose
 from .breakers import Breakers
 from .classify import COMPLEXITIES, TASK_TYPES, Classification, classify
 from .policy import Candidate, order_candidates, prefer_first
@@ -236,7 +236,7 @@ def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, j
     task = classify(prompt, task_type, complexity)
     chosen_priority = stack["routing"]["priority"] if priority == "auto" else priority
     candidates = prefer_first(order_candidates(stack, task, chosen_priority), prefer)
-    schema = json_schema or (orchestrator.PROSE_SCHEMA if mode == "orchestrator" else None)
+    schema = json_schema or (PROSE_SCHEMA if mode == "orchestrator" else None)
     request = _request(stack, prompt, mode, system, schema, max_tokens, temperature)
     return _Plan(stack, started, task, chosen_priority, candidates, request, mode, agent, workflow_type,
                  json_schema)
@@ -250,15 +250,15 @@ def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -
         prose = parsed
         if prose is None:
             degraded = "no backend produced usable orchestrator JSON; the system wrote the prose fields"
-            prose = orchestrator.system_prose(completion.text, facts)
+            prose = system_prose(completion.text, facts)
         answer = prose["analysis"]
     else:
         answer = completion.text
-        prose = orchestrator.system_prose(answer, facts)
+        prose = system_prose(answer, facts)
     return {
         "answer": answer,
         "json": parsed if plan.user_schema else None,
-        "orchestrator": orchestrator.build(prose, facts),
+        "orchestrator": build(prose, facts),
         "classification": plan.task.to_dict(),
         "model": {"backend": completion.backend, "model": completion.model},
         "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
@@ -297,7 +297,7 @@ def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: d
     max_tokens = max_tokens or routing["max_tokens"]
     if mode == "orchestrator":
         max_tokens = max(max_tokens, ORCHESTRATOR_MIN_TOKENS)
-    system = system or (orchestrator.SYSTEM_PROMPT if mode == "orchestrator" else None)
+    system = system or (SYSTEM_PROMPT if mode == "orchestrator" else None)
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
     return ChatRequest(messages=messages, json_schema=schema,
                        max_tokens=max_tokens,

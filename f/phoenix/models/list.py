@@ -1,0 +1,28 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+#llama-cpp-python==0.3.36
+#wmill==1.850.0
+#ollama==0.6.3
+#huggingface-hub==2.4.0
+#httpx==0.28.1
+
+"""What models are where: each backend's health, its models, and what is missing.
+
+Asks every backend of the stack at once (PhoenixCore, Ollama, Hugging Face
+GGUF files in the cache, OpenAI-compatible endpoints, the embedded model),
+each within timeout_s. Nothing is downloaded or loaded. Includes the
+router's circuit-breaker view of each backend.
+"""
+
+from typing import Optional
+
+from f.phoenix.lib.models.inventory import inventory
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    timeout_s: float = 3.0,
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return inventory(stack, timeout_s=timeout_s)

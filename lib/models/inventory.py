@@ -1,0 +1,103 @@
+"""What models are where: every backend's health, the models it has, and
+what the stack asks of it that it does not have.
+
+All backends are asked at once (each with its own timeout), so the inventory
+takes about as long as the slowest one, never longer than ``timeout_s`` plus
+a little. Nothing is downloaded or loaded: the embedded model is reported
+missing rather than fetched, GGUF files are only looked at. The breakers'
+current view (open, since when, why) is included, since that is what the
+router acts on.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from ..backends.llama_local import LocalGGUF
+from ..backends.registry import build_backend
+from ..errors import BackendError
+from ..router.breakers import BREAKERS_KEY
+from ..stack import Stack, load_stack
+from ..store import open_store
+from .embedded import default_path
+
+
+def inventory(stack: Stack | dict | str | None = None, timeout_s: float = 3.0) -> dict:
+    """Every backend the stack names: up or not, models present, models missing."""
+    stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    wanted = configured_models(stack)
+    breakers = (open_store(stack.state_dir).get(BREAKERS_KEY, {}) or {}).get("backends", {})
+    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+        futures = {name: pool.submit(_look, stack, name, timeout_s) for name in wanted}
+        wait(futures.values(), timeout=timeout_s + 1)
+    rows = []
+    for name, models in wanted.items():
+        future = futures[name]
+        up, detail, present, seconds = future.result() if future.done() else (
+            False, f"no answer within {timeout_s}s", [], timeout_s)
+        rows.append(_row(name, up, detail, present, models, seconds, breakers.get(name)))
+    return {"backends": rows, "summary": _summary(rows)}
+
+
+def configured_models(stack: Stack) -> dict[str, list[str]]:
+    """Backend name -> the models the stack's policy may ask of it."""
+    models = stack["models"]
+    wanted: dict[str, list[str]] = {}
+    if models["phoenixcore"].get("path"):
+        wanted["phoenixcore"] = ["PhoenixCore"]
+    wanted["ollama"] = list(dict.fromkeys(name for names in models["ollama"].values() for name in names))
+    hub = [f"{e['repo']}/{e['file']}" for entries in models["huggingface"]["gguf"].values() for e in entries]
+    if hub:
+        wanted["hf_gguf"] = list(dict.fromkeys(hub))
+    for endpoint in models["huggingface"]["endpoints"]:
+        wanted[f"openai:{endpoint['name']}"] = [endpoint["model"]] if endpoint.get("model") else []
+    wanted["embedded"] = ["SmolLM2-135M-Instruct"]
+    return wanted
+
+
+def _look(stack: Stack, name: str, timeout_s: float) -> tuple[bool, str, list[str], float]:
+    started = time.monotonic()
+    backend = _backend(stack, name)
+    health = backend.health(timeout_s)
+    present: list[str] = []
+    if health.up:
+        try:
+            present = backend.models(max(0.1, timeout_s - (time.monotonic() - started)))
+        except BackendError as exc:
+            return False, f"{exc.kind}: {exc}", [], time.monotonic() - started
+    return health.up, health.detail, present, time.monotonic() - started
+
+
+def _backend(stack: Stack, name: str):
+    if name != "embedded":
+        return build_backend(stack, name)
+    # the registry's embedded backend fetches a missing model: an inventory only looks
+    config = stack["models"]["embedded"]
+    path = config.get("path") or default_path()
+    return LocalGGUF("embedded", path, chat_format=config["chat_format"], n_ctx=config["n_ctx"],
+                     label="SmolLM2-135M-Instruct")
+
+
+def _row(name, up, detail, present, wanted, seconds, breaker) -> dict:
+    have = {_normal(model) for model in present}
+    row = {"backend": name, "up": up, "detail": detail, "seconds": round(seconds, 3),
+           "models": present, "configured": wanted,
+           "missing": [model for model in wanted if _normal(model) not in have] if up else list(wanted)}
+    if breaker and breaker.get("open_since"):
+        row["breaker"] = {"open_since": breaker["open_since"], "failures": breaker.get("failures", 0),
+                          "last_error": breaker.get("last_error", "")}
+    return row
+
+
+def _normal(model: str) -> str:
+    """Ollama's implicit tag: ``mistral`` is ``mistral:latest``."""
+    if "/" not in model and ":" not in model:
+        return f"{model}:latest"
+    return model
+
+
+def _summary(rows: list[dict]) -> dict:
+    return {"backends_up": sum(r["up"] for r in rows), "backends_down": sum(not r["up"] for r in rows),
+            "models_available": sum(len(r["configured"]) - len(r["missing"]) for r in rows),
+            "models_missing": sum(len(r["missing"]) for r in rows)}

@@ -1,0 +1,61 @@
+"""The model inventory: what is where, what is missing, without loading anything."""
+
+import time
+
+from lib.models.inventory import inventory
+from lib.router.breakers import BREAKERS_KEY
+from lib.store import FileStore
+from tests.router.conftest import HF_FILE, HF_REPO
+
+
+def _rows(report):
+    return {row["backend"]: row for row in report["backends"]}
+
+
+def test_every_backend_with_its_models_and_what_is_missing(full_stack, ollama):
+    full_stack["models"]["ollama"]["complex"] = ["mixtral:8x7b", "zamba2-7b-instruct"]
+    full_stack["models"]["huggingface"]["gguf"]["education"].append({"repo": "org/big", "file": "big.gguf"})
+    rows = _rows(inventory(full_stack, timeout_s=3))
+    assert set(rows) == {"phoenixcore", "ollama", "hf_gguf", "openai:llamacpp", "embedded"}
+    assert rows["ollama"]["up"] and "0.12.6" in rows["ollama"]["detail"]
+    assert rows["ollama"]["missing"] == ["zamba2-7b-instruct"]
+    assert "llama3:8b" in rows["ollama"]["models"]
+    assert rows["hf_gguf"]["models"] == [f"{HF_REPO}/{HF_FILE}"] and rows["hf_gguf"]["missing"] == ["org/big/big.gguf"]
+    assert rows["openai:llamacpp"]["up"] and rows["openai:llamacpp"]["models"]
+    assert rows["embedded"]["up"] and rows["embedded"]["missing"] == []
+    assert not rows["phoenixcore"]["up"] and "model file not found" in rows["phoenixcore"]["detail"]
+    assert rows["phoenixcore"]["missing"] == ["PhoenixCore"]
+    assert not any(r["path"] == "/api/chat" for r in ollama.requests)  # looked, never ran a model
+
+
+def test_dead_and_hung_backends_are_reported_within_the_timeout(full_stack, ollama, closed_port):
+    ollama.fault = "hang"
+    full_stack["models"]["huggingface"]["endpoints"] = [{"name": "gone", "url": f"http://127.0.0.1:{closed_port}"}]
+    started = time.monotonic()
+    report = inventory(full_stack, timeout_s=0.5)
+    assert time.monotonic() - started < 0.5 + 2  # the slowest backend's timeout, not their sum
+    rows = _rows(report)
+    assert not rows["ollama"]["up"] and "hung" in rows["ollama"]["detail"]
+    assert not rows["openai:gone"]["up"] and "nothing answers" in rows["openai:gone"]["detail"]
+    assert report["summary"]["backends_down"] >= 3 and report["summary"]["backends_up"] >= 2
+
+
+def test_an_open_breaker_is_shown(full_stack, tmp_path):
+    FileStore(full_stack["state_dir"]).put(BREAKERS_KEY, {"backends": {"ollama": {
+        "failures": 2, "open_since": 1700000000.0, "last_error": "ollama: nothing answers"}}})
+    row = _rows(inventory(full_stack, timeout_s=2))["ollama"]
+    assert row["breaker"] == {"open_since": 1700000000.0, "failures": 2, "last_error": "ollama: nothing answers"}
+
+
+def test_a_missing_embedded_model_is_reported_not_fetched(tiny_stack, tmp_path):
+    tiny_stack["models"]["embedded"]["path"] = str(tmp_path / "not-fetched.gguf")
+    row = _rows(inventory(tiny_stack, timeout_s=1))["embedded"]
+    assert not row["up"] and "not found" in row["detail"] and not (tmp_path / "not-fetched.gguf").exists()
+
+
+def test_the_windmill_script_returns_the_inventory(tiny_stack):
+    from f.phoenix.models.list import main
+
+    report = main(timeout_s=1.0, stack=tiny_stack)
+    assert {row["backend"] for row in report["backends"]} == {"phoenixcore", "ollama", "embedded"}
+    assert _rows(report)["embedded"]["up"]
