@@ -78,6 +78,11 @@ def translate_node(ctx: NodeContext) -> NodeTranslation:
         return translator(ctx)
     except Untranslatable as exc:
         return placeholder(ctx, str(exc))
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        # Parameters of a shape this translator does not know (a whole object given as one
+        # expression, a list where n8n writes an object): this node only, never the whole file.
+        return placeholder(ctx, f"its parameters have a shape the translator does not handle "
+                                f"({type(exc).__name__}: {exc})")
 
 
 def family_translator(node: Node) -> Optional[Translator]:

@@ -209,6 +209,7 @@ class Structurer:
         self.deferred: set[str] = set()            # meeting points that wait for every parallel path
         self.pending: dict[str, list[Arrival]] = {}
         self.guards: list[str] = []                # branch conditions around the current walk
+        self.notes: list[str] = []                 # structural things not translated (for the description)
         self.budget = 40 * (len(self.order) + 5)
 
     # ---- ids and node translation ----------------------------------------------------------
@@ -530,7 +531,7 @@ class Structurer:
         back = [Arrival(0, items, guard) for edge, guard, items in exits if edge.target == loop.header]
         leaving = [(edge, guard, items) for edge, guard, items in exits if edge.target != loop.header]
         if not any(guard and edge.source in self.module_of for edge, guard, _items in leaving):
-            raise StructureError(f"the cycle through {loop.header!r} has no condition that leaves it")
+            return self._unconditional_cycle(loop, modules, leaving)
         after = []
         for edge, guard, items in leaving:
             module = self.module_of.get(edge.source)
@@ -546,6 +547,22 @@ class Structurer:
         loop_module = {"id": loop_id, "summary": f"repeat from {loop.header} until the cycle is left (n8n loop)",
                        "value": {"type": "whileloopflow", "skip_failures": False, "modules": modules + [tail]}}
         return [loop_module], _unique_targets(after)
+
+    def _unconditional_cycle(self, loop: Loop, body: list[dict], leaving) -> tuple[list[dict], list[Flow]]:
+        """A cycle nothing can leave (n8n runs it until something fails): one pass, then a loud stop."""
+        reason = (f"the n8n workflow loops back to {loop.header!r} with no condition that ever leaves the loop "
+                  "(n8n would repeat it until a node fails); the loop-back was not translated")
+        step_id = self.new_id(f"{loop.header}_loops_back")
+        self.files[f"{step_id}.ts"] = (f"// PLACEHOLDER: {reason}.\n"
+                                       "export async function main() {\n"
+                                       f"  throw new Error({json.dumps('Not translated: ' + reason)});\n}}\n")
+        self.notes.append(reason)
+        stop = {"id": step_id, "summary": f"PLACEHOLDER (not translated): loop back to {loop.header}",
+                "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
+                          "input_transforms": {}}}
+        after = [Flow(edge.target, edge.input, items, label="after one pass") for edge, _guard, items in leaving]
+        # The other steps run once before the stop, as in n8n's first pass.
+        return body + [stop], _unique_targets(after)
 
     def _tail_step(self, header: str, back: list[Arrival], step_id: Optional[str] = None,
                    summary: str = "") -> dict:
@@ -674,6 +691,8 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
              f"{len(status) - translated} became placeholder steps that fail when run, saying why."]
     for name, reason in reasons.items():
         lines.append(f"- not translated: {name} ({workflow.nodes[name].type}): {reason}")
+    for note in structurer.notes:
+        lines.append(f"- not translated: {note}")
     if len(structurer.top.roots) > 1:
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
                      f"(default: the first of {', '.join(sorted(structurer.top.roots, key=structurer._root_rank))}).")

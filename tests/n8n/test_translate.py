@@ -240,6 +240,27 @@ def test_error_output_routes_failures():
     assert "error" in branches[1]["modules"][0]["value"]["input_transforms"]["items"]["expr"]
 
 
+def test_cycle_that_nothing_leaves_runs_once_then_stops_loudly():
+    document = fx.workflow([fx.node("Start", "manualTrigger"), fx.node("A", "noOp"), fx.node("B", "noOp")],
+                           fx.link(("Start", 0, "A"), ("A", 0, "B"), ("B", 0, "A")))
+    translation = translate(document)
+    assert [m["summary"] for m in translation.flow["value"]["modules"]] == \
+        ["A", "B", "PLACEHOLDER (not translated): loop back to A"]
+    assert "no condition that ever leaves the loop" in translation.flow["description"]
+    assert run_ts_step(translation.files["a_loops_back.ts"])["ok"] is False
+
+
+def test_parameters_of_an_unknown_shape_make_a_placeholder_not_an_error():
+    document = fx.workflow([fx.node("Start", "manualTrigger"),
+                            fx.node("Odd set", "set", 3.4, assignments="={{ $json.fields }}"),
+                            fx.node("Odd if", "if", 2, conditions=["nope"])],
+                           fx.link(("Start", 0, "Odd set"), ("Odd set", 0, "Odd if")))
+    document["connections"]["Gone"] = None
+    translation = translate(document)
+    assert translation.status == {"Start": "translated", "Odd set": "placeholder", "Odd if": "placeholder"}
+    assert "shape the translator does not handle" in translation.reasons["Odd set"]
+
+
 # ---- folders, reports, bad input ---------------------------------------------------------------
 
 @pytest.fixture

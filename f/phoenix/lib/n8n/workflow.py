@@ -156,6 +156,8 @@ def _parse_connections(raw: dict, nodes: dict[str, Node], source: str,
         if source_name not in nodes:
             warnings.append(f"connections from unknown node {source_name!r} ignored")
             continue
+        if kinds is None:
+            continue  # an emptied node entry, as n8n leaves behind
         if not isinstance(kinds, dict):
             raise WorkflowError(f"{source}: connections[{source_name!r}] must be an object")
         for kind, outputs in kinds.items():
