@@ -255,6 +255,11 @@ def _truthy(value) -> bool:
     return True
 
 
+def _top_level(where: str) -> str:
+    """``thanatos#2/judge`` -> ``thanatos``: Windmill reports failures by top-level step."""
+    return where.split("/")[0].split("#")[0]
+
+
 class _Runner:
     def __init__(self, path: Path, document: dict, resources: dict, auto_approve: bool,
                  on_step: Callable | None):
@@ -302,7 +307,7 @@ class _Runner:
         ident = module["id"]
         where = f"{path}/{ident}" if path else ident
         started = time.monotonic()
-        if "skip_if" in module and _truthy(self.evaluate(module["skip_if"]["expr"], scope, f"module {ident}")):
+        if "skip_if" in module and self._predicate(module["skip_if"]["expr"], scope, where):
             self._record(where, module, "skipped", started, None)
             scope["results"][ident] = None
             return None
@@ -316,15 +321,22 @@ class _Runner:
                 self._record(where, module, "failed, continued", started, result)
             else:
                 self._record(where, module, "failed", started, None, error=str(exc))
-                raise StepFailed(where.split("/")[0], where, exc) from exc
+                raise StepFailed(_top_level(where), where, exc) from exc
         else:
             self._record(where, module, "success", started, result)
         scope["results"][ident] = result
         self._suspend_if_asked(module, where, result)
         stop = module.get("stop_after_if")
-        if stop and _truthy(self.evaluate(stop["expr"], {**scope, "result": result}, f"module {ident}")):
+        if stop and self._predicate(stop["expr"], {**scope, "result": result}, where):
             raise _Stopped(where, result)
         return result
+
+    def _predicate(self, expr: str, scope: dict, where: str) -> bool:
+        """skip_if / stop_after_if: an expression that fails to evaluate fails its step."""
+        try:
+            return _truthy(self.evaluate(expr, scope, f"module {where}"))
+        except FlowRunError as exc:
+            raise StepFailed(_top_level(where), where, exc) from exc
 
     def _attempts(self, module: dict, scope: dict, previous, where: str):
         mock = module.get("mock") or {}

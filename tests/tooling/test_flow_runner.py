@@ -75,6 +75,22 @@ def test_a_for_loop_can_skip_failed_iterations(tmp_path):
     assert run.status == "success" and "boom 1" in run.result[0]["error"]["message"]
 
 
+def test_a_failure_inside_a_loop_is_reported_by_its_top_level_step(tmp_path):
+    loop = {"type": "forloopflow", "iterator": js("flow_input.items"),
+            "modules": [step("inner", raw(FAIL, x=js("flow_input.iter.value")))]}
+    report = "def main(step_id, message):\n    return {'step': step_id, 'message': message}\n"
+    failure = step("failure", raw(report, step_id=js("error.step_id"), message=js("error.message")))
+    run = run_flow(write_flow(tmp_path, [step("loop", loop)], failure=failure), {"items": [4]})
+    assert run.result == {"step": "loop", "message": "loop#0/inner: boom 4"}
+
+
+def test_a_predicate_that_cannot_be_evaluated_fails_its_step(tmp_path):
+    modules = [step("a", raw(ECHO), skip_if={"expr": "flow_input.nothing.deeper"})]
+    run = run_flow(write_flow(tmp_path, modules), {})
+    assert run.status == "failure" and run.error["step_id"] == "a"
+    assert "flow_input.nothing is undefined" in run.error["message"]
+
+
 def test_the_iterator_must_be_a_list(tmp_path):
     loop = {"type": "forloopflow", "iterator": js("flow_input.n"), "modules": [step("i", {"type": "identity"})]}
     run = run_flow(write_flow(tmp_path, [step("loop", loop)]), {})
