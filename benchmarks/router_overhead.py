@@ -6,6 +6,9 @@ take turns, round after round, in rotating order:
 
 - ``direct``: one plain httpx POST of the same body on a kept-alive
   connection: the model's own time plus the unavoidable HTTP round trip;
+- ``client``: the official client library alone (``ollama.Client.chat`` or
+  ``InferenceClient.chat_completion``), the part of Phoenix's overhead that
+  the mandated client costs;
 - ``phoenix``: ``route(...)`` with a loaded stack (classification, policy,
   breakers read from the store, the official client, validation, the
   orchestrator JSON and the trace);
@@ -69,6 +72,25 @@ def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
         response.raise_for_status()
         return response.json()
 
+    if api == "ollama":
+        import ollama
+
+        bare = ollama.Client(host=url, timeout=30)
+
+        def client():
+            return bare.chat(model="llama3:8b", messages=MESSAGES, stream=False,
+                             options={"num_predict": max_tokens, "temperature": 0})
+    else:
+        from huggingface_hub import InferenceClient
+
+        from lib.backends.openai_compat import _prepare_session
+
+        _prepare_session()  # offline mode would refuse loopback otherwise
+        bare = InferenceClient(base_url=url, timeout=30, headers={"authorization": ""})
+
+        def client():
+            return bare.chat_completion(MESSAGES, max_tokens=max_tokens, temperature=0, model="tiny")
+
     def phoenix():
         result = route("hi", stack, prefer=prefer, max_tokens=max_tokens, temperature=0)
         assert result["model"]["backend"] == prefer[0], result["trace"]["attempts"]
@@ -77,7 +99,7 @@ def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
     def litellm_router():
         return router.completion(model="tiny", messages=MESSAGES, max_tokens=max_tokens, temperature=0)
 
-    return {"direct": direct, "phoenix": phoenix, "litellm": litellm_router}
+    return {"direct": direct, "client": client, "phoenix": phoenix, "litellm": litellm_router}
 
 
 class WireClock:
@@ -133,10 +155,13 @@ def report(api: str, samples: dict[str, dict]) -> dict:
     ratio = ms["litellm"]["overhead"] / ms["phoenix"]["overhead"]
     print(f"\n{api} API: {rounds} rounds, median ms per request")
     print(f"  {'caller':30s} {'latency':>9s} {'overhead':>9s} {'HTTP requests/call':>19s}")
-    for name, label in (("direct", "direct httpx call"), ("phoenix", "phoenix route()"),
+    for name, label in (("direct", "direct httpx call"), ("client", "official client alone"),
+                        ("phoenix", "phoenix route()"),
                         ("litellm", "litellm Router.completion()")):
         print(f"  {label:30s} {ms[name]['total']:9.3f} {ms[name]['overhead']:9.3f} "
               f"{samples[name]['requests'] / rounds:19.1f}")
+    own = ms["phoenix"]["overhead"] - ms["client"]["overhead"]
+    print(f"  phoenix's own logic (route() minus the client alone): {own:.3f} ms")
     print(f"  router overhead ratio, litellm / phoenix: {ratio:.1f}x (target >= 10x)")
     return {"api": api, "median_ms": ms, "ratio": ratio}
 
