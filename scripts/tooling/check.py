@@ -447,6 +447,7 @@ def check_schedules_and_triggers(tree: PackageTree, documents: dict[str, dict]) 
             if path not in known_resources:
                 problems.append(Problem(rel, where, f"$res:{path} is no resource of the package (resources/ or "
                                                     f"*.resource.yaml under f/): the schedule would fail each run"))
+    problems += _duplicate_routes(tree, documents)
     for rel in [*tree.schedules.values(), *tree.triggers.values()]:
         document = documents.get(rel)
         if document is None or not isinstance(document.get("script_path"), str):
@@ -460,6 +461,19 @@ def check_schedules_and_triggers(tree: PackageTree, documents: dict[str, dict]) 
         if schema is not None:
             problems += _check_args(rel, document.get("args") or {}, schema, path)
     return problems
+
+
+def _duplicate_routes(tree: PackageTree, documents: dict[str, dict]) -> list[Problem]:
+    """Two HTTP triggers on one method and route: the server refuses the second one at push time."""
+    owners: dict[tuple[str, str], list[str]] = {}
+    for rel in tree.triggers.values():
+        document = documents.get(rel) or {}
+        if rel.endswith(".http_trigger.yaml") and isinstance(document.get("route_path"), str):
+            key = (str(document.get("http_method", "")).lower(), document["route_path"].strip("/"))
+            owners.setdefault(key, []).append(rel)
+    return [Problem(rel, "route_path", f"{method.upper()} /api/r/{route} is also served by "
+                                       f"{', '.join(r for r in rels if r != rel)}")
+            for (method, route), rels in owners.items() if len(rels) > 1 for rel in rels]
 
 
 def _package_resources(tree: PackageTree) -> set[str]:

@@ -376,3 +376,11 @@ def test_runnable_script_without_description_or_timeout_is_a_warning(package):
     write_yaml(package, "f/phoenix/demo/hello.script.yaml", meta)
     assert sorted(w.item for w in warnings_of(package)) == ["description", "timeout"]
     assert problems_of(package) == []
+
+
+def test_two_http_triggers_on_one_route(package):
+    trigger = yaml.safe_load((package / "f/phoenix/demo/greet.http_trigger.yaml").read_text())
+    write_yaml(package, "f/phoenix/demo/greet_again.http_trigger.yaml", {**trigger, "route_path": "/phoenix/greet/"})
+    found = sorted((p.file, p.item) for p in problems_of(package))
+    assert found == [("f/phoenix/demo/greet.http_trigger.yaml", "route_path"),
+                     ("f/phoenix/demo/greet_again.http_trigger.yaml", "route_path")]
