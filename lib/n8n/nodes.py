@@ -23,7 +23,6 @@ from . import runtime
 from .expressions import Untranslatable, referenced_nodes, to_input_transform, to_step_js, walk_strings
 from .workflow import Node, Workflow
 
-ROUTER_PATH = "f/phoenix/router"
 CREDENTIAL_RESOURCE_PREFIX = "f/phoenix/n8n_credentials/"
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 BASE = "n8n-nodes-base."
@@ -40,6 +39,7 @@ class NodeContext:
     flow_path: str = ""
     flow_path_of: Callable[[str], Optional[str]] = lambda _id: None
     output_count: int = 1
+    new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
 
 
 @dataclass
@@ -277,7 +277,7 @@ def form_trigger(ctx: NodeContext) -> NodeTranslation:
     return entry("[flow_input.body ?? {}]", trigger)
 
 
-@translates(LANGCHAIN + "chatTrigger")
+@translates(LANGCHAIN + "chatTrigger", LANGCHAIN + "manualChatTrigger")
 def chat_trigger(ctx: NodeContext) -> NodeTranslation:
     items = '[{sessionId: flow_input.sessionId ?? "windmill", action: "sendMessage", chatInput: flow_input.chatInput ?? ""}]'
     return entry(items, {"kind": "http", "path": f"chat/{ctx.node.raw.get('webhookId') or ctx.step_id}",
@@ -918,92 +918,3 @@ def execute_workflow(ctx: NodeContext) -> NodeTranslation:
                         "input_transforms": {"items": {"type": "javascript", "expr": ctx.items}}}}
     result = f"results.{ctx.step_id}"
     return NodeTranslation(modules=[module], output=lambda _i: result)
-
-
-# --- AI: agents and chains folded into one call of the Phoenix router -----------------------
-
-AI_ROOTS = {"agent": "output", "chainLlm": "text", "openAi": "message", "chainSummarization": "output"}
-
-
-@translates(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
-def ai_root(ctx: NodeContext) -> NodeTranslation:
-    node = ctx.node
-    if node.type == BASE + "openAi" and node.parameters.get("resource", "text") not in ("chat", "text"):
-        raise Untranslatable(f"OpenAI resource {node.parameters.get('resource')!r} (not text generation)")
-    if node.type == LANGCHAIN + "openAi" and node.parameters.get("resource", "text") != "text":
-        raise Untranslatable(f"OpenAI resource {node.parameters.get('resource')!r} (not text generation)")
-    folded = fold_sub_nodes(ctx.workflow, node.name)
-    user = _prompt_parameter(node)
-    system = _system_text(node)
-    preamble = _preamble(ctx.workflow, system, folded)
-    current = f"({ctx.items})[0]"
-    try:
-        user_expr = to_input_transform(user, current, ctx.node_items, ctx.workflow.name)
-    except Untranslatable as exc:
-        raise Untranslatable(f"its prompt cannot be computed in Windmill: {exc}") from exc
-    prompt = f"{json.dumps(preamble, ensure_ascii=False)} + String({user_expr} ?? '')" if preamble else f"String({user_expr} ?? '')"
-    module = {"id": ctx.step_id, "summary": f"{node.name} (AI via the Phoenix router)",
-              "value": {"type": "script", "path": ROUTER_PATH,
-                        "input_transforms": {"prompt": {"type": "javascript", "expr": prompt}}}}
-    answer = f"results.{ctx.step_id}.answer"
-    shape = {"agent": f"[{{output: {answer}}}]", "chainLlm": f"[{{text: {answer}}}]",
-             "chainSummarization": f"[{{output: {{text: {answer}}}, text: {answer}}}]"}.get(
-        node.short_type, f"[{{message: {{role: 'assistant', content: {answer}}}, text: {answer}}}]")
-    return NodeTranslation(modules=[module], output=lambda _i: shape, folded=[n.name for _k, n in folded])
-
-
-def fold_sub_nodes(workflow: Workflow, root: str, seen: Optional[set] = None) -> list[tuple[str, Node]]:
-    """Every sub-node feeding ``root``, recursively (a tool's own model, a store's embeddings)."""
-    seen = seen if seen is not None else {root}
-    found = []
-    for kind, sub in workflow.sub_nodes(root):
-        if sub.name in seen:
-            continue
-        seen.add(sub.name)
-        found.append((kind, sub))
-        found += fold_sub_nodes(workflow, sub.name, seen)
-    return found
-
-
-def _prompt_parameter(node: Node):
-    p = node.parameters
-    if node.type.endswith("openAi"):
-        messages = (_dict(p.get("messages")) or _dict(p.get("prompt"))).get("values") or \
-                   _dict(p.get("prompt")).get("messages") or []
-        users = [m.get("content", "") for m in messages if isinstance(m, dict) and m.get("role", "user") == "user"]
-        return users[-1] if users else p.get("text", "={{ $json.chatInput }}")
-    if node.short_type == "chainSummarization":
-        return "={{ JSON.stringify($json) }}"
-    if p.get("promptType", "auto" if node.type_version >= 1.5 else "define") == "auto" and "text" not in p:
-        return "={{ $json.chatInput }}"
-    return p.get("text", p.get("prompt", "={{ $json.chatInput }}"))
-
-
-def _system_text(node: Node) -> str:
-    p = node.parameters
-    options = p.get("options") if isinstance(p.get("options"), dict) else {}
-    parts = [options.get("systemMessage", "")]
-    for message in (_dict(p.get("messages")).get("messageValues") or []):
-        if isinstance(message, dict) and message.get("type", "SystemMessagePromptTemplate") == "SystemMessagePromptTemplate":
-            parts.append(message.get("message", ""))
-    if node.type.endswith("openAi"):
-        for message in ((_dict(p.get("messages")) or _dict(p.get("prompt"))).get("values") or []):
-            if isinstance(message, dict) and message.get("role") == "system":
-                parts.append(message.get("content", ""))
-    if node.short_type == "chainSummarization":
-        parts.append("Summarize the following data concisely.")
-    return "\n".join(s for s in parts if isinstance(s, str) and s.strip() and not s.startswith("="))
-
-
-def _preamble(workflow: Workflow, system: str, folded: list[tuple[str, Node]]) -> str:
-    lines = [system] if system else []
-    tools = [n for kind, n in folded if kind == "ai_tool"]
-    if tools:
-        lines.append("In the original n8n workflow you could call these tools; here they are not callable, "
-                     "so say which one you would need: " + "; ".join(
-                         f"{t.name} ({t.parameters.get('toolDescription') or t.parameters.get('description') or t.short_type})"
-                         for t in tools))
-    for kind, sub in folded:
-        if kind == "ai_outputParser" and sub.parameters.get("jsonSchemaExample"):
-            lines.append("Answer only with JSON shaped like this example: " + str(sub.parameters["jsonSchemaExample"]))
-    return ("\n\n".join(lines) + "\n\n") if lines else ""

@@ -74,3 +74,43 @@ def test_placeholder_stops_the_run_and_says_why():
     outcome = run_flow(translation.flow, translation.files)
     assert outcome["ok"] is False
     assert 'n8n node "Mystery"' in outcome["error"] and "was not translated" in outcome["error"]
+
+
+def test_prompt_needing_the_n8n_runtime_is_built_in_a_step_first():
+    document = fx.workflow(
+        [fx.node("Start", "manualTrigger"),
+         fx.node("Rows", "code", 2, jsCode="return [{json: {d: 1}}, {json: {d: 2}}];"),
+         fx.node("Ask", "@n8n/n8n-nodes-langchain.chainLlm", 1.5, promptType="define",
+                 text="=Sum of {{ $input.all().map(i => i.json.d).join(' + ') }}?")],
+        fx.link(("Start", 0, "Rows"), ("Rows", 0, "Ask")))
+    outcome = run(document, stubs={"f/phoenix/router": {"answer": "3"}})
+    assert outcome["result"] == [{"text": "3"}]
+    assert outcome["calls"][0]["args"] == {"prompt": "Sum of 1 + 2?"}
+
+
+def test_information_extractor_hands_on_the_parsed_object():
+    document = fx.workflow(
+        [fx.node("Start", "manualTrigger"),
+         fx.node("Extract", "@n8n/n8n-nodes-langchain.informationExtractor", 1, text="Ada, 36, from London",
+                 attributes={"attributes": [{"name": "name", "description": "first name", "required": True},
+                                            {"name": "age", "type": "number", "description": "age"}]}),
+         fx.node("Out", "set", 3.4, assignments={"assignments": [{"name": "who", "value": "={{ $json.output.name }}", "type": "string"}]})],
+        fx.link(("Start", 0, "Extract"), ("Extract", 0, "Out")))
+    outcome = run(document, stubs={"f/phoenix/router": {"answer": 'Sure: {"name": "Ada", "age": 36}'}})
+    assert outcome["result"] == [{"who": "Ada"}]
+    assert "name (string, required): first name" in outcome["calls"][0]["args"]["prompt"]
+
+
+@pytest.mark.parametrize("answer, route", [("Billing", "billing"), ("support request", "support"), ("??", "other")])
+def test_text_classifier_routes_by_the_routers_answer(answer, route):
+    document = fx.workflow(
+        [fx.node("Start", "manualTrigger"),
+         fx.node("Classify", "@n8n/n8n-nodes-langchain.textClassifier", 1, inputText="my invoice is wrong",
+                 categories={"categories": [{"category": "Billing", "description": "money"},
+                                            {"category": "Support", "description": "help"}]},
+                 options={"fallback": "other"}),
+         fx.node("B", "set", 3.4, assignments={"assignments": [{"name": "route", "value": "billing", "type": "string"}]}),
+         fx.node("S", "set", 3.4, assignments={"assignments": [{"name": "route", "value": "support", "type": "string"}]}),
+         fx.node("O", "set", 3.4, assignments={"assignments": [{"name": "route", "value": "other", "type": "string"}]})],
+        fx.link(("Start", 0, "Classify"), ("Classify", 0, "B"), ("Classify", 1, "S"), ("Classify", 2, "O")))
+    assert run(document, stubs={"f/phoenix/router": {"answer": answer}})["result"] == [{"route": route}]

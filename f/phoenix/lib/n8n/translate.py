@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import services  # noqa: F401  (registers the service-node translators)
-from .nodes import NodeContext, NodeTranslation, fold_sub_nodes, translate_node
+from .ai import fold_sub_nodes
+from .nodes import NodeContext, NodeTranslation, translate_node
 from .workflow import Edge, Node, Workflow, strongly_connected
 
 EXIT = "\x00exit"
@@ -237,7 +238,7 @@ class Structurer:
                           items=combine(arrivals) if arrivals else "[{}]",
                           inputs={i: combine(a) for i, a in inputs.items()},
                           node_items=self.items_of.get, flow_path=self.flow_path,
-                          flow_path_of=self.flow_path_of,
+                          flow_path_of=self.flow_path_of, new_id=self.new_id,
                           output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]))
         result = translate_node(ctx)
         result = self._with_error_output(node, ctx, result)

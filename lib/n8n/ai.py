@@ -1,0 +1,199 @@
+"""AI nodes folded into one call of the Phoenix router (``f/phoenix/router``).
+
+An n8n agent or chain is a root node with sub-nodes hanging off it (model,
+memory, tools, output parser). Phoenix picks the model itself, so the whole
+cluster becomes one ``script`` step calling the router with a prompt built
+from the node's own text, its system message, the tools' descriptions and
+the output parser's shape. What is lost is said in the step: tools are
+described, not callable; memory does not carry over between runs.
+
+The prompt is a Windmill input-transform expression when the n8n expression
+can be rewritten (``$json``, ``$('Node').item.json``...); otherwise a small
+Bun step computes it with the n8n runtime first, and the router reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Optional
+
+from .expressions import Untranslatable, to_input_transform, to_step_js
+from .nodes import BASE, LANGCHAIN, NodeContext, NodeTranslation, bun_step, pass_through_step, translates
+from .workflow import Node, Workflow
+
+ROUTER_PATH = "f/phoenix/router"
+AI_ROOTS = ("agent", "chainLlm", "openAi", "chainSummarization")
+
+
+def fold_sub_nodes(workflow: Workflow, root: str, seen: Optional[set] = None) -> list[tuple[str, Node]]:
+    """Every sub-node feeding ``root``, recursively (a tool's own model, a store's embeddings)."""
+    seen = seen if seen is not None else {root}
+    found = []
+    for kind, sub in workflow.sub_nodes(root):
+        if sub.name in seen:
+            continue
+        seen.add(sub.name)
+        found.append((kind, sub))
+        found += fold_sub_nodes(workflow, sub.name, seen)
+    return found
+
+
+def router_call(ctx: NodeContext, preamble: str, user_text) -> tuple[list[dict], dict[str, str], str]:
+    """Modules (and files) asking the router ``preamble + user_text``; returns the answer's expression."""
+    files: dict[str, str] = {}
+    modules: list[dict] = []
+    try:
+        user = to_input_transform(user_text, f"({ctx.items})[0]", ctx.node_items, ctx.workflow.name)
+    except Untranslatable:
+        # The prompt needs n8n's runtime ($input.all(), .toJsonString(), Luxon...): compute it in a step.
+        prep = bun_step(dataclasses.replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_prompt")),
+                        "  setIndex(0);\n  const $json = input[0] ?? {};\n"
+                        f"  return {{ prompt: __str({to_step_js(user_text)}) }};",
+                        comment="Builds the prompt with n8n's bindings; the next step sends it to the router.")
+        prep.modules[0]["summary"] = f"{ctx.node.name}: build the prompt"
+        modules += prep.modules
+        files.update(prep.files)
+        user = f"results.{prep.modules[0]['id']}.prompt"
+    prompt = f"{json.dumps(preamble, ensure_ascii=False)} + String({user} ?? '')" if preamble else f"String({user} ?? '')"
+    modules.append({"id": ctx.step_id, "summary": f"{ctx.node.name} (AI via the Phoenix router)",
+                    "value": {"type": "script", "path": ROUTER_PATH,
+                              "input_transforms": {"prompt": {"type": "javascript", "expr": prompt}}}})
+    return modules, files, f"results.{ctx.step_id}.answer"
+
+
+@translates(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
+def ai_root(ctx: NodeContext) -> NodeTranslation:
+    node = ctx.node
+    resource = node.parameters.get("resource", "text")
+    if node.short_type == "openAi" and resource not in (("chat", "text") if node.type.startswith(BASE) else ("text",)):
+        raise Untranslatable(f"OpenAI resource {resource!r} (not text generation)")
+    folded = fold_sub_nodes(ctx.workflow, node.name)
+    preamble = _preamble(_system_text(node), folded)
+    modules, files, answer = router_call(ctx, preamble, _prompt_parameter(node))
+    shape = {"agent": f"[{{output: {answer}}}]", "chainLlm": f"[{{text: {answer}}}]",
+             "chainSummarization": f"[{{output: {{text: {answer}}}, text: {answer}}}]"}.get(
+        node.short_type, f"[{{message: {{role: 'assistant', content: {answer}}}, text: {answer}}}]")
+    return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: shape,
+                                          folded=[n.name for _k, n in folded]))
+
+
+def _as_items(ctx: NodeContext, translation: NodeTranslation) -> NodeTranslation:
+    """When the AI node ends the workflow, add a step whose result is n8n's items (the flow's result)."""
+    if ctx.workflow.outgoing(ctx.node.name):
+        return translation
+    items = pass_through_step(dataclasses.replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_items"),
+                                                  items=translation.output(0)),
+                              f"{ctx.node.name}: the answer as n8n items",
+                              "Shapes the router's answer as the items the n8n node returned.")
+    translation.modules += items.modules
+    translation.files.update(items.files)
+    translation.output = items.output
+    return translation
+
+
+@translates(LANGCHAIN + "informationExtractor")
+def information_extractor(ctx: NodeContext) -> NodeTranslation:
+    p = ctx.node.parameters
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    system = options.get("systemPromptTemplate") or (
+        "You are an expert extraction algorithm. Only extract relevant information from the text. "
+        "If you do not know the value of an attribute asked to extract, you may omit the attribute's value.")
+    kind = p.get("schemaType", "fromAttributes")
+    if kind == "fromAttributes":
+        attributes = ((p.get("attributes") or {}).get("attributes") or [])
+        shape = "; ".join(f"{a.get('name')} ({a.get('type', 'string')}{', required' if a.get('required') else ''}): "
+                          f"{a.get('description', '')}" for a in attributes if isinstance(a, dict))
+        shape = f"a JSON object with these attributes: {shape}"
+    elif kind == "fromJson":
+        shape = f"a JSON object shaped like this example: {p.get('jsonSchemaExample', '{}')}"
+    else:
+        shape = f"a JSON object valid against this JSON Schema: {p.get('inputSchema', '{}')}"
+    preamble = f"{system}\n\nAnswer only with {shape}\n\n"
+    modules, files, answer = router_call(ctx, preamble, p.get("text", "={{ $json.chatInput }}"))
+    # n8n hands on {output: <the extracted object>}; an answer that is not JSON is handed on as text.
+    output = (f"(() => {{ const text = String({answer} ?? ''); const found = text.match(/\\{{[\\s\\S]*\\}}/);"
+              f" try {{ return [{{output: JSON.parse(found ? found[0] : text)}}]; }} catch {{ return [{{output: text}}]; }} }})()")
+    folded = fold_sub_nodes(ctx.workflow, ctx.node.name)
+    return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: output,
+                                          folded=[n.name for _k, n in folded]))
+
+
+@translates(LANGCHAIN + "textClassifier", LANGCHAIN + "sentimentAnalysis")
+def classifier(ctx: NodeContext) -> NodeTranslation:
+    """One output per category, chosen from the router's answer (first category it names)."""
+    p = ctx.node.parameters
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    if ctx.node.short_type == "sentimentAnalysis":
+        names = [c.strip() for c in str(options.get("categories") or "Positive, Neutral, Negative").split(",") if c.strip()]
+        described = names
+        fallback = False
+    else:
+        entries = [c for c in ((p.get("categories") or {}).get("categories") or []) if isinstance(c, dict)]
+        names = [str(c.get("category", "")) for c in entries]
+        described = [f"{c.get('category')}: {c.get('description', '')}".rstrip(": ") for c in entries]
+        fallback = options.get("fallback") == "other"
+    if not names:
+        raise Untranslatable("no categories to classify into")
+    system = options.get("systemPromptTemplate") or "Please classify the text provided by the user into one of the following categories."
+    preamble = (f"{system}\n" + "\n".join(f"- {d}" for d in described)
+                + ("\nIf no category applies, answer: other" if fallback else "")
+                + "\nAnswer with the category name only.\n\nText:\n")
+    modules, files, answer = router_call(ctx, preamble, p.get("inputText", "={{ $json.chatInput }}"))
+    said = f"String({answer} ?? '').toLowerCase()"
+    predicates = [f"{said}.includes({json.dumps(name.lower())})" for name in names] + (["true"] if fallback else [])
+    items = ctx.items
+    if ctx.node.short_type == "sentimentAnalysis":
+        output = lambda i: f"({items}).map((item) => ({{...item, sentimentAnalysis: {{category: {json.dumps(names[i] if i < len(names) else '')}}}}}))"  # noqa: E731
+    else:
+        output = lambda _i: items  # noqa: E731  (the item goes out on its category's output unchanged)
+    folded = fold_sub_nodes(ctx.workflow, ctx.node.name)
+    return NodeTranslation(modules=modules, files=files, output=output, predicates=predicates,
+                           folded=[n.name for _k, n in folded])
+
+
+def _prompt_parameter(node: Node):
+    p = node.parameters
+    if node.short_type == "openAi":
+        messages = (_dict(p.get("messages")) or _dict(p.get("prompt"))).get("values") or \
+                   _dict(p.get("prompt")).get("messages") or []
+        users = [m.get("content", "") for m in messages if isinstance(m, dict) and m.get("role", "user") == "user"]
+        return users[-1] if users else p.get("text", "={{ $json.chatInput }}")
+    if node.short_type == "chainSummarization":
+        return "={{ JSON.stringify($json) }}"
+    if p.get("promptType", "auto" if node.type_version >= 1.5 else "define") == "auto" and "text" not in p:
+        return "={{ $json.chatInput }}"
+    return p.get("text", p.get("prompt", "={{ $json.chatInput }}"))
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _system_text(node: Node) -> str:
+    p = node.parameters
+    parts = [_dict(p.get("options")).get("systemMessage", "")]
+    for message in (_dict(p.get("messages")).get("messageValues") or []):
+        if isinstance(message, dict) and message.get("type", "SystemMessagePromptTemplate") == "SystemMessagePromptTemplate":
+            parts.append(message.get("message", ""))
+    if node.short_type == "openAi":
+        for message in ((_dict(p.get("messages")) or _dict(p.get("prompt"))).get("values") or []):
+            if isinstance(message, dict) and message.get("role") == "system":
+                parts.append(message.get("content", ""))
+    if node.short_type == "chainSummarization":
+        parts.append("Summarize the following data concisely.")
+    return "\n".join(s for s in parts if isinstance(s, str) and s.strip() and not s.startswith("="))
+
+
+def _preamble(system: str, folded: list[tuple[str, Node]]) -> str:
+    lines = [system] if system else []
+    tools = [n for kind, n in folded if kind == "ai_tool"]
+    if tools:
+        lines.append("In the original n8n workflow you could call these tools; here they are not callable, "
+                     "so say which one you would need: " + "; ".join(
+                         f"{t.name} ({t.parameters.get('toolDescription') or t.parameters.get('description') or t.short_type})"
+                         for t in tools))
+    for kind, sub in folded:
+        if kind == "ai_outputParser" and sub.parameters.get("jsonSchemaExample"):
+            lines.append("Answer only with JSON shaped like this example: " + str(sub.parameters["jsonSchemaExample"]))
+    return ("\n\n".join(lines) + "\n\n") if lines else ""
