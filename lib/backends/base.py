@@ -64,11 +64,15 @@ class Backend(Protocol):
     def stream(self, request: ChatRequest, model: str | None, deadline: float) -> Iterator[str]: ...
 
 
+class NotStarted(BackendHung):
+    """The deadline had passed before the backend was called: says nothing about it."""
+
+
 def remaining(deadline: float, backend: str) -> float:
-    """Seconds left before ``deadline``; raise BackendHung when none are."""
+    """Seconds left before ``deadline``; raise NotStarted when none are."""
     left = deadline - time.monotonic()
     if left <= 0:
-        raise BackendHung(backend, "deadline passed before the call could start")
+        raise NotStarted(backend, "deadline passed before the call could start")
     return left
 
 

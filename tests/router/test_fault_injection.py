@@ -19,7 +19,7 @@ from tests.router.conftest import HF_FILE, HF_REPO
 
 SLACK_S = 2.0
 OUTCOMES = {"ok", "skipped", "down", "hung", "model_missing", "server_error", "unusable_output",
-            "corrupt_model", "bad_request", "interrupted"}
+            "corrupt_model", "bad_request", "interrupted", "error"}
 SCHEMA = {"type": "object", "properties": {"verdict": {"enum": ["keep", "veto"]}, "score": {"type": "integer"}},
           "required": ["verdict", "score"], "additionalProperties": False}
 PROMPT = "Explain why the sky is blue"  # classified reasoning / education
@@ -133,6 +133,33 @@ def test_when_all_fail_one_error_names_each_backend_and_why(full_stack, ollama, 
                             ("embedded", "model file not found")]:
         assert any(line.lstrip(" -").startswith(backend) and reason in line for line in message.splitlines()), \
             f"{backend} / {reason!r} not in:\n{message}"
+
+
+def test_the_overall_deadline_stops_the_chain_and_blames_no_one_untried(full_stack, ollama):
+    ollama.fault = "hang"
+    full_stack["routing"].update(attempt_timeout_s=5, overall_timeout_s=0.8)
+    started = time.monotonic()
+    with pytest.raises(AllBackendsFailed, match="overall deadline reached") as error:
+        route(PROMPT, full_stack, prefer=["ollama"])
+    assert time.monotonic() - started < 0.8 + SLACK_S
+    assert error.value.attempts[0]["outcome"] == "hung"
+    from lib.router.breakers import BREAKERS_KEY
+    from lib.store import FileStore
+
+    assert set(FileStore(full_stack["state_dir"]).get(BREAKERS_KEY)["backends"]) == {"ollama"}
+
+
+def test_a_backend_raising_something_unexpected_is_recorded_and_skipped(full_stack, monkeypatch):
+    from lib.backends.ollama_backend import OllamaBackend
+
+    def broken(self, request, model, deadline):
+        raise TypeError("a client library bug")
+
+    monkeypatch.setattr(OllamaBackend, "complete", broken)
+    result = _route(full_stack, prefer=["ollama"])
+    first = result["trace"]["attempts"][0]
+    assert (first["outcome"], first["error"]) == ("error", "ollama: unexpected TypeError: a client library bug")
+    assert result["model"]["backend"] != "ollama"
 
 
 @pytest.mark.parametrize("backend", ["ollama", "openai:llamacpp", "hf_gguf", "embedded"])

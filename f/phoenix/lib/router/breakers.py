@@ -18,7 +18,8 @@ import time
 BREAKERS_KEY = "router/breakers"
 HEALTH_KEY = "health/backends"
 # Failures that say something about the backend as a whole, not one request.
-_BACKEND_FAILURES = {"down", "hung", "server_error", "corrupt_model"}
+# ("error": an exception the backend's module did not map, which repeats per call.)
+_BACKEND_FAILURES = {"down", "hung", "server_error", "corrupt_model", "error"}
 
 
 class Breakers:

@@ -14,6 +14,9 @@ Failure rules (the same for ``route`` and ``route_stream``):
   (``routing.breaker.probe_timeout_s``) before risking a real request on it;
 - down, hung, model missing and rejected requests move to the next candidate
   at once; a server error or unusable output is retried once, immediately;
+- an exception a backend did not map (a client library's bug) is recorded
+  as outcome ``error`` and the next candidate tried: the router's job is an
+  answer whatever fails;
 - when every candidate fails, one ``AllBackendsFailed`` names each and why.
 """
 
@@ -23,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..backends.base import ChatRequest, Completion, schema_problem
+from ..backends.base import ChatRequest, Completion, NotStarted, schema_problem
 from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
 from ..stack import Stack, load_stack
@@ -70,6 +73,8 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
                  max_tokens, temperature, workflow_type, prefer)
     runner = _Runner(plan.stack, plan.started)
     for candidate in plan.candidates:
+        if runner.out_of_time():
+            break
         backend = runner.admit(candidate)
         if backend is None:
             continue
@@ -78,14 +83,12 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
             try:
                 completion = backend.complete(plan.request, candidate.model, runner.deadline())
                 parsed = _parse(completion, plan.request.json_schema)
-            except BackendError as exc:
-                if runner.failed(candidate, exc, began, try_number):
+            except Exception as exc:  # noqa: BLE001 - any failure of one backend is a reason to try the next
+                if runner.failed(candidate, _as_backend_error(candidate, exc), began, try_number):
                     continue
                 break
             runner.succeeded(candidate, began, try_number, completion)
             return _result(plan, runner.attempts, completion, parsed)
-        if runner.out_of_time():
-            break
     if runner.fallback is not None and plan.request.json_schema is not None:
         return _result(plan, runner.attempts, runner.fallback, None)
     raise AllBackendsFailed(runner.attempts)
@@ -106,6 +109,8 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
                  max_tokens, temperature, workflow_type, prefer)
     runner = _Runner(plan.stack, plan.started)
     for candidate in plan.candidates:
+        if runner.out_of_time():
+            break
         backend = runner.admit(candidate)
         if backend is None:
             continue
@@ -115,14 +120,12 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
             try:
                 pieces = iter(backend.stream(plan.request, candidate.model, deadline))
                 first = next(pieces, "")
-            except BackendError as exc:
-                if runner.failed(candidate, exc, began, try_number):
+            except Exception as exc:  # noqa: BLE001 - before the first token, every failure falls back
+                if runner.failed(candidate, _as_backend_error(candidate, exc), began, try_number):
                     continue
                 break
             yield from _stream_rest(plan, runner, candidate, pieces, first, began, try_number)
             return
-        if runner.out_of_time():
-            break
     raise AllBackendsFailed(runner.attempts)
 
 
@@ -137,9 +140,10 @@ def _stream_rest(plan: _Plan, runner: "_Runner", candidate: Candidate, pieces, f
         for piece in pieces:
             text.append(piece)
             yield piece
-    except BackendError as exc:
-        interrupted = f"{exc.kind}: {exc}"
-        runner.breakers.record(candidate.backend, candidate.model, exc.kind, str(exc))
+    except Exception as exc:  # noqa: BLE001 - the stream is committed: report, do not raise
+        error = _as_backend_error(candidate, exc)
+        interrupted = f"{error.kind}: {error}"
+        runner.breakers.record(candidate.backend, candidate.model, error.kind, str(error))
     completion = Completion(text="".join(text), backend=candidate.backend,
                             model=_model_label(candidate), completion_tokens=len(text),
                             seconds=time.monotonic() - began)
@@ -155,6 +159,13 @@ def _stream_rest(plan: _Plan, runner: "_Runner", candidate: Candidate, pieces, f
     result = _result(plan, runner.attempts, completion, parsed)
     result["trace"]["interrupted"] = interrupted
     yield result
+
+
+def _as_backend_error(candidate: Candidate, exc: Exception) -> BackendError:
+    """A backend's failure as one of the router's kinds; a bug in a client library is ``error``."""
+    if isinstance(exc, BackendError):
+        return exc
+    return BackendError(candidate.backend, f"unexpected {type(exc).__name__}: {str(exc)[:200]}")
 
 
 def _model_label(candidate: Candidate) -> str:
@@ -208,7 +219,8 @@ class _Runner:
         self.attempts.append(_attempt(candidate, exc.kind, time.monotonic() - began, str(exc), try_number))
         if isinstance(exc, UnusableOutput):
             self.fallback = exc.completion or self.fallback
-        self.breakers.record(candidate.backend, candidate.model, exc.kind, str(exc))
+        if not isinstance(exc, NotStarted):  # out of time before calling it: no evidence about it
+            self.breakers.record(candidate.backend, candidate.model, exc.kind, str(exc))
         return exc.retryable and try_number == 1 and time.monotonic() < self.overall_deadline
 
     def succeeded(self, candidate: Candidate, began: float, try_number: int, completion: Completion) -> None:
