@@ -36,7 +36,6 @@ class NodeContext:
     items: str                                   # JS: the node's input items
     inputs: dict[int, str]                       # JS per input index (Merge)
     node_items: Callable[[str], Optional[str]]   # JS giving an earlier node's items
-    flow_path: str = ""
     flow_path_of: Callable[[str], Optional[str]] = lambda _id: None
     output_count: int = 1
     new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
@@ -51,7 +50,6 @@ class NodeTranslation:
     reason: str = ""
     predicates: Optional[list[str]] = None      # routing nodes: branch expr per output
     trigger: Optional[dict] = None              # entry nodes: {"kind": ..., ...}
-    folded: list[str] = field(default_factory=list)  # sub-nodes folded into this step
 
 
 Translator = Callable[[NodeContext], NodeTranslation]

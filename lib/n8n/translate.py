@@ -192,9 +192,8 @@ class Translation:
 
 
 class Structurer:
-    def __init__(self, workflow: Workflow, flow_path: str, flow_path_of=lambda _id: None):
+    def __init__(self, workflow: Workflow, flow_path_of=lambda _id: None):
         self.wf = workflow
-        self.flow_path = flow_path
         self.flow_path_of = flow_path_of
         self.order = workflow.main_node_names()
         self.types = {n: workflow.nodes[n].type for n in self.order}
@@ -236,8 +235,7 @@ class Structurer:
         ctx = NodeContext(node=node, workflow=self.wf, step_id=self.new_id(name),
                           items=combine(arrivals) if arrivals else "[{}]",
                           inputs={i: combine(a) for i, a in inputs.items()},
-                          node_items=self.items_of.get, flow_path=self.flow_path,
-                          flow_path_of=self.flow_path_of, new_id=self.new_id,
+                          node_items=self.items_of.get, flow_path_of=self.flow_path_of, new_id=self.new_id,
                           output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]))
         result = translate_node(ctx)
         result = self._with_error_output(node, ctx, result)
@@ -265,8 +263,9 @@ class Structurer:
         """``onError``: continue on error, and route errors to n8n's extra error output."""
         if node.on_error not in ("continueErrorOutput", "continueRegularOutput") or not result.modules:
             return result
-        result.modules[-1]["continue_on_error"] = True
-        if node.on_error == "continueRegularOutput" or result.predicates is None and result.trigger:
+        main = next((m for m in result.modules if m["id"] == ctx.step_id), result.modules[-1])
+        main["continue_on_error"] = True
+        if node.on_error == "continueRegularOutput":
             return result
         error_index = len(result.predicates) if result.predicates else 1
         step = f"results.{ctx.step_id}"
@@ -664,7 +663,7 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
     from .workflow import parse_workflow
 
     workflow = parse_workflow(document, source)
-    structurer = Structurer(workflow, flow_path, flow_path_of)
+    structurer = Structurer(workflow, flow_path_of)
     modules = structurer.build()
     status, reasons = dict(structurer.status), dict(structurer.reasons)
     for name in workflow.nodes:

@@ -75,8 +75,7 @@ def ai_root(ctx: NodeContext) -> NodeTranslation:
     shape = {"agent": f"[{{output: {answer}}}]", "chainLlm": f"[{{text: {answer}}}]",
              "chainSummarization": f"[{{output: {{text: {answer}}}, text: {answer}}}]"}.get(
         node.short_type, f"[{{message: {{role: 'assistant', content: {answer}}}, text: {answer}}}]")
-    return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: shape,
-                                          folded=[n.name for _k, n in folded]))
+    return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: shape))
 
 
 def _as_items(ctx: NodeContext, translation: NodeTranslation) -> NodeTranslation:
@@ -115,9 +114,7 @@ def information_extractor(ctx: NodeContext) -> NodeTranslation:
     # n8n hands on {output: <the extracted object>}; an answer that is not JSON is handed on as text.
     output = (f"(() => {{ const text = String({answer} ?? ''); const found = text.match(/\\{{[\\s\\S]*\\}}/);"
               f" try {{ return [{{output: JSON.parse(found ? found[0] : text)}}]; }} catch {{ return [{{output: text}}]; }} }})()")
-    folded = fold_sub_nodes(ctx.workflow, ctx.node.name)
-    return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: output,
-                                          folded=[n.name for _k, n in folded]))
+    return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: output))
 
 
 @translates(LANGCHAIN + "textClassifier", LANGCHAIN + "sentimentAnalysis")
@@ -148,9 +145,7 @@ def classifier(ctx: NodeContext) -> NodeTranslation:
         output = lambda i: f"({items}).map((item) => ({{...item, sentimentAnalysis: {{category: {json.dumps(names[i] if i < len(names) else '')}}}}}))"  # noqa: E731
     else:
         output = lambda _i: items  # noqa: E731  (the item goes out on its category's output unchanged)
-    folded = fold_sub_nodes(ctx.workflow, ctx.node.name)
-    return NodeTranslation(modules=modules, files=files, output=output, predicates=predicates,
-                           folded=[n.name for _k, n in folded])
+    return NodeTranslation(modules=modules, files=files, output=output, predicates=predicates)
 
 
 def _prompt_parameter(node: Node):
