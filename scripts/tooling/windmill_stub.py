@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 VERSION = "CE v1.819.0"
 ITEMS = r"(?P<collection>folders|scripts|flows|schedules|http_triggers|variables)"
+EXPORT_SUFFIX = {"schedules": ".schedule.json", "http_triggers": ".http_trigger.json",
+                 "variables": ".variable.json"}
 
 
 @dataclass
@@ -47,6 +49,29 @@ class StubWorkspace:
     requests: list[tuple[str, str]] = field(default_factory=list)
     unknown: list[tuple[str, str]] = field(default_factory=list)
     writes: list[tuple[str, str, object]] = field(default_factory=list)
+
+    def export(self, collection: str, key: str, body: dict) -> None:
+        """Keep the workspace export in step with what was pushed, in the server's JSON layout."""
+        self.unexport(collection, key)
+        drop = {"path", "name", "content", "language", "deployment_message", "skip_draft_deletion"}
+        meta = {k: v for k, v in body.items() if k not in drop and v is not None}
+        if collection == "scripts":
+            self.files[f"{key}.py"] = body.get("content", "")
+            self.files[f"{key}.script.json"] = json.dumps(meta)
+        elif collection == "flows":
+            self.files[f"{key}.flow.json"] = json.dumps(meta)
+        elif collection == "folders":
+            self.files[f"f/{key}/folder.meta.json"] = json.dumps(meta)
+        elif collection in EXPORT_SUFFIX:
+            self.files[f"{key}{EXPORT_SUFFIX[collection]}"] = json.dumps(meta)
+
+    def unexport(self, collection: str, key: str) -> None:
+        suffixes = {"scripts": (".py", ".script.json"), "flows": (".flow.json",)}.get(
+            collection, (EXPORT_SUFFIX.get(collection, "/folder.meta.json"),))
+        for suffix in suffixes:
+            self.files.pop(f"{key}{suffix}", None)
+        if collection == "folders":
+            self.files.pop(f"f/{key}/folder.meta.json", None)
 
     def tarball(self, query: dict[str, str] | None = None) -> bytes:
         """The workspace export, filtered by the query flags the CLI sends (as the server does)."""
@@ -221,19 +246,24 @@ def _handler(ws: StubWorkspace, lock: threading.Lock):
             with lock:
                 ws.writes.append(("POST", f"{collection}/create", body))
                 ws.items.setdefault(collection, {})[key] = body
+                ws.export(collection, key, body)
             self._send(201, key, "text/plain")
 
         def do_item_update(self, collection, path):
             body = self._body() or {}
             with lock:
                 ws.writes.append(("POST", f"{collection}/update/{path}", body))
-                ws.items.setdefault(collection, {}).setdefault(path, {}).update(body)
+                stored = ws.items.setdefault(collection, {}).setdefault(path, {})
+                stored.update(body)
+                ws.export(collection, path, stored)
             self._send(200, path, "text/plain")
 
         def do_item_delete(self, collection, path):
+            verb = "archive" if self.command == "POST" else "delete"
             with lock:
-                ws.writes.append(("DELETE", f"{collection}/{'archive' if self.command == 'POST' else 'delete'}/{path}", None))
+                ws.writes.append(("DELETE", f"{collection}/{verb}/{path}", None))
                 ws.items.get(collection, {}).pop(path, None)
+                ws.unexport(collection, path)
             self._send(200, path, "text/plain")
 
     return Handler

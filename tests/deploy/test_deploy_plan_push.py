@@ -289,3 +289,19 @@ def test_plan_shows_updates_and_leaves_identical_items_out(package, monkeypatch,
             changes = plan_json(capsys, "--root", str(package))["changes"]
         actions = [c["action"] for c in changes if (c["kind"], c["path"]) == ("script", "f/phoenix/demo/hello")]
         assert actions == ([expected] if expected else [])
+
+
+def test_lifecycle_push_then_plan_is_empty_then_edits_and_removals_show(package, target_env, capsys):
+    """The stand-in keeps what was pushed in its export, so the real CLI compares against it."""
+    assert deploy.main(["push", "--root", str(package)]) == 0, capsys.readouterr().out
+    capsys.readouterr()
+    assert plan_json(capsys, "--root", str(package))["changes"] == []
+
+    hello = package / "f/phoenix/demo/hello.py"
+    hello.write_text(hello.read_text().replace("hello {name}", "hi {name}"))
+    (package / "f/phoenix/demo/hello_every_5m.schedule.yaml").unlink()
+    assert deploy.main(["plan", "--root", str(package)]) == deploy.EXIT_REFUSED
+    out = capsys.readouterr().out
+    assert "~ script        f/phoenix/demo/hello" in out
+    assert "- schedule      f/phoenix/demo/hello_every_5m" in out
+    assert "1 to create" not in out and "0 to create, 1 to update, 1 to delete" in out
