@@ -366,3 +366,26 @@ def test_corpus_sample_passes_the_official_validator(tmp_path):
     documents = _documents(tmp_path / "out")
     assert len(documents) >= sum(1 for e in report["workflows"] if e["status"] == "translated")
     assert {name: errors for name, errors in validate_documents(documents).items() if errors} == {}
+
+
+def test_real_wmill_sync_plans_the_flows_schedules_and_triggers_and_no_step_as_a_script(tmp_path):
+    """`wmill sync push --dry-run` (the real CLI) against the loopback stand-in of an empty workspace."""
+    import shutil
+
+    from scripts.tooling.push import Target, sync_changes
+    from scripts.tooling.windmill_stub import StubWorkspace, WindmillStub
+
+    source, tree = tmp_path / "in", tmp_path / "tree"
+    source.mkdir()
+    for name in ("BRANCHES", "SCHEDULED"):
+        (source / f"{name.lower()}.json").write_text(json.dumps(getattr(fx, name)))
+    tree.mkdir()
+    shutil.copy(REPO / "wmill.yaml", tree / "wmill.yaml")
+    translate_folder(source, tree / "f" / "phoenix" / "n8n")
+    workspace = StubWorkspace()
+    with WindmillStub(workspace) as stub:
+        changes, _notes = sync_changes(tree, Target(stub.url, workspace.workspace_id, workspace.token))
+    assert sorted(str(c).split()[1:] for c in changes) == [
+        ["flow", "f/phoenix/n8n/branches"], ["flow", "f/phoenix/n8n/scheduled"],
+        ["schedule", "f/phoenix/n8n/scheduled_1"], ["schedule", "f/phoenix/n8n/scheduled_2"],
+        ["trigger", "f/phoenix/n8n/branches"]]
