@@ -73,7 +73,10 @@ def in_new_processes(stack: dict, work: Path, name: str, prefer: str = "ollama",
 
 
 def litellm_series(primary_url: str, fallback_url: str, timeout: float, count: int = 11):
-    import litellm
+    try:
+        import litellm
+    except ImportError:
+        sys.exit("--litellm compares against LiteLLM: pip install litellm==1.110.2")
     from litellm import Router
 
     litellm.telemetry = False

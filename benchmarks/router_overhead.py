@@ -22,6 +22,10 @@ client here goes through (ollama, the openai SDK LiteLLM uses, InferenceClient).
 Each sample is one call; the figure is the median of its overheads. The tiny
 GGUF never stops early, so every caller makes the server do the same work.
 
+A last section times the routers' own logic with no client and no HTTP at
+all: ``route()`` over a backend that answers at once, against LiteLLM's
+``Router.completion(..., mock_response=...)``, which skips its HTTP call.
+
     python benchmarks/router_overhead.py [--rounds 300] [--max-tokens 8]
 """
 
@@ -166,13 +170,65 @@ def report(api: str, samples: dict[str, dict]) -> dict:
     return {"api": api, "median_ms": ms, "ratio": ratio}
 
 
+class NullBackend:
+    """Answers at once: what is left of route() is the router's own logic."""
+
+    name = "ollama"
+
+    def complete(self, request, model, deadline):
+        from lib.backends.base import Completion
+
+        return Completion("hello there", "ollama", model or "-", 1, 8, 0.0, "length")
+
+
+def logic_only(state_dir: Path, rounds: int) -> None:
+    import litellm
+    from litellm import Router
+
+    from lib.backends import registry
+    from lib.router.core import route
+    from lib.stack import load_stack
+
+    litellm.telemetry = False
+    stack = load_stack(phoenix_stack(state_dir, ollama_url="http://127.0.0.1:9"))
+    router = Router(model_list=[{"model_name": "tiny", "litellm_params": {
+        "model": "ollama_chat/llama3:8b", "api_base": "http://127.0.0.1:9"}}])
+    original = registry.FACTORIES["ollama"]
+    registry.FACTORIES["ollama"] = lambda _stack, _key: NullBackend()
+    try:
+        calls = {
+            "phoenix": lambda: route("hi", stack, prefer=["ollama"], max_tokens=8, temperature=0),
+            "litellm": lambda: router.completion(model="tiny", messages=MESSAGES, max_tokens=8, temperature=0,
+                                                 mock_response="hello there"),
+        }
+        times = {name: [] for name in calls}
+        for name in calls:
+            for _ in range(10):
+                calls[name]()
+        for round_number in range(rounds):
+            for name in (list(calls) if round_number % 2 else list(calls)[::-1]):
+                began = time.perf_counter()
+                calls[name]()
+                times[name].append(time.perf_counter() - began)
+    finally:
+        registry.FACTORIES["ollama"] = original
+    ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    print(f"\nrouter logic alone (no client, no HTTP): {rounds} rounds, median ms per request")
+    print(f"  phoenix route() over a backend that answers at once   {ms['phoenix']:8.3f}")
+    print(f"  litellm Router.completion(mock_response=...)          {ms['litellm']:8.3f}")
+    print(f"  ratio, litellm / phoenix: {ms['litellm'] / ms['phoenix']:.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--max-tokens", type=int, default=8)
     parser.add_argument("--api", choices=["ollama", "openai", "both"], default="both")
     args = parser.parse_args()
-    import litellm
+    try:
+        import litellm
+    except ImportError:
+        sys.exit("this benchmark compares against LiteLLM: pip install litellm==1.110.2")
 
     print(f"litellm {litellm.__version__ if hasattr(litellm, '__version__') else _version('litellm')}, "
           f"ollama {_version('ollama')}, huggingface-hub {_version('huggingface-hub')}, "
@@ -186,6 +242,7 @@ def main() -> None:
             with server("ollama" if api == "ollama" else "llamacpp", gguf) as url:
                 calls = callers(api, url, Path(work) / f"state-{api}", args.max_tokens)
                 report(api, measure(calls, clock, args.rounds))
+        logic_only(Path(work) / "state-logic", args.rounds)
 
 
 def _version(name: str) -> str:
