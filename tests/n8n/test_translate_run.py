@@ -114,3 +114,18 @@ def test_text_classifier_routes_by_the_routers_answer(answer, route):
          fx.node("O", "set", 3.4, assignments={"assignments": [{"name": "route", "value": "other", "type": "string"}]})],
         fx.link(("Start", 0, "Classify"), ("Classify", 0, "B"), ("Classify", 1, "S"), ("Classify", 2, "O")))
     assert run(document, stubs={"f/phoenix/router": {"answer": answer}})["result"] == [{"route": route}]
+
+
+@pytest.mark.parametrize("n, tag", [(9, "big"), (1, "small")])
+def test_node_that_several_branches_reach_runs_once_after_them(n, tag):
+    document = json.loads(json.dumps(fx.BRANCHES))
+    document["nodes"].append(fx.node("Audit", "set", 3.4, assignments={"assignments": [
+        {"name": "audited", "value": "={{ $json.size }}", "type": "string"}]}))
+    document["connections"]["Tag big"]["main"][0].append({"node": "Audit", "type": "main", "index": 0})
+    translation = translate_workflow(document, "fixture.json", "f/phoenix/n8n/fixture")
+    summaries = [m["summary"] for m in translation.flow["value"]["modules"]]
+    assert summaries[-1] == "Done: only if items reached it" and "Done" not in json.dumps(summaries[:-1])
+    outcome = run_flow(translation.flow, translation.files, {"body": {"n": n}})
+    assert outcome["ok"], outcome.get("error")
+    assert outcome["results"]["done"][0]["size"] == tag
+    assert ("audit" in outcome["results"]) == (tag == "big")

@@ -399,27 +399,35 @@ class Structurer:
         return self._branch_all(region, source, flows, join)
 
     def _branch_one(self, region, source, flows, join):
+        """Exclusive branches, one per output used. A node that several branches lead to
+        before ``join`` is walked once, after the branches, instead of once in each."""
         groups: dict[str, list[Flow]] = {}
         for flow in flows:
             groups.setdefault(flow.guard or "true", []).append(flow)
+        meeting = self._meeting_points(region, [[f.target for f in members] for members in groups.values()], join)
+        self.deferred |= meeting
         branches, arrivals = [], []
-        for guard, members in groups.items():
-            self.guards.append(guard)
-            try:
-                modules, reached = self._paths(region, members, join)
-            finally:
-                self.guards.pop()
-            branches.append({"summary": members[0].label or "branch", "expr": guard, "modules": modules})
-            arrivals += [Arrival(a.input, a.items, _and(guard, a.guard)) for a in reached]
+        try:
+            for guard, members in groups.items():
+                self.guards.append(guard)
+                try:
+                    modules, reached = self._paths(region, members, join)
+                finally:
+                    self.guards.pop()
+                branches.append({"summary": members[0].label or "branch", "expr": guard, "modules": modules})
+                arrivals += [Arrival(a.input, a.items, _and(guard, a.guard)) for a in reached]
+        finally:
+            self.deferred -= meeting
         module = {"id": self.new_id(f"{_label(source)}_branches"),
                   "summary": f"{_label(source)}: route items like n8n's outputs",
                   "value": {"type": "branchone", "branches": branches, "default": []}}
-        return [module], arrivals
+        after, reached = self._walk_meeting_points(region, meeting, join)
+        return [module] + after, arrivals + reached
 
     def _branch_all(self, region, source, flows, join):
         """Parallel paths. A node where paths meet before ``join`` (a Merge fed by two of
         them) waits, like n8n, until every path ran: it is deferred and walked after."""
-        meeting = self._meeting_points(region, [f.target for f in flows], join)
+        meeting = self._meeting_points(region, [[f.target] for f in flows], join)
         self.deferred |= meeting
         branches, arrivals = [], []
         try:
@@ -432,21 +440,40 @@ class Structurer:
         module = {"id": self.new_id(f"{_label(source)}_parallel"),
                   "summary": f"{_label(source)}: parallel paths",
                   "value": {"type": "branchall", "branches": branches, "parallel": True}}
-        modules = [module]
+        after, reached = self._walk_meeting_points(region, meeting, join)
+        return [module] + after, arrivals + reached
+
+    def _walk_meeting_points(self, region, meeting: set[str], join) -> tuple[list[dict], list[Arrival]]:
+        """Walk each deferred meeting point once its items are all parked (in graph order).
+
+        If every item that reached it came through a branch condition, the walk runs only
+        when one of those held (as in n8n, a node no item reaches does not run)."""
+        modules, arrivals = [], []
         for node in [n for n in region.order if n in meeting]:
             if node in self.deferred:
-                continue  # an outer fan-out waits for it too
-            after, reached = self.walk(region, node, self.pending.pop(node, []), join)
-            modules += after
+                continue  # an outer construct waits for it too
+            parked = self.pending.pop(node, [])
+            if not parked:
+                continue
+            steps, reached = self.walk(region, node, parked, join)
+            guards = [a.guard for a in parked]
+            if all(guards) and steps:
+                condition = " || ".join(f"({g})" for g in dict.fromkeys(guards))
+                steps = [{"id": self.new_id(f"{node}_if_reached"), "summary": f"{node}: only if items reached it",
+                          "value": {"type": "branchone", "branches": [{"summary": "reached", "expr": condition,
+                                                                         "modules": steps}], "default": []}}]
+                reached = [Arrival(a.input, a.items, _and(condition, a.guard)) for a in reached]
+            modules += steps
             arrivals += reached
         return modules, arrivals
 
-    def _meeting_points(self, region: Region, starts: list[str], join: str) -> set[str]:
-        """Nodes with several inputs that more than one of the paths from ``starts`` reach before ``join``."""
+    def _meeting_points(self, region: Region, groups: list[list[str]], join: str) -> set[str]:
+        """Nodes with several inputs that more than one group of paths reaches before ``join``."""
         reach: dict[str, int] = {}
-        for start in dict.fromkeys(starts):
+        starts = {start for group in groups for start in group}
+        for group in groups:
             seen: set[str] = set()
-            todo = [start]
+            todo = list(group)
             while todo:
                 node = todo.pop()
                 if node in seen or node == join or node not in region.nodes:
