@@ -80,6 +80,19 @@ def test_a_server_that_ignores_the_format_gets_the_schema_in_the_prompt_then_unu
     assert "JSON Schema" in bodies[1]["messages"][0]["content"] and len(bodies) == 2
 
 
+def test_a_server_that_ignores_the_format_but_follows_the_prompt_gives_valid_json(ollama):
+    ollama.fault = "obedient"
+    backend = OpenAICompatBackend("openai:obedient", ollama.url)
+    completion = _run(backend, "complete", _ask(40, SCHEMA), 10)
+    jsonschema.validate(json.loads(completion.text), SCHEMA)
+    assert completion.notes[0].startswith("response_format: answer not valid for the schema")
+    assert completion.notes[-1] == "structured output via prompt"
+    # learned: the next request asks the way that worked, in one call
+    ollama.requests.clear()
+    jsonschema.validate(json.loads(_run(backend, "complete", _ask(40, SCHEMA), 10).text), SCHEMA)
+    assert len(ollama.requests) == 1
+
+
 def test_the_form_that_worked_is_tried_first_next_time(llama_server):
     backend = OpenAICompatBackend("openai:llamacpp", llama_server)
     openai_compat._WORKING_FORM[backend.url] = "prompt"

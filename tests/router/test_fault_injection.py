@@ -181,6 +181,18 @@ def test_structured_output_stays_valid_when_a_server_ignores_the_format(full_sta
     jsonschema.validate(result["json"], SCHEMA)
 
 
+def test_an_endpoint_that_ignores_the_format_answers_valid_json_through_the_prompt(full_stack, ollama):
+    ollama.fault = "obedient"
+    full_stack["models"]["huggingface"]["endpoints"] = [{"name": "obedient", "url": ollama.url}]
+    result = _route(full_stack, prefer=["openai:obedient"], json_schema=SCHEMA, prompt="Judge this plan")
+    assert result["model"]["backend"] == "openai:obedient"
+    jsonschema.validate(result["json"], SCHEMA)
+    assert result["trace"]["attempts"][-1]["notes"][-1] == "structured output via prompt"
+    orchestrated = _route(full_stack, prefer=["openai:obedient"], mode="orchestrator")
+    assert orchestrated["trace"]["degraded"] is None
+    assert orchestrated["orchestrator"]["execution"]["model_selection"].startswith("openai:obedient:")
+
+
 def test_orchestrator_mode_on_an_http_backend(full_stack):
     result = _route(full_stack, prefer=["ollama"], mode="orchestrator", max_tokens=1500)
     assert result["model"]["backend"] == "ollama"

@@ -19,7 +19,10 @@ model). ``fault`` switches the server into a failure mode while it runs:
 ``hang`` (accept, never answer), ``500``, ``garbage`` (200 with a body that is
 not JSON), ``slow_stream`` (one token every ``slow_s`` seconds),
 ``stream_error`` (an ``{"error"}`` line after the first token),
-``ignore_format`` (free text whatever ``format`` asks); ``stop()`` then
+``ignore_format`` (free text whatever ``format`` asks), ``obedient`` (ignores
+``format``/``response_format`` too, but, like an instruction-following model,
+answers a minimal valid instance when a system message spells out a JSON
+Schema); ``stop()`` then
 ``start()`` gives connection refused and recovery on the same port.
 
 Run alone: ``python -m tests.support.ollama_server --gguf tiny.gguf --port N``.
@@ -37,7 +40,31 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-FAULTS = (None, "hang", "500", "garbage", "slow_stream", "stream_error", "ignore_format")
+FAULTS = (None, "hang", "500", "garbage", "slow_stream", "stream_error", "ignore_format", "obedient")
+SCHEMA_CUE = "JSON Schema:"
+
+
+def instance_of(schema: dict):
+    """The smallest document a simple JSON Schema accepts (what an obedient model writes)."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {key: instance_of(properties[key]) for key in schema.get("required", properties)}
+    return {"integer": 0, "number": 0, "boolean": False, "array": [], "null": None}.get(
+        kind, "x" * max(1, schema.get("minLength", 1)))
+
+
+def _spelled_out_schema(messages) -> dict | None:
+    for message in messages:
+        content = message.get("content") or ""
+        if message.get("role") == "system" and SCHEMA_CUE in content:
+            try:
+                return json.loads(content.split(SCHEMA_CUE, 1)[1].strip())
+            except ValueError:
+                return None
+    return None
 VERSION = "0.12.6"
 
 
@@ -250,6 +277,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client gave up (its deadline): stop generating
 
     def _openai_chat(self, body: dict):
+        if self.owner.fault == "obedient":
+            schema = _spelled_out_schema(body.get("messages") or [])
+            text = json.dumps(instance_of(schema)) if schema else "Sure! Here is what you asked for."
+            self._send(200, {"id": "chatcmpl-obedient", "object": "chat.completion", "created": int(time.time()),
+                             "model": body.get("model") or "default",
+                             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                          "finish_reason": "stop"}],
+                             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+            return
         model = body.get("model")
         if model not in self.owner.models:
             model = self.owner.models[0] if self.owner.models else model
