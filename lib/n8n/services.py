@@ -208,11 +208,49 @@ def crypto(ctx: NodeContext) -> NodeTranslation:
 
 # --- HTML extraction ----------------------------------------------------------------------------
 
-@translates(BASE + "html", BASE + "htmlExtract")
+@translates(BASE + "html")
+def html(ctx: NodeContext) -> NodeTranslation:
+    operation = ctx.node.parameters.get("operation", "generateHtmlTemplate")
+    translator = {"generateHtmlTemplate": html_template, "convertToHtmlTable": html_table,
+                  "extractHtmlContent": html_extract}.get(operation)
+    if translator is None:
+        raise Untranslatable(f"HTML operation {operation!r} is not translated")
+    return translator(ctx)
+
+
+def html_template(ctx: NodeContext) -> NodeTranslation:
+    """n8n resolves ``{{ }}`` in the template even without a leading "=": compile it as an expression."""
+    template = str(ctx.node.parameters.get("html", ""))
+    template = template if template.startswith("=") else "=" + template
+    return bun_step(ctx, per_item(js_value({"html": template}), "out.push({ html: params.html });"))
+
+
+def html_table(ctx: NodeContext) -> NodeTranslation:
+    options = ctx.node.parameters.get("options") if isinstance(ctx.node.parameters.get("options"), dict) else {}
+    settings = {key: options.get(key, "") for key in ("caption", "tableAttributes", "headerAttributes",
+                                                      "rowAttributes", "cellAttributes")}
+    settings.update(capitalize=bool(options.get("capitalize")), custom=bool(options.get("customStyling")))
+    body = (f"  const o: any = {json.dumps(settings)};\n"
+            "  if (!input.length) return [];\n"
+            "  // As n8n's convertToHtmlTable: one table of every item, the union of their keys as columns.\n"
+            "  const table = o.custom ? '' : \"style='border-spacing:0; font-family:helvetica,arial,sans-serif'\";\n"
+            "  const head = o.custom ? '' : \"style='margin:0; padding:7px 20px 7px 0px; border-bottom:1px solid #eee; text-align:left; color:#888; font-weight:normal'\";\n"
+            "  const cell = o.custom ? '' : \"style='margin:0; padding:7px 20px 7px 0px; border-bottom:1px solid #eee'\";\n"
+            "  const headers = [...new Set(input.flatMap((i) => Object.keys(i)))];\n"
+            "  const title = (h: string) => (o.capitalize ? h.split('_').filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join(' ') : h);\n"
+            "  let html = `<table ${table} ${o.tableAttributes}>` + (o.caption ? `<caption>${o.caption}</caption>` : '');\n"
+            "  html += `<thead ${head} ${o.headerAttributes}><tr>` + headers.map((h) => `<th>${title(h)}</th>`).join('') + '</tr></thead><tbody>';\n"
+            "  for (const entry of input) {\n"
+            "    html += `<tr  ${o.rowAttributes}>` + headers.map((h) => `<td ${cell} ${o.cellAttributes}>`\n"
+            "      + (typeof entry[h] === 'boolean' ? `<input type=\"checkbox\" ${entry[h] ? 'checked=\"checked\"' : ''}/>` : entry[h]) + '</td>').join('') + '</tr>';\n"
+            "  }\n"
+            "  return [{ table: html + '</tbody></table>' }];")
+    return bun_step(ctx, body)
+
+
+@translates(BASE + "htmlExtract")
 def html_extract(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
-    if ctx.node.short_type == "html" and p.get("operation", "generateHtmlTemplate") != "extractHtmlContent":
-        raise Untranslatable(f"HTML operation {p.get('operation', 'generateHtmlTemplate')!r} is not translated")
     if p.get("sourceData", "json") != "json":
         raise Untranslatable("extracting HTML from n8n's binary data")
     values = [{"key": v.get("key", ""), "cssSelector": v.get("cssSelector", ""), "returnValue": v.get("returnValue", "text"),

@@ -132,3 +132,13 @@ def test_execute_workflow_calls_the_flow_translated_from_the_sub_workflow(tmp_pa
     assert stranger["summary"].startswith("PLACEHOLDER")
     entry = {e["file"]: e for e in report["workflows"]}["parent.json"]
     assert (entry["nodes_translated"], entry["placeholders"]) == (2, 1)
+
+
+def test_html_template_and_table_render_like_n8n():
+    _t, _m, template = one_step(fx.node("Page", "html", 1.2, html="<h1>{{ $json.title }}</h1><p>{{ $json.n * 2 }}</p>"))
+    assert run_ts_step(template, [{"title": "Hi", "n": 21}])["result"] == [{"html": "<h1>Hi</h1><p>42</p>"}]
+    _t, _m, table = one_step(fx.node("Table", "html", 1.2, operation="convertToHtmlTable",
+                                     options={"customStyling": True, "capitalize": True}))
+    html = run_ts_step(table, [{"first_name": "Ada", "ok": True}, {"first_name": "Bob"}])["result"][0]["table"]
+    assert "<th>First Name</th><th>Ok</th>" in html
+    assert '<input type="checkbox" checked="checked"/>' in html and "<td  >Bob</td><td  >undefined</td>" in html

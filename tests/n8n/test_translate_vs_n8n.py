@@ -119,6 +119,11 @@ WORKFLOWS = {
         fx.node("Failed", "set", 3.4, assignments={"assignments": [{"name": "failed", "value": True, "type": "boolean"}]},
                 includeOtherFields=True)],
         fx.link(("Webhook", 0, "Fetch"), ("Fetch", 1, "Failed"), ("Failed", 0, "Out"))),
+    "html": hooked("diff-html", [
+        fx.node("Rows", "code", 2, jsCode="return $('Webhook').first().json.body.rows.map(r => ({json: r}));"),
+        fx.node("Card", "html", 1.2, html="<b>{{ $json.first_name }}</b> {{ $json.ok ? 'yes' : 'no' }}"),
+        fx.node("Table", "html", 1.2, operation="convertToHtmlTable", options={"capitalize": True})],
+        fx.link(("Webhook", 0, "Rows"), ("Rows", 0, "Card"), ("Card", 0, "Table"), ("Table", 0, "Out"))),
 }
 WORKFLOWS["error_output"]["nodes"][1]["onError"] = "continueErrorOutput"
 
@@ -131,7 +136,8 @@ CASES = [("if", {"n": 9}), ("if", {"n": 2}), ("switch", {"kind": "a"}), ("switch
                                                     {"name": "Ada", "points": 9, "team": "red"},
                                                     {"name": "cy", "points": 1, "team": "red"}]}),
          ("legacy", {"word": "hello", "n": 1}), ("legacy", {"word": "bye", "n": 1}), ("legacy", {"word": "bye", "n": 5}),
-         ("merge_modes", {}), ("error_output", {})]
+         ("merge_modes", {}), ("error_output", {}),
+         ("html", {"rows": [{"first_name": "Ada", "ok": True}, {"first_name": "Bob", "ok": False}]})]
 
 
 @pytest.fixture(scope="module")
