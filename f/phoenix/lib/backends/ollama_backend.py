@@ -8,7 +8,9 @@
   the life of the process. Its transport takes each request's timeout from a
   context variable set by the call, so one client serves calls with different
   deadlines, in several threads, without rebuilding an httpx client (which
-  costs more than everything else the router does per request).
+  costs more than everything else the router does per request). Being our
+  own, that transport ignores HTTP(S)_PROXY: Ollama is on the operator's
+  machine or LAN.
 - Structured output goes through ``format=<JSON schema>``.
 - The model list is ``/api/tags`` (cached for ``TAGS_TTL_S``: the inventory
   and the health probe ask often); the version is ``GET /api/version``, which
@@ -35,6 +37,7 @@ from .base import ChatRequest, Completion, Health, remaining
 CONNECT_TIMEOUT_S = 2.0
 TAGS_TTL_S = 5.0
 _CLIENTS: dict[str, object] = {}
+_HTTP: dict[str, object] = {}  # plain httpx clients on the same transports, for /api/version
 _TAGS: dict[str, tuple[float, list[str]]] = {}
 _LOCK = threading.Lock()
 #: the httpx timeout of the request being made in this context (see _DeadlineTransport)
@@ -65,13 +68,14 @@ class OllamaBackend:
 
     def version(self, timeout: float = 2.0) -> str:
         """``GET /api/version``: the ollama client has no method for it."""
-        import httpx
-
         deadline = time.monotonic() + timeout
+        self._client(deadline)
         try:
-            response = httpx.get(f"{self.url}/api/version", timeout=self._timeout(deadline))
+            response = _HTTP[self.url].get(f"{self.url}/api/version")
         except Exception as exc:  # mapped below; nothing else escapes
             raise self._error(exc) from exc
+        finally:
+            _TIMEOUT.set(None)
         if response.status_code != 200:
             raise self._status_error(response.status_code, response.text)
         try:
@@ -150,8 +154,9 @@ class OllamaBackend:
         client = _CLIENTS.get(self.url)
         if client is None:
             with _LOCK:
-                client = _CLIENTS.get(self.url) or _new_client(self.url, self.name)
-                _CLIENTS[self.url] = client
+                if self.url not in _CLIENTS:
+                    _CLIENTS[self.url], _HTTP[self.url] = _new_clients(self.url, self.name)
+                client = _CLIENTS[self.url]
         _TIMEOUT.set(timeout)
         return client
 
@@ -210,15 +215,22 @@ def _finish(done_reason: str | None) -> str:
     return "length" if done_reason == "length" else "stop"
 
 
-def _new_client(url: str, name: str):
+def _new_clients(url: str, name: str):
+    """The ollama client and a plain httpx client, sharing one deadline-aware transport.
+
+    For plain http the transport skips building a TLS context: loading the CA
+    bundle costs 15-60 ms, paid by every new process (every Windmill job).
+    """
     try:
+        import httpx
         import ollama
     except ImportError as exc:
         raise BackendDown(name, f"the ollama client is not installed: {exc}") from exc
-    return ollama.Client(host=url, transport=_DeadlineTransport())
+    transport = _DeadlineTransport(verify=url.startswith("https:"))
+    return ollama.Client(host=url, transport=transport), httpx.Client(transport=transport)
 
 
-def _DeadlineTransport():
+def _DeadlineTransport(verify: bool):
     """An httpx transport that applies the timeout of the current context to each request.
 
     httpx reads a request's timeout from ``request.extensions["timeout"]``
@@ -234,4 +246,4 @@ def _DeadlineTransport():
             request.extensions["timeout"] = timeout.as_dict()
             return super().handle_request(request)
 
-    return DeadlineTransport(retries=0)
+    return DeadlineTransport(retries=0, verify=verify)
