@@ -142,3 +142,71 @@ def test_html_template_and_table_render_like_n8n():
     html = run_ts_step(table, [{"first_name": "Ada", "ok": True}, {"first_name": "Bob"}])["result"][0]["table"]
     assert "<th>First Name</th><th>Ok</th>" in html
     assert '<input type="checkbox" checked="checked"/>' in html and "<td  >Bob</td><td  >undefined</td>" in html
+
+
+SHEET = {"__rl": True, "mode": "list", "value": "gid=0"}
+DOCUMENT = {"__rl": True, "mode": "url", "value": "https://docs.google.com/spreadsheets/d/SHEET123/edit"}
+META = (200, {"sheets": [{"properties": {"sheetId": 0, "title": "Leads"}}]})
+ROWS = (200, {"values": [["name", "email", "status"], ["Ada", "ada@x.org", "new"], ["Bob", "bob@x.org", "done"]]})
+
+
+def sheets_step(**parameters):
+    node = fx.node("Sheet", "googleSheets", 4.5, documentId=DOCUMENT, sheetName=SHEET, **parameters)
+    node["credentials"] = {"googleSheetsOAuth2Api": {"id": "3", "name": "Google"}}
+    return one_step(node)
+
+
+def test_google_sheets_read_with_a_filter(loopback):
+    url, recorder = loopback
+    _t, module, code = sheets_step(filtersUI={"values": [{"lookupColumn": "status", "lookupValue": "={{ $json.want }}"}]})
+    assert module["value"]["input_transforms"]["auth"]["value"] == \
+        "$res:f/phoenix/n8n_credentials/googlesheetsoauth2api_google"
+    recorder.answers = [META, ROWS]
+    outcome = run_ts_step(code, [{"want": "done"}], {}, {"token": "G", "baseUrl": url})
+    assert outcome == {"ok": True, "result": [{"row_number": 3, "name": "Bob", "email": "bob@x.org", "status": "done"}]}
+    assert recorder.seen[1]["path"].startswith("/v4/spreadsheets/SHEET123/values/Leads?")
+    assert recorder.seen[1]["headers"]["Authorization"] == "Bearer G"
+
+
+def test_google_sheets_append_maps_columns_in_header_order(loopback):
+    url, recorder = loopback
+    _t, _m, code = sheets_step(operation="append", columns={
+        "mappingMode": "defineBelow", "value": {"email": "={{ $json.mail }}", "name": "={{ $json.who }}"}})
+    recorder.answers = [META, ROWS, (200, {"updates": {}})]
+    outcome = run_ts_step(code, [{"who": "Cy", "mail": "cy@x.org"}], {}, {"token": "G", "baseUrl": url})
+    assert outcome["result"] == [{"email": "cy@x.org", "name": "Cy"}]
+    append = recorder.seen[2]
+    assert append["method"] == "POST" and append["path"].startswith("/v4/spreadsheets/SHEET123/values/Leads:append")
+    assert json.loads(append["body"]) == {"values": [["Cy", "cy@x.org", ""]]}
+
+
+def test_google_sheets_update_rewrites_the_matching_row(loopback):
+    url, recorder = loopback
+    _t, _m, code = sheets_step(operation="update", columns={
+        "mappingMode": "defineBelow", "matchingColumns": ["email"],
+        "value": {"email": "={{ $json.email }}", "status": "contacted"}})
+    recorder.answers = [META, ROWS, (200, {})]
+    run_ts_step(code, [{"email": "bob@x.org"}], {}, {"token": "G", "baseUrl": url})
+    update = recorder.seen[2]
+    assert update["method"] == "PUT" and "/values/Leads!A3%3AC3?" in update["path"]
+    assert json.loads(update["body"]) == {"values": [["Bob", "bob@x.org", "contacted"]]}
+
+
+def test_gmail_send_posts_a_mime_message(loopback):
+    import base64
+
+    url, recorder = loopback
+    node = fx.node("Mail", "gmail", 2.1, sendTo="={{ $json.to }}", subject="Héllo", message="=<p>Hi {{ $json.name }}</p>",
+                   options={"ccList": "boss@x.org"})
+    node["credentials"] = {"gmailOAuth2": {"id": "4", "name": "Gmail"}}
+    _t, _m, code = one_step(node)
+    recorder.answers = [(200, {"id": "m1", "threadId": "t1", "labelIds": ["SENT"]})]
+    outcome = run_ts_step(code, [{"to": "ada@x.org", "name": "Ada"}], {}, {"token": "G", "baseUrl": url})
+    assert outcome["result"] == [{"id": "m1", "threadId": "t1", "labelIds": ["SENT"]}]
+    sent = recorder.seen[0]
+    assert sent["path"] == "/gmail/v1/users/me/messages/send" and sent["headers"]["Authorization"] == "Bearer G"
+    raw = base64.urlsafe_b64decode(json.loads(sent["body"])["raw"] + "==").decode()
+    headers, _, payload = raw.partition("\r\n\r\n")
+    assert "To: ada@x.org" in headers and "Cc: boss@x.org" in headers and "Content-Type: text/html" in headers
+    assert "Subject: =?UTF-8?B?" + base64.b64encode("Héllo".encode()).decode() + "?=" in headers
+    assert base64.b64decode(payload).decode() == "<p>Hi Ada</p>"

@@ -282,3 +282,151 @@ def html_extract(ctx: NodeContext) -> NodeTranslation:
                 "      out.push(item);\n"
                 "    }")))
     return _hoist_imports(bun_step(ctx, body, comment="CSS-selector extraction with cheerio (the library n8n uses)."))
+
+
+# --- Google Sheets (Sheets API v4; the resource is Windmill's gsheets OAuth resource: {token}) ------
+
+SHEETS_JS = r"""
+function sheetsApi(auth: any, spreadsheet: string) {
+  const base = `${String(auth?.baseUrl ?? "https://sheets.googleapis.com").replace(/\/$/, "")}/v4/spreadsheets/${spreadsheet}`;
+  const call = async (path: string, init: any = {}) => {
+    const response = await fetch(base + path, { ...init, headers: { Authorization: `Bearer ${auth.token}`, "Content-Type": "application/json" } });
+    const data = await response.json();
+    if (!response.ok) throw new Error(`Google Sheets ${response.status}: ${data?.error?.message ?? JSON.stringify(data)}`);
+    return data;
+  };
+  return {
+    async title(sheet: any) {
+      // n8n stores the sheet as "gid=0", a gid number, or its name.
+      const gid = String(sheet ?? "").replace(/^gid=/, "");
+      const meta = await call("?fields=sheets.properties");
+      const found = meta.sheets.map((s: any) => s.properties).find((p: any) => String(p.sheetId) === gid || p.title === sheet);
+      if (!found) throw new Error(`sheet ${sheet} not found in spreadsheet ${spreadsheet}`);
+      return found.title;
+    },
+    rows: async (title: string) => (await call(`/values/${encodeURIComponent(title)}?valueRenderOption=UNFORMATTED_VALUE&dateTimeRenderOption=FORMATTED_STRING`)).values ?? [],
+    append: (title: string, values: any[][]) => call(`/values/${encodeURIComponent(title)}:append?valueInputOption=USER_ENTERED`, { method: "POST", body: JSON.stringify({ values }) }),
+    update: (range: string, values: any[][]) => call(`/values/${encodeURIComponent(range)}?valueInputOption=USER_ENTERED`, { method: "PUT", body: JSON.stringify({ values }) }),
+  };
+}
+function sheetObjects(rows: any[][]) {
+  // Row 1 holds the column names; data starts on row 2 (row_number is the sheet's row).
+  const width = Math.max(0, ...rows.map((r) => r.length));
+  const keys = Array.from({ length: width }, (_, i) => rows[0]?.[i] || `col_${i}`);
+  return rows.slice(1).map((row, i) => ({ row_number: i + 2, ...Object.fromEntries(keys.map((k, c) => [k, row[c] ?? ""])) }));
+}
+function sheetRow(header: string[], entry: any, keep: any[] = []) {
+  return header.map((key, c) => (entry[key] === undefined || entry[key] === null ? (keep[c] ?? "")
+    : typeof entry[key] === "object" ? JSON.stringify(entry[key]) : entry[key]));
+}
+function columnName(index: number) {
+  let name = "";
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+  return name;
+}
+"""
+
+SHEETS_OPERATIONS = {
+    "read": """const rows = await api.rows(title);
+    let found = sheetObjects(rows);
+    const filters = (params.filters ?? []).filter((f: any) => f.lookupColumn);
+    if (filters.length) {
+      const match = (r: any) => filters[params.combine === "AND" ? "every" : "some"]((f: any) => String(r[f.lookupColumn] ?? "") === String(f.lookupValue ?? ""));
+      found = found.filter(match);
+      if (params.firstMatch) found = found.slice(0, 1);
+    }
+    out.push(...found);""",
+    "append": """const header = (await api.rows(title))[0] ?? Object.keys(params.entry);
+    await api.append(title, [sheetRow(header, params.entry)]);
+    out.push(params.entry);""",
+    "update": """const rows = await api.rows(title);
+    const header = rows[0] ?? [];
+    const column = header.indexOf(params.match);
+    const at = rows.findIndex((r: any[], i: number) => i > 0 && column >= 0 && String(r[column] ?? "") === String(params.entry[params.match] ?? ""));
+    if (at > 0) await api.update(`${title}!A${at + 1}:${columnName(header.length - 1)}${at + 1}`, [sheetRow(header, params.entry, rows[at])]);
+    else if (params.operation === "appendOrUpdate") await api.append(title, [sheetRow(header, params.entry)]);
+    out.push(params.entry);""",
+}
+
+
+@translates(BASE + "googleSheets")
+def google_sheets(ctx: NodeContext) -> NodeTranslation:
+    node = ctx.node
+    p = _resolve_locators(node.parameters)
+    if node.type_version < 4:
+        raise Untranslatable("Google Sheets before v4 is not translated")
+    resource, operation = p.get("resource", "sheet"), p.get("operation", "read")
+    if resource != "sheet" or operation not in ("read", "append", "update", "appendOrUpdate"):
+        raise Untranslatable(f"Google Sheets {resource}/{operation} is not translated")
+    columns = p.get("columns") if isinstance(p.get("columns"), dict) else {}
+    mapped = columns.get("mappingMode", "defineBelow") == "defineBelow" and isinstance(columns.get("value"), dict)
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    params = {"spreadsheet": _spreadsheet_id(p.get("documentId", "")), "sheet": p.get("sheetName", "gid=0"),
+              "operation": operation,
+              "entry": columns.get("value") if mapped else "={{ $json }}",
+              "match": (columns.get("matchingColumns") or [None])[0],
+              "filters": ((p.get("filtersUI") or {}).get("values") or []),
+              "combine": p.get("combineFilters", "OR"),
+              "firstMatch": bool(options.get("returnFirstMatch")) if node.type_version >= 4.5
+              else options.get("returnAllMatches") != "returnAllMatches"}
+    if operation in ("update", "appendOrUpdate") and not params["match"]:
+        raise Untranslatable("update without a column to match on")
+    inputs, comment = _credential_input(node, "googleSheetsOAuth2Api")
+    step = SHEETS_OPERATIONS["update" if operation == "appendOrUpdate" else operation]
+    body = SHEETS_JS + per_item(js_value(params), (
+        "const api = sheetsApi(auth, String(params.spreadsheet));\n"
+        "    const title = await api.title(params.sheet);\n"
+        f"    {step}"))
+    return bun_step(ctx, body, extra_inputs=inputs,
+                    comment=f"Google Sheets {operation} (Sheets API v4), once per item; row 1 holds the column names.\n"
+                            f"{comment}\nUse a Windmill gsheets resource there: its token is refreshed by Windmill.")
+
+
+def _spreadsheet_id(value) -> str:
+    """A spreadsheet id, from the id itself or a docs.google.com URL."""
+    match = re.search(r"/d/([A-Za-z0-9_-]+)", str(value))
+    return match.group(1) if match else value
+
+
+# --- Gmail (send only; the resource is Windmill's gmail OAuth resource: {token}) ----------------------
+
+GMAIL_JS = r"""
+async function gmailSend(auth: any, mail: any) {
+  const base = String(auth?.baseUrl ?? "https://gmail.googleapis.com").replace(/\/$/, "");
+  const headers = { Authorization: `Bearer ${auth.token}`, "Content-Type": "application/json" };
+  const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+  let from = "";
+  if (mail.senderName) {
+    const profile = await (await fetch(`${base}/gmail/v1/users/me/profile`, { headers })).json();
+    from = `${mail.senderName} <${profile.emailAddress}>`;
+  }
+  // Absent headers are left out (null/false entries are dropped below); the blank line ends the headers.
+  const lines = [from ? `From: ${from}` : null, `To: ${mail.to}`, mail.cc ? `Cc: ${mail.cc}` : null, mail.bcc ? `Bcc: ${mail.bcc}` : null,
+    mail.replyTo ? `Reply-To: ${mail.replyTo}` : null, `Subject: =?UTF-8?B?${b64(String(mail.subject ?? ""))}?=`, "MIME-Version: 1.0",
+    `Content-Type: text/${mail.html ? "html" : "plain"}; charset=UTF-8`, "Content-Transfer-Encoding: base64", "",
+    b64(String(mail.message ?? "").trim())].filter((line) => typeof line === "string");
+  const raw = Buffer.from(lines.join("\r\n"), "utf8").toString("base64url");
+  const response = await fetch(`${base}/gmail/v1/users/me/messages/send`, { method: "POST", headers, body: JSON.stringify({ raw }) });
+  const data = await response.json();
+  if (!response.ok) throw new Error(`Gmail ${response.status}: ${data?.error?.message ?? JSON.stringify(data)}`);
+  return data;
+}
+"""
+
+
+@translates(BASE + "gmail")
+def gmail(ctx: NodeContext) -> NodeTranslation:
+    node = ctx.node
+    _only(node, "message", "send", {"message": {"send"}})
+    p = node.parameters
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    if options.get("attachmentsUi"):
+        raise Untranslatable("e-mail attachments come from n8n's binary data")
+    mail = {"to": p.get("sendTo", ""), "subject": p.get("subject", ""), "message": p.get("message", ""),
+            "html": p.get("emailType", "html") == "html", "cc": options.get("ccList"), "bcc": options.get("bccList"),
+            "replyTo": options.get("replyTo"), "senderName": options.get("senderName")}
+    inputs, comment = _credential_input(node, "gmailOAuth2")
+    body = GMAIL_JS + per_item(js_value(mail), "out.push(await gmailSend(auth, params));")
+    return bun_step(ctx, body, extra_inputs=inputs,
+                    comment=f"Sends one e-mail per item with the Gmail API (n8n's attribution line is not added).\n"
+                            f"{comment}\nUse a Windmill gmail resource there: its token is refreshed by Windmill.")
