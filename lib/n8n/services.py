@@ -429,3 +429,81 @@ def gmail(ctx: NodeContext) -> NodeTranslation:
     return bun_step(ctx, body, extra_inputs=inputs,
                     comment=f"Sends one e-mail per item with the Gmail API (n8n's attribution line is not added).\n"
                             f"{comment}\nUse a Windmill gmail resource there: its token is refreshed by Windmill.")
+
+
+# --- Airtable (v2 record operations; the resource holds the airtableTokenApi credential: {accessToken}) ----
+
+AIRTABLE_JS = r"""
+function airtableApi(auth: any, base: string, table: string) {
+  const root = `${String(auth?.baseUrl ?? "https://api.airtable.com").replace(/\/$/, "")}/v0/${base}/${encodeURIComponent(table)}`;
+  const call = async (method: string, path: string, body?: any) => {
+    const response = await fetch(root + path, { method, headers: { Authorization: `Bearer ${auth.accessToken ?? auth.apiKey}`,
+      "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const data = await response.json();
+    if (!response.ok) throw new Error(`Airtable ${response.status}: ${data?.error?.message ?? JSON.stringify(data?.error ?? data)}`);
+    return data;
+  };
+  const list = async (query: URLSearchParams, all: boolean) => {
+    const records: any[] = [];
+    for (let offset = ""; ; ) {
+      if (offset) query.set("offset", offset);
+      const page = await call("GET", `?${query}`);
+      records.push(...page.records);
+      if (!all || !page.offset) return records;
+      offset = page.offset;
+    }
+  };
+  return { call, list };
+}
+// Search and get hand on {id, createdTime, ...fields}; writes hand on Airtable's records as they come.
+const flatten = ({ fields, ...rest }: any) => ({ ...rest, ...fields });
+"""
+
+AIRTABLE_OPERATIONS = {
+    "search": """const query = new URLSearchParams();
+    if (params.formula) query.set("filterByFormula", String(params.formula));
+    if (!params.returnAll) query.set("maxRecords", String(params.limit));
+    for (const field of params.fields) query.append("fields[]", field);
+    out.push(...(await api.list(query, params.returnAll)).map(flatten));""",
+    "get": """out.push(flatten(await api.call("GET", `/${params.id}`)));""",
+    "deleteRecord": """out.push(await api.call("DELETE", `/${params.id}`));""",
+    "create": """out.push(await api.call("POST", "", { fields: params.entry, typecast: params.typecast }));""",
+    "update": """const { id, ...fields } = params.entry;
+    let ids = [id];
+    if (!params.match.includes("id")) {
+      const all = await api.list(new URLSearchParams(), true);
+      ids = all.filter((r: any) => params.match.every((m: string) => r.fields?.[m] === params.entry[m])).map((r: any) => r.id);
+    }
+    const records = ids.filter(Boolean).map((rid: string) => ({ id: rid, fields }));
+    if (records.length) out.push(...(await api.call("PATCH", "", { records, typecast: params.typecast })).records);""",
+    "upsert": """const { id, ...fields } = params.entry;
+    const answer = await api.call("PATCH", "", { records: [{ fields }], typecast: params.typecast,
+      performUpsert: { fieldsToMergeOn: params.match } });
+    out.push(...answer.records);""",
+}
+
+
+@translates(BASE + "airtable")
+def airtable(ctx: NodeContext) -> NodeTranslation:
+    node = ctx.node
+    if node.type_version < 2:
+        raise Untranslatable("Airtable v1 is not translated")
+    p = _resolve_locators(node.parameters)
+    operation = p.get("operation", "search" if node.type_version >= 2 else "list")
+    if p.get("resource", "record") != "record" or operation not in AIRTABLE_OPERATIONS:
+        raise Untranslatable(f"Airtable {p.get('resource', 'record')}/{operation} is not translated")
+    columns = p.get("columns") if isinstance(p.get("columns"), dict) else {}
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    auto = columns.get("mappingMode", "defineBelow") == "autoMapInputData"
+    fields = options.get("fields") or []
+    params = {"base": p.get("base", ""), "table": p.get("table", ""), "id": p.get("id", ""),
+              "formula": p.get("filterByFormula", ""), "returnAll": p.get("returnAll", True) is not False,
+              "limit": p.get("limit", 50), "fields": [f.strip() for f in fields.split(",")] if isinstance(fields, str) else fields,
+              "entry": "={{ $json }}" if auto else (columns.get("value") or {}),
+              "match": columns.get("matchingColumns") or ["id"], "typecast": bool(options.get("typecast"))}
+    inputs, comment = _credential_input(node, "airtableTokenApi" if "airtableTokenApi" in node.credentials or not node.credentials
+                                        else sorted(node.credentials)[0])
+    body = AIRTABLE_JS + per_item(js_value(params), (
+        "const api = airtableApi(auth, String(params.base), String(params.table));\n"
+        f"    {AIRTABLE_OPERATIONS[operation]}"))
+    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Airtable {operation}, once per item.\n{comment}")

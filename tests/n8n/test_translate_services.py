@@ -32,7 +32,7 @@ class Recorder(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = _handle
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
     def log_message(self, *args):
         pass
@@ -210,3 +210,37 @@ def test_gmail_send_posts_a_mime_message(loopback):
     assert "To: ada@x.org" in headers and "Cc: boss@x.org" in headers and "Content-Type: text/html" in headers
     assert "Subject: =?UTF-8?B?" + base64.b64encode("Héllo".encode()).decode() + "?=" in headers
     assert base64.b64decode(payload).decode() == "<p>Hi Ada</p>"
+
+
+def airtable_step(**parameters):
+    node = fx.node("Table", "airtable", 2.1, base={"__rl": True, "mode": "id", "value": "appB"},
+                   table={"__rl": True, "mode": "id", "value": "tblT"}, **parameters)
+    node["credentials"] = {"airtableTokenApi": {"id": "5", "name": "Airtable"}}
+    return one_step(node)
+
+
+def test_airtable_search_follows_pages_and_flattens_records(loopback):
+    url, recorder = loopback
+    _t, module, code = airtable_step(filterByFormula="={Status}='{{ $json.status }}'")
+    assert module["value"]["input_transforms"]["auth"]["value"] == "$res:f/phoenix/n8n_credentials/airtabletokenapi_airtable"
+    recorder.answers = [(200, {"records": [{"id": "r1", "createdTime": "t", "fields": {"Name": "Ada"}}], "offset": "o2"}),
+                        (200, {"records": [{"id": "r2", "createdTime": "t", "fields": {"Name": "Bob"}}]})]
+    outcome = run_ts_step(code, [{"status": "open"}], {}, {"accessToken": "A", "baseUrl": url})
+    assert outcome["result"] == [{"id": "r1", "createdTime": "t", "Name": "Ada"}, {"id": "r2", "createdTime": "t", "Name": "Bob"}]
+    assert recorder.seen[0]["path"] == "/v0/appB/tblT?filterByFormula=%7BStatus%7D%3D%27open%27"
+    assert recorder.seen[1]["path"].endswith("&offset=o2") and recorder.seen[0]["headers"]["Authorization"] == "Bearer A"
+
+
+def test_airtable_update_by_a_field_finds_the_records_first(loopback):
+    url, recorder = loopback
+    _t, _m, code = airtable_step(operation="update", columns={
+        "mappingMode": "defineBelow", "matchingColumns": ["Email"],
+        "value": {"Email": "={{ $json.email }}", "Status": "done"}})
+    recorder.answers = [(200, {"records": [{"id": "r1", "fields": {"Email": "a@x.org"}},
+                                           {"id": "r2", "fields": {"Email": "b@x.org"}}]}),
+                        (200, {"records": [{"id": "r2", "fields": {"Email": "b@x.org", "Status": "done"}}]})]
+    outcome = run_ts_step(code, [{"email": "b@x.org"}], {}, {"accessToken": "A", "baseUrl": url})
+    assert outcome["result"] == [{"id": "r2", "fields": {"Email": "b@x.org", "Status": "done"}}]
+    assert recorder.seen[1]["method"] == "PATCH"
+    assert json.loads(recorder.seen[1]["body"]) == {"records": [{"id": "r2", "fields": {"Email": "b@x.org", "Status": "done"}}],
+                                                   "typecast": False}
