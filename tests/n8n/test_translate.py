@@ -197,7 +197,7 @@ def test_untranslatable_nodes_become_placeholders_that_fail_when_run():
     translation = translate(fx.UNKNOWN)
     modules = translation.flow["value"]["modules"]
     assert [m["summary"] for m in modules] == ["PLACEHOLDER (not translated): Mystery [frobnicate]",
-                                               "PLACEHOLDER (not translated): Sheet [googleSheets]"]
+                                               "PLACEHOLDER (not translated): Sheet [salesforce]"]
     outcome = run_step(translation, "mystery", [{}])
     assert outcome["ok"] is False
     assert "Mystery" in outcome["error"] and "no translation exists for node type n8n-nodes-community.frobnicate" in outcome["error"]
@@ -292,7 +292,7 @@ def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folde
     assert "not an n8n workflow" in entries["list.json"]["error"]
     assert entries["nested/unknown.json"] == {
         "file": "nested/unknown.json", "status": "translated", "nodes_total": 3, "nodes_translated": 1,
-        "placeholders": 2, "untranslated_types": ["n8n-nodes-base.googleSheets", "n8n-nodes-community.frobnicate"],
+        "placeholders": 2, "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
         "error": None}
     out = tmp_path / "out"
     assert (out / "nested_agent__flow" / "flow.yaml").is_file()

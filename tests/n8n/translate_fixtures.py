@@ -95,7 +95,7 @@ AGENT = workflow(
 UNKNOWN = workflow(
     [node("Start", "manualTrigger"),
      node("Mystery", "n8n-nodes-community.frobnicate", 1, level=3),
-     node("Sheet", "googleSheets", 4, operation="append")],
+     node("Sheet", "salesforce", 1, operation="create")],
     link(("Start", 0, "Mystery"), ("Mystery", 0, "Sheet")))
 
 SCHEDULED = workflow(

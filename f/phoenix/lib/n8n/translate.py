@@ -700,7 +700,7 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
             reasons[name] = "not connected to anything the flow runs"
     multiple_roots = len(structurer.top.roots) > 1
     flow = {"summary": _summary(workflow, source),
-            "description": _description(workflow, source, status, reasons, structurer),
+            "description": _description(workflow, source, status, reasons, structurer, modules),
             "value": {"modules": modules},
             "schema": _flow_schema(structurer, multiple_roots)}
     schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
@@ -712,7 +712,8 @@ def _summary(workflow: Workflow, source: str) -> str:
     return (workflow.name or source.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:200]
 
 
-def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer) -> str:
+def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer,
+                 modules: list[dict]) -> str:
     translated = sum(1 for s in status.values() if s == "translated")
     lines = [f"Translated by Phoenix from the n8n workflow {workflow.name or '(unnamed)'!r} ({source}).",
              f"{translated} of {len(status)} nodes translated; "
@@ -721,6 +722,10 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
         lines.append(f"- not translated: {name} ({workflow.nodes[name].type}): {reason}")
     for note in structurer.notes:
         lines.append(f"- not translated: {note}")
+    resources = _resources_used(modules)
+    if resources:
+        lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
+                     + ", ".join(resources))
     if len(structurer.top.roots) > 1:
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
                      f"(default: the first of {', '.join(sorted(structurer.top.roots, key=structurer._root_rank))}).")
@@ -729,6 +734,27 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
         if text:
             lines.append(f"\nSticky note {note.name!r}:\n{text}")
     return "\n".join(lines)
+
+
+def all_modules(modules: list[dict]):
+    """Every module of a flow, nested ones included."""
+    for module in modules:
+        yield module
+        value = module.get("value", {})
+        for branch in value.get("branches", []):
+            yield from all_modules(branch.get("modules", []))
+        yield from all_modules(value.get("default", []))
+        yield from all_modules(value.get("modules", []))
+
+
+def _resources_used(modules: list[dict]) -> list[str]:
+    found = []
+    for module in all_modules(modules):
+        for transform in (module.get("value", {}).get("input_transforms") or {}).values():
+            value = transform.get("value") if transform.get("type") == "static" else None
+            if isinstance(value, str) and value.startswith("$res:"):
+                found.append(value.removeprefix("$res:"))
+    return sorted(set(found))
 
 
 def _flow_schema(structurer: Structurer, multiple_roots: bool) -> dict:
