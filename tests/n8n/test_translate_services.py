@@ -13,7 +13,7 @@ import pytest
 from lib.n8n.report import translate_folder
 from lib.n8n.translate import translate_workflow
 from tests.n8n import translate_fixtures as fx
-from tests.support.ts_step import run_ts_step
+from tests.support.ts_step import npm_packages_for_steps, run_ts_step
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -244,3 +244,29 @@ def test_airtable_update_by_a_field_finds_the_records_first(loopback):
     assert recorder.seen[1]["method"] == "PATCH"
     assert json.loads(recorder.seen[1]["body"]) == {"records": [{"id": "r2", "fields": {"Email": "b@x.org", "Status": "done"}}],
                                                    "typecast": False}
+
+
+needs_packages = pytest.mark.skipif(npm_packages_for_steps() is None,
+                                    reason="luxon/cheerio come from the cached n8n install, which is absent")
+
+
+@needs_packages
+def test_html_extraction_with_cheerio():
+    _t, _m, code = one_step(fx.node("Extract", "html", 1.2, operation="extractHtmlContent", dataPropertyName="page",
+                                    extractionValues={"values": [
+                                        {"key": "title", "cssSelector": "h1"},
+                                        {"key": "links", "cssSelector": "a", "returnValue": "attribute", "attribute": "href",
+                                         "returnArray": True}]}))
+    page = "<h1>  Hello\n  world </h1><a href='/a'>A</a><a href='/b'>B</a>"
+    assert run_ts_step(code, [{"page": page}])["result"] == [{"title": "Hello world", "links": ["/a", "/b"]}]
+
+
+@needs_packages
+def test_luxon_dates_in_expressions():
+    _t, _m, code = one_step(fx.node("When", "set", 3.4, assignments={"assignments": [
+        {"name": "year", "value": "={{ $now.year }}", "type": "number"},
+        {"name": "day", "value": "={{ $today.toFormat('yyyy-MM-dd') }}", "type": "string"}]}))
+    import datetime
+
+    result = run_ts_step(code, [{}])["result"][0]
+    assert result["year"] == datetime.date.today().year and len(result["day"]) == 10

@@ -12,7 +12,18 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from lib.stack import phoenix_cache_dir
 from scripts.tooling.windmill_tools import ensure_npm_tools
+
+
+def npm_packages_for_steps() -> Path | None:
+    """npm packages some steps import (luxon, cheerio, nodemailer...), as Bun would fetch them.
+
+    No registry access in tests: they come from the cached n8n install (n8n ships the
+    same libraries), when it is there.
+    """
+    folder = phoenix_cache_dir() / "n8n-2.8.4" / "node_modules"
+    return folder if (folder / "luxon").is_dir() else None
 
 RUNNER = r"""
 const [,, modulesDir, stepFile, argsFile] = process.argv;
@@ -38,6 +49,9 @@ def run_ts_step(code: str, *args) -> dict:
     """``{"ok": True, "result": ...}`` or ``{"ok": False, "error": message}``."""
     modules = ensure_npm_tools()
     with tempfile.TemporaryDirectory(prefix="phoenix-step-") as tmp:
+        packages = npm_packages_for_steps()
+        if packages:
+            Path(tmp, "node_modules").symlink_to(packages)
         step, runner, arguments = Path(tmp, "step.ts"), Path(tmp, "run.mjs"), Path(tmp, "args.json")
         step.write_text(code, encoding="utf-8")
         runner.write_text(RUNNER, encoding="utf-8")
