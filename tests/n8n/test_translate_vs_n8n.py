@@ -124,6 +124,14 @@ WORKFLOWS = {
         fx.node("Card", "html", 1.2, html="<b>{{ $json.first_name }}</b> {{ $json.ok ? 'yes' : 'no' }}"),
         fx.node("Table", "html", 1.2, operation="convertToHtmlTable", options={"capitalize": True})],
         fx.link(("Webhook", 0, "Rows"), ("Rows", 0, "Card"), ("Card", 0, "Table"), ("Table", 0, "Out"))),
+    "html_extract": hooked("diff-extract", [
+        fx.node("Extract", "html", 1.2, operation="extractHtmlContent", dataPropertyName="body.page",
+                extractionValues={"values": [
+                    {"key": "title", "cssSelector": "h1"},
+                    {"key": "items", "cssSelector": "li", "returnArray": True},
+                    {"key": "links", "cssSelector": "a", "returnValue": "attribute", "attribute": "href", "returnArray": True},
+                    {"key": "raw", "cssSelector": "p", "returnValue": "html"}]})],
+        fx.link(("Webhook", 0, "Extract"), ("Extract", 0, "Out"))),
 }
 WORKFLOWS["error_output"]["nodes"][1]["onError"] = "continueErrorOutput"
 
@@ -137,7 +145,9 @@ CASES = [("if", {"n": 9}), ("if", {"n": 2}), ("switch", {"kind": "a"}), ("switch
                                                     {"name": "cy", "points": 1, "team": "red"}]}),
          ("legacy", {"word": "hello", "n": 1}), ("legacy", {"word": "bye", "n": 1}), ("legacy", {"word": "bye", "n": 5}),
          ("merge_modes", {}), ("error_output", {}),
-         ("html", {"rows": [{"first_name": "Ada", "ok": True}, {"first_name": "Bob", "ok": False}]})]
+         ("html", {"rows": [{"first_name": "Ada", "ok": True}, {"first_name": "Bob", "ok": False}]}),
+         ("html_extract", {"page": "<h1>  Hello\n world </h1><ul><li>one</li><li> two  three </li></ul>"
+                                   "<p>Some <b>bold</b> text, <a href='/a'>A</a> and <a href='/b'>B</a>.</p>"})]
 
 
 @pytest.fixture(scope="module")

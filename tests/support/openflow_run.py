@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from scripts.tooling.windmill_tools import ensure_npm_tools
+from tests.support.ts_step import npm_packages_for_steps
 
 RUNNER = r"""
 import fs from "node:fs";
@@ -132,6 +133,9 @@ def run_flow_folder(folder: Path, args: dict | None = None, stubs: dict | None =
 def run_flow(flow: dict, files: dict[str, str], args: dict | None = None, stubs: dict | None = None) -> dict:
     modules = ensure_npm_tools()
     with tempfile.TemporaryDirectory(prefix="phoenix-flow-") as tmp:
+        packages = npm_packages_for_steps()
+        if packages:
+            Path(tmp, "node_modules").symlink_to(packages)
         spec = Path(tmp, "spec.json")
         spec.write_text(json.dumps({"flow": flow, "files": files, "args": args or {}, "stubs": stubs or {},
                                     "calls": []}), encoding="utf-8")
