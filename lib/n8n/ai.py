@@ -39,23 +39,27 @@ def fold_sub_nodes(workflow: Workflow, root: str, seen: Optional[set] = None) ->
     return found
 
 
-def router_call(ctx: NodeContext, preamble: str, user_text) -> tuple[list[dict], dict[str, str], str]:
-    """Modules (and files) asking the router ``preamble + user_text``; returns the answer's expression."""
+def router_call(ctx: NodeContext, parts: list) -> tuple[list[dict], dict[str, str], str]:
+    """Modules (and files) asking the router the concatenation of ``parts``; returns the answer's expression.
+
+    Each part is an n8n parameter value: plain text, or an expression (``"={{ $json.x }}"``).
+    """
     files: dict[str, str] = {}
     modules: list[dict] = []
+    parts = [p for p in parts if p]
     try:
-        user = to_input_transform(user_text, f"({ctx.items})[0]", ctx.node_items, ctx.workflow.name)
+        pieces = [to_input_transform(part, f"({ctx.items})[0]", ctx.node_items, ctx.workflow.name) for part in parts]
+        prompt = " + ".join(f"String({piece} ?? '')" for piece in pieces) or "''"
     except Untranslatable:
         # The prompt needs n8n's runtime ($input.all(), .toJsonString(), Luxon...): compute it in a step.
+        joined = " + ".join(f"__str({to_step_js(part)})" for part in parts) or "''"
         prep = bun_step(dataclasses.replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_prompt")),
-                        "  setIndex(0);\n  const $json = input[0] ?? {};\n"
-                        f"  return {{ prompt: __str({to_step_js(user_text)}) }};",
+                        f"  setIndex(0);\n  const $json = input[0] ?? {{}};\n  return {{ prompt: {joined} }};",
                         comment="Builds the prompt with n8n's bindings; the next step sends it to the router.")
         prep.modules[0]["summary"] = f"{ctx.node.name}: build the prompt"
         modules += prep.modules
         files.update(prep.files)
-        user = f"results.{prep.modules[0]['id']}.prompt"
-    prompt = f"{json.dumps(preamble, ensure_ascii=False)} + String({user} ?? '')" if preamble else f"String({user} ?? '')"
+        prompt = f"results.{prep.modules[0]['id']}.prompt"
     modules.append({"id": ctx.step_id, "summary": f"{ctx.node.name} (AI via the Phoenix router)",
                     "value": {"type": "script", "path": ROUTER_PATH,
                               "input_transforms": {"prompt": {"type": "javascript", "expr": prompt}}}})
@@ -69,8 +73,7 @@ def ai_root(ctx: NodeContext) -> NodeTranslation:
     if node.short_type == "openAi" and resource not in (("chat", "text") if node.type.startswith(BASE) else ("text",)):
         raise Untranslatable(f"OpenAI resource {resource!r} (not text generation)")
     folded = fold_sub_nodes(ctx.workflow, node.name)
-    preamble = _preamble(_system_text(node), folded)
-    modules, files, answer = router_call(ctx, preamble, _prompt_parameter(node))
+    modules, files, answer = router_call(ctx, _preamble(_system_parts(node), folded) + [_prompt_parameter(node)])
     shape = {"agent": f"[{{output: {answer}}}]", "chainLlm": f"[{{text: {answer}}}]",
              "chainSummarization": f"[{{output: {{text: {answer}}}, text: {answer}}}]"}.get(
         node.short_type, f"[{{message: {{role: 'assistant', content: {answer}}}, text: {answer}}}]")
@@ -108,8 +111,8 @@ def information_extractor(ctx: NodeContext) -> NodeTranslation:
         shape = f"a JSON object shaped like this example: {p.get('jsonSchemaExample', '{}')}"
     else:
         shape = f"a JSON object valid against this JSON Schema: {p.get('inputSchema', '{}')}"
-    preamble = f"{system}\n\nAnswer only with {shape}\n\n"
-    modules, files, answer = router_call(ctx, preamble, p.get("text", "={{ $json.chatInput }}"))
+    modules, files, answer = router_call(ctx, [system, f"\n\nAnswer only with {shape}\n\n",
+                                               p.get("text", "={{ $json.chatInput }}")])
     # n8n hands on {output: <the extracted object>}; an answer that is not JSON is handed on as text.
     output = (f"(() => {{ const text = String({answer} ?? ''); const found = text.match(/\\{{[\\s\\S]*\\}}/);"
               f" try {{ return [{{output: JSON.parse(found ? found[0] : text)}}]; }} catch {{ return [{{output: text}}]; }} }})()")
@@ -133,10 +136,10 @@ def classifier(ctx: NodeContext) -> NodeTranslation:
     if not names:
         raise Untranslatable("no categories to classify into")
     system = options.get("systemPromptTemplate") or "Please classify the text provided by the user into one of the following categories."
-    preamble = (f"{system}\n" + "\n".join(f"- {d}" for d in described)
-                + ("\nIf no category applies, answer: other" if fallback else "")
-                + "\nAnswer with the category name only.\n\nText:\n")
-    modules, files, answer = router_call(ctx, preamble, p.get("inputText", "={{ $json.chatInput }}"))
+    instructions = ("\n" + "\n".join(f"- {d}" for d in described)
+                    + ("\nIf no category applies, answer: other" if fallback else "")
+                    + "\nAnswer with the category name only.\n\nText:\n")
+    modules, files, answer = router_call(ctx, [system, instructions, p.get("inputText", "={{ $json.chatInput }}")])
     said = f"String({answer} ?? '').toLowerCase()"
     predicates = [f"{said}.includes({json.dumps(name.lower())})" for name in names] + (["true"] if fallback else [])
     items = ctx.items
@@ -165,7 +168,8 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _system_text(node: Node) -> str:
+def _system_parts(node: Node) -> list:
+    """The node's system messages: plain text or n8n expressions, in the order n8n sends them."""
     p = node.parameters
     parts = [_dict(p.get("options")).get("systemMessage", "")]
     for message in (_dict(p.get("messages")).get("messageValues") or []):
@@ -177,18 +181,22 @@ def _system_text(node: Node) -> str:
                 parts.append(message.get("content", ""))
     if node.short_type == "chainSummarization":
         parts.append("Summarize the following data concisely.")
-    return "\n".join(s for s in parts if isinstance(s, str) and s.strip() and not s.startswith("="))
+    return [part for part in parts if isinstance(part, str) and part.strip()]
 
 
-def _preamble(system: str, folded: list[tuple[str, Node]]) -> str:
-    lines = [system] if system else []
+def _preamble(system: list, folded: list[tuple[str, Node]]) -> list:
+    """Prompt parts before the user's text: system messages, the tools it could call, the answer's shape."""
+    notes = []
     tools = [n for kind, n in folded if kind == "ai_tool"]
     if tools:
-        lines.append("In the original n8n workflow you could call these tools; here they are not callable, "
+        notes.append("In the original n8n workflow you could call these tools; here they are not callable, "
                      "so say which one you would need: " + "; ".join(
                          f"{t.name} ({t.parameters.get('toolDescription') or t.parameters.get('description') or t.short_type})"
                          for t in tools))
     for kind, sub in folded:
         if kind == "ai_outputParser" and sub.parameters.get("jsonSchemaExample"):
-            lines.append("Answer only with JSON shaped like this example: " + str(sub.parameters["jsonSchemaExample"]))
-    return ("\n\n".join(lines) + "\n\n") if lines else ""
+            notes.append("Answer only with JSON shaped like this example: " + str(sub.parameters["jsonSchemaExample"]))
+    parts: list = []
+    for part in system + notes:
+        parts += [part, "\n\n"]
+    return parts

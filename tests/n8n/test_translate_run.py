@@ -129,3 +129,11 @@ def test_node_that_several_branches_reach_runs_once_after_them(n, tag):
     assert outcome["ok"], outcome.get("error")
     assert outcome["results"]["done"][0]["size"] == tag
     assert ("audit" in outcome["results"]) == (tag == "big")
+
+
+def test_system_message_written_as_an_expression_is_evaluated_too():
+    document = json.loads(json.dumps(fx.AGENT))
+    agent = next(n for n in document["nodes"] if n["name"] == "Agent")
+    agent["parameters"]["options"]["systemMessage"] = "=You help {{ $json.sessionId }}."
+    outcome = run(document, {"chatInput": "hi", "sessionId": "s-7"}, stubs={"f/phoenix/router": {"answer": "ok"}})
+    assert outcome["calls"][0]["args"]["prompt"].startswith("You help s-7.\n\n")
