@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from . import runtime
+from .runtime import CONDITIONS, CORE, LUXON_BINDINGS, LUXON_IMPORT
 from .expressions import Untranslatable, referenced_nodes, to_input_transform, to_step_js, walk_strings
 from .workflow import Node, Workflow
 
@@ -139,14 +139,14 @@ def bun_step(ctx: NodeContext, body: str, *, conditions: bool = False, extra_inp
     workflow = {"name": ctx.workflow.name, "id": str(ctx.workflow.raw.get("id", ""))}
     parameters = ["items: any", "nodes: Record<string, any> = {}"] + [f"{k}: any" for k in (extra_inputs or {})]
     code = (header_comment(ctx.node, comment)
-            + (runtime.LUXON_IMPORT if uses_luxon else "")
-            + runtime.CORE + (runtime.CONDITIONS if conditions else "")
+            + (LUXON_IMPORT if uses_luxon else "")
+            + CORE + (CONDITIONS if conditions else "")
             + f"\nexport async function main({', '.join(parameters)}) {{\n"
             + "  const input = toItems(items);\n"
             + "  const { $, $input, $node, $items, $workflow, $execution, $env, $vars, $runIndex, $prevNode,"
             + " $ifEmpty, $if, $max, $min, setIndex } =\n"
             + f"    n8nContext(input, nodes ?? {{}}, {json.dumps(workflow, ensure_ascii=False)});\n"
-            + (runtime.LUXON_BINDINGS if uses_luxon else "")
+            + (LUXON_BINDINGS if uses_luxon else "")
             + body.rstrip() + "\n}\n")
     transforms = {"items": {"type": "javascript", "expr": ctx.items}}
     refs = node_refs_input(ctx)

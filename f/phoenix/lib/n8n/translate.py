@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import services  # noqa: F401  (registers the service-node translators)
+from .services import google_sheets  # noqa: F401  (importing services registers its translators)
 from .ai import fold_sub_nodes
 from .nodes import NodeContext, NodeTranslation, translate_node
 from .workflow import Edge, Node, Workflow, strongly_connected
