@@ -40,30 +40,39 @@ def fold_sub_nodes(workflow: Workflow, root: str, seen: Optional[set] = None) ->
 
 
 def router_call(ctx: NodeContext, parts: list) -> tuple[list[dict], dict[str, str], str]:
-    """Modules (and files) asking the router the concatenation of ``parts``; returns the answer's expression.
+    """Ask the router once per incoming item, like n8n runs the node once per item.
 
-    Each part is an n8n parameter value: plain text, or an expression (``"={{ $json.x }}"``).
+    ``parts`` make up the prompt; each is an n8n parameter value (plain text, or an
+    expression such as ``"={{ $json.x }}"`` evaluated for the item). Returns the modules,
+    their files, and the JavaScript giving the list of answers, one per item, in order.
+    The node's step id names the for-loop; the router step inside is ``<id>_ask``.
     """
+    item = "flow_input.iter.value"
     files: dict[str, str] = {}
-    modules: list[dict] = []
+    inner: list[dict] = []
     parts = [p for p in parts if p]
     try:
-        pieces = [to_input_transform(part, f"({ctx.items})[0]", ctx.node_items, ctx.workflow.name) for part in parts]
+        pieces = [to_input_transform(part, item, ctx.node_items, ctx.workflow.name) for part in parts]
         prompt = " + ".join(f"String({piece} ?? '')" for piece in pieces) or "''"
     except Untranslatable:
         # The prompt needs n8n's runtime ($input.all(), .toJsonString(), Luxon...): compute it in a step.
         joined = " + ".join(f"__str({to_step_js(part)})" for part in parts) or "''"
+        # It sees every item, as n8n's $input.all() does, with the loop's item as $json.
         prep = bun_step(dataclasses.replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_prompt")),
-                        f"  setIndex(0);\n  const $json = input[0] ?? {{}};\n  return {{ prompt: {joined} }};",
+                        f"  setIndex(index);\n  const $json = input[index] ?? {{}};\n  return {{ prompt: {joined} }};",
+                        extra_inputs={"index": {"type": "javascript", "expr": "flow_input.iter.index"}},
                         comment="Builds the prompt with n8n's bindings; the next step sends it to the router.")
         prep.modules[0]["summary"] = f"{ctx.node.name}: build the prompt"
-        modules += prep.modules
+        inner += prep.modules
         files.update(prep.files)
         prompt = f"results.{prep.modules[0]['id']}.prompt"
-    modules.append({"id": ctx.step_id, "summary": f"{ctx.node.name} (AI via the Phoenix router)",
-                    "value": {"type": "script", "path": ROUTER_PATH,
-                              "input_transforms": {"prompt": {"type": "javascript", "expr": prompt}}}})
-    return modules, files, f"results.{ctx.step_id}.answer"
+    inner.append({"id": ctx.new_id(f"{ctx.step_id}_ask"), "summary": f"{ctx.node.name} (AI via the Phoenix router)",
+                  "value": {"type": "script", "path": ROUTER_PATH,
+                            "input_transforms": {"prompt": {"type": "javascript", "expr": prompt}}}})
+    loop = {"id": ctx.step_id, "summary": f"{ctx.node.name}: once per item",
+            "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": ctx.items},
+                      "skip_failures": False, "parallel": False, "modules": inner}}
+    return [loop], files, f"results.{ctx.step_id}.map((r) => String(r?.answer ?? ''))"
 
 
 @translates(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
@@ -73,10 +82,10 @@ def ai_root(ctx: NodeContext) -> NodeTranslation:
     if node.short_type == "openAi" and resource not in (("chat", "text") if node.type.startswith(BASE) else ("text",)):
         raise Untranslatable(f"OpenAI resource {resource!r} (not text generation)")
     folded = fold_sub_nodes(ctx.workflow, node.name)
-    modules, files, answer = router_call(ctx, _preamble(_system_parts(node), folded) + [_prompt_parameter(node)])
-    shape = {"agent": f"[{{output: {answer}}}]", "chainLlm": f"[{{text: {answer}}}]",
-             "chainSummarization": f"[{{output: {{text: {answer}}}, text: {answer}}}]"}.get(
-        node.short_type, f"[{{message: {{role: 'assistant', content: {answer}}}, text: {answer}}}]")
+    modules, files, answers = router_call(ctx, _preamble(_system_parts(node), folded) + [_prompt_parameter(node)])
+    item = {"agent": "{output: a}", "chainLlm": "{text: a}", "chainSummarization": "{output: {text: a}, text: a}"}.get(
+        node.short_type, "{message: {role: 'assistant', content: a}, text: a}")
+    shape = f"{answers}.map((a) => ({item}))"
     return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: shape))
 
 
@@ -87,7 +96,7 @@ def _as_items(ctx: NodeContext, translation: NodeTranslation) -> NodeTranslation
     items = pass_through_step(dataclasses.replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_items"),
                                                   items=translation.output(0)),
                               f"{ctx.node.name}: the answer as n8n items",
-                              "Shapes the router's answer as the items the n8n node returned.")
+                              "Shapes the router's answers as the items the n8n node returned.")
     translation.modules += items.modules
     translation.files.update(items.files)
     translation.output = items.output
@@ -111,17 +120,17 @@ def information_extractor(ctx: NodeContext) -> NodeTranslation:
         shape = f"a JSON object shaped like this example: {p.get('jsonSchemaExample', '{}')}"
     else:
         shape = f"a JSON object valid against this JSON Schema: {p.get('inputSchema', '{}')}"
-    modules, files, answer = router_call(ctx, [system, f"\n\nAnswer only with {shape}\n\n",
-                                               p.get("text", "={{ $json.chatInput }}")])
+    modules, files, answers = router_call(ctx, [system, f"\n\nAnswer only with {shape}\n\n",
+                                                p.get("text", "={{ $json.chatInput }}")])
     # n8n hands on {output: <the extracted object>}; an answer that is not JSON is handed on as text.
-    output = (f"(() => {{ const text = String({answer} ?? ''); const found = text.match(/\\{{[\\s\\S]*\\}}/);"
-              f" try {{ return [{{output: JSON.parse(found ? found[0] : text)}}]; }} catch {{ return [{{output: text}}]; }} }})()")
+    output = (f"{answers}.map((text) => {{ const found = text.match(/\\{{[\\s\\S]*\\}}/);"
+              " try { return {output: JSON.parse(found ? found[0] : text)}; } catch { return {output: text}; } })")
     return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: output))
 
 
 @translates(LANGCHAIN + "textClassifier", LANGCHAIN + "sentimentAnalysis")
 def classifier(ctx: NodeContext) -> NodeTranslation:
-    """One output per category, chosen from the router's answer (first category it names)."""
+    """One output per category; each item goes to the first category its answer names."""
     p = ctx.node.parameters
     options = p.get("options") if isinstance(p.get("options"), dict) else {}
     if ctx.node.short_type == "sentimentAnalysis":
@@ -139,15 +148,22 @@ def classifier(ctx: NodeContext) -> NodeTranslation:
     instructions = ("\n" + "\n".join(f"- {d}" for d in described)
                     + ("\nIf no category applies, answer: other" if fallback else "")
                     + "\nAnswer with the category name only.\n\nText:\n")
-    modules, files, answer = router_call(ctx, [system, instructions, p.get("inputText", "={{ $json.chatInput }}")])
-    said = f"String({answer} ?? '').toLowerCase()"
-    predicates = [f"{said}.includes({json.dumps(name.lower())})" for name in names] + (["true"] if fallback else [])
+    modules, files, answers = router_call(ctx, [system, instructions, p.get("inputText", "={{ $json.chatInput }}")])
+    lowered = json.dumps([name.lower() for name in names])
+    unmatched = len(names) if fallback else -1
+    category = (f"((a) => {{ const i = {lowered}.findIndex((c) => a.toLowerCase().includes(c));"
+                f" return i >= 0 ? i : {unmatched}; }})")
     items = ctx.items
-    if ctx.node.short_type == "sentimentAnalysis":
-        output = lambda i: f"({items}).map((item) => ({{...item, sentimentAnalysis: {{category: {json.dumps(names[i] if i < len(names) else '')}}}}}))"  # noqa: E731
-    else:
-        output = lambda _i: items  # noqa: E731  (the item goes out on its category's output unchanged)
-    return NodeTranslation(modules=modules, files=files, output=output, predicates=predicates)
+
+    def output(i: int) -> str:
+        chosen = f"({items}).filter((_item, k) => {category}({answers}[k] ?? '') === {i})"
+        if ctx.node.short_type == "sentimentAnalysis":
+            return f"{chosen}.map((item) => ({{...item, sentimentAnalysis: {{category: {json.dumps(names[i])}}}}}))"
+        return chosen  # the item goes out on its category's output unchanged
+
+    count = len(names) + (1 if fallback else 0)
+    return NodeTranslation(modules=modules, files=files, output=output,
+                           predicates=[f"{output(i)}.length > 0" for i in range(count)])
 
 
 def _prompt_parameter(node: Node):

@@ -181,12 +181,15 @@ def test_split_out_runs_following_nodes_once_per_item_until_the_aggregate():
 def test_agent_and_its_sub_nodes_fold_into_one_router_call():
     translation = translate(fx.AGENT)
     modules = translation.flow["value"]["modules"]
-    assert [m["value"]["type"] for m in modules] == ["script", "rawscript"]
-    agent = modules[0]["value"]
-    assert agent["path"] == "f/phoenix/router"
-    prompt = agent["input_transforms"]["prompt"]["expr"]
-    assert "You are terse." in prompt and "flow_input.chatInput" in prompt and "Search" in prompt
-    assert modules[1]["value"]["input_transforms"]["items"]["expr"] == "[{output: results.agent.answer}]"
+    assert [m["value"]["type"] for m in modules] == ["forloopflow", "rawscript"]
+    loop = modules[0]["value"]
+    assert loop["iterator"]["expr"].startswith("[{sessionId: flow_input.sessionId")
+    [ask] = loop["modules"]
+    assert ask["value"]["type"] == "script" and ask["value"]["path"] == "f/phoenix/router"
+    prompt = ask["value"]["input_transforms"]["prompt"]["expr"]
+    assert "You are terse." in prompt and "flow_input.iter.value.chatInput" in prompt and "Search" in prompt
+    assert modules[1]["value"]["input_transforms"]["items"]["expr"] == \
+        "results.agent.map((r) => String(r?.answer ?? '')).map((a) => ({output: a}))"
     assert set(translation.status) == {"Chat", "Agent", "Model", "Memory", "Search", "Reply"}
     assert set(translation.status.values()) == {"translated"}
     assert translation.http_triggers[0]["wrap_body"] is False

@@ -49,7 +49,7 @@ def test_split_out_items_are_processed_one_by_one_then_aggregated():
     assert run(fx.SPLIT_OUT)["result"] == [{"data": [{"a": 1, "label": "row 1"}, {"a": 2, "label": "row 2"}]}]
 
 
-def test_agent_asks_the_router_once_and_hands_on_its_answer():
+def test_agent_asks_the_router_and_hands_on_its_answer():
     outcome = run(fx.AGENT, {"chatInput": "What is 6 x 7?"}, stubs={"f/phoenix/router": {"answer": "42"}})
     assert outcome["result"] == [{"reply": "42"}]
     [call] = outcome["calls"]
@@ -84,8 +84,9 @@ def test_prompt_needing_the_n8n_runtime_is_built_in_a_step_first():
                  text="=Sum of {{ $input.all().map(i => i.json.d).join(' + ') }}?")],
         fx.link(("Start", 0, "Rows"), ("Rows", 0, "Ask")))
     outcome = run(document, stubs={"f/phoenix/router": {"answer": "3"}})
-    assert outcome["result"] == [{"text": "3"}]
-    assert outcome["calls"][0]["args"] == {"prompt": "Sum of 1 + 2?"}
+    # n8n runs the chain once per item; $input.all() still sees every item.
+    assert outcome["result"] == [{"text": "3"}, {"text": "3"}]
+    assert [call["args"] for call in outcome["calls"]] == [{"prompt": "Sum of 1 + 2?"}] * 2
 
 
 def test_information_extractor_hands_on_the_parsed_object():
@@ -137,3 +138,14 @@ def test_system_message_written_as_an_expression_is_evaluated_too():
     agent["parameters"]["options"]["systemMessage"] = "=You help {{ $json.sessionId }}."
     outcome = run(document, {"chatInput": "hi", "sessionId": "s-7"}, stubs={"f/phoenix/router": {"answer": "ok"}})
     assert outcome["calls"][0]["args"]["prompt"].startswith("You help s-7.\n\n")
+
+
+def test_agent_runs_once_per_item_like_n8n():
+    document = fx.workflow(
+        [fx.node("Start", "manualTrigger"),
+         fx.node("Questions", "code", 2, jsCode="return [{json: {chatInput: 'one?'}}, {json: {chatInput: 'two?'}}];"),
+         fx.node("Agent", "@n8n/n8n-nodes-langchain.agent", 1.7)],
+        fx.link(("Start", 0, "Questions"), ("Questions", 0, "Agent")))
+    outcome = run(document, stubs={"f/phoenix/router": {"answer": "yes"}})
+    assert [call["args"]["prompt"] for call in outcome["calls"]] == ["one?", "two?"]
+    assert outcome["result"] == [{"output": "yes"}, {"output": "yes"}]
