@@ -111,8 +111,8 @@ def test_input_transform_rewrites_n8n_references():
 def test_if_becomes_branchone_joined_where_paths_meet():
     translation = translate(fx.BRANCHES)
     modules = translation.flow["value"]["modules"]
-    assert [m["value"]["type"] for m in modules] == ["rawscript", "branchone", "rawscript"]
-    branches = modules[1]["value"]["branches"]
+    assert [m["value"]["type"] for m in modules] == ["rawscript", "branchone", "branchone", "rawscript"]
+    branches = [m["value"]["branches"][0] for m in modules[1:3]]
     assert [b["expr"] for b in branches] == ["results.big.outputs[0].length > 0", "results.big.outputs[1].length > 0"]
     assert [b["modules"][0]["summary"] for b in branches] == ["Tag big", "Tag small"]
     tag_big = branches[0]["modules"][0]["value"]["input_transforms"]["items"]["expr"]
@@ -238,9 +238,9 @@ def test_error_output_routes_failures():
     document["nodes"] = [hook, big, small, done]
     by_id = modules_by_id(translate(document).flow["value"]["modules"])
     assert by_id["tag_big"]["continue_on_error"] is True
-    branches = by_id["tag_big_branches"]["value"]["branches"]
-    assert branches[1]["expr"] == "(results.tag_big?.error != null)"
-    assert "error" in branches[1]["modules"][0]["value"]["input_transforms"]["items"]["expr"]
+    [on_error] = by_id["tag_big_output_1"]["value"]["branches"]
+    assert on_error["expr"] == "(results.tag_big?.error != null)"
+    assert "error" in on_error["modules"][0]["value"]["input_transforms"]["items"]["expr"]
 
 
 def test_cycle_that_nothing_leaves_runs_once_then_stops_loudly():

@@ -149,3 +149,14 @@ def test_agent_runs_once_per_item_like_n8n():
     outcome = run(document, stubs={"f/phoenix/router": {"answer": "yes"}})
     assert [call["args"]["prompt"] for call in outcome["calls"]] == ["one?", "two?"]
     assert outcome["result"] == [{"output": "yes"}, {"output": "yes"}]
+
+
+def test_items_split_by_an_if_run_both_branches_and_meet_again():
+    document = fx.workflow(
+        [fx.node("Start", "manualTrigger"),
+         fx.node("Rows", "code", 2, jsCode="return [3, 8, 1, 9].map(n => ({json: {body: {n}}}));"),
+         *[n for n in fx.BRANCHES["nodes"] if n["name"] != "Hook"]],
+        fx.link(("Start", 0, "Rows"), ("Rows", 0, "Big?"), ("Big?", 0, "Tag big"), ("Big?", 1, "Tag small"),
+                ("Tag big", 0, "Done"), ("Tag small", 0, "Done")))
+    result = run(document)["result"]
+    assert sorted((r["body"]["n"], r["size"]) for r in result) == [(1, "small"), (3, "small"), (8, "big"), (9, "big")]

@@ -399,8 +399,13 @@ class Structurer:
         return self._branch_all(region, source, flows, join)
 
     def _branch_one(self, region, source, flows, join):
-        """Exclusive branches, one per output used. A node that several branches lead to
-        before ``join`` is walked once, after the branches, instead of once in each."""
+        """One branch per output used, each run when its output has items.
+
+        n8n sends each item to its own output and runs every output that got items, so the
+        branches are consecutive ``branchone`` modules, not one exclusive choice. (The entry
+        points of a workflow are exclusive: there, one ``branchone`` picks the trigger.)
+        A node that several branches lead to before ``join`` is walked once, after them.
+        """
         groups: dict[str, list[Flow]] = {}
         for flow in flows:
             groups.setdefault(flow.guard or "true", []).append(flow)
@@ -418,11 +423,17 @@ class Structurer:
                 arrivals += [Arrival(a.input, a.items, _and(guard, a.guard)) for a in reached]
         finally:
             self.deferred -= meeting
-        module = {"id": self.new_id(f"{_label(source)}_branches"),
-                  "summary": f"{_label(source)}: route items like n8n's outputs",
-                  "value": {"type": "branchone", "branches": branches, "default": []}}
+        label = _label(source)
+        if source == ROOT:
+            constructs = [{"id": self.new_id("start_branches"), "summary": "start: the n8n entry point this run uses",
+                           "value": {"type": "branchone", "branches": branches, "default": []}}]
+        else:
+            constructs = [{"id": self.new_id(f"{label}_{branch['summary']}"),
+                           "summary": f"{label}: {branch['summary']} (runs when items went there)",
+                           "value": {"type": "branchone", "branches": [branch], "default": []}}
+                          for branch in branches if branch["modules"]]
         after, reached = self._walk_meeting_points(region, meeting, join)
-        return [module] + after, arrivals + reached
+        return constructs + after, arrivals + reached
 
     def _branch_all(self, region, source, flows, join):
         """Parallel paths. A node where paths meet before ``join`` (a Merge fed by two of
@@ -646,20 +657,13 @@ class Structurer:
 
 
 def combine(arrivals: list[Arrival]) -> str:
-    """One items expression from several arrivals: guarded ones pick the path that ran."""
+    """One items expression from several arrivals; a guarded one counts only when its branch ran."""
     if not arrivals:
         return "[]"
-    plain = list(dict.fromkeys(a.items for a in arrivals if not a.guard))
-    guarded = [a for a in arrivals if a.guard]
-    parts = plain[:]
-    if guarded:
-        chain = "[]"
-        for arrival in reversed(guarded):
-            chain = f"(({arrival.guard}) ? {arrival.items} : {chain})"
-        parts.append(chain)
+    parts = list(dict.fromkeys(a.items if not a.guard else f"(({a.guard}) ? {a.items} : [])" for a in arrivals))
     if len(parts) == 1:
         return parts[0]
-    return "[" + ", ".join(f"...({p})" for p in parts) + "]"
+    return "[" + ", ".join(f"...{p}" if p.startswith("((") else f"...({p})" for p in parts) + "]"
 
 
 def _and(outer: Optional[str], inner: Optional[str]) -> Optional[str]:
