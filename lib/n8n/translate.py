@@ -2,13 +2,14 @@
 
 n8n workflows are graphs; Windmill flows are structured (sequences, branches,
 loops). The structurer walks the graph from its entry nodes and rebuilds the
-structure:
+structure, joining paths again at immediate post-dominators:
 
-- a routing node (IF, Switch, an error output) -> ``branchone``, one branch per
-  used output, joined again at the node's immediate post-dominator;
-- one output feeding several nodes (parallel paths) -> ``branchall``, joined
-  at the post-dominator (a Merge node there gets each path's items on the
-  input the path was wired to);
+- a routing node (IF, Switch, a classifier, an error output) -> a condition
+  step that sorts the items per output, then one ``branchone`` per output used,
+  each run when its output got items (n8n runs every output that got items);
+- one output feeding several nodes (parallel paths) -> ``branchall``;
+- a node where several paths meet before the join (a Merge fed by two of them)
+  waits for all of them: it is walked once, after the construct;
 - a cycle: with a splitInBatches node -> ``forloopflow`` over batches; any
   other cycle (polling: wait, check, if) -> ``whileloopflow`` that stops when
   the condition sends items out of the cycle;
@@ -17,8 +18,8 @@ structure:
 
 Data flow is explicit: every step reads its input items through a JavaScript
 input transform (``results.<step>``, ``flow_input.iter.value``), so nothing
-depends on "the previous step". Where several paths meet, the expression picks
-the path that ran (``branchone``) or concatenates (``branchall``).
+depends on "the previous step". Where paths meet, the expression concatenates
+what each branch that ran produced.
 """
 
 from __future__ import annotations
