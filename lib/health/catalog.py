@@ -6,7 +6,10 @@ import importlib.util
 from functools import partial
 from pathlib import Path
 
-from . import containers, folders, integrations, services
+from .containers import PodmanView, check_container
+from .folders import check_folder, check_gguf_file
+from .integrations import check_n8n_workflows, check_omas_configs, check_router
+from .services import check_n8n, check_ollama, check_openai_endpoint, check_postgres, check_windmill
 from .probes import Probe
 
 FOLDER_LABELS = {
@@ -29,7 +32,7 @@ def build_probes(stack) -> list[Probe]:
 
 def _folder_probes(stack, timeout: float) -> list[Probe]:
     return [Probe(f"folder:{rel}", "core", FOLDER_LABELS.get(rel, f"{rel}/"),
-                  partial(folders.check_folder, stack.under_root(rel)), timeout)
+                  partial(check_folder, stack.under_root(rel)), timeout)
             for rel in stack["health"]["folders"]]
 
 
@@ -37,32 +40,32 @@ def _service_probes(stack, timeout: float) -> list[Probe]:
     wanted = [m for names in stack["models"]["ollama"].values() for m in names]
     postgres = stack["services"]["postgres"]
     return [
-        Probe("service:n8n", "services", "n8n", partial(services.check_n8n, stack.service_url("n8n")), timeout),
+        Probe("service:n8n", "services", "n8n", partial(check_n8n, stack.service_url("n8n")), timeout),
         Probe("service:windmill", "services", "Windmill",
-              partial(services.check_windmill, stack.service_url("windmill")), timeout),
+              partial(check_windmill, stack.service_url("windmill")), timeout),
         Probe("service:ollama", "services", "Ollama",
-              partial(services.check_ollama, stack.service_url("ollama"), sorted(set(wanted))), timeout),
+              partial(check_ollama, stack.service_url("ollama"), sorted(set(wanted))), timeout),
         Probe("service:postgres", "services", "Postgres (Windmill)",
-              partial(services.check_postgres, postgres["host"], int(postgres["port"])), timeout),
+              partial(check_postgres, postgres["host"], int(postgres["port"])), timeout),
     ]
 
 
 def _container_probes(stack, timeout: float) -> list[Probe]:
     podman = stack["services"]["podman"]
-    view = containers.PodmanView(podman.get("socket"))
+    view = PodmanView(podman.get("socket"))
     return [Probe(f"container:{name}", "containers", f"container {name}",
-                  partial(containers.check_container, view, name), timeout, on_timeout="unknown")
+                  partial(check_container, view, name), timeout, on_timeout="unknown")
             for name in podman["containers"]]
 
 
 def _integration_probes(stack, timeout: float) -> list[Probe]:
     return [
         Probe("integration:router", "integrations", "Model router answers",
-              partial(integrations.check_router, stack), float(stack["health"]["router_timeout_s"])),
+              partial(check_router, stack), float(stack["health"]["router_timeout_s"])),
         Probe("integration:omas", "integrations", "OMAS agent configs load",
-              partial(integrations.check_omas_configs, stack), timeout),
+              partial(check_omas_configs, stack), timeout),
         Probe("integration:n8n_workflows", "integrations", "n8n workflows parse",
-              partial(integrations.check_n8n_workflows, stack.under_root("n8n/workflows")), timeout),
+              partial(check_n8n_workflows, stack.under_root("n8n/workflows")), timeout),
     ]
 
 
@@ -76,7 +79,7 @@ def _backend_probes(stack, timeout: float) -> list[Probe]:
     ]
     for endpoint in models["huggingface"]["endpoints"]:
         probes.append(Probe(f"backend:openai:{endpoint['name']}", "backends", f"endpoint {endpoint['name']}",
-                            partial(services.check_openai_endpoint, endpoint["url"], endpoint.get("token_env")),
+                            partial(check_openai_endpoint, endpoint["url"], endpoint.get("token_env")),
                             timeout))
     return probes
 
@@ -94,7 +97,7 @@ def _embedded_path(stack) -> Path | None:
 
 def check_local_model(path: Path | None, timeout: float) -> tuple[str, str]:
     """An in-process model needs its GGUF file and llama-cpp-python."""
-    status, detail = folders.check_gguf_file(path, timeout)
+    status, detail = check_gguf_file(path, timeout)
     if status == "up" and importlib.util.find_spec("llama_cpp") is None:
         return "down", f"{detail}, but llama-cpp-python is not installed"
     return status, detail

@@ -22,7 +22,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..stack import Stack, load_stack
 from ..store import open_store
-from . import alerts, history
+from .alerts import deliver
+from .history import append_run, apply_findings
 from .catalog import backend_names, build_probes
 from .dashboard import render_dashboard
 from .probes import STATUSES, Finding, Probe, run_probes
@@ -72,12 +73,12 @@ def run_health(stack, *, send_alerts: bool = True, write_dashboard: bool = True,
     events: list[dict] = []
 
     def observe(state):
-        updated, new_events = history.apply_findings(state or {}, findings, stack["health"]["flap_threshold"], now)
+        updated, new_events = apply_findings(state or {}, findings, stack["health"]["flap_threshold"], now)
         events.extend(new_events)
         return updated
 
     state = store.update(STATE_KEY, observe, default={})
-    store.update(HISTORY_KEY, lambda runs: history.append_run(runs, findings, now, duration_ms,
+    store.update(HISTORY_KEY, lambda runs: append_run(runs, findings, now, duration_ms,
                                                                stack["health"]["history_runs"]), default=[])
     store.put(BACKENDS_KEY, backends_view(stack, state, now))
     report = build_report(findings, state, events, now, duration_ms)
@@ -118,7 +119,7 @@ def backends_view(stack, state: dict, now: float) -> dict:
 def _alert(stack, store, events: list[dict]) -> dict:
     url, token_env = stack["alerts"]["url"], stack["alerts"]["token_env"]
     outbox = store.get(OUTBOX_KEY, []) + events if url else events
-    waiting, summary = alerts.deliver(outbox, url, token_env, stack["name"])
+    waiting, summary = deliver(outbox, url, token_env, stack["name"])
     store.put(OUTBOX_KEY, waiting)
     return summary
 
