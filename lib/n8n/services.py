@@ -507,3 +507,43 @@ def airtable(ctx: NodeContext) -> NodeTranslation:
         "const api = airtableApi(auth, String(params.base), String(params.table));\n"
         f"    {AIRTABLE_OPERATIONS[operation]}"))
     return bun_step(ctx, body, extra_inputs=inputs, comment=f"Airtable {operation}, once per item.\n{comment}")
+
+
+# --- Postgres (execute query; the resource holds the n8n postgres credential or a Windmill postgresql one) ----
+
+@translates(BASE + "postgres")
+def postgres(ctx: NodeContext) -> NodeTranslation:
+    p = ctx.node.parameters
+    operation = p.get("operation", "executeQuery")
+    if operation != "executeQuery":
+        raise Untranslatable(f"Postgres {operation!r} is not translated (only 'execute query')")
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    params = {"query": p.get("query", ""), "values": _query_values(options.get("queryReplacement", ""))}
+    inputs, comment = _credential_input(ctx.node, "postgres")
+    body = ('import pg from "pg";\n'
+            "  const client = new pg.Client({ host: auth.host, port: Number(auth.port ?? 5432),\n"
+            "    database: auth.database ?? auth.dbname, user: auth.user, password: auth.password,\n"
+            "    ssl: ['disable', undefined, false].includes(auth.ssl ?? auth.sslmode) ? false : { rejectUnauthorized: !auth.allowUnauthorizedCerts } });\n"
+            "  await client.connect();\n"
+            "  try {\n"
+            + per_item(js_value(params), (
+                "const answer: any = await client.query(String(params.query), params.values);\n"
+                "    // n8n: the rows a query returns, or {success: true} for a statement without rows.\n"
+                "    for (const result of Array.isArray(answer) ? answer : [answer]) {\n"
+                "      out.push(...(result.rows?.length ? result.rows : result.command === 'SELECT' ? [] : [{ success: true }]));\n"
+                "    }"))
+            .replace("  return out;\n", "    return out;\n")
+            + "  } finally {\n    await client.end();\n  }")
+    return _hoist_imports(bun_step(ctx, body, extra_inputs=inputs,
+                                   comment=f"Runs the query once per item over one connection (node-postgres).\n{comment}"))
+
+
+def _query_values(raw) -> list:
+    """n8n's query parameters ($1, $2...): each ``{{ }}`` is one value, else comma-separated text."""
+    if isinstance(raw, list):
+        return raw
+    text = str(raw or "").lstrip("=")
+    resolvables = re.findall(r"{{[\s\S]*?}}", text)
+    if resolvables:
+        return ["=" + r for r in resolvables]
+    return [v.strip() for v in text.split(",") if v.strip()]

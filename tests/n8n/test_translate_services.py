@@ -270,3 +270,21 @@ def test_luxon_dates_in_expressions():
 
     result = run_ts_step(code, [{}])["result"][0]
     assert result["year"] == datetime.date.today().year and len(result["day"]) == 10
+
+
+from tests.health.test_health_real_services import real_postgres  # noqa: E402,F401  (the real Postgres 15 fixture)
+
+
+@needs_packages
+def test_postgres_query_runs_per_item_with_parameters(real_postgres):
+    node = fx.node("Query", "postgres", 2.5, operation="executeQuery",
+                   query="select $1::int * 2 as doubled, $2::text as who",
+                   options={"queryReplacement": "={{ $json.n }}, {{ $json.name }}"})
+    node["credentials"] = {"postgres": {"id": "6", "name": "Local"}}
+    _t, module, code = one_step(node)
+    assert module["value"]["input_transforms"]["auth"]["value"] == "$res:f/phoenix/n8n_credentials/postgres_local"
+    auth = {"host": "127.0.0.1", "port": real_postgres, "database": "postgres", "user": "postgres", "password": ""}
+    outcome = run_ts_step(code, [{"n": 21, "name": "Ada"}, {"n": 2, "name": "Bob"}], {}, auth)
+    assert outcome == {"ok": True, "result": [{"doubled": 42, "who": "Ada"}, {"doubled": 4, "who": "Bob"}]}
+    _t, _m, ddl = one_step(fx.node("Make", "postgres", 2.5, query="create table if not exists t (x int)"))
+    assert run_ts_step(ddl, [{}], {}, auth)["result"] == [{"success": True}]
