@@ -132,6 +132,11 @@ WORKFLOWS = {
                     {"key": "links", "cssSelector": "a", "returnValue": "attribute", "attribute": "href", "returnArray": True},
                     {"key": "raw", "cssSelector": "p", "returnValue": "html"}]})],
         fx.link(("Webhook", 0, "Extract"), ("Extract", 0, "Out"))),
+    "markdown": hooked("diff-markdown", [
+        fx.node("To md", "markdown", 1, html="={{ $json.body.html }}", destinationKey="md"),
+        fx.node("To html", "markdown", 1, mode="markdownToHtml", markdown="={{ $json.md }}", destinationKey="out.html",
+                options={"tables": True})],
+        fx.link(("Webhook", 0, "To md"), ("To md", 0, "To html"), ("To html", 0, "Out"))),
 }
 WORKFLOWS["error_output"]["nodes"][1]["onError"] = "continueErrorOutput"
 
@@ -147,7 +152,8 @@ CASES = [("if", {"n": 9}), ("if", {"n": 2}), ("switch", {"kind": "a"}), ("switch
          ("merge_modes", {}), ("error_output", {}),
          ("html", {"rows": [{"first_name": "Ada", "ok": True}, {"first_name": "Bob", "ok": False}]}),
          ("html_extract", {"page": "<h1>  Hello\n world </h1><ul><li>one</li><li> two  three </li></ul>"
-                                   "<p>Some <b>bold</b> text, <a href='/a'>A</a> and <a href='/b'>B</a>.</p>"})]
+                                   "<p>Some <b>bold</b> text, <a href='/a'>A</a> and <a href='/b'>B</a>.</p>"}),
+         ("markdown", {"html": "<h2>Title</h2><p>Some <b>bold</b> and <a href='https://x.org'>a link</a></p><ul><li>one</li></ul>"})]
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +191,8 @@ def test_translated_flow_gives_the_items_n8n_gives(published, name, body):
 def comparable(name: str, items: list[dict]) -> list:
     """Error items: the message differs between n8n's HTTP client and fetch, and the webhook
     item carries request headers only n8n has; where the error lands and its shape must match."""
+    if name == "markdown":
+        return [{k: v for k, v in item.items() if k not in ("headers", "webhookUrl", "executionMode")} for item in items]
     if name != "error_output":
         return items
     return [(item["body"], item["failed"], "message" in item["error"]) for item in items]

@@ -548,3 +548,37 @@ def _query_values(raw) -> list:
     if resolvables:
         return ["=" + r for r in resolvables]
     return [v.strip() for v in text.split(",") if v.strip()]
+
+
+# --- Markdown (the libraries n8n uses: node-html-markdown and showdown) -----------------------------
+
+@translates(BASE + "markdown")
+def markdown(ctx: NodeContext) -> NodeTranslation:
+    p = ctx.node.parameters
+    mode = p.get("mode", "htmlToMarkdown")
+    if mode not in ("htmlToMarkdown", "markdownToHtml"):
+        raise Untranslatable(f"Markdown mode {mode!r} is not translated")
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    if mode == "htmlToMarkdown" and any(options.get(k) for k in ("textReplace", "lineStartEscape", "globalEscape")):
+        raise Untranslatable("Markdown escape/replace options are not translated")
+    source = p.get("html", "") if mode == "htmlToMarkdown" else p.get("markdown", "")
+    params = {"source": source, "key": p.get("destinationKey", "data"), "options": options}
+    if mode == "htmlToMarkdown":
+        imports = 'import { NodeHtmlMarkdown } from "node-html-markdown";\n'
+        convert = ("const o: any = Object.fromEntries(Object.entries(params.options ?? {}).filter(([, v]) => v));\n"
+                   "    for (const k of ['ignore', 'blockElements']) if (typeof o[k] === 'string') o[k] = o[k].split(',').map((e: string) => e.trim());\n"
+                   "    const text = NodeHtmlMarkdown.translate(String(params.source ?? ''), o);")
+    else:
+        imports = 'import showdown from "showdown";\n'
+        convert = ("const converter = new showdown.Converter();\n"
+                   "    for (const [k, v] of Object.entries(params.options ?? {})) converter.setOption(k, v);\n"
+                   "    const text = converter.makeHtml(String(params.source ?? ''));")
+    body = imports + per_item(js_value(params), (
+        f"{convert}\n"
+        "    const item: any = structuredClone($json);\n"
+        "    const keys = String(params.key).split('.');\n"
+        "    let cursor = item;\n"
+        "    for (const k of keys.slice(0, -1)) cursor = cursor[k] = typeof cursor[k] === 'object' && cursor[k] ? cursor[k] : {};\n"
+        "    cursor[keys.at(-1)!] = text;\n"
+        "    out.push(item);"))
+    return _hoist_imports(bun_step(ctx, body))
