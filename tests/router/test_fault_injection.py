@@ -193,6 +193,12 @@ def test_an_endpoint_that_ignores_the_format_answers_valid_json_through_the_prom
     assert orchestrated["orchestrator"]["execution"]["model_selection"].startswith("openai:obedient:")
 
 
+def test_orchestrator_mode_with_a_schema_of_other_fields_stays_valid_and_says_degraded(full_stack):
+    result = _route(full_stack, prefer=["ollama"], mode="orchestrator", json_schema=SCHEMA, max_tokens=60)
+    jsonschema.validate(result["json"], SCHEMA)
+    assert result["trace"]["degraded"] and result["model"]["backend"] == "ollama"
+
+
 def test_orchestrator_mode_on_an_http_backend(full_stack):
     result = _route(full_stack, prefer=["ollama"], mode="orchestrator", max_tokens=1500)
     assert result["model"]["backend"] == "ollama"

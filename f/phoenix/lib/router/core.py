@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..backends.base import ChatRequest, Completion, NotStarted, schema_problem
+from ..backends.base import ChatRequest, Completion, NotStarted, document_problem, schema_problem
 from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
 from ..stack import Stack, load_stack
@@ -259,7 +259,7 @@ def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -
              "model_selection": f"{completion.backend}:{completion.model}"}
     degraded = None
     if plan.mode == "orchestrator":
-        prose = parsed
+        prose = _prose_of(parsed)
         if prose is None:
             degraded = "no backend produced usable orchestrator JSON; the system wrote the prose fields"
             prose = system_prose(completion.text, facts)
@@ -279,6 +279,19 @@ def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -
                   "attempts": attempts, "degraded": degraded,
                   "total_s": round(time.monotonic() - plan.started, 4)},
     }
+
+
+def _prose_of(parsed) -> dict | None:
+    """The orchestrator's prose fields of a structured answer, when it has them all.
+
+    A caller's own ``json_schema`` in orchestrator mode may or may not extend
+    the prose schema (the OMAS decision does); without them the system writes
+    the prose, and the result says it was degraded.
+    """
+    if not isinstance(parsed, dict):
+        return None
+    prose = {key: parsed.get(key) for key in PROSE_SCHEMA["properties"]}
+    return prose if document_problem(prose, PROSE_SCHEMA) is None else None
 
 
 def _check_inputs(prompt, task_type, complexity, priority, mode) -> None:
