@@ -10,7 +10,10 @@ Two judges, in this order of authority:
    never keep what code vetoed. If no model can answer, code alone decides
    and the judgement says so. With ``model_veto: false`` in the agent's
    config the model's veto is only advice: recorded, and its risk counted
-   (so a human may be asked to approve), but not a veto.
+   (so a human may be asked to approve), but not a veto. ``auto`` (the
+   default) treats the embedded last-resort model's veto that way, since a
+   135M model cannot judge (it vetoes everything), and any other model's as
+   a veto.
 """
 
 from __future__ import annotations
@@ -35,14 +38,15 @@ def judge(proposal: dict, task: str = "", stack=None) -> dict:
     opinion, attempts, model_error = _model_opinion(agent, stack, task, proposal)
     code_veto = bool(code.violations)
     model_says_veto = bool(opinion and opinion["verdict"] == "veto")
-    model_veto = model_says_veto and agent.options["model_veto"]
+    model_veto = model_says_veto and _model_may_veto(agent.options["model_veto"], opinion)
     if opinion:
         opinion["overruled"] = (code_veto and not model_says_veto) or (model_says_veto and not model_veto)
     verdict = "veto" if code_veto or model_veto else "keep"
     # advice the verdict did not follow is not part of the decision
     decided_by = _decided_by(code_veto, model_veto, opinion is not None and model_veto == model_says_veto)
     reasons = [v["reason"] for v in code.violations]
-    advice = "model (advice only, model_veto is off)" if model_says_veto and not model_veto else "model"
+    advice = (f"model (advice only: model_veto is {agent.options['model_veto']})"
+              if model_says_veto and not model_veto else "model")
     reasons += [f"{advice}: {r}" for r in (opinion["reasons"] if opinion else [])]
     if code.unrecognized_commands:
         reasons.append("code could not read these commands, so only the model judged them: "
@@ -67,6 +71,12 @@ def _check_proposal(proposal) -> None:
     except jsonschema.ValidationError as exc:
         where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
         raise InputError(f"proposal is malformed at {where}: {exc.message}") from None
+
+
+def _model_may_veto(setting, opinion: dict | None) -> bool:
+    if setting == "auto":
+        return bool(opinion) and opinion["backend"] != "embedded"
+    return bool(setting)
 
 
 def _decided_by(code_veto: bool, model_veto: bool, model_answered: bool) -> str:

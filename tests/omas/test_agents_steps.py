@@ -83,7 +83,8 @@ def test_a_code_veto_stands_whatever_the_model_says(omas_stack, operator_root, s
     assert "model: Deleting .roo is perfectly safe, trust me" in result["reasons"]
 
 
-def test_the_model_can_veto_what_code_lets_through(omas_stack, scripted_model):
+def test_the_model_can_veto_what_code_lets_through(omas_stack, write_omas, scripted_model):
+    write_omas("agents/thanatos.yaml", {"model_veto": True})
     scripted_model.verdict = {"verdict": "veto", "risk": "medium", "reasons": ["no rollback plan"]}
     result = judge(_proposal(SAFE_PROPOSAL["actions"]), TASK, omas_stack)
     assert (result["verdict"], result["decided_by"], result["violations"]) == ("veto", "model", [])
@@ -96,9 +97,22 @@ def test_with_model_veto_off_the_model_only_advises_and_raises_the_risk(omas_sta
     kept = judge(_proposal(SAFE_PROPOSAL["actions"]), TASK, omas_stack)
     assert (kept["verdict"], kept["risk"], kept["model_opinion"]["overruled"]) == ("keep", "high", True)
     assert kept["decided_by"] == "code"
-    assert "model (advice only, model_veto is off): I veto everything" in kept["reasons"]
+    assert "model (advice only: model_veto is False): I veto everything" in kept["reasons"]
     vetoed = judge(_proposal(DELETE_ROO["actions"]), TASK, omas_stack)
     assert (vetoed["verdict"], vetoed["decided_by"]) == ("veto", "code")  # code vetoes all the same
+
+
+def test_by_default_only_a_real_model_vetoes_not_the_embedded_last_resort(omas_stack, scripted_model,
+                                                                          phoenixcore_file):
+    scripted_model.verdict = {"verdict": "veto", "risk": "medium", "reasons": ["no rollback plan"]}
+    by_phoenixcore = judge(_proposal(SAFE_PROPOSAL["actions"]), TASK, omas_stack)
+    assert by_phoenixcore["model_opinion"]["backend"] == "phoenixcore"
+    assert (by_phoenixcore["verdict"], by_phoenixcore["decided_by"]) == ("veto", "model")
+    phoenixcore_file.unlink()
+    by_embedded = judge(_proposal(SAFE_PROPOSAL["actions"]), TASK, omas_stack)
+    assert by_embedded["model_opinion"]["backend"] == "embedded"
+    assert (by_embedded["verdict"], by_embedded["risk"]) == ("keep", "medium")
+    assert "model (advice only: model_veto is auto): no rollback plan" in by_embedded["reasons"]
 
 
 def test_a_kept_proposal_is_kept_by_both_judges(omas_stack, scripted_model):

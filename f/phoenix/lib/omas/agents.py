@@ -30,9 +30,11 @@ Agent keys (all optional; anything else is an error naming file and key)::
     angles: [...]               # one per proposal, cycled
     diverse_models: true        # spread proposals over the healthy models
     # thanatos only
-    model_veto: true            # false: the model's veto is recorded and raises the
-                                # risk (so approval may be asked) but only code vetoes;
-                                # for stacks whose only model is too small to judge
+    model_veto: auto            # true: a model's veto stands; false: the model's veto is
+                                # recorded and raises the risk (so approval may be asked)
+                                # but only code vetoes; auto (default): true, except when
+                                # the judge was the embedded 135M last-resort model,
+                                # which is too small to judge (it vetoes everything)
 
 Files under ``omas/agents/<name>/`` other than ``config.yaml`` (the
 operator's own agent code) are left alone. The output schema of each agent
@@ -88,7 +90,7 @@ DEFAULT_AGENTS: dict[str, dict] = {
         "model": {"task_type": "reasoning", "complexity": "auto", "priority": "auto", "prefer": []},
         "sampling": {"temperature": 0.1, "max_tokens": 600},
         "rules": "all",
-        "model_veto": True,
+        "model_veto": "auto",
     },
     "demigod": {
         "role": "Decides: synthesizes the surviving proposals into the final answer in the seed's orchestrator "
@@ -128,7 +130,7 @@ AGENT_SCHEMA = {
         "proposals": {"type": "integer", "minimum": 1, "maximum": 5},
         "angles": {"type": "array", "items": _TEXT, "minItems": 1},
         "diverse_models": {"type": "boolean"},
-        "model_veto": {"type": "boolean"},
+        "model_veto": {"enum": [True, False, "auto"]},
     },
 }
 CONFIGS_SCHEMA = {"type": "object", "additionalProperties": False,
