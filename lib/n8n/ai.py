@@ -18,7 +18,7 @@ import dataclasses
 import json
 from typing import Optional
 
-from .expressions import Untranslatable, to_input_transform, to_step_js
+from .expressions import Untranslatable, is_expression, to_input_transform, to_step_js
 from .nodes import BASE, LANGCHAIN, NodeContext, NodeTranslation, bun_step, pass_through_step, translates
 from .workflow import Node, Workflow
 
@@ -50,10 +50,12 @@ def router_call(ctx: NodeContext, parts: list) -> tuple[list[dict], dict[str, st
     item = "flow_input.iter.value"
     files: dict[str, str] = {}
     inner: list[dict] = []
-    parts = [p for p in parts if p]
+    parts = _merge_text([p for p in parts if p])
     try:
-        pieces = [to_input_transform(part, item, ctx.node_items, ctx.workflow.name) for part in parts]
-        prompt = " + ".join(f"String({piece} ?? '')" for piece in pieces) or "''"
+        pieces = [to_input_transform(part, item, ctx.node_items, ctx.workflow.name) if is_expression(part)
+                  else json.dumps(part, ensure_ascii=False) for part in parts]
+        prompt = " + ".join(piece if not is_expression(part) else f"String({piece} ?? '')"
+                            for piece, part in zip(pieces, parts)) or "''"
     except Untranslatable:
         # The prompt needs n8n's runtime ($input.all(), .toJsonString(), Luxon...): compute it in a step.
         joined = " + ".join(f"__str({to_step_js(part)})" for part in parts) or "''"
@@ -73,6 +75,17 @@ def router_call(ctx: NodeContext, parts: list) -> tuple[list[dict], dict[str, st
             "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": ctx.items},
                       "skip_failures": False, "parallel": False, "modules": inner}}
     return [loop], files, f"results.{ctx.step_id}.map((r) => String(r?.answer ?? ''))"
+
+
+def _merge_text(parts: list) -> list:
+    """Adjacent plain-text parts as one string, so the prompt expression stays readable."""
+    merged: list = []
+    for part in parts:
+        if merged and not is_expression(part) and not is_expression(merged[-1]):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
 
 
 @translates(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
