@@ -66,11 +66,12 @@ def translate_folder(input_dir: str | Path, output_dir: str | Path,
     slugs = _slugs([p.relative_to(source_root).as_posix() for p in files])
     flow_paths = {rel: f"{path_prefix.rstrip('/')}/{slug}" for rel, slug in slugs.items()}
     by_id = _flows_by_workflow_id(loaded, source_root, flow_paths)
+    routes: set[tuple[str, str]] = set()
     entries = []
     for path in files:
         relative = path.relative_to(source_root).as_posix()
         entries.append(_translate_one(relative, loaded[path], target_root, slugs[relative],
-                                      flow_paths[relative], by_id.get))
+                                      flow_paths[relative], by_id.get, routes))
     return {"workflows": entries}
 
 
@@ -115,7 +116,8 @@ def _flows_by_workflow_id(loaded: dict, root: Path, flow_paths: dict[str, str]) 
     return found
 
 
-def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, flow_path_of) -> dict:
+def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, flow_path_of,
+                   routes: set[tuple[str, str]]) -> dict:
     entry = {"file": relative, "status": "error", "nodes_total": _count_nodes(document), "nodes_translated": 0,
              "placeholders": 0, "untranslated_types": [], "error": None}
     if isinstance(document, _Failure):
@@ -132,12 +134,23 @@ def _translate_one(relative: str, document, target_root: Path, slug: str, flow_p
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the folder; reported as our bug
         entry["error"] = f"internal translator error (a Phoenix bug, please report): {type(exc).__name__}: {exc}"
         return entry
+    _unique_routes(translation, slug, routes)
     write_translation(translation, target_root, slug)
     placeholders = [n for n, s in translation.status.items() if s != "translated"]
     entry.update(status="translated", nodes_total=len(translation.status),
                  nodes_translated=len(translation.status) - len(placeholders), placeholders=len(placeholders),
                  untranslated_types=sorted({translation.types[n] for n in placeholders}))
     return entry
+
+
+def _unique_routes(translation: Translation, slug: str, taken: set[tuple[str, str]]) -> None:
+    """Copied workflows share webhook paths; a Windmill route must be unique, so later ones get the slug."""
+    for trigger in translation.http_triggers:
+        key = (trigger["route_path"], trigger["http_method"])
+        if key in taken:
+            trigger["route_path"] = f"n8n/{slug}/{trigger['route_path'].removeprefix('n8n/')}"
+            key = (trigger["route_path"], trigger["http_method"])
+        taken.add(key)
 
 
 def _count_nodes(document) -> int:

@@ -392,3 +392,13 @@ def test_real_wmill_sync_plans_the_flows_schedules_and_triggers_and_no_step_as_a
         ["flow", "f/phoenix/n8n/branches"], ["flow", "f/phoenix/n8n/scheduled"],
         ["schedule", "f/phoenix/n8n/scheduled_1"], ["schedule", "f/phoenix/n8n/scheduled_2"],
         ["trigger", "f/phoenix/n8n/branches"]]
+
+
+def test_copied_workflows_get_distinct_webhook_routes(tmp_path):
+    source = tmp_path / "in"
+    (source / "copy").mkdir(parents=True)
+    (source / "a.json").write_text(json.dumps(fx.BRANCHES))
+    (source / "copy" / "a.json").write_text(json.dumps(fx.BRANCHES))
+    translate_folder(source, tmp_path / "out")
+    routes = sorted(yaml.safe_load(p.read_text())["route_path"] for p in (tmp_path / "out").glob("*.http_trigger.yaml"))
+    assert routes == ["n8n/copy_a/orders", "n8n/orders"]
