@@ -12,8 +12,9 @@
   machine or LAN.
 - Structured output goes through ``format=<JSON schema>``.
 - The model list is ``/api/tags`` (cached for ``TAGS_TTL_S``: the inventory
-  and the health probe ask often); the version is ``GET /api/version``, which
-  the client has no method for.
+  and the health probe ask often; while fresh, a model it lacks is reported
+  missing without a chat round trip); the version is ``GET /api/version``,
+  which the client has no method for.
 
 Errors become the router's kinds: connection refused -> down, timeout ->
 hung, 404 "model ... not found" -> model missing (skipped, not retried),
@@ -99,6 +100,7 @@ class OllamaBackend:
 
     def complete(self, request: ChatRequest, model: str | None, deadline: float) -> Completion:
         model = self._model(model)
+        self._known_missing(model)
         client = self._client(deadline)
         started = time.monotonic()
         try:
@@ -119,6 +121,7 @@ class OllamaBackend:
 
     def stream(self, request: ChatRequest, model: str | None, deadline: float) -> Iterator[str]:
         model = self._model(model)
+        self._known_missing(model)
         client = self._client(deadline)
         try:
             parts = client.chat(model=model, messages=request.messages, stream=True,
@@ -140,6 +143,12 @@ class OllamaBackend:
         if not model:
             raise ModelMissing(self.name, "no Ollama model named for this candidate")
         return model
+
+    def _known_missing(self, model: str) -> None:
+        """Skip the round trip when a fresh ``/api/tags`` listing already says no."""
+        cached = _TAGS.get(self.url)
+        if cached and time.monotonic() - cached[0] < TAGS_TTL_S and _tagged(model) not in map(_tagged, cached[1]):
+            raise ModelMissing(self.name, f"model {model} not found: not in /api/tags of {self.url}")
 
     def _timeout(self, deadline: float):
         import httpx
@@ -199,6 +208,11 @@ def _error_text(message: str) -> str:
     except (ValueError, TypeError):
         pass
     return str(message)[:300]
+
+
+def _tagged(model: str) -> str:
+    """Ollama's implicit tag: ``mistral`` is ``mistral:latest``."""
+    return model if ":" in model else f"{model}:latest"
 
 
 def _options(request: ChatRequest) -> dict:

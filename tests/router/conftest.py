@@ -30,6 +30,9 @@ def ollama_server(tiny_gguf):
 @pytest.fixture
 def ollama(ollama_server):
     """The stand-in, healthy and with an empty request log, for one test."""
+    from lib.backends import ollama_backend
+
+    ollama_backend._TAGS.clear()  # a listing cached by an earlier test would answer for the server
     if ollama_server._server is None:
         ollama_server.start()
     ollama_server.fault = None

@@ -63,6 +63,16 @@ def test_missing_model_is_model_missing(ollama, method):
     assert not error.value.retryable
 
 
+def test_a_fresh_tags_listing_answers_model_missing_without_a_chat(ollama):
+    backend = OllamaBackend(ollama.url)
+    assert "llama3:8b" in backend.models(2)
+    ollama.requests.clear()
+    with pytest.raises(ModelMissing, match="not in /api/tags"):
+        _run(backend, "complete", _ask(), "gemma:7b", 5)
+    assert ollama.requests == []
+    assert _run(backend, "complete", _ask(), "llama3:8b", 5).text  # listed: asked as usual
+
+
 @pytest.mark.parametrize("method", ["complete", "stream"])
 def test_connection_refused_is_down(closed_port, method):
     backend = OllamaBackend(f"http://127.0.0.1:{closed_port}")
