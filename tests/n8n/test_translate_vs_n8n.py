@@ -137,6 +137,21 @@ WORKFLOWS = {
         fx.node("To html", "markdown", 1, mode="markdownToHtml", markdown="={{ $json.md }}", destinationKey="out.html",
                 options={"tables": True})],
         fx.link(("Webhook", 0, "To md"), ("To md", 0, "To html"), ("To html", 0, "Out"))),
+    "dates": hooked("diff-dates", [
+        fx.node("Plus", "dateTime", 2, operation="addToDate", magnitude="={{ $json.body.when }}", duration=3,
+                timeUnit="days", outputFieldName="later", options={"includeInputFields": False}),
+        fx.node("Format", "dateTime", 2, operation="formatDate", date="={{ $json.later }}", format="custom",
+                customFormat="dd-MM-yyyy HH:mm", options={"includeInputFields": True}),
+        fx.node("Between", "dateTime", 2, operation="getTimeBetweenDates", startDate="={{ $('Webhook').first().json.body.when }}",
+                endDate="={{ $json.later }}", units=["day", "hour"], options={"includeInputFields": True}),
+        fx.node("Part", "dateTime", 2, operation="extractDate", date="={{ $json.later }}", part="week",
+                options={"includeInputFields": True}),
+        fx.node("Round", "dateTime", 2, operation="roundDate", date="={{ $json.later }}", toNearest="day",
+                options={"includeInputFields": True}),
+        fx.node("Epoch", "dateTime", 2, operation="formatDate", date="={{ $('Webhook').first().json.body.epoch }}",
+                format="yyyy-MM-dd", outputFieldName="fromEpoch", options={"includeInputFields": True})],
+        fx.link(("Webhook", 0, "Plus"), ("Plus", 0, "Format"), ("Format", 0, "Between"), ("Between", 0, "Part"),
+                ("Part", 0, "Round"), ("Round", 0, "Epoch"), ("Epoch", 0, "Out"))),
 }
 WORKFLOWS["error_output"]["nodes"][1]["onError"] = "continueErrorOutput"
 
@@ -153,6 +168,7 @@ CASES = [("if", {"n": 9}), ("if", {"n": 2}), ("switch", {"kind": "a"}), ("switch
          ("html", {"rows": [{"first_name": "Ada", "ok": True}, {"first_name": "Bob", "ok": False}]}),
          ("html_extract", {"page": "<h1>  Hello\n world </h1><ul><li>one</li><li> two  three </li></ul>"
                                    "<p>Some <b>bold</b> text, <a href='/a'>A</a> and <a href='/b'>B</a>.</p>"}),
+         ("dates", {"when": "2024-02-27T10:30:00Z", "epoch": 1700000000}),
          ("markdown", {"html": "<h2>Title</h2><p>Some <b>bold</b> and <a href='https://x.org'>a link</a></p><ul><li>one</li></ul>"})]
 
 
