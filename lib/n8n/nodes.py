@@ -236,10 +236,6 @@ def _param(node: Node, key: str, default=None):
     return default if value is None else value
 
 
-def _dict(value) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
 def _rl_value(value):
     """n8n resource locators (``{"__rl": true, "value": ...}``) to their value."""
     return value.get("value") if isinstance(value, dict) and "__rl" in value else value
