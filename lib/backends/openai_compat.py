@@ -314,9 +314,9 @@ def _prepare_session() -> None:
         if _session_ready:
             return
         import httpx2
-        from huggingface_hub import get_session, set_client_factory
+        from huggingface_hub import set_client_factory
 
-        library_hooks = list(get_session().event_hooks.get("request", []))
+        library_hooks = _library_request_hooks()
 
         def hook(request):
             if _is_hub(request.url.host):
@@ -328,3 +328,14 @@ def _prepare_session() -> None:
         set_client_factory(lambda: httpx2.Client(event_hooks={"request": [hook]}, follow_redirects=True,
                                                  timeout=None))
         _session_ready = True
+
+
+def _library_request_hooks() -> list:
+    """huggingface_hub's own request hooks (offline mode, request ids) for hub requests."""
+    try:  # the hook itself: reading it off a session would build a client (and a TLS context) for nothing
+        from huggingface_hub.utils._http import hf_request_event_hook
+    except ImportError:
+        from huggingface_hub import get_session
+
+        return list(get_session().event_hooks.get("request", []))
+    return [hf_request_event_hook]
