@@ -1,11 +1,11 @@
 #extra_requirements:
-#jsonschema==4.26.0
-#pyyaml==6.0.3
-#llama-cpp-python==0.3.36
-#wmill==1.850.0
-#ollama==0.6.3
-#huggingface-hub==2.4.0
 #httpx==0.28.1
+#huggingface-hub==2.4.0
+#jsonschema==4.26.0
+#llama-cpp-python==0.3.36
+#ollama==0.6.3
+#pyyaml==6.0.3
+#wmill==1.850.0
 
 """What models are where: each backend's health, its models, and what is missing.
 
