@@ -581,3 +581,58 @@ def markdown(ctx: NodeContext) -> NodeTranslation:
         "    cursor[keys.at(-1)!] = text;\n"
         "    out.push(item);"))
     return _hoist_imports(bun_step(ctx, body))
+
+
+# --- Supabase (rows over PostgREST; the resource holds the supabaseApi credential: {host, serviceRole}) -----
+
+SUPABASE_JS = r"""
+async function supabase(auth: any, method: string, table: string, query: string, body?: any) {
+  const url = `${String(auth.host).replace(/\/$/, "")}/rest/v1/${encodeURIComponent(table)}${query ? `?${query}` : ""}`;
+  const response = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { apikey: auth.serviceRole, Authorization: `Bearer ${auth.serviceRole}`, "Content-Type": "application/json",
+               Prefer: "return=representation" } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`Supabase ${response.status}: ${text.slice(0, 500)}`);
+  return text ? JSON.parse(text) : [];
+}
+function supabaseFilter(p: any) {
+  // As n8n: conditions "key=op.value" (all) or "or=(key.op.value,...)" (any), or the raw filter string.
+  if (p.filterType === "string") return encodeURI(String(p.filterString ?? ""));
+  const conditions = (p.conditions ?? []).filter((c: any) => c.keyName);
+  const term = (c: any) => (c.condition === "fullText" ? `${c.searchFunction}.${c.keyValue}` : `${c.condition ?? "eq"}.${c.keyValue}`);
+  const query = new URLSearchParams();
+  if (p.matchType === "anyFilter") query.set("or", `(${conditions.map((c: any) => `${c.keyName}.${term(c)}`).join(",")})`);
+  else for (const c of conditions) query.append(c.keyName, term(c));
+  return query.toString();
+}
+"""
+
+SUPABASE_OPERATIONS = {
+    "create": "out.push(...await supabase(auth, 'POST', params.table, '', [params.row]));",
+    "getAll": """const query = [supabaseFilter(params), params.returnAll ? "" : `limit=${params.limit}`].filter(Boolean).join("&");
+    out.push(...await supabase(auth, 'GET', params.table, query));""",
+    "get": """const query = params.conditions.map((c: any) => `${encodeURIComponent(c.keyName)}=eq.${encodeURIComponent(c.keyValue)}`).join("&");
+    out.push(...await supabase(auth, 'GET', params.table, query));""",
+    "update": "out.push(...await supabase(auth, 'PATCH', params.table, supabaseFilter(params), params.row));",
+    "delete": "out.push(...await supabase(auth, 'DELETE', params.table, supabaseFilter(params)));",
+}
+
+
+@translates(BASE + "supabase")
+def supabase(ctx: NodeContext) -> NodeTranslation:
+    p = _resolve_locators(ctx.node.parameters)
+    operation = p.get("operation", "create")
+    if p.get("resource", "row") != "row" or operation not in SUPABASE_OPERATIONS:
+        raise Untranslatable(f"Supabase {p.get('resource', 'row')}/{operation} is not translated")
+    if p.get("useCustomSchema"):
+        raise Untranslatable("a custom Postgres schema is not translated")
+    fields = ((p.get("fieldsUi") or {}).get("fieldValues") or [])
+    row = "={{ $json }}" if p.get("dataToSend", "defineBelow") == "autoMapInputData" else \
+        {f.get("fieldId", ""): f.get("fieldValue") for f in fields if isinstance(f, dict)}
+    params = {"table": p.get("tableId", ""), "row": row, "conditions": ((p.get("filters") or {}).get("conditions") or []),
+              "matchType": p.get("matchType", "anyFilter"),
+              "filterType": p.get("filterType", "manual"), "filterString": p.get("filterString", ""),
+              "returnAll": bool(p.get("returnAll")), "limit": p.get("limit", 50)}
+    inputs, comment = _credential_input(ctx.node, "supabaseApi")
+    body = SUPABASE_JS + per_item(js_value(params), SUPABASE_OPERATIONS[operation])
+    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Supabase {operation}, once per item.\n{comment}")

@@ -288,3 +288,21 @@ def test_postgres_query_runs_per_item_with_parameters(real_postgres):
     assert outcome == {"ok": True, "result": [{"doubled": 42, "who": "Ada"}, {"doubled": 4, "who": "Bob"}]}
     _t, _m, ddl = one_step(fx.node("Make", "postgres", 2.5, query="create table if not exists t (x int)"))
     assert run_ts_step(ddl, [{}], {}, auth)["result"] == [{"success": True}]
+
+
+def test_supabase_rows_are_read_and_written_over_postgrest(loopback):
+    url, recorder = loopback
+    node = fx.node("Rows", "supabase", 1, tableId="stock", operation="getAll", returnAll=True,
+                   filters={"conditions": [{"keyName": "sku", "condition": "eq", "keyValue": "={{ $json.sku }}"}]})
+    node["credentials"] = {"supabaseApi": {"id": "7", "name": "Supa"}}
+    _t, _m, read = one_step(node)
+    recorder.answers = [(200, [{"sku": "A1", "qty": 3}])]
+    auth = {"host": url, "serviceRole": "S"}
+    assert run_ts_step(read, [{"sku": "A1"}], {}, auth)["result"] == [{"sku": "A1", "qty": 3}]
+    assert recorder.seen[0]["path"] == "/rest/v1/stock?or=%28sku.eq.A1%29"
+    assert recorder.seen[0]["headers"]["apikey"] == "S"
+    _t, _m, create = one_step(fx.node("Add", "supabase", 1, tableId="stock",
+                                      fieldsUi={"fieldValues": [{"fieldId": "sku", "fieldValue": "={{ $json.sku }}"}]}))
+    recorder.answers = [(201, [{"id": 9, "sku": "B2"}])]
+    assert run_ts_step(create, [{"sku": "B2"}], {}, auth)["result"] == [{"id": 9, "sku": "B2"}]
+    assert recorder.seen[1]["method"] == "POST" and json.loads(recorder.seen[1]["body"]) == [{"sku": "B2"}]
