@@ -127,7 +127,7 @@ def _translate_one(relative: str, document, target_root: Path, slug: str, flow_p
     try:
         translation = translate_workflow(document, relative, flow_path, flow_path_of)
     except (WorkflowError, StructureError) as exc:
-        entry["error"] = str(exc)
+        entry["error"] = str(exc).removeprefix(f"{relative}: ")  # the entry already names the file
         return entry
     except RecursionError:
         entry["error"] = "workflow too deeply nested to translate"
