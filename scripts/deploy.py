@@ -2,9 +2,12 @@
 """Deploy Phoenix to Windmill: vendor, metadata, check, plan, push, resources.
 
 Steps (each runs alone):
-  vendor     refresh f/phoenix/lib/ from lib/, its script metadata and the
-             generated resource type resources/c_phoenix_stack.resource-type.yaml
-  metadata   (re)write every script's schema as Windmill infers it from main()
+  vendor     refresh f/phoenix/lib/ from lib/, its script metadata, the entry
+             scripts' #extra_requirements blocks and the generated resource
+             type resources/c_phoenix_stack.resource-type.yaml
+  metadata   (re)write every script's schema as Windmill infers it from main(),
+             and every entry's #extra_requirements block (what Windmill's
+             inference misses, pinned as in requirements.txt)
   check      offline: wmill lint, the official validators, and what they miss
   plan       what a push would create/update/delete on the target (sends nothing)
   push       check, plan, then apply resources/ and run the real `wmill sync push`;
@@ -34,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from scripts.tooling import check as checking  # noqa: E402
+from scripts.tooling import extra_requirements  # noqa: E402
 from scripts.tooling import metadata as script_metadata  # noqa: E402
 from scripts.tooling import push as pushing  # noqa: E402
 from scripts.tooling import resources as resource_files  # noqa: E402
@@ -54,6 +58,9 @@ def cmd_vendor(args: argparse.Namespace) -> int:
     # would write one into the checkout during the push.
     lib_scripts = [p for p in sorted(vendoring.COPY.rglob("*.py")) if "__pycache__" not in p.parts]
     for line in script_metadata.refresh_metadata(REPO, lib_scripts):
+        print(line)
+    # What entry scripts need comes from lib/: a new lazy import there changes their header.
+    for line in extra_requirements.refresh_headers(REPO):
         print(line)
     for line in resource_files.write_resource_files(REPO):
         print(line)
@@ -171,10 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("vendor", help="refresh f/phoenix/lib/ from lib/").set_defaults(run=cmd_vendor)
-    steps.add_parser("metadata", help="rewrite every script's schema from its main()").set_defaults(run=cmd_metadata)
+    steps.add_parser("metadata", help="rewrite every script's schema and requirements header").set_defaults(run=cmd_metadata)
     check = steps.add_parser("check", help="offline checks of the whole tree")
     check.set_defaults(run=cmd_check)
-    check.add_argument("--strict", action="store_true", help="warnings (dependency inference) fail the check too")
+    check.add_argument("--strict", action="store_true", help="warnings (folder imports, missing description/timeout) fail the check too")
     check.add_argument("--quiet-warnings", action="store_true", help="print problems only")
     steps.add_parser("ci", help="check, then plan against a loopback stand-in (no Windmill needed)"
                      ).set_defaults(run=cmd_ci)

@@ -7,7 +7,9 @@ module ids, ``results.X`` naming a step that has not run yet, ``!inline``
 files that are missing, scripts/flows named by flows, schedules and triggers
 that are not in the tree, ``f.phoenix...`` imports that do not resolve
 inside the pushed tree, files under ``f/`` that are not Windmill items
-(tests, caches), and the generated resources being out of date.
+(tests, caches), the generated resources being out of date, and entry
+scripts whose generated ``#extra_requirements:`` block is missing,
+incomplete or pinned unlike requirements.txt.
 
 Every problem names a file, an item (module id, argument, key) and a reason.
 """
@@ -24,6 +26,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from . import metadata, resources, windmill_tools
+from .extra_requirements import header_problems
 from .tree import TRIGGER_FILE, PackageTree, flow_folder, load_tree
 
 NOT_PUSHED_TOPS = ("lib", "scripts", "tests", "resources", "benchmarks")
@@ -68,6 +71,7 @@ def check_tree(root: Path, lint: bool = True) -> list[Problem]:
     problems += check_schedules_and_triggers(tree, documents)
     problems += check_scripts(tree)
     problems += check_imports(tree)
+    problems += header_problems(tree)
     problems += check_resources(root)
     if lint:
         problems += check_wmill_lint(root)
@@ -77,8 +81,10 @@ def check_tree(root: Path, lint: bool = True) -> list[Problem]:
 def check_warnings(root: Path) -> list[Problem]:
     """Findings that do not block a push unless asked (`check --strict`).
 
-    Windmill's dependency inference (deps.py), and metadata a runnable script
-    should have for the UI and the workers: a description and a timeout.
+    Imports Windmill reads as a dependency on a folder (deps.py), and
+    metadata a runnable script should have for the UI and the workers: a
+    description and a timeout. What entries need and Windmill will not
+    install is a problem (extra_requirements.py), not a warning.
     """
     from .deps import dependency_warnings
 

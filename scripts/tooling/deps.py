@@ -9,10 +9,11 @@ function, ``try`` or ``if`` is invisible to it (windmill-labs/windmill#4476
 and the lock failures users report). Python then imports it at run time on a
 worker where it was never installed.
 
-These findings are warnings (``check --strict`` makes them fatal): a lazy
-import is often on purpose (optional backends), and the fix — a
-``#extra_requirements:`` header in the entry script, or a top-level import —
-is the script owner's call.
+``analyse`` computes, for every entry (script or flow inline step with a
+top-level ``main``), the third-party modules its code imports that this
+inference will not see; extra_requirements.py turns them into the generated
+``#extra_requirements:`` header and its check. Imports Windmill reads as a
+dependency on a folder stay warnings here.
 """
 
 from __future__ import annotations
@@ -26,9 +27,6 @@ from pathlib import Path
 from . import windmill_tools
 from .tree import PackageTree, flow_folder
 
-HEADER = re.compile(r"^#\s*(extra_)?requirements:\s*$")
-REQUIREMENT_LINE = re.compile(r"^#\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-PIN = re.compile(r"#\s*pin:\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 # Import names whose PyPI distribution is named differently.
 DISTRIBUTIONS = {"yaml": "pyyaml", "llama_cpp": "llama-cpp-python", "huggingface_hub": "huggingface-hub",
                  "pydantic_core": "pydantic-core", "dateutil": "python-dateutil", "PIL": "pillow",
@@ -44,7 +42,6 @@ class FileImports:
     rel: str
     workspace: list[tuple[str, int, bool]]     # (windmill path guess, line, top-level)
     third_party: list[tuple[str, int, bool]]   # (top module name, line, top-level)
-    declared: set[str]                         # normalized distribution names from headers / pins
     has_main: bool
 
 
@@ -55,7 +52,7 @@ def read_imports(root: Path, rel: str) -> FileImports | None:
     except SyntaxError:
         return None  # check reports it
     top = {id(node) for node in module.body}
-    imports = FileImports(rel, [], [], _declared(source), any(
+    imports = FileImports(rel, [], [], any(
         isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in module.body))
     package = rel.split("/")[:-1]
     for node in ast.walk(module):
@@ -74,7 +71,39 @@ def read_imports(root: Path, rel: str) -> FileImports | None:
             if base.split(".", 1)[0] in ("f", "u"):
                 for alias in node.names:
                     _classify(imports, f"{base}.{alias.name}", node.lineno, id(node) in top)
+    if _imports_by_name(module):
+        _add_named_modules(imports, module, package)
     return imports
+
+
+def _imports_by_name(module: ast.Module) -> bool:
+    """Whether the file imports modules from strings (``importlib.import_module``, ``__import__``)."""
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name in ("import_module", "__import__"):
+                return True
+    return False
+
+
+def _add_named_modules(imports: FileImports, module: ast.Module, package: list[str]) -> None:
+    """String constants naming a sibling or ``f.``/``u.`` module: lazy edges (e.g. a backend registry).
+
+    Windmill never sees these; the code may import any of them at run time,
+    so what they import is needed too. Names that are no module are dropped
+    later, where edges are kept only to existing files.
+    """
+    for node in ast.walk(module):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            continue
+        text = node.value
+        if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", text):
+            continue
+        if text.split(".", 1)[0] in ("f", "u"):
+            imports.workspace.append((text.replace(".", "/"), node.lineno, False))
+        elif package:
+            imports.workspace.append(("/".join(package + text.split(".")), node.lineno, False))
 
 
 def _classify(imports: FileImports, dotted: str, line: int, top_level: bool) -> None:
@@ -85,53 +114,85 @@ def _classify(imports: FileImports, dotted: str, line: int, top_level: bool) -> 
         imports.third_party.append((head, line, top_level))
 
 
-def _declared(source: str) -> set[str]:
-    names, in_header = set(), False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if HEADER.match(stripped):
-            in_header = True
-            continue
-        if in_header:
-            match = REQUIREMENT_LINE.match(stripped)
-            if stripped.startswith("#") and match:
-                names.add(normalize(match.group(1)))
-                continue
-            in_header = False
-        for pin in PIN.finditer(line):
-            names.add(normalize(pin.group(1)))
-    return names
+@dataclass
+class Analysis:
+    """Windmill's reading of the tree next to the code's: what every entry needs and will not get."""
+
+    files: dict[str, FileImports]              # Windmill path (flow steps: file path without .py) -> imports
+    rels: dict[str, str]                       # same keys -> repo-relative file
+    windmill_reads: dict[str, list[str] | str]
+
+    def entries(self) -> list[str]:
+        """Keys of the files Windmill runs (a top-level main): scripts and flow inline steps."""
+        return [path for path, found in sorted(self.files.items()) if found.has_main]
+
+    def unseen(self, entry: str) -> dict[str, str]:
+        """Third-party modules the entry's code imports that Windmill's inference will not install.
+
+        Module name -> where it is imported (file:line and why Windmill misses
+        it). Declarations in headers are deliberately ignored: this is what a
+        generated ``#extra_requirements:`` block must list.
+        """
+        visible = {module for path in _closure(entry, self._windmill_edges)
+                   for module, _, top in self.files[path].third_party if top}
+        missing: dict[str, str] = {}
+        for path in _closure(entry, self._code_edges):
+            for module, line, top in self.files[path].third_party:
+                if module in visible or module in missing:
+                    continue
+                how = "inside a function/try/if" if not top else "in a module Windmill does not follow from here"
+                missing[module] = f"{self.rels[path]}:{line} {how}"
+        return missing
+
+    def _code_edges(self, path: str) -> list[str]:
+        found = self.files.get(path)
+        return [p for p, _, _ in found.workspace if p in self.files] if found else []
+
+    def _windmill_edges(self, path: str) -> list[str]:
+        deps = self.windmill_reads.get(path)
+        return [d for d in deps if d in self.files] if isinstance(deps, list) else []
 
 
-def _provides(declared: set[str], module: str) -> bool:
-    return normalize(module) in declared or normalize(DISTRIBUTIONS.get(module, module)) in declared
+def analyse(tree: PackageTree) -> Analysis:
+    """Read every pushed Python file once, and ask Windmill's parser what it follows from each.
+
+    Flow inline steps are entries too: Windmill locks each inline Python step
+    of a flow with the same resolver (top-level imports, ``f.*`` imports
+    followed, ``#extra_requirements:`` honoured) as a script. Nothing imports
+    a step, so it is keyed by its file path without ``.py``.
+    """
+    rels = {path: rel for path, rel in tree.scripts.items() if not flow_folder(rel)}
+    rels |= {rel[: -len(".py")]: rel for rel in tree.python_files()
+             if flow_folder(rel) and "__pycache__" not in rel.split("/")}
+    files = {path: read_imports(tree.root, rel) for path, rel in rels.items()}
+    files = {path: found for path, found in files.items() if found is not None}
+    sources = {path: (tree.root / rels[path]).read_text(encoding="utf-8").split("\ndef main(")[0]
+               for path in files}
+    return Analysis(files, rels, windmill_tools.windmill_relative_imports(sources))
 
 
-def _pip_name(module: str) -> str:
-    return f" [pip: {DISTRIBUTIONS[module]}]" if module in DISTRIBUTIONS else ""
+def distribution(module: str) -> str:
+    """The PyPI distribution (normalized) that provides a top-level import name."""
+    return normalize(DISTRIBUTIONS.get(module, module))
 
 
-def dependency_warnings(tree: PackageTree):
-    """Problems (used as warnings) where Windmill's inference misses what the code imports."""
+def dependency_warnings(tree: PackageTree, analysis: Analysis | None = None):
+    """Imports Windmill reads as a dependency on a folder (not a script), so it follows nothing there.
+
+    What entries need and Windmill will not install is a problem, not a
+    warning: see extra_requirements.py.
+    """
     from .check import Problem
 
-    scripts = {path: rel for path, rel in tree.scripts.items() if not flow_folder(rel)}
-    files = {path: read_imports(tree.root, rel) for path, rel in scripts.items()}
-    files = {path: found for path, found in files.items() if found is not None}
-    sources = {path: (tree.root / scripts[path]).read_text(encoding="utf-8").split("\ndef main(")[0]
-               for path in files}
-    windmill_reads = windmill_tools.windmill_relative_imports(sources)
+    analysis = analysis or analyse(tree)
     warnings = []
-    for path, deps in sorted(windmill_reads.items()):
+    for path, deps in sorted(analysis.windmill_reads.items()):
         for dep in deps if isinstance(deps, list) else []:
-            if dep not in scripts:
-                warnings.append(Problem(scripts[path], "imports", (
+            if dep not in tree.scripts:
+                warnings.append(Problem(analysis.rels[path], "imports", (
                     f"Windmill reads an import here as a dependency on {dep}, which is not a script, so it does "
                     f"not follow it when it resolves requirements: import the module itself "
                     f"(`from {dep.replace('/', '.')}.<module> import name`)")))
-    for path, found in sorted(files.items()):
-        if found.has_main:
-            warnings += _entry_warnings(path, scripts, files, windmill_reads, Problem)
     return warnings
 
 
@@ -144,31 +205,3 @@ def _closure(start: str, edges) -> list[str]:
         seen.append(path)
         stack.extend(edges(path))
     return seen
-
-
-def _entry_warnings(entry, scripts, files, windmill_reads, Problem):
-    def code_edges(path):
-        found = files.get(path)
-        return [p for p, _, _ in found.workspace if p in files] if found else []
-
-    def windmill_edges(path):
-        deps = windmill_reads.get(path)
-        return [d for d in deps if d in files] if isinstance(deps, list) else []
-
-    visible = {module for path in _closure(entry, windmill_edges)
-               for module, _, top in files[path].third_party if top}
-    declared = set().union(*(files[path].declared for path in _closure(entry, windmill_edges)))
-    missing: dict[str, str] = {}
-    for path in _closure(entry, code_edges):
-        for module, line, top in files[path].third_party:
-            if module in visible or _provides(declared, module) or module in missing:
-                continue
-            how = "inside a function/try/if" if not top else "in a module Windmill does not follow from here"
-            missing[module] = f"{scripts[path]}:{line} {how}"
-    if not missing:
-        return []
-    listed = "; ".join(f"{module}{_pip_name(module)} ({where})" for module, where in sorted(missing.items()))
-    return [Problem(scripts[entry], "requirements", (
-        f"Windmill infers requirements from top-level imports of the scripts it follows, so a worker will not "
-        f"have: {listed}. Declare them under `#extra_requirements:` at the top of this script (or import them "
-        f"at module top level)"))]

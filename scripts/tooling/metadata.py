@@ -5,7 +5,8 @@ say exactly what ``main()`` accepts. ``refresh_metadata`` rewrites it from the
 pinned windmill-parser-wasm-py through the CLI's own ``inferSchema`` (the code
 behind `wmill generate-metadata`, which needs a server here), keeping every
 other field (summary, description, tag, timeout...) and the per-argument UI
-fields Windmill itself keeps (descriptions, titles, placeholders...).
+fields Windmill itself keeps (descriptions, titles, placeholders...). It also
+writes each entry script's generated ``#extra_requirements:`` block.
 """
 
 from __future__ import annotations
@@ -105,10 +106,18 @@ def expected_schemas(root: Path, scripts: list[Path]) -> dict[str, dict]:
 
 
 def refresh_metadata(root: Path, scripts: list[Path] | None = None) -> list[str]:
-    """Rewrite each script's schema as Windmill infers it; create missing script.yaml."""
-    scripts = script_files(root) if scripts is None else scripts
-    inferred = expected_schemas(root, scripts)
+    """Rewrite each script's schema as Windmill infers it; create missing script.yaml.
+
+    On the whole tree (``scripts`` None) it first rewrites every entry's
+    generated ``#extra_requirements:`` block too (extra_requirements.py).
+    """
     changes = []
+    if scripts is None:
+        from .extra_requirements import refresh_headers
+
+        changes += refresh_headers(root)
+        scripts = script_files(root)
+    inferred = expected_schemas(root, scripts)
     for script in scripts:
         rel = script.relative_to(root).as_posix()
         target = metadata_path(script)

@@ -287,42 +287,13 @@ def test_step_arguments_must_match_the_scripts_main(package):
 
 # --- warnings: what Windmill's dependency inference will not see ----------------
 
-LAZY_LIB = '''\
-"""Loads documents; jsonschema only when validating."""
-from typing import TypedDict
-
-
-class c_phoenix_stack(TypedDict, total=False):
-    pass
-
-
-def validate(document):
-    import jsonschema
-    return jsonschema.Draft202012Validator({}).is_valid(document)
-'''
-
-
 def warnings_of(root):
     return check.check_warnings(root)
 
 
+# What entries need and Windmill will not install is a problem: test_deploy_requirements.py.
+
 def test_sample_package_has_no_dependency_warning(package):
-    assert warnings_of(package) == []
-
-
-def test_lazy_third_party_import_reachable_from_a_script_is_a_warning(package, capsys):
-    write(package, "f/phoenix/lib/stack.py", LAZY_LIB)
-    [warning] = warnings_of(package)
-    assert (warning.file, warning.item) == (SCRIPT_FILE, "requirements")
-    assert "jsonschema (f/phoenix/lib/stack.py:10 inside a function/try/if)" in warning.reason
-    assert problems_of(package) == []  # a warning, not a problem...
-    assert deploy.main(["check", "--root", str(package), "--strict"]) == deploy.EXIT_PROBLEMS  # ...unless strict
-    assert "warning: f/phoenix/demo/hello.py: requirements:" in capsys.readouterr().out
-
-
-def test_declared_extra_requirement_silences_the_warning(package):
-    write(package, "f/phoenix/lib/stack.py", LAZY_LIB)
-    write(package, SCRIPT_FILE, "#extra_requirements:\n#jsonschema==4.26.0\n\n" + (package / SCRIPT_FILE).read_text())
     assert warnings_of(package) == []
 
 
