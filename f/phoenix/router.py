@@ -1,3 +1,12 @@
+#extra_requirements:
+#httpx==0.28.1
+#huggingface-hub==2.4.0
+#jsonschema==4.26.0
+#llama-cpp-python==0.3.36
+#ollama==0.6.3
+#pyyaml==6.0.3
+#wmill==1.850.0
+
 """Route a task to the best available model and answer it.
 
 Returns the answer, the seed's orchestrator JSON (always schema-valid) and a

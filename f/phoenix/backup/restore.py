@@ -1,3 +1,7 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+
 """Restore a backup into a folder: verified first, and a dry run unless you say otherwise.
 
 Leave archive empty for the newest backup and target empty for the stack's

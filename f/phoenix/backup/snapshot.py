@@ -1,3 +1,7 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+
 """Back up the operator's folders into a timestamped, verified archive.
 
 Archives .roo/, omas/, n8n/ and src/ by default (the stack's backup.folders)

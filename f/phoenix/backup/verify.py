@@ -1,3 +1,7 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+
 """Verify a backup: its checksum, every entry, and every file against the manifest.
 
 Leave archive empty for the newest backup; give a file name from the backup

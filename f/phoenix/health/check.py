@@ -1,3 +1,11 @@
+#extra_requirements:
+#httpx==0.28.1
+#huggingface-hub==2.4.0
+#jsonschema==4.26.0
+#llama-cpp-python==0.3.36
+#ollama==0.6.3
+#wmill==1.850.0
+
 """Check the health of the whole Phoenix stack and show the status dashboard.
 
 Probes services (n8n, Windmill, Ollama and its models, Postgres), containers

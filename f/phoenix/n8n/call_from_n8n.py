@@ -1,3 +1,8 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+#wmill==1.850.0
+
 """The URLs and the n8n HTTP Request node that run a Phoenix script or flow from n8n.
 
 Paste the returned `n8n_snippet` on the n8n canvas. It references a "Bearer

@@ -1,3 +1,8 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#pyyaml==6.0.3
+#wmill==1.850.0
+
 """Call an n8n webhook (a published workflow's Webhook node) from Windmill.
 
 The secret for header, basic ("user:password") or bearer auth is read from a

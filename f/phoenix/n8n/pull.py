@@ -1,3 +1,7 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#wmill==1.850.0
+
 """Pull n8n workflows into git-friendly files (one per workflow, stable, secret-free).
 
 Reads every workflow from n8n's API (or from a folder of exported JSON files

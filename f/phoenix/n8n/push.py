@@ -1,3 +1,7 @@
+#extra_requirements:
+#jsonschema==4.26.0
+#wmill==1.850.0
+
 """Push pulled workflow files back to n8n safely (dry run unless told otherwise).
 
 Shows the diff of each workflow that would change, refuses workflows changed

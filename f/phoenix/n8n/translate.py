@@ -1,6 +1,5 @@
 #extra_requirements:
 #jsonschema==4.26.0
-#pyyaml==6.0.3
 
 """Translate n8n workflow JSON files into Windmill flows, with a per-file report.
 

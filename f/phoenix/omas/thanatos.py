@@ -1,7 +1,10 @@
 #extra_requirements:
+#httpx==0.28.1
+#huggingface-hub==2.4.0
 #jsonschema==4.26.0
-#pyyaml==6.0.3
 #llama-cpp-python==0.3.36
+#ollama==0.6.3
+#pyyaml==6.0.3
 #wmill==1.850.0
 
 """OMAS Thanatos: judge one proposal against the rules and its risks, veto with reasons.

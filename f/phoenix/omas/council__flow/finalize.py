@@ -1,5 +1,6 @@
 #extra_requirements:
 #jsonschema==4.26.0
+#pyyaml==6.0.3
 
 """The council's result: DemiGod's decision with its approval status."""
 

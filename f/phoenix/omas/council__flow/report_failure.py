@@ -1,5 +1,6 @@
 #extra_requirements:
 #jsonschema==4.26.0
+#pyyaml==6.0.3
 
 """Failure module: report which step of the council failed and why."""
 

@@ -1,5 +1,6 @@
 #extra_requirements:
 #jsonschema==4.26.0
+#pyyaml==6.0.3
 
 """What the approver sees while the council waits: the plan, its risk and why approval is needed."""
 
