@@ -178,10 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("vendor", help="refresh f/phoenix/lib/ from lib/").set_defaults(run=cmd_vendor)
-    steps.add_parser("metadata", help="rewrite every script's schema and requirements header").set_defaults(run=cmd_metadata)
+    steps.add_parser("metadata", help="rewrite every script's schema and requirements header"
+                     ).set_defaults(run=cmd_metadata)
     check = steps.add_parser("check", help="offline checks of the whole tree")
     check.set_defaults(run=cmd_check)
-    check.add_argument("--strict", action="store_true", help="warnings (folder imports, missing description/timeout) fail the check too")
+    check.add_argument("--strict", action="store_true",
+                       help="warnings (folder imports, missing description/timeout) fail the check too")
     check.add_argument("--quiet-warnings", action="store_true", help="print problems only")
     steps.add_parser("ci", help="check, then plan against a loopback stand-in (no Windmill needed)"
                      ).set_defaults(run=cmd_ci)

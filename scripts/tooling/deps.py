@@ -11,7 +11,9 @@ worker where it was never installed.
 
 ``analyse`` computes, for every entry (script or flow inline step with a
 top-level ``main``), the third-party modules its code imports that this
-inference will not see; extra_requirements.py turns them into the generated
+inference will not see (modules a file imports by name through
+``importlib.import_module``, like the backend registry, count as lazy
+imports of that file); extra_requirements.py turns them into the generated
 ``#extra_requirements:`` header and its check. Imports Windmill reads as a
 dependency on a folder stay warnings here.
 """

@@ -140,7 +140,8 @@ def refresh_headers(root: Path) -> list[str]:
             path.write_text(updated, encoding="utf-8")
             changes.append(f"updated #extra_requirements of {rel}")
         changes += [f"warning {rel}: {n.module} ({n.where}) needs {n.distribution}, which {REQUIREMENTS_FILE} "
-                    f"does not pin: add it there, then run metadata again" for n in needed if n.distribution not in pins]
+                    f"does not pin: add it there, then run metadata again"
+                    for n in needed if n.distribution not in pins]
     return changes
 
 
@@ -152,7 +153,12 @@ def header_problems(tree: PackageTree, analysis: deps.Analysis | None = None) ->
     hint = "run `python scripts/deploy.py metadata`"
     problems = []
     for rel, needed in sorted(needed_by_entry(tree, analysis).items()):
-        declared = read_header((tree.root / rel).read_text(encoding="utf-8"))
+        source = (tree.root / rel).read_text(encoding="utf-8")
+        declared = read_header(source)
+        if any(BLOCK_START.match(line) and "extra_" not in line for line in source.splitlines()):
+            problems.append(Problem(rel, "#requirements", (
+                f"a #requirements: block replaces Windmill's inference, so the top-level imports are not "
+                f"installed either; {hint} (it writes #extra_requirements: instead)")))
         unpinned = [n for n in needed if n.distribution not in pins]
         problems += [Problem(rel, f"{ITEM} {n.distribution}", (
             f"{n.module} is imported ({n.where}) and Windmill will not install it, but {REQUIREMENTS_FILE} pins "

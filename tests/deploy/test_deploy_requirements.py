@@ -97,6 +97,15 @@ def test_a_hand_written_block_is_replaced_and_the_rest_kept(package, capsys):
                                                     + body + "\n# a comment that stays\n")
 
 
+def test_a_requirements_block_that_replaces_inference_is_a_problem(package, capsys):
+    lazy_package(package)
+    metadata(package, capsys)
+    write(package, SCRIPT_FILE, (package / SCRIPT_FILE).read_text() + "\n#requirements:\n#jsonschema==4.26.0\n")
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (SCRIPT_FILE, "#requirements")
+    assert "replaces Windmill's inference" in problem.reason
+
+
 def test_no_header_when_windmill_sees_everything(package, capsys):
     write(package, "requirements.txt", PINS)
     body = (package / SCRIPT_FILE).read_text()
