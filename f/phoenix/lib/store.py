@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 STATE_PREFIX = "f/phoenix/state/"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+# path -> ((inode, mtime, size), text): the router reads its state on every
+# request; a stat is far cheaper than opening and reading the file again.
+_TEXTS: dict[str, tuple[tuple[int, int, int], str]] = {}
 
 
 def running_in_windmill() -> bool:
@@ -31,16 +36,14 @@ class FileStore:
         self.directory = Path(directory)
 
     def _path(self, key: str) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
-        return self.directory / f"{safe}.json"
+        return self.directory / f"{_UNSAFE.sub('_', key)}.json"
 
     def get(self, key: str, default: Any = None) -> Any:
+        path = os.path.join(self.directory, f"{_UNSAFE.sub('_', key)}.json")
         try:
-            return json.loads(self._path(key).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return default
+            return json.loads(_read_text(path))
         except (OSError, ValueError):
-            # A damaged state file must not take the router down: start afresh.
+            # Absent, or damaged: a state file must not take the router down.
             return default
 
     def put(self, key: str, value: Any) -> None:
@@ -77,6 +80,18 @@ class FileStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_text(path: str) -> str:
+    """The file's text, re-read only when the file was replaced or changed."""
+    info = os.stat(path)
+    stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    cached = _TEXTS.get(path)
+    if cached is None or cached[0] != stamp:
+        with open(path, encoding="utf-8") as handle:
+            cached = (stamp, handle.read())
+        _TEXTS[path] = cached
+    return cached[1]
 
 
 class WindmillStore:
