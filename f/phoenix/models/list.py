@@ -1,9 +1,11 @@
 #extra_requirements:
 #httpx==0.28.1
+#httpx2==2.16.2
 #huggingface-hub==2.4.0
 #jsonschema==4.26.0
 #llama-cpp-python==0.3.36
 #ollama==0.6.3
+#pydantic==2.13.4
 #pyyaml==6.0.3
 #wmill==1.850.0
 
