@@ -266,10 +266,9 @@ def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -
     else:
         answer = completion.text
         prose = system_prose(answer, facts)
-    return {
+    return {  # the orchestrator JSON last: it is what a reader of the printed result looks for
         "answer": answer,
         "json": parsed if plan.user_schema else None,
-        "orchestrator": build(prose, facts),
         "classification": plan.task.to_dict(),
         "model": {"backend": completion.backend, "model": completion.model},
         "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
@@ -277,6 +276,7 @@ def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -
         "trace": {"priority": plan.priority, "candidates": [c.to_dict() for c in plan.candidates],
                   "attempts": attempts, "degraded": degraded,
                   "total_s": round(time.monotonic() - plan.started, 4)},
+        "orchestrator": build(prose, facts),
     }
 
 
