@@ -10,6 +10,7 @@ is bounded by the caller's wall-clock deadline, checked between tokens.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -22,6 +23,16 @@ from .base import ChatRequest, Completion, Health, remaining
 REPEAT_PENALTY = 1.1
 _MODELS: dict[tuple, tuple[object, threading.Lock]] = {}
 _MODELS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free the kept models while llama_cpp still works: left to garbage
+    collection at interpreter exit, each one prints a TypeError traceback."""
+    with _MODELS_LOCK:
+        for llama, _lock in _MODELS.values():
+            llama.close()
+        _MODELS.clear()
 
 
 class CorruptModel(ServerError):
