@@ -59,7 +59,7 @@ def configured_models(stack: Stack) -> dict[str, list[str]]:
 
 def _look(stack: Stack, name: str, timeout_s: float) -> tuple[bool, str, list[str], float]:
     started = time.monotonic()
-    backend = _backend(stack, name)
+    backend = looking_backend(stack, name)
     health = backend.health(timeout_s)
     present: list[str] = []
     if health.up:
@@ -70,7 +70,8 @@ def _look(stack: Stack, name: str, timeout_s: float) -> tuple[bool, str, list[st
     return health.up, health.detail, present, time.monotonic() - started
 
 
-def _backend(stack: Stack, name: str):
+def looking_backend(stack: Stack, name: str):
+    """The backend for ``name``; for the embedded model, one that never fetches it."""
     if name != "embedded":
         return build_backend(stack, name)
     # the registry's embedded backend fetches a missing model: an inventory only looks

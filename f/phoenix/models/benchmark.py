@@ -1,0 +1,34 @@
+#extra_requirements:
+#httpx==0.28.1
+#httpx2==2.16.2
+#huggingface-hub==2.4.0
+#jsonschema==4.26.0
+#llama-cpp-python==0.3.36
+#ollama==0.6.3
+#pydantic==2.13.4
+#pyyaml==6.0.3
+#wmill==1.850.0
+
+"""Compare the operator's models on the same prompts: PhoenixCore, Ollama, Hugging Face, embedded.
+
+Every model the stack names that is there answers the same prompt (runs
+times, one model at a time), then a small structured (JSON schema) request.
+Returns per model: median wall time, tokens, tokens/s and whether its JSON fit
+the schema; models that are down or missing are listed with the reason.
+An empty prompt uses a standard one.
+"""
+
+from typing import List, Optional
+
+from f.phoenix.lib.models.benchmark import benchmark_models
+from f.phoenix.lib.stack import c_phoenix_stack
+
+
+def main(
+    prompt: str = "",
+    runs: int = 2,
+    max_tokens: int = 96,
+    backends: Optional[List[str]] = None,
+    stack: Optional[c_phoenix_stack] = None,
+):
+    return benchmark_models(stack, prompt=prompt, runs=runs, max_tokens=max_tokens, backends=backends)

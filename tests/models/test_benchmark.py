@@ -1,0 +1,74 @@
+"""The model benchmark: every available model on the same prompts, the rest listed with why."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from lib.errors import InputError
+from lib.models.benchmark import benchmark_models
+from tests.conftest import REPO
+
+
+def _by_model(report):
+    return {(row["backend"], row["model"]): row for row in report["models"]}
+
+
+def test_every_available_model_is_measured_and_the_rest_say_why(full_stack, ollama):
+    full_stack["models"]["ollama"]["complex"] = ["mixtral:8x7b", "zamba2-7b-instruct"]
+    seen = []
+    report = benchmark_models(full_stack, runs=2, max_tokens=12,
+                              progress=lambda message, fraction: seen.append((message, fraction)))
+    rows = _by_model(report)
+    measured = [row for row in report["models"] if row["status"] == "ok"]
+    assert {row["backend"] for row in measured} == {"ollama", "hf_gguf", "openai:llamacpp", "embedded"}
+    for row in measured:
+        assert row["tokens"] > 0 and row["tokens_per_s"] > 0 and row["median_s"] > 0
+        assert isinstance(row["json_ok"], bool)
+    assert rows[("embedded", "SmolLM2-135M-Instruct")]["json_ok"] is True  # llama.cpp grammar
+    phoenixcore = rows[("phoenixcore", "PhoenixCore")]
+    assert phoenixcore["status"] == "unavailable" and "model file not found" in phoenixcore["note"]
+    assert [m for (_, m), row in rows.items() if row["note"] == "not on this backend"] == ["zamba2-7b-instruct"]
+    chats = [r for r in ollama.requests if r["path"] == "/api/chat"]
+    assert len(chats) == 4 * 3  # four Ollama models there, two runs and one JSON request each
+    assert len(seen) == len(measured) and seen[0][1] == 0
+    assert report["fastest"] in {f"{r['backend']}:{r['model']}" for r in measured}
+    assert report["markdown"].count("\n") == len(report["models"]) + 1
+
+
+def test_a_dead_backend_is_listed_and_the_others_still_measured(full_stack, ollama, closed_port):
+    full_stack["services"]["ollama"]["url"] = f"http://127.0.0.1:{closed_port}"
+    report = benchmark_models(full_stack, runs=1, max_tokens=8, backends=["ollama", "embedded"],
+                              progress=lambda *_: None)
+    statuses = {(row["backend"], row["status"]) for row in report["models"]}
+    assert statuses == {("ollama", "unavailable"), ("embedded", "ok")}
+    assert all("nothing answers" in row["note"] for row in report["models"] if row["backend"] == "ollama")
+
+
+def test_a_failure_during_the_run_is_recorded_not_raised(tiny_stack, tmp_path):
+    report = benchmark_models(tiny_stack, runs=1, max_tokens=8, backends=["embedded"], progress=lambda *_: None)
+    assert report["models"][0]["status"] == "ok"
+    tiny_stack["routing"]["attempt_timeout_s"] = 0.001
+    report = benchmark_models(tiny_stack, runs=1, max_tokens=4000, timeout_s=0.001, backends=["embedded"],
+                              progress=lambda *_: None)
+    assert report["models"][0]["status"] == "hung"
+
+
+@pytest.mark.parametrize("runs", [0, 11])
+def test_runs_out_of_range_is_a_clear_error(tiny_stack, runs):
+    with pytest.raises(InputError, match="out of range"):
+        benchmark_models(tiny_stack, runs=runs)
+
+
+def test_the_windmill_script_runs_locally(tiny_stack, tmp_path):
+    stack_file = tmp_path / "stack.yaml"
+    stack_file.write_text(yaml.safe_dump(tiny_stack))
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "run.py"), "f/phoenix/models/benchmark",
+                           "--args", '{"runs": 1, "max_tokens": 8, "backends": ["embedded"]}',
+                           "--stack", str(stack_file)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["models"][0]["backend"] == "embedded" and report["models"][0]["status"] == "ok"
+    assert "benchmarking embedded" in done.stderr  # progress goes to stderr, JSON stays clean
