@@ -28,9 +28,12 @@ def inventory(stack: Stack | dict | str | None = None, timeout_s: float = 3.0) -
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     wanted = configured_models(stack)
     breakers = (open_store(stack.state_dir).get(BREAKERS_KEY, {}) or {}).get("backends", {})
-    with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
-        futures = {name: pool.submit(_look, stack, name, timeout_s) for name in wanted}
-        wait(futures.values(), timeout=timeout_s + 1)
+    # not a ``with`` block: leaving it joins every worker, so one backend stuck
+    # past its own timeout would hold the whole inventory
+    pool = ThreadPoolExecutor(max_workers=len(wanted))
+    futures = {name: pool.submit(_look, stack, name, timeout_s) for name in wanted}
+    wait(futures.values(), timeout=timeout_s + 1)
+    pool.shutdown(wait=False)
     rows = []
     for name, models in wanted.items():
         future = futures[name]

@@ -59,3 +59,27 @@ def test_the_windmill_script_returns_the_inventory(tiny_stack):
     report = main(timeout_s=1.0, stack=tiny_stack)
     assert {row["backend"] for row in report["backends"]} == {"phoenixcore", "ollama", "embedded"}
     assert _rows(report)["embedded"]["up"]
+
+
+def test_a_backend_stuck_past_its_own_timeout_does_not_hold_the_inventory(tiny_stack, monkeypatch):
+    # A health check that ignores its timeout (a hung file system, a client bug) must be
+    # reported as no answer, not waited for: the executor used to join every worker on exit.
+    import threading
+
+    from lib.models import inventory as module
+
+    release, real_look = threading.Event(), module._look
+
+    def stuck(stack, name, timeout_s):
+        if name == "embedded":
+            release.wait(10)
+            return True, "answered late", ["SmolLM2-135M-Instruct"], 10.0
+        return real_look(stack, name, timeout_s)
+
+    monkeypatch.setattr(module, "_look", stuck)
+    try:
+        row = _rows(inventory(tiny_stack, timeout_s=0.2))["embedded"]
+    finally:
+        release.set()
+    assert not row["up"] and row["detail"] == "no answer within 0.2s"
+    assert row["missing"] == ["SmolLM2-135M-Instruct"]
