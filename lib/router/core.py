@@ -30,7 +30,7 @@ from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
 from ..stack import Stack, load_stack
 from ..store import open_store
-from .orchestrator import PROSE_SCHEMA, SYSTEM_PROMPT, build, system_prose
+from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYPES, build, system_prose
 from .breakers import Breakers
 from .classify import COMPLEXITIES, TASK_TYPES, Classification, classify
 from .policy import Candidate, order_candidates, prefer_first
@@ -241,7 +241,8 @@ def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, j
           max_tokens, temperature, workflow_type, prefer) -> _Plan:
     started = time.monotonic()
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
-    _check_inputs(prompt, task_type, complexity, priority, mode)
+    _check_inputs(prompt, task_type, complexity, priority, mode, agent, workflow_type)
+    _check_sampling(max_tokens, temperature)
     if json_schema is not None:
         _check_schema(json_schema)
     task = classify(prompt, task_type, complexity)
@@ -293,15 +294,26 @@ def _prose_of(parsed) -> dict | None:
     return prose if document_problem(prose, PROSE_SCHEMA) is None else None
 
 
-def _check_inputs(prompt, task_type, complexity, priority, mode) -> None:
+def _check_inputs(prompt, task_type, complexity, priority, mode, agent, workflow_type) -> None:
     if not isinstance(prompt, str) or not prompt.strip():
         raise InputError("prompt is empty: give the task to answer")
+    # agent and workflow_type go into the orchestrator JSON's enums: checked here,
+    # not found out after a model has answered
     choices = (("task_type", task_type, ("auto",) + TASK_TYPES),
                ("complexity", complexity, ("auto",) + COMPLEXITIES),
-               ("priority", priority, ("auto",) + PRIORITIES), ("mode", mode, MODES))
+               ("priority", priority, ("auto",) + PRIORITIES), ("mode", mode, MODES),
+               ("agent", agent, OMAS_AGENTS), ("workflow_type", workflow_type, WORKFLOW_TYPES))
     for name, value, allowed in choices:
         if value not in allowed:
             raise InputError(f"{name}={value!r} is not one of: {', '.join(allowed)}")
+
+
+def _check_sampling(max_tokens, temperature) -> None:
+    """None means the stack's value; a negative max_tokens would mean "no limit" to llama.cpp and Ollama."""
+    if max_tokens is not None and (type(max_tokens) is not int or max_tokens < 1):
+        raise InputError(f"max_tokens={max_tokens!r} must be a whole number of at least 1 (or empty: the stack's)")
+    if temperature is not None and (type(temperature) not in (int, float) or not 0 <= temperature <= 2):
+        raise InputError(f"temperature={temperature!r} must be a number from 0 to 2 (or empty: the stack's)")
 
 
 def _check_schema(schema) -> None:

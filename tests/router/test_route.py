@@ -136,3 +136,21 @@ def test_a_dead_backend_is_skipped_by_the_next_request(tiny_stack):
     second = route("hello again", tiny_stack, mode="text")
     assert second["trace"]["attempts"][0]["outcome"] == "skipped"
     assert "circuit open" in second["trace"]["attempts"][0]["error"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"agent": "zeus"}, "agent='zeus' is not one of"),
+    ({"workflow_type": "zapier"}, "workflow_type='zapier' is not one of"),
+    ({"max_tokens": -1}, "max_tokens=-1 must be a whole number of at least 1"),
+    ({"max_tokens": "100"}, "max_tokens='100' must be a whole number of at least 1"),
+    ({"temperature": -0.5}, "temperature=-0.5 must be a number from 0 to 2"),
+])
+def test_bad_arguments_are_refused_before_any_model_runs(tiny_stack, monkeypatch, arguments, message):
+    # These used to reach the backends: an unknown agent or workflow type then failed the
+    # orchestrator JSON with a bare ValueError after the answer was paid for, and a negative
+    # max_tokens means "no limit" to llama.cpp and Ollama (generation ran to the deadline).
+    from lib.router import core
+
+    monkeypatch.setattr(core, "build_backend", lambda *a: pytest.fail("a backend was built"))
+    with pytest.raises(InputError, match=message):
+        route("hi", tiny_stack, **arguments)
