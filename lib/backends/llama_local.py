@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import BackendDown, BackendHung, ServerError, UnusableOutput
+from ..errors import BackendDown, BackendHung, BadRequest, ServerError, UnusableOutput
 from .base import ChatRequest, Completion, Health, remaining
 
 REPEAT_PENALTY = 1.1
@@ -40,6 +40,16 @@ class CorruptModel(ServerError):
 
     kind = "corrupt_model"
     retryable = False
+
+
+def _refusals_mapped(name: str, chunks):
+    """llama.cpp's chunks, with its ValueError for this request (a prompt longer than the
+    context, a schema it cannot turn into a grammar) as BadRequest: unmapped, it counted as
+    the backend failing and opened its breaker for every later request."""
+    try:
+        yield from chunks
+    except ValueError as exc:
+        raise BadRequest(name, f"llama.cpp refused the request: {exc}") from exc
 
 
 def default_threads() -> int:
@@ -102,7 +112,7 @@ class LocalGGUF:
             raise BackendHung(self.name, "model busy with another request until the deadline")
         try:
             usage["tokens"] = 0
-            chunks = llama.create_chat_completion(stream=True, **self._chat_args(request))
+            chunks = _refusals_mapped(self.name, llama.create_chat_completion(stream=True, **self._chat_args(request)))
             for chunk in chunks:
                 choice = chunk["choices"][0]
                 piece = choice["delta"].get("content") or ""

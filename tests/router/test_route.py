@@ -154,3 +154,16 @@ def test_bad_arguments_are_refused_before_any_model_runs(tiny_stack, monkeypatch
     monkeypatch.setattr(core, "build_backend", lambda *a: pytest.fail("a backend was built"))
     with pytest.raises(InputError, match=message):
         route("hi", tiny_stack, **arguments)
+
+
+def test_a_prompt_longer_than_the_context_is_refused_without_opening_the_breaker(tiny_stack):
+    # llama.cpp raises a bare ValueError for it; unmapped, it counted as a backend failure
+    # and opened the breaker of the embedded model, the last resort, for every later request.
+    tiny_stack["models"]["embedded"]["n_ctx"] = 256
+    with pytest.raises(AllBackendsFailed) as error:
+        route("word " * 400, tiny_stack)
+    embedded = [a for a in error.value.attempts if a["backend"] == "embedded"]
+    assert [a["outcome"] for a in embedded] == ["bad_request"]
+    assert "exceed context window" in embedded[0]["error"]
+    result = route("Explain recursion", tiny_stack)
+    assert result["model"]["backend"] == "embedded" and ("embedded", "ok") in _outcomes(result)
