@@ -167,3 +167,21 @@ def test_a_prompt_longer_than_the_context_is_refused_without_opening_the_breaker
     assert "exceed context window" in embedded[0]["error"]
     result = route("Explain recursion", tiny_stack)
     assert result["model"]["backend"] == "embedded" and ("embedded", "ok") in _outcomes(result)
+
+
+def test_one_corrupt_hub_gguf_does_not_take_the_other_hub_models_down(tiny_stack, hf_cache):
+    # hf_gguf serves every configured file behind one backend name: a corrupt file says
+    # nothing about the others, so it must not open the breaker of the whole backend.
+    from tests.router.conftest import HF_COMMIT, HF_FILE, HF_REPO
+
+    snapshot = hf_cache / f"models--{HF_REPO.replace('/', '--')}" / "snapshots" / HF_COMMIT
+    (snapshot / "broken.gguf").write_bytes(b"not a gguf" * 50)
+    tiny_stack["models"]["huggingface"] = {
+        "cache_dir": str(hf_cache), "offline": True, "endpoints": [],
+        "gguf": {"education": [{"repo": HF_REPO, "file": "broken.gguf"}, {"repo": HF_REPO, "file": HF_FILE}]}}
+    for _ in range(2):  # the second request starts from the state the first one stored
+        result = route("Explain to a student what recursion is", tiny_stack, prefer=["hf_gguf"])
+        assert result["model"] == {"backend": "hf_gguf", "model": f"{HF_REPO}/{HF_FILE}"}
+    outcomes = [(a["model"].split("/")[-1], a["outcome"]) for a in result["trace"]["attempts"][:2]]
+    assert outcomes == [("broken.gguf", "skipped"), (HF_FILE, "ok")]
+    assert "corrupt" in result["trace"]["attempts"][0]["error"]

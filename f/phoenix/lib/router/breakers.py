@@ -5,8 +5,9 @@ After a backend is found dead, the next requests (in this process or a new
 one) skip it at the cost of one small store read, until ``cooldown_s`` has
 passed; then one request is let through as a half-open probe: success closes
 the breaker, failure opens it for another cooldown. A model a backend does not
-have is remembered per (backend, model) and skipped, not retried. The health
-schedule's findings (store key ``health/backends``) count as evidence too.
+have, or a model file llama.cpp cannot use, is remembered per (backend, model)
+and skipped, not retried (one ``hf_gguf`` backend serves many files: one bad
+file says nothing about the others). The health schedule's findings (store key ``health/backends``) count as evidence too.
 
 Times are wall-clock seconds, since they are compared across processes.
 """
@@ -19,7 +20,9 @@ BREAKERS_KEY = "router/breakers"
 HEALTH_KEY = "health/backends"
 # Failures that say something about the backend as a whole, not one request.
 # ("error": an exception the backend's module did not map, which repeats per call.)
-_BACKEND_FAILURES = {"down", "hung", "server_error", "corrupt_model", "error"}
+_BACKEND_FAILURES = {"down", "hung", "server_error", "error"}
+# Failures of one model, by the state map that remembers them.
+_MODEL_FAILURES = {"model_missing": "missing", "corrupt_model": "corrupt"}
 
 
 class Breakers:
@@ -34,9 +37,10 @@ class Breakers:
     def skip_reason(self, backend: str, model: str | None) -> str | None:
         """Why this candidate should not be called now, or None to call it."""
         now = self.clock()
-        missing_at = self._state.get("missing", {}).get(f"{backend}|{model}")
-        if missing_at and now - missing_at < self.cooldown_s:
-            return f"model {model} missing on {backend} {now - missing_at:.0f}s ago"
+        for what in _MODEL_FAILURES.values():
+            found_at = self._state.get(what, {}).get(f"{backend}|{model}")
+            if found_at and now - found_at < self.cooldown_s:
+                return f"model {model} {what} on {backend} {now - found_at:.0f}s ago"
         entry = self._state.get("backends", {}).get(backend)
         if entry and entry.get("open_since"):
             age = now - entry["open_since"]
@@ -58,9 +62,9 @@ class Breakers:
         if outcome == "ok":
             if backend in self._state.get("backends", {}) or self._has_missing(backend, model):
                 self._update(lambda state: _closed(state, backend, model))
-        elif outcome == "model_missing":
-            now = self.clock()
-            self._update(lambda state: _mark_missing(state, backend, model, now))
+        elif outcome in _MODEL_FAILURES:
+            now, what = self.clock(), _MODEL_FAILURES[outcome]
+            self._update(lambda state: _mark_model(state, what, backend, model, now))
         elif outcome in _BACKEND_FAILURES:
             now, limit = self.clock(), self.failures_to_open
             self._update(lambda state: _failed(state, backend, error, now, limit))
@@ -69,7 +73,7 @@ class Breakers:
         return self._state
 
     def _has_missing(self, backend: str, model: str | None) -> bool:
-        return f"{backend}|{model}" in self._state.get("missing", {})
+        return any(f"{backend}|{model}" in self._state.get(what, {}) for what in _MODEL_FAILURES.values())
 
     def _update(self, change) -> None:
         self._state = self.store.update(BREAKERS_KEY, change, default={}) or {}
@@ -77,12 +81,13 @@ class Breakers:
 
 def _closed(state: dict, backend: str, model: str | None) -> dict:
     state.setdefault("backends", {}).pop(backend, None)
-    state.setdefault("missing", {}).pop(f"{backend}|{model}", None)
+    for what in _MODEL_FAILURES.values():
+        state.setdefault(what, {}).pop(f"{backend}|{model}", None)
     return state
 
 
-def _mark_missing(state: dict, backend: str, model: str | None, now: float) -> dict:
-    state.setdefault("missing", {})[f"{backend}|{model}"] = now
+def _mark_model(state: dict, what: str, backend: str, model: str | None, now: float) -> dict:
+    state.setdefault(what, {})[f"{backend}|{model}"] = now
     return state
 
 
