@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 
 from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 from ..stack import Stack
-from .base import ChatRequest, Completion, Health, remaining, schema_problem
+from .base import ChatRequest, Completion, Health, remaining, schema_problem, shown_url
 
 CONNECT_TIMEOUT_S = 2.0
 #: structured-output forms, tried in order; see the module doc
@@ -62,6 +62,7 @@ class OpenAICompatBackend:
                  ignores_response_format: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
         self.name = name
         self.url = url.rstrip("/")
+        self.shown_url = shown_url(self.url)  # for messages: the URL may carry secrets
         self.model = model
         self.token_env = token_env
         self.ignores_response_format = ignores_response_format
@@ -74,7 +75,7 @@ class OpenAICompatBackend:
             models = self.models(timeout)
         except BackendError as exc:
             return Health(False, f"{exc.kind}: {exc}", time.monotonic() - started)
-        return Health(True, f"{self.url}: {len(models)} models ({', '.join(models[:3])})",
+        return Health(True, f"{self.shown_url}: {len(models)} models ({', '.join(models[:3])})",
                       time.monotonic() - started)
 
     def models(self, timeout: float = 2.0) -> list[str]:
@@ -225,11 +226,11 @@ class OpenAICompatBackend:
         if isinstance(exc, BackendError):
             return exc
         if isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout)):
-            return BackendDown(self.name, f"nothing answers at {self.url} (connection refused or unreachable)")
+            return BackendDown(self.name, f"nothing answers at {self.shown_url} (connection refused or unreachable)")
         if isinstance(exc, (InferenceTimeoutError, httpx2.TimeoutException)):
-            return BackendHung(self.name, f"no answer from {self.url} before the deadline")
+            return BackendHung(self.name, f"no answer from {self.shown_url} before the deadline")
         if isinstance(exc, OfflineModeIsEnabled):
-            return BackendDown(self.name, f"{self.url} is on the Hugging Face hub and offline mode is on")
+            return BackendDown(self.name, f"{self.shown_url} is on the Hugging Face hub and offline mode is on")
         if isinstance(exc, HfHubHTTPError) and exc.response is not None:
             return self._status_error(exc.response.status_code, exc.response.text, model)
         if isinstance(exc, (ValueError, KeyError)):

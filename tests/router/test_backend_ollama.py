@@ -120,3 +120,15 @@ def test_a_passed_deadline_fails_before_calling(ollama):
         OllamaBackend(ollama.url).complete(_ask(), "llama3:8b", time.monotonic() - 1)
     assert ollama.requests == []
 
+
+
+def test_credentials_in_the_url_never_reach_a_result_or_an_error(ollama, closed_port):
+    # a proxy's user:password in the stack's URL is a secret: the trace shows errors and details
+    up = OllamaBackend(ollama.url.replace("http://", "http://phoenix:s3cret@"))
+    health = up.health(2)
+    assert health.up and "127.0.0.1" in health.detail and "s3cret" not in health.detail
+    down = OllamaBackend(f"http://phoenix:s3cret@127.0.0.1:{closed_port}")
+    with pytest.raises(BackendDown) as error:
+        _run(down, "complete", _ask(), "llama3:8b", 5)
+    assert "127.0.0.1" in str(error.value) and "s3cret" not in str(error.value)
+    assert "s3cret" not in down.health(1).detail

@@ -142,3 +142,12 @@ def test_a_missing_token_variable_is_down_and_the_message_holds_no_secret(ollama
     with pytest.raises(BackendDown, match="PHOENIX_TEST_ENDPOINT_TOKEN is not set"):
         _run(backend, "complete", _ask(), 5)
     assert ollama.requests == []
+
+
+def test_credentials_in_the_url_never_reach_an_error(closed_port):
+    backend = OpenAICompatBackend("openai:gone", f"http://phoenix:s3cret@127.0.0.1:{closed_port}/v1?key=s3cret")
+    for method in ("complete", "stream"):
+        with pytest.raises(BackendDown) as error:
+            _run(backend, method, _ask(), 5)
+        assert "127.0.0.1" in str(error.value) and "s3cret" not in str(error.value)
+    assert "s3cret" not in backend.health(1).detail

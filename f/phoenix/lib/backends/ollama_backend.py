@@ -33,7 +33,7 @@ from typing import Iterator
 
 from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 from ..stack import Stack
-from .base import ChatRequest, Completion, Health, remaining
+from .base import ChatRequest, Completion, Health, remaining, shown_url
 
 CONNECT_TIMEOUT_S = 2.0
 TAGS_TTL_S = 5.0
@@ -54,6 +54,7 @@ class OllamaBackend:
     def __init__(self, url: str, *, name: str = "ollama", connect_timeout: float = CONNECT_TIMEOUT_S):
         self.name = name
         self.url = url.rstrip("/")
+        self.shown_url = shown_url(self.url)  # for messages: the URL may carry secrets
         self.connect_timeout = connect_timeout
 
     # -- interface ---------------------------------------------------------
@@ -64,7 +65,7 @@ class OllamaBackend:
             models = self.models(max(0.05, timeout - (time.monotonic() - started)))
         except BackendError as exc:
             return Health(False, f"{exc.kind}: {exc}", time.monotonic() - started)
-        return Health(True, f"Ollama {version} at {self.url}, {len(models)} models",
+        return Health(True, f"Ollama {version} at {self.shown_url}, {len(models)} models",
                       time.monotonic() - started)
 
     def version(self, timeout: float = 2.0) -> str:
@@ -149,7 +150,7 @@ class OllamaBackend:
         """Skip the round trip when a fresh ``/api/tags`` listing already says no."""
         cached = _TAGS.get(self.url)
         if cached and time.monotonic() - cached[0] < TAGS_TTL_S and _tagged(model) not in map(_tagged, cached[1]):
-            raise ModelMissing(self.name, f"model {model} not found: not in /api/tags of {self.url}")
+            raise ModelMissing(self.name, f"model {model} not found: not in /api/tags of {self.shown_url}")
 
     def _timeout(self, deadline: float):
         import httpx
@@ -178,9 +179,9 @@ class OllamaBackend:
         if isinstance(exc, BackendError):
             return exc
         if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
-            return BackendDown(self.name, f"nothing answers at {self.url} (connection refused or unreachable)")
+            return BackendDown(self.name, f"nothing answers at {self.shown_url} (connection refused or unreachable)")
         if isinstance(exc, httpx.TimeoutException):
-            return BackendHung(self.name, f"no answer from {self.url} before the deadline ({type(exc).__name__})")
+            return BackendHung(self.name, f"no answer from {self.shown_url} before the deadline ({type(exc).__name__})")
         if isinstance(exc, ollama.ResponseError):
             return self._status_error(exc.status_code, exc.error, model)
         if isinstance(exc, (ValueError, pydantic.ValidationError)):  # json.JSONDecodeError is a ValueError
