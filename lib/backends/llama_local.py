@@ -22,7 +22,8 @@ from .base import ChatRequest, Completion, Health, remaining
 
 REPEAT_PENALTY = 1.1
 _MODELS: dict[tuple, tuple[object, threading.Lock]] = {}
-_MODELS_LOCK = threading.Lock()
+_MODELS_LOCK = threading.Lock()  # guards the dicts only, never held while a model loads
+_LOADING: dict[tuple, threading.Lock] = {}  # one per file: a second caller waits for the first load
 
 
 @atexit.register
@@ -107,7 +108,7 @@ class LocalGGUF:
             raise CorruptModel(self.name, f"not a GGUF file (bad magic {magic!r}): {self.path}")
 
     def _generate(self, request: ChatRequest, deadline: float, usage: dict) -> Iterator[str]:
-        llama, lock = self._load()
+        llama, lock = self._load(deadline)
         if not lock.acquire(timeout=remaining(deadline, self.name)):
             raise BackendHung(self.name, "model busy with another request until the deadline")
         try:
@@ -142,13 +143,27 @@ class LocalGGUF:
             args["response_format"] = {"type": "json_object", "schema": request.json_schema}
         return args
 
-    def _load(self):
+    def _load(self, deadline: float):
+        """The kept model and its lock, loading it first if needed; waiting for another
+        caller's load of the same file is bounded by ``deadline``, other files load meanwhile."""
         self._check_file()
         key = (str(self.path), self.path.stat().st_mtime_ns, self.chat_format, self.n_ctx, self.threads)
         with _MODELS_LOCK:
-            if key not in _MODELS:
-                _MODELS[key] = (self._open(), threading.Lock())
-            return _MODELS[key]
+            if key in _MODELS:
+                return _MODELS[key]
+            loading = _LOADING.setdefault(key, threading.Lock())
+        if not loading.acquire(timeout=remaining(deadline, self.name)):
+            raise BackendHung(self.name, f"model still loading for another request: {self.path}")
+        try:
+            with _MODELS_LOCK:
+                if key in _MODELS:
+                    return _MODELS[key]
+            kept = (self._open(), threading.Lock())
+            with _MODELS_LOCK:
+                _MODELS[key] = kept
+            return kept
+        finally:
+            loading.release()
 
     def _open(self):
         try:
