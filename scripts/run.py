@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from f.phoenix.lib.errors import PhoenixError  # noqa: E402  (the copy scripts run)
+from f.phoenix.lib.stack import load_stack  # noqa: E402
 from scripts.tooling.flow_runner import flow_file, run_flow  # noqa: E402
 from scripts.tooling.local_runner import LocalRunError, load_document, run_script  # noqa: E402
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         resources = load_document(options.resources, "--resources")
         if options.stack:
             stack = load_document(options.stack, "--stack")
+            if Path(options.stack).is_file():
+                load_stack(options.stack)  # validated here so that an error names the file, not "<stack resource>"
             resources.setdefault("resource_types", {})["c_phoenix_stack"] = stack
         if flow_file(options.script):
             return _report_flow(run_flow(options.script, args, resources, auto_approve=options.approve))

@@ -73,3 +73,36 @@ def test_a_malformed_stack_names_its_key(tmp_path):
     done = _run("f/phoenix/router", "--args", '{"prompt": "hi"}', "--stack", str(path))
     assert done.returncode == 2
     assert "routing.priorty: unknown key" in done.stderr
+
+
+def test_a_stack_error_names_the_stack_file(tmp_path):
+    path = tmp_path / "my-stack.yaml"
+    path.write_text("routing:\n  priorty: speed\n")
+    done = _run("f/phoenix/health/dashboard", "--args", "{}", "--stack", str(path))
+    assert done.returncode == 2
+    assert f"{path}: routing.priorty: unknown key" in done.stderr
+
+
+def test_a_malformed_document_is_reported_on_one_line(tmp_path):
+    path = tmp_path / "stack.yaml"
+    path.write_text("root: [unclosed\n  foo: :\n")
+    done = _run("f/phoenix/health/dashboard", "--args", "{}", "--stack", str(path))
+    assert done.returncode == 2
+    assert "malformed JSON/YAML: line 2, column 6" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_binary_arguments_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "args.yaml"
+    path.write_bytes(b"\xe2\x28\xa1\x00\xff")
+    done = _run("f/phoenix/health/dashboard", "--args", str(path))
+    assert done.returncode == 2
+    assert "cannot be read" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_json_numbers_stay_numbers():
+    # YAML 1.1 reads a JSON exponent without a dot (1e3) as a string
+    from scripts.tooling.local_runner import load_document
+
+    assert load_document('{"timeout_s": 1e3}', "--args") == {"timeout_s": 1000.0}

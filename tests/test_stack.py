@@ -83,3 +83,9 @@ def test_env_var_names_the_stack_file(tmp_path, monkeypatch):
     path.write_text("routing: {priority: quality}\n")
     monkeypatch.setenv("PHOENIX_STACK", str(path))
     assert load_stack()["routing"]["priority"] == "quality"
+
+
+@pytest.mark.parametrize("value", [5, 2.5, True, ["root"]])
+def test_a_stack_argument_of_the_wrong_type_is_a_config_error(value):
+    with pytest.raises(ConfigError, match="a stack must be a mapping, a YAML file path or YAML text"):
+        load_stack(value)

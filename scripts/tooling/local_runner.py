@@ -48,16 +48,32 @@ def load_document(text_or_path: str | None, what: str) -> dict:
     if candidate.suffix in {".json", ".yaml", ".yml"} or candidate.is_file():
         if not candidate.is_file():
             raise LocalRunError(f"{what}: file not found: {candidate}")
-        text_or_path, source = candidate.read_text(encoding="utf-8"), f"{what} {candidate}"
+        source = f"{what} {candidate}"
+        try:
+            text_or_path = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LocalRunError(f"{source}: cannot be read: {exc}") from exc
     try:
-        document = yaml.safe_load(text_or_path)
-    except yaml.YAMLError as exc:
-        raise LocalRunError(f"{source}: malformed JSON/YAML: {exc}") from exc
+        # JSON first: YAML 1.1 would read a JSON number such as 1e3 as a string
+        document = json.loads(text_or_path)
+    except ValueError:
+        document = _load_yaml(text_or_path, source)
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise LocalRunError(f"{source}: expected a mapping, got {type(document).__name__}")
     return document
+
+
+def _load_yaml(text: str, source: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        # one line: where and what, not PyYAML's multi-line excerpt
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LocalRunError(f"{source}: malformed JSON/YAML: {where}{problem}") from exc
 
 
 def windmill_module_path(script: str) -> Path:

@@ -219,6 +219,10 @@ def _read(source) -> tuple[dict, str]:
         return {}, "<defaults>"
     if isinstance(source, Mapping):
         return dict(source), "<stack resource>"
+    if not isinstance(source, (str, os.PathLike)):
+        # e.g. a number typed into the stack argument: say so, not a TypeError from pathlib
+        raise ConfigError("<stack>", "", "a stack must be a mapping, a YAML file path or YAML text, "
+                          f"got {type(source).__name__}")
     text_given = isinstance(source, str) and "\n" in source
     label = "<stack text>" if text_given else str(source)
     if not text_given:
