@@ -60,7 +60,11 @@ def translate_folder(input_dir: str | Path, output_dir: str | Path,
     if not source_root.is_dir():
         raise InputError(f"{input_dir}: not a folder")
     target_root = Path(output_dir)
-    target_root.mkdir(parents=True, exist_ok=True)
+    try:
+        target_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. a file already has that name: refuse, touch nothing
+        reason = "not a folder" if target_root.exists() else exc.strerror
+        raise InputError(f"{output_dir}: cannot write there: {reason}") from None
     files = sorted(p for p in source_root.rglob("*.json") if p.is_file())
     loaded = {path: _load(path) for path in files}
     slugs = _slugs([p.relative_to(source_root).as_posix() for p in files])

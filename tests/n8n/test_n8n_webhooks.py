@@ -154,3 +154,11 @@ def test_contract_files_beside_a_flow(tmp_path, monkeypatch):
 def test_default_stack_is_enough_for_endpoints():
     assert windmill_endpoints("f/phoenix/router", "script", stack=load_stack(None))["sync"].startswith(
         "http://127.0.0.1:8002/api/w/phoenix/")
+
+
+@pytest.mark.parametrize("timeout_s", [-5, 0, float("inf"), float("nan"), 1e300, "30"])
+def test_an_absurd_timeout_is_an_input_error(closed_port, timeout_s):
+    dead = {"services": {"n8n": {"url": f"http://127.0.0.1:{closed_port}"}}}
+    result = call_webhook("x", timeout_s=timeout_s, stack=dead)
+    assert result["ok"] is False and result["error"]["kind"] == "input"
+    assert "timeout_s" in result["error"]["message"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lib.errors import InputError
 from lib.n8n.expressions import Untranslatable, split_template, to_input_transform, to_step_js
 from lib.n8n.report import summarize, translate_folder
 from lib.n8n.translate import translate_workflow
@@ -402,3 +403,14 @@ def test_copied_workflows_get_distinct_webhook_routes(tmp_path):
     translate_folder(source, tmp_path / "out")
     routes = sorted(yaml.safe_load(p.read_text())["route_path"] for p in (tmp_path / "out").glob("*.http_trigger.yaml"))
     assert routes == ["n8n/copy_a/orders", "n8n/orders"]
+
+
+def test_an_output_folder_that_is_a_file_is_refused_untouched(messy_folder, tmp_path):
+    occupied = tmp_path / "out.yaml"
+    occupied.write_text("keep me")
+    with pytest.raises(InputError, match="not a folder"):
+        translate_folder(messy_folder, occupied)
+    assert occupied.read_text() == "keep me"
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "n8n_translate.py"), str(messy_folder),
+                           str(occupied)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "not a folder" in proc.stderr and "Traceback" not in proc.stderr

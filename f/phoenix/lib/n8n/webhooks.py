@@ -38,6 +38,8 @@ AUTH_KINDS = ("none", "header", "basic", "bearer")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 DEFAULT_CREDENTIAL_NAME = "Phoenix Windmill token"
 BODY_LIMIT = 1_000_000
+# an hour: longer than any Windmill job timeout this script gets, so longer means a typo
+MAX_TIMEOUT_S = 3600
 HTTP_REQUEST_NODE_VERSION = 4.2
 
 
@@ -96,6 +98,7 @@ def call_n8n_webhook(path: str, payload: Any = None, *, method: str = "POST", au
     if method not in METHODS:
         raise InputError(f"unknown method {method!r} (one of {', '.join(METHODS)})")
     url = n8n_webhook_url(stack, path)
+    _check_timeout(timeout_s)
     secret = None if auth == "none" else read_secret(secret_variable, secret_env)
     headers = {"Accept": "application/json, text/plain;q=0.9, */*;q=0.1",
                **auth_headers(auth, secret, header_name)}
@@ -115,6 +118,12 @@ def call_n8n_webhook(path: str, payload: Any = None, *, method: str = "POST", au
     raise_for_status(response, what, secrets=[secret])
     return {"status": response.status_code, "content_type": response.headers.get("Content-Type", ""),
             "body": _decode_body(response, what)}
+
+
+def _check_timeout(timeout_s) -> None:
+    """requests raises a bare ValueError (or sleeps for ever) on these; say what is wrong instead."""
+    if type(timeout_s) not in (int, float) or not 0 < timeout_s <= MAX_TIMEOUT_S:
+        raise InputError(f"timeout_s={timeout_s!r} must be a number of seconds above 0, at most {MAX_TIMEOUT_S}")
 
 
 def _decode_body(response: requests.Response, what: str) -> Any:
