@@ -37,10 +37,10 @@ class FileStore:
     def _path(self, key: str) -> Path:
         return self.directory / f"{_UNSAFE.sub('_', key)}.json"
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: Any = None, *, cached: bool = True) -> Any:
         path = os.path.join(self.directory, f"{_UNSAFE.sub('_', key)}.json")
         try:
-            return json.loads(_read_text(path))
+            return json.loads(_read_text(path) if cached else _read_fresh(path))
         except (OSError, ValueError):
             # Absent, or damaged: a state file must not take the router down.
             return default
@@ -60,7 +60,8 @@ class FileStore:
     def update(self, key: str, change: Callable[[Any], Any], default: Any = None) -> Any:
         """Read, change and write one key under an inter-process lock."""
         with self._locked(key):
-            value = change(self.get(key, default))
+            # read the file itself: another process's write can look unchanged to the cache's stat
+            value = change(self.get(key, default, cached=False))
             self.put(key, value)
             return value
 
@@ -79,6 +80,11 @@ class FileStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_fresh(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def _read_text(path: str) -> str:
