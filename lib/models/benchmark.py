@@ -17,7 +17,9 @@ from ..backends.base import ChatRequest, schema_problem
 from ..errors import BackendError, InputError
 from ..progress import report_progress
 from ..stack import Stack, load_stack
-from .inventory import inventory, looking_backend
+from .inventory import configured_models, inventory, looking_backend
+
+MAX_TOKENS = 4096
 
 DEFAULT_PROMPT = "In three sentences, explain why a home AI stack should keep a backup before changing its configuration."
 JSON_PROMPT = "Rate the risk of deleting an unused log folder. Answer with JSON: risk (low|medium|high) and reason."
@@ -32,8 +34,7 @@ def benchmark_models(stack: Stack | dict | str | None = None, *, prompt: str = D
     """Run the same prompts on every available model; one row per model."""
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     prompt = (prompt or "").strip() or DEFAULT_PROMPT
-    if not 1 <= runs <= 10:
-        raise InputError(f"runs={runs} is out of range (1-10)")
+    _check_arguments(stack, runs, max_tokens, backends)
     targets, unavailable = _targets(stack, backends)
     rows = list(unavailable)
     for number, (backend_name, model) in enumerate(targets, 1):
@@ -43,6 +44,23 @@ def benchmark_models(stack: Stack | dict | str | None = None, *, prompt: str = D
     return {"prompt": prompt, "runs": runs, "max_tokens": max_tokens, "models": rows,
             "fastest": f"{ranked[0]['backend']}:{ranked[0]['model']}" if ranked else None,
             "markdown": _markdown(rows)}
+
+
+def _check_arguments(stack: Stack, runs, max_tokens, backends) -> None:
+    """Refuse what would fail only after the inventory (or, for max_tokens <= 0, mean "no limit")."""
+    if type(runs) is not int or not 1 <= runs <= 10:
+        raise InputError(f"runs={runs!r} is out of range (1-10)")
+    if type(max_tokens) is not int or not 1 <= max_tokens <= MAX_TOKENS:
+        raise InputError(f"max_tokens={max_tokens!r} must be a whole number from 1 to {MAX_TOKENS}")
+    if backends is None:
+        return
+    if not isinstance(backends, list):
+        raise InputError(f"backends must be a list of backend names, got {type(backends).__name__}")
+    known = set(configured_models(stack))
+    known |= {name.split(":")[0] for name in known}
+    unknown = [str(name) for name in backends if name not in known]
+    if unknown:
+        raise InputError(f"unknown backend(s) {', '.join(unknown)} (this stack has: {', '.join(sorted(known))})")
 
 
 def _targets(stack: Stack, only: list[str] | None) -> tuple[list[tuple[str, str]], list[dict]]:

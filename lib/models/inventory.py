@@ -16,16 +16,19 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 from ..backends.llama_local import LocalGGUF
 from ..backends.registry import build_backend
-from ..errors import BackendError
+from ..errors import BackendError, InputError
 from ..router.breakers import BREAKERS_KEY
 from ..stack import Stack, load_stack
 from ..store import open_store
 from .embedded import default_path
 
+MAX_TIMEOUT_S = 50
+
 
 def inventory(stack: Stack | dict | str | None = None, timeout_s: float = 3.0) -> dict:
     """Every backend the stack names: up or not, models present, models missing."""
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    _check_timeout(timeout_s)
     wanted = configured_models(stack)
     breakers = (open_store(stack.state_dir).get(BREAKERS_KEY, {}) or {}).get("backends", {})
     # not a ``with`` block: leaving it joins every worker, so one backend stuck
@@ -41,6 +44,12 @@ def inventory(stack: Stack | dict | str | None = None, timeout_s: float = 3.0) -
             False, f"no answer within {timeout_s}s", [], timeout_s)
         rows.append(_row(name, up, detail, present, models, seconds, breakers.get(name)))
     return {"backends": rows, "summary": _summary(rows)}
+
+
+def _check_timeout(timeout_s) -> None:
+    # each backend gets timeout_s, all at once, inside the list script's 60 s job timeout
+    if type(timeout_s) not in (int, float) or not 0 < timeout_s <= MAX_TIMEOUT_S:
+        raise InputError(f"timeout_s={timeout_s!r} must be a number of seconds above 0, at most {MAX_TIMEOUT_S}")
 
 
 def configured_models(stack: Stack) -> dict[str, list[str]]:

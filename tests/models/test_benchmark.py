@@ -72,3 +72,18 @@ def test_the_windmill_script_runs_locally(tiny_stack, tmp_path):
     report = json.loads(done.stdout)
     assert report["models"][0]["backend"] == "embedded" and report["models"][0]["status"] == "ok"
     assert "benchmarking embedded" in done.stderr  # progress goes to stderr, JSON stays clean
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"runs": "two"}, "runs='two'"),
+    ({"runs": True}, "runs=True"),
+    ({"max_tokens": 0}, "max_tokens=0"),
+    ({"max_tokens": -1}, "max_tokens=-1"),
+    ({"max_tokens": "many"}, "max_tokens='many'"),
+    ({"backends": ["nonsense"]}, "unknown backend(s) nonsense"),
+    ({"backends": "ollama"}, "backends must be a list"),
+])
+def test_bad_arguments_are_refused_before_any_model_runs(tiny_stack, arguments, message):
+    with pytest.raises(InputError) as caught:
+        benchmark_models(tiny_stack, **arguments)
+    assert message in str(caught.value)

@@ -2,6 +2,9 @@
 
 import time
 
+import pytest
+
+from lib.errors import InputError
 from lib.models.inventory import inventory
 from lib.router.breakers import BREAKERS_KEY
 from lib.store import FileStore
@@ -83,3 +86,9 @@ def test_a_backend_stuck_past_its_own_timeout_does_not_hold_the_inventory(tiny_s
         release.set()
     assert not row["up"] and row["detail"] == "no answer within 0.2s"
     assert row["missing"] == ["SmolLM2-135M-Instruct"]
+
+
+@pytest.mark.parametrize("timeout_s", [-1, 0, "x", float("nan"), 1e9])
+def test_an_absurd_timeout_is_an_input_error(tiny_stack, timeout_s):
+    with pytest.raises(InputError, match="timeout_s="):
+        inventory(tiny_stack, timeout_s)
