@@ -23,7 +23,7 @@ from ..stack import Stack, load_stack
 from .agents import load_council
 from .ask import ask
 from .rules import RISK_ORDER, max_risk
-from .schemas import DEMIGOD_OUTPUT, THANATOS_OUTPUT, check_output, decision_model_schema
+from .schemas import CHAOS_OUTPUT, DEMIGOD_OUTPUT, THANATOS_OUTPUT, check_output, decision_model_schema
 
 THRESHOLDS = ("low", "medium", "high", "never")
 
@@ -33,7 +33,7 @@ def decide(task: str, judgements: list, stack=None, *, chaos: dict | None = None
     """The council's final decision (DEMIGOD_OUTPUT)."""
     started = time.monotonic()
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
-    task = _check_inputs(task, judgements, approval_risk)
+    task = _check_inputs(task, judgements, approval_risk, chaos)
     agent = load_council(stack)["demigod"]
     survivors = [j for j in judgements if j["verdict"] == "keep"]
     omas_agent = "council" if _came_from_council(judgements) else "demigod"
@@ -60,7 +60,7 @@ def decide(task: str, judgements: list, stack=None, *, chaos: dict | None = None
     return check_output(output, DEMIGOD_OUTPUT, "demigod")
 
 
-def _check_inputs(task, judgements, approval_risk) -> str:
+def _check_inputs(task, judgements, approval_risk, chaos) -> str:
     import jsonschema
 
     if not isinstance(task, str) or not task.strip():
@@ -75,7 +75,23 @@ def _check_inputs(task, judgements, approval_risk) -> str:
         except jsonschema.ValidationError as exc:
             where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
             raise InputError(f"judgements[{index}] is not a Thanatos result at {where}: {exc.message}") from None
+    _check_chaos(chaos)
     return task.strip()
+
+
+def _check_chaos(chaos) -> None:
+    """Chaos' result, when given, is read for the trace: it must be one."""
+    import jsonschema
+
+    if chaos is None:
+        return
+    if not isinstance(chaos, dict):
+        raise InputError(f"chaos must be a Chaos result (an object), got {type(chaos).__name__}")
+    try:
+        jsonschema.validate(chaos, CHAOS_OUTPUT)
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
+        raise InputError(f"chaos is not a Chaos result at {where}: {exc.message}") from None
 
 
 def _came_from_council(judgements: list) -> bool:

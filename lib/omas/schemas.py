@@ -95,7 +95,11 @@ CHAOS_OUTPUT = _closed({
         "models": {"type": "array", "items": {"type": "string"}},
         "model_health": {"type": "object"},
         "parallel": {"type": "boolean"},
-        "failures": {"type": "array", "items": {"type": "object"}},
+        # DemiGod reads these for its trace: the keys it reads are guaranteed
+        "failures": {"type": "array", "items": {"type": "object", "required": ["proposal", "error", "attempts"],
+                                                "properties": {"proposal": {"type": "string"},
+                                                               "error": {"type": "string"},
+                                                               "attempts": _ATTEMPTS}}},
         "duplicates_dropped": {"type": "array", "items": {"type": "string"}},
         "seconds": {"type": "number"},
     }),

@@ -224,3 +224,18 @@ def test_demigod_on_the_tiny_model_is_schema_valid(omas_stack):
 def test_demigod_rejects_bad_judgements(omas_stack, judgements, message):
     with pytest.raises(InputError, match=message):
         decide(TASK, judgements, omas_stack)
+
+
+@pytest.mark.parametrize("chaos, message", [
+    ("p1", "chaos must be a Chaos result"),
+    ({"trace": {"failures": [{"proposal": "p1"}]}}, "chaos is not a Chaos result at <top>"),
+    ({"agent": "chaos", "task": TASK, "proposals": [], "trace": "none"}, "chaos is not a Chaos result at trace"),
+    ({"agent": "chaos", "task": TASK, "proposals": [], "trace": {
+        "requested": 1, "models": [], "model_health": {}, "parallel": False, "duplicates_dropped": [],
+        "seconds": 0.1, "failures": [{"proposal": "p1", "attempts": [{"outcome": "down"}]}]}},
+     "chaos is not a Chaos result at trace.failures.0")])
+def test_demigod_rejects_a_bad_chaos_result(omas_stack, scripted_model, chaos, message):
+    # the script takes chaos as a free-form object; it reached the trace code unchecked
+    # (KeyError, AttributeError) instead of a clear input error
+    with pytest.raises(InputError, match=message):
+        decide(TASK, [], omas_stack, chaos=chaos)
