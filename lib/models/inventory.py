@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
 
 from ..backends.llama_local import LocalGGUF
 from ..backends.registry import build_backend
@@ -87,7 +88,7 @@ def looking_backend(stack: Stack, name: str):
         return build_backend(stack, name)
     # the registry's embedded backend fetches a missing model: an inventory only looks
     config = stack["models"]["embedded"]
-    path = config.get("path") or default_path()
+    path = Path(config["path"]).expanduser() if config.get("path") else default_path()  # as the registry does
     return LocalGGUF("embedded", path, chat_format=config["chat_format"], n_ctx=config["n_ctx"],
                      label="SmolLM2-135M-Instruct")
 

@@ -92,3 +92,11 @@ def test_a_backend_stuck_past_its_own_timeout_does_not_hold_the_inventory(tiny_s
 def test_an_absurd_timeout_is_an_input_error(tiny_stack, timeout_s):
     with pytest.raises(InputError, match="timeout_s="):
         inventory(tiny_stack, timeout_s)
+
+
+def test_the_embedded_model_path_is_read_as_the_router_reads_it(tiny_stack, tiny_gguf, monkeypatch):
+    # the router expands ~ in models.embedded.path; the inventory reported the same file missing
+    monkeypatch.setenv("HOME", str(tiny_gguf.parent))
+    tiny_stack["models"]["embedded"]["path"] = f"~/{tiny_gguf.name}"
+    row = _rows(inventory(tiny_stack, timeout_s=1))["embedded"]
+    assert row["up"] and row["missing"] == [], row["detail"]
