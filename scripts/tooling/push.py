@@ -54,6 +54,13 @@ class Target:
                                             ("WINDMILL_TOKEN", token)) if not value]
         if missing:
             raise DeployError(f"set {', '.join(missing)} in the environment (the token is never printed)")
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DeployError("WINDMILL_URL must be an http(s) URL such as http://127.0.0.1:8002")
+        if parts.username or parts.password:
+            # the URL is printed in every plan: a password in it would be too
+            raise DeployError("WINDMILL_URL must not hold credentials (user:password@); "
+                              "the token goes in WINDMILL_TOKEN")
         return cls(url.rstrip("/") + "/", workspace, token)
 
     def redact(self, text: str) -> str:
@@ -152,8 +159,13 @@ def run_wmill(args: list[str], cwd: Path, target: Target) -> subprocess.Complete
         env = {k: v for k, v in os.environ.items() if k not in ("WM_TOKEN", "WM_WORKSPACE", "BASE_INTERNAL_URL")}
         env.update({"BASE_URL": target.url, "WM_WORKSPACE": target.workspace, "WM_TOKEN": target.token,
                     "WMILL_CONFIG_DIR": config_dir, "NO_COLOR": "1"})
-        proc = subprocess.run([*windmill_tools.wmill_executable(), *args, "--config-dir", config_dir],
-                              cwd=cwd, env=env, capture_output=True, text=True, timeout=PUSH_TIMEOUT_S)
+        try:
+            proc = subprocess.run([*windmill_tools.wmill_executable(), *args, "--config-dir", config_dir],
+                                  cwd=cwd, env=env, capture_output=True, text=True, timeout=PUSH_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            # a workspace that accepts connections and never answers
+            raise DeployError(f"`wmill {' '.join(args[:2])}` did not finish within {PUSH_TIMEOUT_S} s: "
+                              f"is {target.url} answering?") from None
     clean = windmill_tools.ANSI_ESCAPE.sub
     return subprocess.CompletedProcess(proc.args, proc.returncode, target.redact(clean("", proc.stdout)),
                                        target.redact(clean("", proc.stderr)))

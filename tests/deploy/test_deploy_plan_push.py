@@ -305,3 +305,33 @@ def test_lifecycle_push_then_plan_is_empty_then_edits_and_removals_show(package,
     assert "~ script        f/phoenix/demo/hello" in out
     assert "- schedule      f/phoenix/demo/hello_every_5m" in out
     assert "1 to create" not in out and "0 to create, 1 to update, 1 to delete" in out
+
+
+@pytest.mark.parametrize("url, message", [
+    ("notaurl", "WINDMILL_URL must be an http(s) URL"),
+    ("http://admin:pw-in-url@127.0.0.1:1/", "WINDMILL_URL must not hold credentials"),
+])
+def test_a_bad_target_url_is_refused_without_echoing_it(package, monkeypatch, capfd, url, message):
+    monkeypatch.setenv("WINDMILL_URL", url)
+    monkeypatch.setenv("WINDMILL_WORKSPACE", "phoenix")
+    monkeypatch.setenv("WINDMILL_TOKEN", "tok-bad-url")
+    assert deploy.main(["plan", "--root", str(package)]) == 2
+    out, err = capfd.readouterr()
+    assert message in err
+    assert "pw-in-url" not in out + err and "tok-bad-url" not in out + err
+
+
+def test_a_hanging_workspace_is_a_clear_error_at_the_deadline(package, monkeypatch, capfd):
+    import socket
+
+    with socket.socket() as silent:  # accepts (kernel backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        monkeypatch.setattr(pushing, "PUSH_TIMEOUT_S", 3)
+        monkeypatch.setenv("WINDMILL_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setenv("WINDMILL_WORKSPACE", "phoenix")
+        monkeypatch.setenv("WINDMILL_TOKEN", "tok-hanging")
+        assert deploy.main(["plan", "--root", str(package)]) == 2
+    out, err = capfd.readouterr()
+    assert "did not finish within 3 s" in err and "tok-hanging" not in out + err
+    assert "Traceback" not in err
