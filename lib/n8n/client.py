@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from typing import Any, Iterator, Mapping
+from urllib.parse import urlsplit
 
 import requests
 
@@ -204,11 +205,19 @@ class N8nClient:
 
 def transport_error(exc: requests.RequestException, what: str, base_url: str) -> N8nError:
     """Map a requests failure to our family; the message names no header."""
+    base_url = _shown(base_url)
     if isinstance(exc, requests.Timeout):
         return N8nTimeout(f"{what}: {base_url} did not answer before the deadline", url=what)
     if isinstance(exc, requests.ConnectionError):
         return N8nUnreachable(f"{what}: nothing answers at {base_url} ({type(exc).__name__})", url=what)
     return N8nError(f"{what}: request failed ({type(exc).__name__})", url=what)
+
+
+def _shown(url: str) -> str:
+    """The URL without user:password or query string: a proxy password or token may sit there."""
+    parts = urlsplit(url)
+    netloc = f"{parts.hostname or ''}:{parts.port}" if parts.port else (parts.hostname or "")
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
 
 
 def raise_for_status(response: requests.Response, what: str, *, secrets: list[str | None] = ()) -> None:

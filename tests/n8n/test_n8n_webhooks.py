@@ -162,3 +162,10 @@ def test_an_absurd_timeout_is_an_input_error(closed_port, timeout_s):
     result = call_webhook("x", timeout_s=timeout_s, stack=dead)
     assert result["ok"] is False and result["error"]["kind"] == "input"
     assert "timeout_s" in result["error"]["message"]
+
+
+def test_credentials_in_the_n8n_url_never_reach_the_error(closed_port):
+    leaky = {"services": {"n8n": {"url": f"http://op:hunter2@127.0.0.1:{closed_port}/?token=sekret"}}}
+    result = call_webhook("x", stack=leaky)
+    assert result["error"]["kind"] == "unreachable" and f"127.0.0.1:{closed_port}" in result["error"]["message"]
+    assert "hunter2" not in result["error"]["message"] and "sekret" not in result["error"]["message"]
