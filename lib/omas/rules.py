@@ -292,9 +292,33 @@ def _service_actions(command: str, rest: list[str]) -> list[tuple[str, str]]:
     return [(kind, name) for name in names] if kind else []
 
 
+_SUBSTITUTION = re.compile(r"\$\(([^()]*)\)|`([^`]*)`|[<>]\(([^()]*)\)")
+
+
+def _substitutions(command: str) -> tuple[list[str], bool]:
+    """The commands inside ``$(...)``, backticks and ``<(...)``, innermost first (the shell
+    runs them too), and whether any substitution was left that this could not take apart."""
+    found = []
+    while (match := _SUBSTITUTION.search(command)) is not None:
+        found.append(next(group for group in match.groups() if group is not None))
+        command = command[:match.start()] + " _ " + command[match.end():]
+    return found, any(mark in command for mark in ("$(", "`", "<(", ">("))
+
+
 def derive_actions(action: dict) -> tuple[list[dict], bool]:
-    """What a ``run`` action's command does, as actions; (derived, understood)."""
-    command = action["target"]
+    """What a ``run`` action's command does, as actions; (derived, understood).
+
+    Commands inside substitutions are read as well (they run first); the whole
+    command then counts as not understood, since its outer words are guesses.
+    """
+    inner, unreadable = _substitutions(action["target"])
+    if inner or unreadable:
+        derived = [found for text in inner for found in derive_actions({"kind": "run", "target": text})[0]]
+        return derived + _derive_simple(action["target"])[0], False
+    return _derive_simple(action["target"])
+
+
+def _derive_simple(command: str) -> tuple[list[dict], bool]:
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|<>")
         lexer.whitespace_split = True

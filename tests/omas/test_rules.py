@@ -114,3 +114,18 @@ def test_risk_follows_the_most_dangerous_action(stack):
 def test_every_folder_the_guard_protects_has_a_backup_rule():
     backup_folders = {p for r in SEED_RULES if r.effect == "require_backup" for p in r.paths}
     assert set(PROTECTED) <= backup_folders
+
+
+@pytest.mark.parametrize("command", ["echo $(rm -rf .roo)", "echo `rm -rf .roo`", "cat <(rm -rf .roo)",
+                                     "echo \"$(rm -rf .roo)\""])
+def test_a_command_inside_a_substitution_is_read_too(stack, command):
+    # the shell runs what is inside $(...), `...` and <(...): it was neither read nor
+    # reported, so the deletion passed as an understood, harmless echo
+    judgement = judge_in_code(stack, list(SEED_RULES), [{"kind": "run", "target": command}])
+    assert ("delete", ".roo") in [(v["kind"], v["target"]) for v in judgement.violations]
+    assert judgement.unrecognized_commands == [command]
+
+
+def test_a_substitution_that_cannot_be_taken_apart_is_reported():
+    derived, understood = derive_actions({"kind": "run", "target": "echo $(rm -rf .roo; (cd x))"})
+    assert not understood
