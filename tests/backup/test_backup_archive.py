@@ -237,3 +237,17 @@ def test_the_snapshot_job_verifies_then_prunes(root, tmp_path):
     assert all(r["ok"] and r["verified"] for r in results)
     assert results[-1]["retention"]["deleted"] == [Path(results[0]["archive"]).name]
     assert [p.name for p in list_backups(tmp_path / "backups")] == [Path(r["archive"]).name for r in results[1:]]
+
+
+@pytest.mark.parametrize("folders, message", [
+    ("omas", "folders must be a list of folder names"),
+    ([5], "folder 5 must be a path relative to the stack root"),
+])
+def test_folders_of_the_wrong_type_are_refused(root, folders, message):
+    with pytest.raises(InputError, match=message):
+        create_backup(stack_for(root), folders=folders)
+
+
+def test_a_label_that_is_not_text_is_refused(root):
+    with pytest.raises(InputError, match="backup label 7"):
+        create_backup(stack_for(root), label=7)

@@ -81,9 +81,12 @@ def checksum_path(archive: Path) -> Path:
 def create_backup(stack, folders: list[str] | None = None, label: str = "manual",
                   destination: Path | None = None) -> dict:
     """Archive ``folders`` (relative to the stack root; default ``backup.folders``)."""
-    if not LABEL_PATTERN.match(label or ""):
+    if not isinstance(label, str) or not LABEL_PATTERN.match(label):
         raise InputError(f"backup label {label!r}: use lowercase letters, digits and dashes")
     root = stack.root
+    if folders is not None and not isinstance(folders, list):
+        # a string would be archived letter by letter ("omas" -> o, m, a, s)
+        raise InputError(f"folders must be a list of folder names, got {type(folders).__name__}")
     folders = list(folders or stack["backup"]["folders"])
     for folder in folders:
         check_relative(folder, "folder")
@@ -105,6 +108,8 @@ def create_backup(stack, folders: list[str] | None = None, label: str = "manual"
 
 
 def check_relative(name: str, what: str) -> None:
+    if not isinstance(name, str):
+        raise InputError(f"{what} {name!r} must be a path relative to the stack root, given as text")
     path = PurePosixPath(name)
     if not name or path.is_absolute() or ".." in path.parts or name.startswith("\\") or ":" in name:
         raise InputError(f"{what} {name!r} must be a path relative to the stack root, without '..'")
