@@ -146,3 +146,30 @@ def test_restoring_into_the_protected_folders_takes_a_verified_backup_first(stac
         saved = tar.extractfile(".roo/core/orchestration.yaml").read()
     assert saved == b"mode: changed since the backup\n"  # the state before the restore is kept
     assert (root / ".roo/core/orchestration.yaml").read_text() == "mode: reasoning\n"
+
+
+def test_a_target_that_is_a_file_is_refused_and_kept(stack, tmp_path):
+    made = create_backup(stack)
+    target = tmp_path / "occupied"
+    target.write_text("keep me")
+    result = restore_backup(stack, made["archive"], str(target), dry_run=False)
+    assert not result["ok"] and any("is a file, not a folder" in p for p in result["problems"])
+    assert target.read_text() == "keep me"
+
+
+def test_a_file_where_the_archive_has_a_folder_is_refused_before_writing(stack, tmp_path):
+    made = create_backup(stack)
+    target = tmp_path / "restored"
+    target.mkdir()
+    (target / ".roo").write_text("a file, not the folder")
+    result = restore_backup(stack, made["archive"], str(target), dry_run=False, overwrite=True)
+    assert not result["ok"] and any("'.roo' is a file" in p for p in result["problems"])
+    assert sorted(p.name for p in target.iterdir()) == [".roo"]
+    assert (target / ".roo").read_text() == "a file, not the folder"
+
+
+@pytest.mark.parametrize("flags", [{"dry_run": "no"}, {"overwrite": "no"}, {"dry_run": None}])
+def test_switches_must_be_true_or_false(stack, flags):
+    made = create_backup(stack)
+    with pytest.raises(InputError, match="must be true or false"):
+        restore_backup(stack, made["archive"], **flags)

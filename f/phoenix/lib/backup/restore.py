@@ -18,8 +18,9 @@ import hashlib
 import os
 import tarfile
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from ..errors import InputError
 from ..preserve import guarded_write
 from .archive import MANIFEST, as_stack, resolve_archive, sha256_file
 from .verify import entry_problem, verify_backup
@@ -31,6 +32,9 @@ SHOWN_ACTIONS = 200
 def restore_backup(stack, archive: str | None = None, target: str | None = None, *,
                    dry_run: bool = True, overwrite: bool = False) -> dict:
     stack = as_stack(stack)
+    for name, value in (("dry_run", dry_run), ("overwrite", overwrite)):
+        if type(value) is not bool:  # "no" is truthy: overwrite="no" would overwrite
+            raise InputError(f"{name}={value!r} must be true or false")
     source = resolve_archive(stack, archive)
     destination = Path(target).expanduser() if target else stack.root
     result = {"ok": False, "dry_run": dry_run, "archive": str(source), "target": str(destination),
@@ -59,11 +63,14 @@ def restore_backup(stack, archive: str | None = None, target: str | None = None,
 
 def plan_restore(archive: Path, destination: Path) -> tuple[list[dict], list[str]]:
     plan, problems = [], []
+    if destination.exists() and not destination.is_dir():
+        return plan, [f"refused: the target {destination} is a file, not a folder"]
     with tarfile.open(archive, mode="r:gz") as tar:
         for member in tar:
             if member.name == MANIFEST:
                 continue
-            problem = entry_problem(member) or _escape_problem(destination, member.name)
+            problem = entry_problem(member) or _escape_problem(destination, member.name) \
+                or _shape_problem(destination, member)
             if problem:
                 problems.append(f"refused: {problem}")
             elif member.isfile():
@@ -77,6 +84,19 @@ def _escape_problem(destination: Path, name: str) -> str | None:
     real = os.path.realpath(destination / name)
     if os.path.commonpath([base, real]) != base:
         return f"{name!r}: resolves outside the target folder ({real})"
+    return None
+
+
+def _shape_problem(destination: Path, member: tarfile.TarInfo) -> str | None:
+    """A file where the archive has a folder (or the reverse) would stop the restore half-way."""
+    name = PurePosixPath(member.name)
+    folders = list(name.parents)[:-1] + ([name] if member.isdir() else [])
+    for folder in folders:
+        path = destination / folder
+        if path.exists() and not path.is_dir():
+            return f"{member.name!r}: {folder.as_posix()!r} is a file in the target where the archive has a folder"
+    if member.isfile() and (destination / name).is_dir():
+        return f"{member.name!r}: a folder in the target where the archive has a file"
     return None
 
 
