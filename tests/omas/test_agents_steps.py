@@ -239,3 +239,14 @@ def test_demigod_rejects_a_bad_chaos_result(omas_stack, scripted_model, chaos, m
     # (KeyError, AttributeError) instead of a clear input error
     with pytest.raises(InputError, match=message):
         decide(TASK, [], omas_stack, chaos=chaos)
+
+
+def test_a_blank_title_falls_back_to_the_angle_within_the_proposal_limits(omas_stack, scripted_model, write_omas):
+    # a blank title (" " fits the model schema) fell back to the operator's angle, which has
+    # no length limit: a long one broke Chaos' own step schema (AssertionError)
+    angle = "the way that " + "keeps everything that already works " * 10
+    write_omas("agents/chaos.yaml", {"angles": [angle]})
+    scripted_model.proposals = [{**SAFE_PROPOSAL, "title": " ", "summary": " "}]
+    result = explore(TASK, omas_stack, proposals=1)
+    jsonschema.validate(result, CHAOS_OUTPUT)
+    assert angle.startswith(result["proposals"][0]["title"]) and len(result["proposals"][0]["title"]) == 200

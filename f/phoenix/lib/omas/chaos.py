@@ -24,9 +24,11 @@ from ..router.policy import order_candidates, prefer_first
 from ..stack import Stack, load_stack
 from .agents import load_council
 from .ask import ask
-from .schemas import CHAOS_OUTPUT, PROPOSAL_MODEL_SCHEMA, check_output
+from .schemas import CHAOS_OUTPUT, PROPOSAL, PROPOSAL_MODEL_SCHEMA, check_output
 
 HEALTH_TIMEOUT_S = 2.0
+_TITLE_MAX = PROPOSAL["properties"]["title"]["maxLength"]
+_SUMMARY_MAX = PROPOSAL["properties"]["summary"]["maxLength"]
 LAYOUT = ("The operator's folder holds .roo/ (Roo Code core), omas/ (agents, configs, rules), "
           "n8n/workflows/, models/quantized/ (PhoenixCore) and src/.")
 
@@ -116,8 +118,9 @@ def _propose(agent, stack, task: str, job: dict):
         return job["id"], None, {"proposal": job["id"], "angle": job["angle"], "attempts": attempts,
                                  "error": "no model wrote a usable proposal (output did not fit the schema)"}
     written = result["json"]
-    proposal = {"id": job["id"], "title": written["title"].strip() or job["angle"],
-                "summary": written["summary"].strip() or written["title"].strip() or job["angle"],
+    # a blank title or summary falls back to the angle, which the operator's config does not bound
+    proposal = {"id": job["id"], "title": (written["title"].strip() or job["angle"])[:_TITLE_MAX],
+                "summary": (written["summary"].strip() or written["title"].strip() or job["angle"])[:_SUMMARY_MAX],
                 "risk": written["risk"],
                 "actions": [{"kind": a["kind"], "target": a["target"].strip() or "."} for a in written["actions"]],
                 "source": {"agent": "chaos", "angle": job["angle"], "backend": result["model"]["backend"],
