@@ -374,6 +374,7 @@ def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     target = stack.under_root(out_dir)
     try:
+        _check_output(target)
         if source == "api":
             api = client or N8nClient.from_stack(stack)
             try:
@@ -390,3 +391,12 @@ def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
         kind = exc.kind if isinstance(exc, N8nError) else "config"
         return {"ok": False, "error": {"kind": kind, "message": str(exc)}}
     return {"ok": True, **report.as_dict()}
+
+
+def _check_output(target: Path | None) -> None:
+    """Refuse an empty or occupied output before any request (it failed with a traceback after them)."""
+    if target is None:
+        raise ConfigError("pull", "out_dir", "empty: give the folder the workflows are written to")
+    if target.exists() and not target.is_dir():
+        raise ConfigError("pull", "out_dir", f"{target} is a file, not a folder")
+

@@ -202,6 +202,12 @@ def push(stack: Stack | Mapping | str | None = None, *, folder: str = "n8n/git",
     backups = stack.under_root(backup_dir) if backup_dir else stack.under_root(stack.data["backup"]["dir"]) / "n8n-push"
     own_client = client is None
     try:
+        if not folder:
+            raise ConfigError("push", "folder", "empty: give the folder of pulled workflows")
+        if workflow_ids is not None and not isinstance(workflow_ids, list):
+            # a string would be taken letter by letter as ids
+            raise ConfigError("push", "workflow_ids",
+                              f"must be a list of workflow ids, got {type(workflow_ids).__name__}")
         api = client or N8nClient.from_stack(stack)
         try:
             report = push_folder(api, stack.under_root(folder), dry_run=dry_run, on_conflict=on_conflict,

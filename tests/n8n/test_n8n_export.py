@@ -205,3 +205,14 @@ def test_whole_corpus_pulls_without_a_crash_and_twice_is_stable(tmp_path):
     before = snapshot(tmp_path / "git")
     second = pull_from_folder(CORPUS, tmp_path / "git").as_dict()
     assert second["files_changed"] == 0 and snapshot(tmp_path / "git") == before
+
+
+def test_an_output_that_is_a_file_or_empty_is_a_config_result(tmp_path):
+    (tmp_path / "workflows").mkdir()
+    occupied = tmp_path / "git"
+    occupied.write_text("keep me")
+    for out_dir in ("git", ""):
+        result = pull({"root": str(tmp_path)}, source="folder", folder="workflows", out_dir=out_dir)
+        assert result["ok"] is False and result["error"]["kind"] == "config"
+        assert "out_dir" in result["error"]["message"]
+    assert occupied.read_text() == "keep me"

@@ -237,3 +237,13 @@ def test_a_hand_broken_file_is_kept_not_overwritten(standin, pulled):
     report = pull_from_api(api, folder).as_dict()
     assert [w["reason"] for w in report["workflows"] if w["id"] == first][0].startswith("the file is not a readable")
     assert path.read_text() == "{ half an edit"
+
+
+def test_empty_folder_and_ids_given_as_text_are_config_results(tmp_path, monkeypatch):
+    monkeypatch.setenv("N8N_API_KEY", "secret-key-000")
+    stack = {"root": str(tmp_path), "services": {"n8n": {"url": "http://127.0.0.1:1"}}}
+    assert "folder" in push(stack, folder="")["error"]["message"]
+    (tmp_path / "n8n" / "git").mkdir(parents=True)
+    result = push(stack, workflow_ids="abc")  # would be the ids 'a', 'b', 'c'
+    assert result["ok"] is False and result["error"]["kind"] == "config"
+    assert "workflow_ids" in result["error"]["message"]
