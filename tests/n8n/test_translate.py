@@ -414,3 +414,23 @@ def test_an_output_folder_that_is_a_file_is_refused_untouched(messy_folder, tmp_
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "n8n_translate.py"), str(messy_folder),
                            str(occupied)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "not a folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("prefix", ["../x y", "", "phoenix/n8n", "f//n8n", "f/phoenix/../u"])
+def test_a_path_prefix_that_is_not_a_windmill_folder_is_refused(messy_folder, tmp_path, prefix):
+    with pytest.raises(InputError, match="path_prefix"):
+        translate_folder(messy_folder, tmp_path / "out", prefix)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_windmill_entry_point_reports_bad_folders_as_results(messy_folder, tmp_path):
+    from lib.n8n.report import translate_stack_folder
+
+    (tmp_path / "occupied").write_text("keep me")
+    stack = {"root": str(tmp_path)}
+    empty_input = translate_stack_folder(stack, input_dir="")
+    assert empty_input["ok"] is False and "input_dir is empty" in empty_input["error"]
+    for out_dir, reason in (("", "out_dir is empty"), ("occupied", "not a folder")):
+        result = translate_stack_folder(stack, input_dir=str(messy_folder), out_dir=out_dir)
+        assert result["ok"] is False and reason in result["error"]
+    assert (tmp_path / "occupied").read_text() == "keep me"

@@ -29,6 +29,8 @@ from .translate import StructureError, Translation, translate_workflow
 from .workflow import STICKY_NOTE, WorkflowError
 
 DEFAULT_PATH_PREFIX = "f/phoenix/n8n"
+# f/<folder>/... or u/<user>/...: the flows' paths (and their triggers' script paths) start with it
+WINDMILL_FOLDER = re.compile(r"^[fu](/[\w.-]+)+$")
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -60,6 +62,9 @@ def translate_folder(input_dir: str | Path, output_dir: str | Path,
     source_root = Path(input_dir)
     if not source_root.is_dir():
         raise InputError(f"{input_dir}: not a folder")
+    if not isinstance(path_prefix, str) or not WINDMILL_FOLDER.match(path_prefix.rstrip("/")) \
+            or ".." in path_prefix.split("/"):
+        raise InputError(f"path_prefix {path_prefix!r}: expected a Windmill folder such as {DEFAULT_PATH_PREFIX}")
     target_root = Path(output_dir)
     try:
         target_root.mkdir(parents=True, exist_ok=True)
@@ -225,9 +230,15 @@ def translate_stack_folder(stack=None, input_dir: str = "n8n/workflows", out_dir
 
     loaded = load_stack(stack)
     source, target = loaded.under_root(input_dir), loaded.under_root(out_dir)
-    if source is None or not source.is_dir():
+    if source is None or target is None:
+        which = "input_dir" if source is None else "out_dir"
+        return {"ok": False, "error": f"{which} is empty: give a folder", "summary": None, "workflows": []}
+    if not source.is_dir():
         return {"ok": False, "error": f"input folder not found: {source}", "summary": None, "workflows": []}
-    report = translate_folder(source, target, path_prefix)
+    try:
+        report = translate_folder(source, target, path_prefix)
+    except InputError as exc:  # an output path that is a file, a bad path_prefix
+        return {"ok": False, "error": str(exc), "summary": None, "workflows": []}
     summary = summarize(report)
     return {"ok": True, "error": None, "summary": summary, "message": format_summary(summary),
             "output_dir": str(target), **report}
