@@ -15,9 +15,7 @@ result is valid against ``ORCHESTRATOR_SCHEMA`` on every call.
 
 from __future__ import annotations
 
-import json
-
-from ..backends.base import document_problem, schema_problem
+from ..backends.base import document_problem
 from ..stack import ROO_DOMAINS
 
 OMAS_AGENTS = ("none", "chaos", "demigod", "thanatos", "council")
@@ -75,14 +73,6 @@ SYSTEM_PROMPT = (
     "(existing_components, new_capabilities, synergy_points), validation "
     "(existing_compatibility, enhancement_level: none|low|medium|high)."
 )
-
-
-def parse_prose(text: str) -> dict:
-    """The model's prose fields, or ValueError when they do not fit PROSE_SCHEMA."""
-    problem = schema_problem(text, PROSE_SCHEMA)
-    if problem:
-        raise ValueError(problem)
-    return json.loads(text)
 
 
 def system_prose(answer: str, facts: dict) -> dict:

@@ -69,9 +69,6 @@ class Breakers:
             now, limit = self.clock(), self.failures_to_open
             self._update(lambda state: _failed(state, backend, error, now, limit))
 
-    def snapshot(self) -> dict:
-        return self._state
-
     def _has_missing(self, backend: str, model: str | None) -> bool:
         return any(f"{backend}|{model}" in self._state.get(what, {}) for what in _MODEL_FAILURES.values())
 
