@@ -28,3 +28,19 @@ def test_a_damaged_or_absent_file_reads_as_the_default(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     assert store.get("bad", []) == []
     assert store.update("bad", lambda value: value + [1], default=[]) == [1]
+
+
+def test_a_state_dir_that_is_a_file_is_a_config_error_and_the_file_is_kept(tmp_path):
+    import pytest
+
+    from lib.errors import ConfigError
+
+    occupied = tmp_path / "state"
+    occupied.write_text("keep me")
+    store = FileStore(occupied)
+    assert store.get("k", "default") == "default"
+    with pytest.raises(ConfigError, match=f"state_dir: {occupied} is a file, not a folder"):
+        store.put("k", 1)
+    with pytest.raises(ConfigError, match="state_dir"):
+        store.update("k", lambda value: value)
+    assert occupied.read_text() == "keep me"

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .errors import ConfigError
+
 STATE_PREFIX = "f/phoenix/state/"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 # path -> ((inode, mtime, size), text): the router reads its state on every
@@ -35,6 +37,13 @@ class FileStore:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
 
+    def _make_directory(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, no permission: name the stack key to fix
+            reason = "is a file, not a folder" if self.directory.is_file() else f"cannot be created: {exc.strerror}"
+            raise ConfigError("state_dir", "", f"{self.directory} {reason}") from None
+
     def _path(self, key: str) -> Path:
         return self.directory / f"{_UNSAFE.sub('_', key)}.json"
 
@@ -47,7 +56,7 @@ class FileStore:
             return default
 
     def put(self, key: str, value: Any) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._make_directory()
         target = self._path(key)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{target.name}.")
         try:
@@ -68,7 +77,7 @@ class FileStore:
 
     @contextmanager
     def _locked(self, key: str) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._make_directory()
         lock_path = self._path(key).with_suffix(".lock")
         with open(lock_path, "a+") as handle:
             try:
