@@ -27,7 +27,7 @@ import tarfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..stack import Stack, load_stack
 
 PREFIX = "phoenix-backup-"
@@ -93,7 +93,11 @@ def create_backup(stack, folders: list[str] | None = None, label: str = "manual"
     present = [f for f in folders if (root / f).is_dir()]
     if not present:
         raise InputError(f"nothing to back up: none of {', '.join(folders)} exists under {root}")
-    destination.mkdir(parents=True, exist_ok=True)
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "is a file, not a folder" if destination.is_file() else f"cannot be created: {exc.strerror}"
+        raise ConfigError(stack.source, "backup.dir", f"{destination} {reason}") from None
     final = _unused_name(destination, label)
     manifest = {"format": FORMAT, "created_at": _now_iso(), "label": label, "root": str(root),
                 "folders": folders, "missing": [f for f in folders if f not in present],

@@ -18,7 +18,7 @@ from lib.backup.archive import create_backup, list_backups
 from lib.backup.retention import apply_retention
 from lib.backup.snapshot import take_snapshot
 from lib.backup.verify import verify_backup
-from lib.errors import InputError
+from lib.errors import ConfigError, InputError
 from tests.backup.trees import file_info, make_operator_tree, rewrite_archive, stack_for, write_checksum
 
 REPO = Path(__file__).resolve().parents[2]
@@ -251,3 +251,11 @@ def test_folders_of_the_wrong_type_are_refused(root, folders, message):
 def test_a_label_that_is_not_text_is_refused(root):
     with pytest.raises(InputError, match="backup label 7"):
         create_backup(stack_for(root), label=7)
+
+
+def test_a_backup_dir_that_is_a_file_is_a_clear_error_and_kept(root, tmp_path):
+    occupied = tmp_path / "backups-file"
+    occupied.write_text("keep me")
+    with pytest.raises(ConfigError, match="backup.dir: .* is a file, not a folder"):
+        create_backup(stack_for(root), destination=occupied)
+    assert occupied.read_text() == "keep me"
