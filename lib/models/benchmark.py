@@ -94,6 +94,8 @@ def _measure(stack: Stack, backend_name: str, model: str, prompt: str, runs: int
         json_ok, json_note = _structured(backend, model, timeout_s)
     except BackendError as exc:
         return {**_skipped(backend_name, model, str(exc)), "status": exc.kind}
+    except Exception as exc:  # noqa: BLE001 - a client library's bug: this model's row, as the router does
+        return {**_skipped(backend_name, model, f"unexpected {type(exc).__name__}: {exc}"), "status": "error"}
     return {"backend": backend_name, "model": model, "status": "ok",
             "median_s": round(statistics.median(seconds), 3), "tokens": int(statistics.median(tokens)),
             "tokens_per_s": round(statistics.median(rates), 1), "json_ok": json_ok, "note": json_note}

@@ -87,3 +87,18 @@ def test_bad_arguments_are_refused_before_any_model_runs(tiny_stack, arguments, 
     with pytest.raises(InputError) as caught:
         benchmark_models(tiny_stack, **arguments)
     assert message in str(caught.value)
+
+
+def test_a_client_library_bug_in_one_model_is_recorded_not_raised(tiny_stack, monkeypatch):
+    # the router treats an exception a backend did not map as outcome "error" and goes on;
+    # the benchmark let it end the whole run, losing every other model's row
+    from lib.backends.llama_local import LocalGGUF
+
+    def broken(self, request, model, deadline):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(LocalGGUF, "complete", broken)
+    report = benchmark_models(tiny_stack, runs=1, max_tokens=8, backends=["embedded"], progress=lambda *_: None)
+    row = report["models"][0]
+    assert row["status"] == "error" and "unexpected TypeError" in row["note"]
+    assert report["fastest"] is None and "| error |" in report["markdown"]
