@@ -28,6 +28,8 @@ _URL = {"type": "string", "pattern": "^https?://"}
 _SECONDS = {"type": "number", "exclusiveMinimum": 0}
 _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _OPT_STR = {"type": ["string", "null"]}
+# the NAME of an environment variable: a key pasted here instead would be echoed by "variable ... not set"
+_ENV_NAME = {"type": ["string", "null"], "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
 
 
 def _obj(properties: dict, required: tuple = ()) -> dict:
@@ -46,7 +48,7 @@ _HF_GGUF = _obj({"repo": {"type": "string", "pattern": "^[^/\\s]+/[^/\\s]+$"},
                  "chat_format": {"type": "string"},
                  "n_ctx": {"type": "integer", "minimum": 128}}, required=("repo", "file"))
 _ENDPOINT = _obj({"name": {"type": "string", "minLength": 1}, "url": _URL,
-                  "model": {"type": "string"}, "token_env": _OPT_STR,
+                  "model": {"type": "string"}, "token_env": _ENV_NAME,
                   "domains": {"type": "array", "items": {"enum": list(ROO_DOMAINS)}},
                   "ignores_response_format": {"type": "boolean"}},
                  required=("name", "url"))
@@ -57,7 +59,7 @@ STACK_SCHEMA: dict = _obj({
     "root": {"type": "string", "minLength": 1},
     "state_dir": _OPT_STR,
     "services": _obj({
-        "n8n": _obj({"url": _URL, "api_key_env": _OPT_STR, "api_key_variable": _OPT_STR}),
+        "n8n": _obj({"url": _URL, "api_key_env": _ENV_NAME, "api_key_variable": _OPT_STR}),
         "ollama": _obj({"url": _URL}),
         "windmill": _obj({"url": _URL, "workspace": {"type": "string"}}),
         "postgres": _obj({"host": {"type": "string"}, "port": {"type": "integer"}}),
@@ -91,7 +93,7 @@ STACK_SCHEMA: dict = _obj({
                     "history_runs": {"type": "integer", "minimum": 1},
                     "dashboard_file": _OPT_STR}),
     "alerts": _obj({"url": {"type": ["string", "null"], "pattern": "^https?://"},
-                    "token_env": _OPT_STR}),
+                    "token_env": _ENV_NAME}),
     "backup": _obj({"dir": {"type": "string"}, "folders": _NAMES,
                     "keep": {"type": "integer", "minimum": 1}}),
 })
@@ -274,4 +276,7 @@ def validate_stack(document: dict, label: str = "<stack>") -> None:
         key = ".".join(filter(None, [key, unknown[0]]))
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         raise ConfigError(label, key, f"unknown key (allowed here: {allowed})")
+    if error.validator == "pattern":
+        # URLs and variable names: the value may be a pasted secret, so it is not repeated
+        raise ConfigError(label, key or "<top>", f"not a valid value here (must match {error.validator_value})")
     raise ConfigError(label, key or "<top>", error.message)

@@ -89,3 +89,18 @@ def test_env_var_names_the_stack_file(tmp_path, monkeypatch):
 def test_a_stack_argument_of_the_wrong_type_is_a_config_error(value):
     with pytest.raises(ConfigError, match="a stack must be a mapping, a YAML file path or YAML text"):
         load_stack(value)
+
+
+@pytest.mark.parametrize("document, key", [
+    ({"services": {"n8n": {"api_key_env": "eyJhbGciOiJIUzI1NiJ9.s3cr3t-payload.sig"}}}, "services.n8n.api_key_env"),
+    ({"alerts": {"token_env": "hf_s3cr3t-payload"}}, "alerts.token_env"),
+    ({"models": {"huggingface": {"endpoints": [{"name": "e", "url": "http://127.0.0.1:1",
+                                                "token_env": "sk-s3cr3t-payload"}]}}},
+     "models.huggingface.endpoints.0.token_env"),
+    ({"services": {"ollama": {"url": "sk-s3cr3t-payload"}}}, "services.ollama.url"),
+])
+def test_a_secret_put_where_a_name_or_url_goes_is_refused_without_echoing_it(document, key):
+    with pytest.raises(ConfigError) as caught:
+        load_stack(document)
+    assert f"{key}:" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
