@@ -13,6 +13,8 @@ Times are wall-clock seconds, since they are compared across processes.
 
 from __future__ import annotations
 
+import copy
+import sys
 import time
 
 BREAKERS_KEY = "router/breakers"
@@ -72,7 +74,12 @@ class Breakers:
         return any(f"{backend}|{model}" in self._state.get(what, {}) for what in _MODEL_FAILURES.values())
 
     def _update(self, change) -> None:
-        self._state = self.store.update(BREAKERS_KEY, change, default={}) or {}
+        try:
+            self._state = self.store.update(BREAKERS_KEY, change, default={}) or {}
+        except Exception as exc:  # noqa: BLE001 - the state is evidence, not a dependency: answer anyway
+            print(f"phoenix router: breaker state not saved ({type(exc).__name__}: {str(exc)[:200]})",
+                  file=sys.stderr)
+            self._state = change(copy.deepcopy(self._state))  # this request still acts on what it learnt
 
 
 def _closed(state: dict, backend: str, model: str | None) -> dict:

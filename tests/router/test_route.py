@@ -185,3 +185,14 @@ def test_one_corrupt_hub_gguf_does_not_take_the_other_hub_models_down(tiny_stack
     outcomes = [(a["model"].split("/")[-1], a["outcome"]) for a in result["trace"]["attempts"][:2]]
     assert outcomes == [("broken.gguf", "skipped"), (HF_FILE, "ok")]
     assert "corrupt" in result["trace"]["attempts"][0]["error"]
+
+
+def test_an_unwritable_state_store_does_not_stop_the_answer(tiny_stack, tmp_path):
+    # breaker state is evidence, not a dependency: a failed write (read-only state folder,
+    # a Windmill state API error) escaped route() in the middle of the fallback chain
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be")
+    tiny_stack["state_dir"] = str(blocker)
+    result = route("Explain recursion", tiny_stack, mode="text")
+    assert result["model"]["backend"] == "embedded"
+    assert ("phoenixcore", "down") in _outcomes(result)
