@@ -104,3 +104,10 @@ def test_a_secret_put_where_a_name_or_url_goes_is_refused_without_echoing_it(doc
         load_stack(document)
     assert f"{key}:" in str(caught.value)
     assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_key_pasted_as_the_n8n_variable_path_is_refused_without_echoing_it():
+    with pytest.raises(ConfigError, match="services.n8n.api_key_variable:") as caught:
+        load_stack({"services": {"n8n": {"api_key_variable": "n8n_api_s3cr3t0123456789"}}})
+    assert "s3cr3t" not in str(caught.value)
+    assert load_stack({"services": {"n8n": {"api_key_variable": "u/admin/n8n_key"}}})

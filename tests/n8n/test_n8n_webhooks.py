@@ -169,3 +169,11 @@ def test_credentials_in_the_n8n_url_never_reach_the_error(closed_port):
     result = call_webhook("x", stack=leaky)
     assert result["error"]["kind"] == "unreachable" and f"127.0.0.1:{closed_port}" in result["error"]["message"]
     assert "hunter2" not in result["error"]["message"] and "sekret" not in result["error"]["message"]
+
+
+def test_a_secret_given_where_its_name_goes_is_not_echoed(closed_port, monkeypatch):
+    dead = {"services": {"n8n": {"url": f"http://127.0.0.1:{closed_port}"}}}
+    for where in ({"secret_env": "whsec-s3cr3t-value"}, {"secret_variable": "whsec-s3cr3t-value"}):
+        result = call_webhook("x", auth="bearer", stack=dead, **{"secret_env": None, "secret_variable": None, **where})
+        assert result["ok"] is False and result["error"]["kind"] == "config"
+        assert "s3cr3t" not in result["error"]["message"]

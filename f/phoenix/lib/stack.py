@@ -31,6 +31,7 @@ _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _OPT_STR = {"type": ["string", "null"]}
 # the NAME of an environment variable: a key pasted here instead would be echoed by "variable ... not set"
 _ENV_NAME = {"type": ["string", "null"], "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+_VARIABLE_PATH = {"type": ["string", "null"], "pattern": "^[fu](/[\\w.-]+)+$"}  # f/... or u/...
 
 
 def _obj(properties: dict, required: tuple = ()) -> dict:
@@ -60,7 +61,7 @@ STACK_SCHEMA: dict = _obj({
     "root": {"type": "string", "minLength": 1},
     "state_dir": _OPT_STR,
     "services": _obj({
-        "n8n": _obj({"url": _URL, "api_key_env": _ENV_NAME, "api_key_variable": _OPT_STR}),
+        "n8n": _obj({"url": _URL, "api_key_env": _ENV_NAME, "api_key_variable": _VARIABLE_PATH}),
         "ollama": _obj({"url": _URL}),
         "windmill": _obj({"url": _URL, "workspace": {"type": "string"}}),
         "postgres": _obj({"host": {"type": "string"}, "port": {"type": "integer"}}),

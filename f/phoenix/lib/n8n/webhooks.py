@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
@@ -40,6 +41,8 @@ DEFAULT_CREDENTIAL_NAME = "Phoenix Windmill token"
 BODY_LIMIT = 1_000_000
 # an hour: longer than any Windmill job timeout this script gets, so longer means a typo
 MAX_TIMEOUT_S = 3600
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+VARIABLE_PATH = re.compile(r"^[fu](/[\w.-]+)+$")
 HTTP_REQUEST_NODE_VERSION = 4.2
 
 
@@ -66,8 +69,16 @@ def read_secret(variable: str | None, env_name: str | None) -> str:
             pass
     if env_name and os.environ.get(env_name):
         return os.environ[env_name]
-    raise ConfigError("webhook auth", "secret", f"no secret found in Windmill variable {variable!r} "
-                      f"or environment variable {env_name!r}")
+    raise ConfigError("webhook auth", "secret",
+                      f"no secret found in Windmill variable {_name(variable, VARIABLE_PATH)} "
+                      f"or environment variable {_name(env_name, ENV_NAME)}")
+
+
+def _name(name: str | None, pattern: re.Pattern) -> str:
+    """A variable's name as shown in a message; what cannot be a name may be the secret itself."""
+    if name is None or pattern.match(name):
+        return repr(name)
+    return "(given value is not a variable name; not shown)"
 
 
 def auth_headers(auth: str, secret: str | None, header_name: str = "Authorization") -> dict:
