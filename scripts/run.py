@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from f.phoenix.lib.errors import PhoenixError  # noqa: E402  (the copy scripts run)
 from f.phoenix.lib.stack import load_stack  # noqa: E402
 from scripts.tooling.flow_runner import flow_file, run_flow  # noqa: E402
-from scripts.tooling.local_runner import LocalRunError, load_document, run_script  # noqa: E402
+from scripts.tooling.local_runner import LocalRunError, check_resources, load_document, run_script  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     try:
         args = load_document(options.args, "--args")
-        resources = load_document(options.resources, "--resources")
+        resources = check_resources(load_document(options.resources, "--resources"))
         if options.stack:
             stack = load_document(options.stack, "--stack")
             if Path(options.stack).is_file():

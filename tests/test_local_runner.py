@@ -106,3 +106,16 @@ def test_json_numbers_stay_numbers():
     from scripts.tooling.local_runner import load_document
 
     assert load_document('{"timeout_s": 1e3}', "--args") == {"timeout_s": 1000.0}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("resources: 5\n", "--resources: resources: expected a mapping of paths, got int"),
+    ("variables: [a]\n", "--resources: variables: expected a mapping of paths, got list"),
+    ("resource: {}\n", "--resources: unknown section(s) resource (allowed: resource_types, resources, variables)"),
+])
+def test_a_malformed_resources_file_is_a_clear_error(tmp_path, text, message):
+    path = tmp_path / "local.yaml"
+    path.write_text(text)
+    done = _run("f/phoenix/health/dashboard", "--args", '{"stack": "$res:f/phoenix/x"}', "--resources", str(path))
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr

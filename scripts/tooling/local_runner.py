@@ -45,8 +45,8 @@ def load_document(text_or_path: str | None, what: str) -> dict:
         return {}
     candidate = Path(text_or_path)
     source = what
-    if candidate.suffix in {".json", ".yaml", ".yml"} or candidate.is_file():
-        if not candidate.is_file():
+    if candidate.suffix in {".json", ".yaml", ".yml"} or _is_file(candidate):
+        if not _is_file(candidate):
             raise LocalRunError(f"{what}: file not found: {candidate}")
         source = f"{what} {candidate}"
         try:
@@ -63,6 +63,30 @@ def load_document(text_or_path: str | None, what: str) -> dict:
     if not isinstance(document, dict):
         raise LocalRunError(f"{source}: expected a mapping, got {type(document).__name__}")
     return document
+
+
+RESOURCE_SECTIONS = ("resource_types", "resources", "variables")
+
+
+def check_resources(document: dict, what: str = "--resources") -> dict:
+    """A resources file has only the three sections, each a mapping (path or type -> value)."""
+    unknown = sorted(set(document) - set(RESOURCE_SECTIONS))
+    if unknown:
+        raise LocalRunError(f"{what}: unknown section(s) {', '.join(map(str, unknown))} "
+                            f"(allowed: {', '.join(RESOURCE_SECTIONS)})")
+    for section in RESOURCE_SECTIONS:
+        value = document.get(section, {})
+        if not isinstance(value, dict):
+            raise LocalRunError(f"{what}: {section}: expected a mapping of paths, got {type(value).__name__}")
+    return document
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, False for inline text no file name can be (too long: ENAMETOOLONG)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _load_yaml(text: str, source: str):
