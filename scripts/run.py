@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         resources = check_resources(load_document(options.resources, "--resources"))
         if options.stack:
             stack = load_document(options.stack, "--stack")
-            if Path(options.stack).is_file():
+            if _names_a_file(options.stack):
                 load_stack(options.stack)  # validated here so that an error names the file, not "<stack resource>"
             resources.setdefault("resource_types", {})["c_phoenix_stack"] = stack
         if flow_file(options.script):
@@ -54,6 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
+
+
+def _names_a_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except OSError:  # inline YAML longer than a file name can be
+        return False
 
 
 def _report_flow(run) -> int:
