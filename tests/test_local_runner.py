@@ -122,6 +122,6 @@ def test_a_malformed_resources_file_is_a_clear_error(tmp_path, text, message):
 
 
 def test_a_long_inline_stack_is_not_taken_for_a_file_name(tmp_path):
-    inline = '{"root": "' + str(tmp_path) + '", "name": "' + "x" * 400 + '", "state_dir": "' + str(tmp_path / "s") + '"}'
+    inline = '{"root": "' + str(tmp_path) + '", "name": "' + "x" * 5000 + '", "state_dir": "' + str(tmp_path / "s") + '"}'
     done = _run("f/phoenix/health/dashboard", "--args", "{}", "--stack", inline)
     assert done.returncode == 0, done.stderr
