@@ -71,14 +71,14 @@ def configured_models(stack: Stack) -> dict[str, list[str]]:
 
 def _look(stack: Stack, name: str, timeout_s: float) -> tuple[bool, str, list[str], float]:
     started = time.monotonic()
-    backend = looking_backend(stack, name)
-    health = backend.health(timeout_s)
-    present: list[str] = []
-    if health.up:
-        try:
-            present = backend.models(max(0.1, timeout_s - (time.monotonic() - started)))
-        except BackendError as exc:
-            return False, f"{exc.kind}: {exc}", [], time.monotonic() - started
+    try:
+        backend = looking_backend(stack, name)
+        health = backend.health(timeout_s)
+        present = backend.models(max(0.1, timeout_s - (time.monotonic() - started))) if health.up else []
+    except BackendError as exc:
+        return False, f"{exc.kind}: {exc}", [], time.monotonic() - started
+    except Exception as exc:  # noqa: BLE001 - a client library's bug: this backend's row, not the inventory
+        return False, f"unexpected {type(exc).__name__}: {str(exc)[:200]}", [], time.monotonic() - started
     return health.up, health.detail, present, time.monotonic() - started
 
 

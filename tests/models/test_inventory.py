@@ -100,3 +100,17 @@ def test_the_embedded_model_path_is_read_as_the_router_reads_it(tiny_stack, tiny
     tiny_stack["models"]["embedded"]["path"] = f"~/{tiny_gguf.name}"
     row = _rows(inventory(tiny_stack, timeout_s=1))["embedded"]
     assert row["up"] and row["missing"] == [], row["detail"]
+
+
+def test_a_backend_that_raises_unexpectedly_is_one_down_row(tiny_stack, monkeypatch):
+    # the inventory's job is to show what is broken: one backend's unmapped exception
+    # (a client library bug) used to end the whole inventory with a traceback
+    from lib.backends.llama_local import LocalGGUF
+
+    def broken(self, timeout=1.0):
+        raise TypeError("'NoneType' object is not iterable")
+
+    monkeypatch.setattr(LocalGGUF, "health", broken)
+    rows = _rows(inventory(tiny_stack, timeout_s=1))
+    assert not rows["embedded"]["up"] and "unexpected TypeError" in rows["embedded"]["detail"]
+    assert "ollama" in rows and not rows["ollama"]["up"]
