@@ -31,11 +31,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="Windmill folder the flows are deployed under (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
+        if args.report and Path(args.report).is_dir():  # found out only after translating otherwise
+            raise InputError(f"--report {args.report}: is a folder; give a file name such as report.json")
         report = translate_folder(args.input_dir, args.output_dir, args.path_prefix)
+        write_report(report, args.report)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    write_report(report, args.report)
+    except OSError as exc:
+        print(f"error: --report {args.report}: cannot be written: {exc.strerror}", file=sys.stderr)
+        return 2
     for entry in report["workflows"]:
         if entry["status"] == "error":
             print(f"error: {entry['file']}: {entry['error']}", file=sys.stderr)

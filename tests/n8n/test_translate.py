@@ -434,3 +434,12 @@ def test_the_windmill_entry_point_reports_bad_folders_as_results(messy_folder, t
         result = translate_stack_folder(stack, input_dir=str(messy_folder), out_dir=out_dir)
         assert result["ok"] is False and reason in result["error"]
     assert (tmp_path / "occupied").read_text() == "keep me"
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_translating(messy_folder, tmp_path):
+    (tmp_path / "reports").mkdir()
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "n8n_translate.py"), str(messy_folder),
+                           str(tmp_path / "out"), "--report", str(tmp_path / "reports")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--report" in proc.stderr and "is a folder" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
