@@ -203,3 +203,14 @@ def test_inside_windmill_the_results_are_kept_in_windmill_state(tiny_stack, tmp_
     assert backends["embedded"] == {"up": True, "at": report["at_unix"], "detail": backends["embedded"]["detail"]}
     assert wmill.get_state(path="f/phoenix/state/health/last")["markdown"] == report["markdown"]
     assert not (tmp_path / "state").exists()  # nothing went to the local file store
+
+
+def test_a_dashboard_file_that_is_a_folder_is_reported_and_the_run_still_recorded(tiny_stack, tmp_path):
+    root = tmp_path / "BooPhoenix"
+    (root / "docs" / "system-status.md").mkdir(parents=True)  # a folder where the file goes
+    stack = load_stack(dict(tiny_stack, root=str(root)))
+    report = run_health(stack, send_alerts=False)
+    assert report["dashboard_file"].startswith("not written: ") and "is a folder" in report["dashboard_file"]
+    assert (root / "docs" / "system-status.md").is_dir()
+    assert sorted(p.name for p in (root / "docs").iterdir()) == ["system-status.md"]  # no temporary left
+    assert "No health run yet" not in last_dashboard(stack)

@@ -126,12 +126,18 @@ def _alert(stack, store, events: list[dict]) -> dict:
 
 
 def write_dashboard_file(stack, markdown: str) -> str | None:
-    """Write the dashboard into the operator's folder; None when there is no such folder."""
+    """Write the dashboard into the operator's folder: its path, "not written: <why>", or
+    None when there is no such folder."""
     relative = stack["health"]["dashboard_file"]
     if not relative or not stack.root.is_dir():
         return None
     target = stack.under_root(relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():  # os.replace would fail after the probes, alerts and state were done
+        return f"not written: {target} is a folder"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"not written: {target.parent}: {exc.strerror}"
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
