@@ -196,3 +196,24 @@ def test_an_unwritable_state_store_does_not_stop_the_answer(tiny_stack, tmp_path
     result = route("Explain recursion", tiny_stack, mode="text")
     assert result["model"]["backend"] == "embedded"
     assert ("phoenixcore", "down") in _outcomes(result)
+
+
+def test_a_half_open_probe_that_raises_is_a_failed_probe(tiny_stack, phoenixcore_file, monkeypatch):
+    # the probe is a backend call like any other: an unmapped exception in it escaped route()
+    from lib.router.breakers import BREAKERS_KEY
+    from lib.store import FileStore
+
+    FileStore(tiny_stack["state_dir"]).put(BREAKERS_KEY, {"backends": {"phoenixcore": {
+        "failures": 1, "open_since": time.time() - 3600, "last_error": "phoenixcore: earlier failure"}}})
+    original = LocalGGUF.health
+
+    def health(self, timeout=1.0):
+        if self.name == "phoenixcore":
+            raise TypeError("'NoneType' object is not subscriptable")
+        return original(self, timeout)
+
+    monkeypatch.setattr(LocalGGUF, "health", health)
+    result = route("Explain recursion", tiny_stack, mode="text")
+    assert result["model"]["backend"] == "embedded"
+    first = result["trace"]["attempts"][0]
+    assert (first["backend"], first["outcome"]) == ("phoenixcore", "down") and "unexpected TypeError" in first["error"]

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..backends.base import ChatRequest, Completion, NotStarted, document_problem, schema_problem
+from ..backends.base import ChatRequest, Completion, Health, NotStarted, document_problem, schema_problem
 from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
 from ..stack import Stack, load_stack
@@ -203,7 +203,10 @@ class _Runner:
         """Half-open: a cheap health check decides whether a real request is risked."""
         began = time.monotonic()
         timeout = max(0.05, min(self.probe_timeout, self.overall_deadline - began))
-        health = backend.health(timeout)
+        try:
+            health = backend.health(timeout)
+        except Exception as exc:  # noqa: BLE001 - an unmapped failure of the probe is a failed probe
+            health = Health(False, f"unexpected {type(exc).__name__}: {str(exc)[:200]}")
         if health.up:
             return True
         error = f"half-open probe: still down: {health.detail}"
