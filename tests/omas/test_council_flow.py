@@ -212,3 +212,13 @@ def test_flow_paths_resolve_only_to_flow_folders():
     assert flow_file("f/phoenix/omas/council") == FLOW
     assert flow_file("f/phoenix/omas/council__flow") == FLOW
     assert flow_file("f/phoenix/omas/chaos") is None and flow_file("f/phoenix/nothing") is None
+
+
+@pytest.mark.parametrize("step", ["finalize", "request_approval"])
+@pytest.mark.parametrize("decision", ["x", {}, {"plan": {"title": "t"}}])
+def test_the_flow_steps_refuse_what_is_not_a_demigod_decision(step, decision):
+    from lib.errors import InputError
+    from lib.omas.council import approval_request, finalize
+
+    with pytest.raises(InputError, match="decision is not a DemiGod result"):
+        (finalize if step == "finalize" else approval_request)(decision)

@@ -11,11 +11,13 @@ inline files only call them.
 
 from __future__ import annotations
 
-from .schemas import APPROVAL_REQUEST, COUNCIL_OUTPUT, FAILURE_OUTPUT, check_output
+from ..errors import InputError
+from .schemas import APPROVAL_REQUEST, COUNCIL_OUTPUT, DEMIGOD_OUTPUT, FAILURE_OUTPUT, check_output
 
 
 def approval_request(decision: dict) -> dict:
     """What the approver sees while the flow is suspended (APPROVAL_REQUEST)."""
+    _check_decision(decision)
     plan = decision["plan"]
     request = {"question": f"Approve the council's {decision['risk']}-risk plan: {plan['title']}?",
                "risk": decision["risk"], "plan": plan,
@@ -29,9 +31,21 @@ def finalize(decision: dict) -> dict:
     Reaching this step means any required approval was given: in Windmill a
     denied approval cancels the flow before it gets here.
     """
+    _check_decision(decision)
     approval = dict(decision["approval"])
     approval["status"] = "approved" if approval["required"] else "not_required"
     return check_output({**decision, "approval": approval}, COUNCIL_OUTPUT, "council")
+
+
+def _check_decision(decision) -> None:
+    """Run by hand (or wired to the wrong step), a step gets anything: say so, not KeyError."""
+    import jsonschema
+
+    try:
+        jsonschema.validate(decision, DEMIGOD_OUTPUT)
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
+        raise InputError(f"decision is not a DemiGod result at {where}: {exc.message[:200]}") from None
 
 
 def failure_report(message: str, name: str = "Error", step_id: str = "unknown") -> dict:
