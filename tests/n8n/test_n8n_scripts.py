@@ -131,3 +131,11 @@ def test_sync_report_when_n8n_is_down():
     report = sync_report({"ok": False, "error": {"kind": "unreachable", "message": "nothing answers"}}, {})
     assert report["ok"] is False and "pull: FAILED: nothing answers" in report["markdown"]
     assert sync_report(None, {"ok": False, "error": "bad folder"})["translation"]["text"] == "FAILED: bad folder"
+
+
+@pytest.mark.parametrize("pull, translation, bad", [(5, {}, "pull"), ({}, "x", "translation")])
+def test_the_sync_report_refuses_results_that_are_not_objects(pull, translation, bad):
+    from lib.errors import InputError
+
+    with pytest.raises(InputError, match=f"{bad} must be the .* step's result"):
+        sync_report(pull, translation)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ..errors import InputError
+
 
 def sync_report(pull: Mapping[str, Any] | None, translation: Mapping[str, Any] | None) -> dict:
     """Summarise a pull result and a translation report for the run's output."""
     pull = pull or {}
     translation = translation or {}
+    for name, value in (("pull", pull), ("translation", translation)):
+        if not isinstance(value, Mapping):
+            raise InputError(f"{name} must be the {name} step's result (an object), got {type(value).__name__}")
     pulled = _pull_summary(pull)
     translated = _translation_summary(translation)
     ok = pulled["ok"] and translated["ok"]
