@@ -177,3 +177,13 @@ def test_a_secret_given_where_its_name_goes_is_not_echoed(closed_port, monkeypat
         result = call_webhook("x", auth="bearer", stack=dead, **{"secret_env": None, "secret_variable": None, **where})
         assert result["ok"] is False and result["error"]["kind"] == "config"
         assert "s3cr3t" not in result["error"]["message"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"windmill_path": "f/phoenix/does not exist"}, "not a Windmill path"),
+    ({"credential_name": "  "}, "credential_name is empty"),
+])
+def test_the_n8n_snippet_refuses_a_path_with_spaces_and_an_empty_credential(arguments, message):
+    result = describe_windmill_call(**{"windmill_path": "f/phoenix/router", "kind": "script", "stack": STACK,
+                                       **arguments})
+    assert result["ok"] is False and message in result["error"]["message"]
