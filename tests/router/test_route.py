@@ -217,3 +217,23 @@ def test_a_half_open_probe_that_raises_is_a_failed_probe(tiny_stack, phoenixcore
     assert result["model"]["backend"] == "embedded"
     first = result["trace"]["attempts"][0]
     assert (first["backend"], first["outcome"]) == ("phoenixcore", "down") and "unexpected TypeError" in first["error"]
+
+
+@pytest.mark.parametrize("breakers, health", [
+    ([1, 2], "down"),
+    ({"backends": {"phoenixcore": {"open_since": "yesterday", "failures": "many"}}, "missing": {"x|y": "now"}},
+     {"embedded": {"up": False, "at": "noon"}}),
+    ({"backends": ["phoenixcore"], "corrupt": 3}, {"embedded": "down"}),
+])
+def test_malformed_state_documents_do_not_take_the_router_down(tiny_stack, breakers, health):
+    # valid JSON of the wrong shape (a hand edit, another version's format) raised
+    # TypeError/AttributeError out of route(); the store's promise is that state never does
+    from lib.router.breakers import BREAKERS_KEY, HEALTH_KEY
+    from lib.store import FileStore
+
+    store = FileStore(tiny_stack["state_dir"])
+    store.put(BREAKERS_KEY, breakers)
+    store.put(HEALTH_KEY, health)
+    result = route("Explain recursion", tiny_stack, mode="text")
+    assert result["model"]["backend"] == "embedded"
+    assert ("phoenixcore", "down") in _outcomes(result)

@@ -7,7 +7,8 @@ passed; then one request is let through as a half-open probe: success closes
 the breaker, failure opens it for another cooldown. A model a backend does not
 have, or a model file llama.cpp cannot use, is remembered per (backend, model)
 and skipped, not retried (one ``hf_gguf`` backend serves many files: one bad
-file says nothing about the others). The health schedule's findings (store key ``health/backends``) count as evidence too.
+file says nothing about the others). The health schedule's findings (store
+key ``health/backends``) count as evidence too.
 
 Times are wall-clock seconds, since they are compared across processes.
 """
@@ -33,8 +34,8 @@ class Breakers:
         self.failures_to_open = failures_to_open
         self.cooldown_s = cooldown_s
         self.clock = clock
-        self._state = store.get(BREAKERS_KEY, {}) or {}
-        self._health = store.get(HEALTH_KEY, {}) or {}
+        self._state = _well_formed(store.get(BREAKERS_KEY, {}))
+        self._health = _health_view(store.get(HEALTH_KEY, {}))
 
     def skip_reason(self, backend: str, model: str | None) -> str | None:
         """Why this candidate should not be called now, or None to call it."""
@@ -76,11 +77,36 @@ class Breakers:
 
     def _update(self, change) -> None:
         try:
-            self._state = self.store.update(BREAKERS_KEY, change, default={}) or {}
+            self._state = self.store.update(BREAKERS_KEY, lambda state: change(_well_formed(state)), default={})
         except Exception as exc:  # noqa: BLE001 - the state is evidence, not a dependency: answer anyway
             print(f"phoenix router: breaker state not saved ({type(exc).__name__}: {str(exc)[:200]})",
                   file=sys.stderr)
             self._state = change(copy.deepcopy(self._state))  # this request still acts on what it learnt
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _well_formed(state) -> dict:
+    """The stored breaker state without what this code cannot read (a hand edit, another
+    version's format): like an unreadable file, a malformed one must not take the router down."""
+    state = _mapping(state)
+    backends = {name: entry for name, entry in _mapping(state.get("backends")).items()
+                if isinstance(entry, dict) and _number(entry.get("failures", 0))
+                and _number(entry.get("open_since") or 0)}
+    per_model = {what: {key: at for key, at in _mapping(state.get(what)).items() if _number(at)}
+                 for what in _MODEL_FAILURES.values()}
+    return {"backends": backends, **per_model}
+
+
+def _health_view(view) -> dict:
+    return {name: probe for name, probe in _mapping(view).items()
+            if isinstance(probe, dict) and _number(probe.get("at", 0))}
 
 
 def _closed(state: dict, backend: str, model: str | None) -> dict:
