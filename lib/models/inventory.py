@@ -18,7 +18,7 @@ from pathlib import Path
 from ..backends.llama_local import LocalGGUF
 from ..backends.registry import build_backend
 from ..errors import BackendError, InputError
-from ..router.breakers import BREAKERS_KEY
+from ..router.breakers import BREAKERS_KEY, well_formed
 from ..stack import Stack, load_stack
 from ..store import open_store
 from .embedded import default_path
@@ -31,7 +31,7 @@ def inventory(stack: Stack | dict | str | None = None, timeout_s: float = 3.0) -
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     _check_timeout(timeout_s)
     wanted = configured_models(stack)
-    breakers = (open_store(stack.state_dir).get(BREAKERS_KEY, {}) or {}).get("backends", {})
+    breakers = well_formed(open_store(stack.state_dir).get(BREAKERS_KEY, {}))["backends"]
     # not a ``with`` block: leaving it joins every worker, so one backend stuck
     # past its own timeout would hold the whole inventory
     pool = ThreadPoolExecutor(max_workers=len(wanted))

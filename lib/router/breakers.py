@@ -33,7 +33,7 @@ class Breakers:
         self.failures_to_open = failures_to_open
         self.cooldown_s = cooldown_s
         self.clock = clock
-        self._state = _well_formed(store.get(BREAKERS_KEY, {}))
+        self._state = well_formed(store.get(BREAKERS_KEY, {}))
         self._health = _health_view(store.get(HEALTH_KEY, {}))
 
     def skip_reason(self, backend: str, model: str | None) -> str | None:
@@ -76,7 +76,7 @@ class Breakers:
 
     def _update(self, change) -> None:
         try:
-            self._state = self.store.update(BREAKERS_KEY, lambda state: change(_well_formed(state)), default={})
+            self._state = self.store.update(BREAKERS_KEY, lambda state: change(well_formed(state)), default={})
         except Exception as exc:  # noqa: BLE001 - the state is evidence, not a dependency: answer anyway
             print(f"phoenix router: breaker state not saved ({type(exc).__name__}: {str(exc)[:200]})",
                   file=sys.stderr)
@@ -91,7 +91,7 @@ def _mapping(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _well_formed(state) -> dict:
+def well_formed(state) -> dict:
     """The stored breaker state without what this code cannot read (a hand edit, another
     version's format): like an unreadable file, a malformed one must not take the router down."""
     state = _mapping(state)

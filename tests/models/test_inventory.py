@@ -114,3 +114,8 @@ def test_a_backend_that_raises_unexpectedly_is_one_down_row(tiny_stack, monkeypa
     rows = _rows(inventory(tiny_stack, timeout_s=1))
     assert not rows["embedded"]["up"] and "unexpected TypeError" in rows["embedded"]["detail"]
     assert "ollama" in rows and not rows["ollama"]["up"]
+
+
+def test_a_malformed_breaker_state_does_not_break_the_inventory(tiny_stack):
+    FileStore(tiny_stack["state_dir"]).put(BREAKERS_KEY, {"backends": ["ollama"]})
+    assert "breaker" not in _rows(inventory(tiny_stack, timeout_s=1))["ollama"]
