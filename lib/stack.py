@@ -25,7 +25,7 @@ ROO_DOMAINS = ("dataanalysis", "decisionmaking", "education",
                "scientificresearch", "softwaredevelopment")
 
 _URL = {"type": "string", "pattern": "^https?://"}
-_SECONDS = {"type": "number", "exclusiveMinimum": 0}
+_SECONDS = {"type": "number", "exclusiveMinimum": 0, "maximum": 86400}  # a day: .inf or 1e308 would never end
 _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _OPT_STR = {"type": ["string", "null"]}
 # the NAME of an environment variable: a key pasted here instead would be echoed by "variable ... not set"
@@ -238,7 +238,7 @@ def _read(source) -> tuple[dict, str]:
     else:
         text = source
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_stack_loader())  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -248,6 +248,29 @@ def _read(source) -> tuple[dict, str]:
     if not isinstance(document, dict):
         raise ConfigError(label, "", f"expected a mapping at the top, got {type(document).__name__}")
     return document, label
+
+
+def read_stack_document(source) -> dict:
+    """The stack document as written (not merged, not validated), parsed as ``load_stack`` parses it."""
+    return _read(source)[0]
+
+
+def _stack_loader():
+    """PyYAML's safe loader, reading 1e3 as a number as YAML 1.2 and JSON do (YAML 1.1 wants 1.0e+3)."""
+    import re
+
+    import yaml
+
+    class StackLoader(yaml.SafeLoader):
+        pass
+
+    StackLoader.yaml_implicit_resolvers = {key: list(value) for key, value in
+                                           yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    StackLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+        list("-+0123456789"))
+    return StackLoader
 
 
 def _merge(base: dict, override: Mapping, label: str, prefix: str) -> dict:

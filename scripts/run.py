@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from f.phoenix.lib.errors import PhoenixError  # noqa: E402  (the copy scripts run)
-from f.phoenix.lib.stack import load_stack  # noqa: E402
+from f.phoenix.lib.stack import load_stack, read_stack_document  # noqa: E402
 from scripts.tooling.flow_runner import flow_file, run_flow  # noqa: E402
 from scripts.tooling.local_runner import LocalRunError, check_resources, load_document, run_script  # noqa: E402
 
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             stack = load_document(options.stack, "--stack")
             if _names_a_file(options.stack):
                 load_stack(options.stack)  # validated here so that an error names the file, not "<stack resource>"
+                stack = read_stack_document(options.stack)  # parsed as load_stack parses it (1e3 is a number)
             resources.setdefault("resource_types", {})["c_phoenix_stack"] = stack
         if flow_file(options.script):
             return _report_flow(run_flow(options.script, args, resources, auto_approve=options.approve))

@@ -125,3 +125,10 @@ def test_a_long_inline_stack_is_not_taken_for_a_file_name(tmp_path):
     inline = '{"root": "' + str(tmp_path) + '", "name": "' + "x" * 5000 + '", "state_dir": "' + str(tmp_path / "s") + '"}'
     done = _run("f/phoenix/health/dashboard", "--args", "{}", "--stack", inline)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_stack_file_number_with_an_exponent_reaches_the_script_as_a_number(tmp_path):
+    path = tmp_path / "stack.yaml"
+    path.write_text(f"root: {tmp_path}\nstate_dir: {tmp_path / 's'}\nrouting: {{attempt_timeout_s: 6e1}}\n")
+    done = _run("f/phoenix/health/dashboard", "--args", "{}", "--stack", str(path))
+    assert done.returncode == 0, done.stderr

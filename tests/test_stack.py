@@ -111,3 +111,28 @@ def test_a_key_pasted_as_the_n8n_variable_path_is_refused_without_echoing_it():
         load_stack({"services": {"n8n": {"api_key_variable": "n8n_api_s3cr3t0123456789"}}})
     assert "s3cr3t" not in str(caught.value)
     assert load_stack({"services": {"n8n": {"api_key_variable": "u/admin/n8n_key"}}})
+
+
+def test_numbers_written_with_an_exponent_are_numbers(tmp_path):
+    # YAML 1.1 (PyYAML) reads 1e3 as the string '1e3'; an operator means a number
+    path = tmp_path / "stack.yaml"
+    path.write_text("routing:\n  attempt_timeout_s: 6e1\n  temperature: 1E-1\n")
+    stack = load_stack(path)
+    assert stack["routing"]["attempt_timeout_s"] == 60.0 and stack["routing"]["temperature"] == 0.1
+    assert load_stack("name: x\nrouting: {overall_timeout_s: 1.5e2}\n")["routing"]["overall_timeout_s"] == 150.0
+
+
+@pytest.mark.parametrize("value", [".inf", "1e308"])
+def test_an_endless_timeout_is_refused(tmp_path, value):
+    path = tmp_path / "stack.yaml"
+    path.write_text(f"routing:\n  overall_timeout_s: {value}\n")
+    with pytest.raises(ConfigError, match="routing.overall_timeout_s: .* is greater than the maximum of 86400"):
+        load_stack(path)
+
+
+def test_the_local_runner_reads_a_stack_file_as_load_stack_does(tmp_path):
+    from lib.stack import read_stack_document
+
+    path = tmp_path / "stack.yaml"
+    path.write_text("routing: {attempt_timeout_s: 3e1}\n")
+    assert read_stack_document(path) == {"routing": {"attempt_timeout_s": 30.0}}
