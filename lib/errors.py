@@ -88,12 +88,6 @@ class UnusableOutput(BackendError):
         self.completion = completion
 
 
-class CircuitOpen(BackendError):
-    """Skipped without calling: the backend was recently found failing."""
-
-    kind = "circuit_open"
-
-
 class AllBackendsFailed(PhoenixError):
     """Every candidate failed; ``attempts`` says which and why."""
 

@@ -31,7 +31,8 @@ from urllib.parse import urlparse
 
 from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 from ..stack import Stack
-from .base import ChatRequest, Completion, Health, remaining, schema_problem, shown_url
+from ..redact import shown_url
+from .base import ChatRequest, Completion, Health, remaining, schema_problem
 
 CONNECT_TIMEOUT_S = 2.0
 #: structured-output forms, tried in order; see the module doc

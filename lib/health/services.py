@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..redact import shown_url as shown
+
 #: the Postgres SSLRequest code: any Postgres answers it with one byte, S or N,
 #: before asking for credentials, so it proves "Postgres is here" without a login
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
@@ -35,14 +37,6 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def shown(url: str) -> str:
-    """A URL fit for a result: no user:password, no query string (webhook URLs hide secrets there)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 def _left(deadline: float) -> float:

@@ -77,16 +77,6 @@ def remaining(deadline: float, backend: str) -> float:
     return left
 
 
-def shown_url(url: str) -> str:
-    """``url`` fit for a message or a result: a proxy's user:password and a query
-    string (where endpoints take keys) are secrets, and errors end up in traces."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    return f"{parts.scheme}://{netloc}{parts.path}"
-
-
 def schema_problem(text: str, schema: dict) -> str | None:
     """Why ``text`` is not a JSON document valid for ``schema``, or None when it is."""
     try:

@@ -33,7 +33,8 @@ from typing import Iterator
 
 from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 from ..stack import Stack
-from .base import ChatRequest, Completion, Health, remaining, shown_url
+from ..redact import shown_url
+from .base import ChatRequest, Completion, Health, remaining
 
 CONNECT_TIMEOUT_S = 2.0
 TAGS_TTL_S = 5.0

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import os
 from typing import Any, Iterator, Mapping
-from urllib.parse import urlsplit
 
 import requests
 
 from ..errors import ConfigError
+from ..redact import shown_url
 from ..stack import Stack, load_stack
 from ..store import running_in_windmill
 from .errors import (N8nAuthError, N8nBadResponse, N8nError, N8nNotFound, N8nRejected,
@@ -216,9 +216,7 @@ def transport_error(exc: requests.RequestException, what: str, base_url: str) ->
 
 def _shown(url: str) -> str:
     """The URL without user:password or query string: a proxy password or token may sit there."""
-    parts = urlsplit(url)
-    netloc = f"{parts.hostname or ''}:{parts.port}" if parts.port else (parts.hostname or "")
-    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
+    return shown_url(url).rstrip("/")
 
 
 def raise_for_status(response: requests.Response, what: str, *, secrets: list[str | None] = ()) -> None:
