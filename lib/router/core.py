@@ -71,23 +71,16 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
     plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
                  max_tokens, temperature, workflow_type, prefer)
     runner = _Runner(plan.stack, plan.started)
-    for candidate in plan.candidates:
-        if runner.out_of_time():
-            break
-        backend = runner.admit(candidate)
-        if backend is None:
-            continue
-        for try_number in (1, 2):
-            began = time.monotonic()
-            try:
-                completion = backend.complete(plan.request, candidate.model, runner.deadline())
-                parsed = _parse(completion, plan.request.json_schema)
-            except Exception as exc:  # noqa: BLE001 - any failure of one backend is a reason to try the next
-                if runner.failed(candidate, _as_backend_error(candidate, exc), began, try_number):
-                    continue
-                break
-            runner.succeeded(candidate, began, try_number, completion)
-            return _result(plan, runner.attempts, completion, parsed)
+
+    def answer(backend, candidate: Candidate, deadline: float):
+        completion = backend.complete(plan.request, candidate.model, deadline)
+        return completion, _parse(completion, plan.request.json_schema)
+
+    won = _first_success(plan, runner, answer)
+    if won is not None:
+        candidate, began, try_number, (completion, parsed) = won
+        runner.succeeded(candidate, began, try_number, completion)
+        return _result(plan, runner.attempts, completion, parsed)
     if runner.fallback is not None and plan.request.json_schema is not None:
         return _result(plan, runner.attempts, runner.fallback, None)
     raise AllBackendsFailed(runner.attempts)
@@ -107,6 +100,24 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
     plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
                  max_tokens, temperature, workflow_type, prefer)
     runner = _Runner(plan.stack, plan.started)
+
+    def first_piece(backend, candidate: Candidate, deadline: float):
+        pieces = iter(backend.stream(plan.request, candidate.model, deadline))
+        return pieces, next(pieces, "")  # before the first token, every failure falls back
+
+    won = _first_success(plan, runner, first_piece)
+    if won is None:
+        raise AllBackendsFailed(runner.attempts)
+    candidate, began, try_number, (pieces, first) = won
+    yield from _stream_rest(plan, runner, candidate, pieces, first, began, try_number)
+
+
+def _first_success(plan: _Plan, runner: "_Runner", call):
+    """Try the candidates in order (breakers, deadlines, one retry where it can help).
+
+    Returns ``(candidate, began, try_number, call's value)`` for the first call
+    that does not raise, or None when none succeeded; every failure is recorded.
+    """
     for candidate in plan.candidates:
         if runner.out_of_time():
             break
@@ -115,17 +126,13 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
             continue
         for try_number in (1, 2):
             began = time.monotonic()
-            deadline = runner.deadline()
             try:
-                pieces = iter(backend.stream(plan.request, candidate.model, deadline))
-                first = next(pieces, "")
-            except Exception as exc:  # noqa: BLE001 - before the first token, every failure falls back
+                return candidate, began, try_number, call(backend, candidate, runner.deadline())
+            except Exception as exc:  # noqa: BLE001 - any failure of one backend is a reason to try the next
                 if runner.failed(candidate, _as_backend_error(candidate, exc), began, try_number):
                     continue
                 break
-            yield from _stream_rest(plan, runner, candidate, pieces, first, began, try_number)
-            return
-    raise AllBackendsFailed(runner.attempts)
+    return None
 
 
 def _stream_rest(plan: _Plan, runner: "_Runner", candidate: Candidate, pieces, first: str,
