@@ -10,8 +10,8 @@ inline files only call them.
 
 from __future__ import annotations
 
-from ..errors import InputError
-from .schemas import APPROVAL_REQUEST, COUNCIL_OUTPUT, DEMIGOD_OUTPUT, FAILURE_OUTPUT, check_output
+from .schemas import (APPROVAL_REQUEST, COUNCIL_OUTPUT, DEMIGOD_OUTPUT, FAILURE_OUTPUT, check_input,
+                      check_output)
 
 
 def approval_request(decision: dict) -> dict:
@@ -38,13 +38,7 @@ def finalize(decision: dict) -> dict:
 
 def _check_decision(decision) -> None:
     """Run by hand (or wired to the wrong step), a step gets anything: say so, not KeyError."""
-    import jsonschema
-
-    try:
-        jsonschema.validate(decision, DEMIGOD_OUTPUT)
-    except jsonschema.ValidationError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
-        raise InputError(f"decision is not a DemiGod result at {where}: {exc.message[:200]}") from None
+    check_input(decision, DEMIGOD_OUTPUT, "decision is not a DemiGod result")
 
 
 def failure_report(message: str, name: str = "Error", step_id: str = "unknown") -> dict:

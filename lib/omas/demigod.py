@@ -23,7 +23,7 @@ from ..stack import Stack, load_stack
 from .agents import load_council
 from .ask import ask
 from .rules import RISK_ORDER, max_risk
-from .schemas import CHAOS_OUTPUT, DEMIGOD_OUTPUT, THANATOS_OUTPUT, check_output, decision_model_schema
+from .schemas import CHAOS_OUTPUT, DEMIGOD_OUTPUT, THANATOS_OUTPUT, check_input, check_output, decision_model_schema
 
 THRESHOLDS = ("low", "medium", "high", "never")
 
@@ -61,8 +61,6 @@ def decide(task: str, judgements: list, stack=None, *, chaos: dict | None = None
 
 
 def _check_inputs(task, judgements, approval_risk, chaos) -> str:
-    import jsonschema
-
     if not isinstance(task, str) or not task.strip():
         raise InputError("task is empty: say what the council should decide")
     if approval_risk not in ("stack", *THRESHOLDS):
@@ -70,28 +68,18 @@ def _check_inputs(task, judgements, approval_risk, chaos) -> str:
     if not isinstance(judgements, list):
         raise InputError(f"judgements must be a list of Thanatos results, got {type(judgements).__name__}")
     for index, judgement in enumerate(judgements):
-        try:
-            jsonschema.validate(judgement, THANATOS_OUTPUT)
-        except jsonschema.ValidationError as exc:
-            where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
-            raise InputError(f"judgements[{index}] is not a Thanatos result at {where}: {exc.message}") from None
+        check_input(judgement, THANATOS_OUTPUT, f"judgements[{index}] is not a Thanatos result")
     _check_chaos(chaos)
     return task.strip()
 
 
 def _check_chaos(chaos) -> None:
     """Chaos' result, when given, is read for the trace: it must be one."""
-    import jsonschema
-
     if chaos is None:
         return
     if not isinstance(chaos, dict):
         raise InputError(f"chaos must be a Chaos result (an object), got {type(chaos).__name__}")
-    try:
-        jsonschema.validate(chaos, CHAOS_OUTPUT)
-    except jsonschema.ValidationError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
-        raise InputError(f"chaos is not a Chaos result at {where}: {exc.message}") from None
+    check_input(chaos, CHAOS_OUTPUT, "chaos is not a Chaos result")
 
 
 def _came_from_council(judgements: list) -> bool:

@@ -19,6 +19,7 @@ them, not on prose.
 
 from __future__ import annotations
 
+from ..errors import InputError
 from ..router.orchestrator import ORCHESTRATOR_SCHEMA, PROSE_SCHEMA
 
 RISKS = ("low", "medium", "high")
@@ -200,3 +201,14 @@ def check_output(document: dict, schema: dict, what: str) -> dict:
         where = "/".join(str(p) for p in exc.absolute_path) or "<top>"
         raise AssertionError(f"{what} output breaks its schema at {where}: {exc.message}") from exc
     return document
+
+
+def check_input(value, schema: dict, not_what: str) -> None:
+    """A step's argument must fit its schema: InputError naming where and why, not a KeyError later."""
+    import jsonschema
+
+    try:
+        jsonschema.validate(value, schema)
+    except jsonschema.ValidationError as exc:
+        where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
+        raise InputError(f"{not_what} at {where}: {exc.message[:200]}") from None

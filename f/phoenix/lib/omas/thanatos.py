@@ -26,7 +26,7 @@ from ..stack import Stack, load_stack
 from .agents import load_council
 from .ask import ask
 from .rules import judge_in_code, max_risk
-from .schemas import JUDGEMENT_MODEL_SCHEMA, PROPOSAL, THANATOS_OUTPUT, check_output
+from .schemas import JUDGEMENT_MODEL_SCHEMA, PROPOSAL, THANATOS_OUTPUT, check_input, check_output
 
 
 def judge(proposal: dict, task: str = "", stack=None) -> dict:
@@ -63,15 +63,9 @@ def judge(proposal: dict, task: str = "", stack=None) -> dict:
 
 
 def _check_proposal(proposal) -> None:
-    import jsonschema
-
     if not isinstance(proposal, dict):
         raise InputError(f"proposal must be an object, got {type(proposal).__name__}")
-    try:
-        jsonschema.validate(proposal, PROPOSAL)
-    except jsonschema.ValidationError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
-        raise InputError(f"proposal is malformed at {where}: {exc.message}") from None
+    check_input(proposal, PROPOSAL, "proposal is malformed")
 
 
 def _model_may_veto(setting, opinion: dict | None) -> bool:
