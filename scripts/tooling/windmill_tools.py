@@ -11,7 +11,6 @@ validating hundreds of files costs one node start-up, not hundreds.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -20,15 +19,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from lib.stack import phoenix_cache_dir  # noqa: E402
+from lib.store import file_lock  # noqa: E402
 
 PINS_DIR = Path(__file__).resolve().parent / "npm"
 PIN_FILES = ("package.json", "package-lock.json")
@@ -53,16 +51,10 @@ def _pins_digest() -> str:
     return digest.hexdigest()
 
 
-@contextmanager
-def _install_lock(directory: Path) -> Iterator[None]:
+def _install_lock(directory: Path):
     # Several sessions share one cache: only one of them may run npm at a time.
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".install.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(directory / ".install.lock")
 
 
 def _installed(directory: Path, digest: str) -> bool:

@@ -25,9 +25,8 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import requests
 
@@ -36,6 +35,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from lib.stack import phoenix_cache_dir  # noqa: E402
+from lib.store import file_lock  # noqa: E402
 
 N8N_VERSION = "2.8.4"
 # `xlsx` resolves to a tarball host this machine cannot reach; the registry's
@@ -102,16 +102,8 @@ def ensure_n8n(log: Callable[[str], None] = print) -> Path:
         return binary
 
 
-@contextmanager
-def _install_lock(folder: Path) -> Iterator[None]:
-    import fcntl
-
-    with open(folder / ".install.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _install_lock(folder: Path):
+    return file_lock(folder / ".install.lock")
 
 
 def free_port() -> int:

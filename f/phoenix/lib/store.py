@@ -75,21 +75,29 @@ class FileStore:
             self.put(key, value)
             return value
 
-    @contextmanager
-    def _locked(self, key: str) -> Iterator[None]:
+    def _locked(self, key: str):
         self._make_directory()
-        lock_path = self._path(key).with_suffix(".lock")
-        with open(lock_path, "a+") as handle:
-            try:
-                import fcntl
-            except ImportError:  # Windows: last writer wins, files stay whole
-                yield
-                return
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return file_lock(self._path(key).with_suffix(".lock"))
+
+
+@contextmanager
+def file_lock(lock_path: Path) -> Iterator[None]:
+    """An exclusive inter-process lock held on ``lock_path`` while the block runs.
+
+    Used for state updates and for installs into the shared cache. On Windows
+    (no fcntl) it does not lock: last writer wins, files stay whole.
+    """
+    with open(lock_path, "a+") as handle:
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _read_fresh(path: str) -> str:
