@@ -6,9 +6,13 @@ take turns, round after round, in rotating order:
 
 - ``direct``: one plain httpx POST of the same body on a kept-alive
   connection: the model's own time plus the unavoidable HTTP round trip;
-- ``client``: the official client library alone (``ollama.Client.chat`` or
-  ``InferenceClient.chat_completion``), the part of Phoenix's overhead that
-  the mandated client costs;
+- ``client``: the official client library alone, called as Phoenix calls it
+  (``ollama.Client.chat``; ``InferenceClient`` preparing and sending the
+  request, Phoenix reading the JSON reply: ``openai_compat._chat``), the part
+  of Phoenix's overhead that the mandated client costs;
+- ``chat_completion`` (OpenAI API only, for reference): the same request
+  through ``InferenceClient.chat_completion``, which also turns the reply into
+  its nested dataclasses (why Phoenix reads the reply itself);
 - ``phoenix``: ``route(...)`` with a loaded stack (classification, policy,
   breakers read from the store, the official client, validation, the
   orchestrator JSON and the trace);
@@ -91,12 +95,15 @@ def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
     else:
         from huggingface_hub import InferenceClient
 
-        from lib.backends.openai_compat import _prepare_session
+        from lib.backends.openai_compat import _NO_TOKEN, _chat, _prepare_session
 
         _prepare_session()  # offline mode would refuse loopback otherwise
-        bare = InferenceClient(base_url=url, timeout=30, headers={"authorization": ""})
+        bare = InferenceClient(base_url=url, timeout=30, token=_NO_TOKEN, headers={"authorization": ""})
 
         def client():
+            return _chat(bare, MESSAGES, max_tokens=max_tokens, temperature=0, model="tiny")
+
+        def chat_completion():
             return bare.chat_completion(MESSAGES, max_tokens=max_tokens, temperature=0, model="tiny")
 
     def phoenix():
@@ -107,7 +114,10 @@ def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
     def litellm_router():
         return router.completion(model="tiny", messages=MESSAGES, max_tokens=max_tokens, temperature=0)
 
-    return {"direct": direct, "client": client, "phoenix": phoenix, "litellm": litellm_router}
+    calls = {"direct": direct, "client": client, "phoenix": phoenix, "litellm": litellm_router}
+    if api != "ollama":
+        calls["chat_completion"] = chat_completion
+    return calls
 
 
 class WireClock:
@@ -167,8 +177,10 @@ def report(api: str, samples: dict[str, dict]) -> dict:
     print(f"\n{api} API: {rounds} calls each, median ms per request")
     print(f"  {'caller':30s} {'latency':>9s} {'overhead':>9s} {'HTTP requests/call':>19s}")
     for name, label in (("direct", "direct httpx call"), ("client", "official client alone"),
-                        ("phoenix", "phoenix route()"),
-                        ("litellm", "litellm Router.completion()")):
+                        ("chat_completion", "  (InferenceClient.chat_completion)"),
+                        ("phoenix", "phoenix route()"), ("litellm", "litellm Router.completion()")):
+        if name not in ms:
+            continue
         print(f"  {label:30s} {ms[name]['total']:9.3f} {ms[name]['overhead']:9.3f} "
               f"{samples[name]['requests'] / rounds:19.1f}")
     own = ms["phoenix"]["overhead"] - ms["client"]["overhead"]

@@ -125,6 +125,54 @@ def test_fault_modes_map_to_kinds_within_the_deadline(ollama, fault, method, kin
         _run(OpenAICompatBackend("openai:faulty", ollama.url), method, _ask(64), 1.0)
 
 
+@pytest.mark.parametrize("token", [None, "sk-endpoint-secret"])
+def test_the_request_sent_is_the_one_chat_completion_sends(ollama, token):
+    """Phoenix reads the reply itself (openai_compat._chat, for speed): the request
+    must stay exactly InferenceClient's own, on whatever huggingface_hub is installed."""
+    from huggingface_hub import InferenceClient
+
+    openai_compat._prepare_session()
+    client = InferenceClient(base_url=ollama.url, token=token or openai_compat._NO_TOKEN, timeout=10,
+                             headers={"authorization": f"Bearer {token}" if token else ""})
+    messages = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello"}]
+    arguments = {"max_tokens": 8, "temperature": 0, "model": "llama3:8b", "seed": 3, "stop": ["zz"],
+                 "response_format": {"type": "json_object", "schema": SCHEMA, "value": SCHEMA}}
+    official = client.chat_completion(messages, **arguments)
+    ours = openai_compat._chat(client, messages, **arguments)
+    first, second = [r for r in ollama.requests if r["path"] == "/v1/chat/completions"]
+    assert first["method"] == second["method"] == "POST"
+    assert first["body"] == second["body"] and first["body"]["response_format"]["schema"] == SCHEMA
+    assert {k.lower(): v for k, v in first["headers"].items()} == {k.lower(): v for k, v in second["headers"].items()}
+    assert ours["choices"][0]["message"]["content"] == official.choices[0].message.content
+    assert ours["usage"]["completion_tokens"] == official.usage.completion_tokens
+    assert openai_compat._NO_TOKEN not in json.dumps(first["headers"])
+
+
+@pytest.mark.parametrize("reply, problem", [
+    (b"[1, 2]", "not OpenAI JSON"),
+    (b'{"choices": []}', "no choice with a message"),
+    (b'{"choices": [{"message": {"content": 42}}]}', "not text"),
+    (b'{"choices": [{"message": null}]}', "no choice with a message"),
+])
+def test_odd_replies_are_unusable_output_not_a_crash(monkeypatch, reply, problem):
+    from huggingface_hub import InferenceClient
+
+    monkeypatch.setattr(InferenceClient, "_inner_post", lambda self, request, stream=False: reply)
+    with pytest.raises(UnusableOutput, match=problem):
+        _run(OpenAICompatBackend("openai:odd", "http://127.0.0.1:9"), "complete", _ask(), 5)
+
+
+def test_usage_that_is_not_a_count_reads_as_zero(monkeypatch):
+    from huggingface_hub import InferenceClient
+
+    reply = {"model": "m", "choices": [{"message": {"content": "hi"}, "finish_reason": "length"}],
+             "usage": {"prompt_tokens": "many", "completion_tokens": -3}}
+    monkeypatch.setattr(InferenceClient, "_inner_post", lambda self, request, stream=False: json.dumps(reply).encode())
+    completion = _run(OpenAICompatBackend("openai:odd", "http://127.0.0.1:9"), "complete", _ask(), 5)
+    assert (completion.text, completion.model, completion.prompt_tokens, completion.completion_tokens,
+            completion.finish_reason) == ("hi", "m", 0, 0, "length")
+
+
 def test_token_comes_from_the_named_variable_and_never_the_hub_token(ollama, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_should_never_leave_this_machine")
     _run(OpenAICompatBackend("openai:anon", ollama.url), "complete", _ask(), 10)

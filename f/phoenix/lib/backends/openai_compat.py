@@ -27,6 +27,7 @@ import os
 import re
 import threading
 import time
+from functools import lru_cache
 from typing import Iterator
 from urllib.parse import urlparse
 
@@ -44,6 +45,7 @@ _CLIENTS = threading.local()
 _SESSION_LOCK = threading.Lock()
 _session_ready = False
 _HUB_HOSTS = ("huggingface.co", "hf.co")
+_NO_TOKEN = "phoenix-endpoint-without-token"
 
 
 def from_stack(stack: Stack, key: str):
@@ -158,21 +160,23 @@ class OpenAICompatBackend:
         client = self._client(deadline)
         started = time.monotonic()
         try:
-            reply = client.chat_completion(messages, response_format=response_format,
-                                           **self._arguments(request, model))
+            reply = _chat(client, messages, response_format=response_format, **self._arguments(request, model))
         except Exception as exc:
             raise self._error(exc, model) from exc
         try:
-            choice = reply.choices[0]
-            text = choice.message.content or ""
-        except (IndexError, AttributeError, TypeError) as exc:
-            raise UnusableOutput(self.name, f"answer has no choices: {str(reply)[:120]}") from exc
-        usage = reply.usage
-        return Completion(text=text, backend=self.name, model=model or self.model or reply.model or "default",
-                          prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                          completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            choice = reply["choices"][0]
+            text = choice["message"].get("content") or ""
+        except (IndexError, KeyError, TypeError, AttributeError) as exc:
+            raise UnusableOutput(self.name, f"answer has no choice with a message: {str(reply)[:120]}") from exc
+        if not isinstance(text, str):
+            raise UnusableOutput(self.name, f"answer's content is not text: {str(text)[:120]}")
+        usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
+        served = model or self.model or str(reply.get("model") or "default")
+        return Completion(text=text, backend=self.name, model=served,
+                          prompt_tokens=_count(usage, "prompt_tokens"),
+                          completion_tokens=_count(usage, "completion_tokens"),
                           seconds=time.monotonic() - started,
-                          finish_reason="length" if choice.finish_reason == "length" else "stop")
+                          finish_reason="length" if choice.get("finish_reason") == "length" else "stop")
 
     def _arguments(self, request: ChatRequest, model: str | None) -> dict:
         arguments = {"max_tokens": request.max_tokens, "temperature": request.temperature,
@@ -194,25 +198,33 @@ class OpenAICompatBackend:
         except ImportError as exc:
             raise BackendDown(self.name, f"huggingface_hub is not installed: {exc}") from exc
         _prepare_session()
-        timeout, headers = self._timeout(deadline), self._headers()
+        timeout, token = self._timeout(deadline), self._token()
+        # The client is always given a token: without one it reads the hub's token
+        # file on every call. Our header replaces what it builds from the token, and
+        # an empty header is dropped by the session hook: the placeholder never leaves.
+        settings = {"base_url": self.url, "token": token or _NO_TOKEN,
+                    "headers": {"authorization": f"Bearer {token}" if token else ""}}
         if not shared:
-            return InferenceClient(base_url=self.url, timeout=timeout, headers=headers)
+            return InferenceClient(timeout=timeout, **settings)
         cache = _CLIENTS.__dict__.setdefault("by_key", {})
-        key = (self.url, tuple(sorted(headers.items())))
-        client = cache.get(key)
+        client = cache.get((self.url, token))
         if client is None:
-            client = cache[key] = InferenceClient(base_url=self.url, headers=headers)
+            client = cache[(self.url, token)] = InferenceClient(**settings)
         client.timeout = timeout
         return client
 
     def _headers(self) -> dict:
         """Our token, or an empty one that the session hook drops: never the hub's."""
+        token = self._token()
+        return {"authorization": f"Bearer {token}" if token else ""}
+
+    def _token(self) -> str | None:
         if not self.token_env:
-            return {"authorization": ""}
+            return None
         token = os.environ.get(self.token_env)
         if not token:
             raise BackendDown(self.name, f"its token variable {self.token_env} is not set")
-        return {"authorization": f"Bearer {token}"}
+        return token
 
     def _timeout(self, deadline: float):
         import httpx2
@@ -251,6 +263,33 @@ class OpenAICompatBackend:
         if 400 <= status < 500 or "response_format" in message:
             return BadRequest(self.name, f"request rejected (HTTP {status}): {message}")
         return ServerError(self.name, f"HTTP {status}: {message}")
+
+
+def _chat(client, messages: list[dict], **parameters) -> dict:
+    """What ``client.chat_completion(messages, **parameters)`` asks, answered as the server's JSON.
+
+    The same request, prepared by the client's own provider helper and sent
+    through its own ``_inner_post`` (session, headers, timeout, error
+    mapping); only the reply is read here instead of by ``chat_completion``,
+    which turns it into nested dataclasses that each deep-copy themselves
+    (``dataclasses.asdict``): that alone costs as much as the rest of the
+    client together (benchmarks/router_overhead.py). A test checks that both
+    send the same request, so a new huggingface_hub cannot drift silently.
+    """
+    from huggingface_hub.inference._providers import get_provider_helper
+
+    helper = get_provider_helper(client.provider, task="conversational", model=client.model)
+    prepared = helper.prepare_request(inputs=messages, parameters={**parameters, "stream": False},
+                                      headers=client.headers, model=client.model, api_key=client.token)
+    reply = json.loads(client._inner_post(prepared))
+    if not isinstance(reply, dict):
+        raise ValueError(f"expected a JSON object, got {type(reply).__name__}")
+    return reply
+
+
+def _count(usage: dict, key: str) -> int:
+    value = usage.get(key)
+    return value if type(value) is int and value >= 0 else 0
 
 
 def _shape(request: ChatRequest, form: str | None, ignores_response_format: bool):
@@ -300,7 +339,9 @@ def _models_url(url: str) -> str:
     return f"{url}/models" if urlparse(url).path.rstrip("/").endswith("/v1") else f"{url}/v1/models"
 
 
+@lru_cache(maxsize=64)
 def _is_hub(host: str | None) -> bool:
+    """Asked by the session hook on every request: the answer per host is cached."""
     from huggingface_hub import constants
 
     host = (host or "").lower()
