@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import Any, Mapping, TypedDict
+from typing import Any, Callable, Hashable, Mapping, TypedDict
 
 from .errors import ConfigError
 
@@ -165,9 +165,22 @@ class Stack:
     def __init__(self, data: dict, source: str):
         self.data = data
         self.source = source
+        self._derived: dict = {}
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
+
+    def derived(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per key for this stack.
+
+        For what the router would otherwise recompute on every request from a
+        document that does not change once loaded (candidate orders, the store).
+        """
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = make()
+            return value
 
     @property
     def root(self) -> Path:

@@ -93,14 +93,24 @@ def system_prose(answer: str, facts: dict) -> dict:
 
 
 def build(prose: dict, facts: dict) -> dict:
-    """Join model prose and system facts; validate the whole document."""
-    document = {
+    """Join prose and system facts into the orchestrator JSON.
+
+    The prose is either a model's, already validated against PROSE_SCHEMA
+    (stricter than this document's prose parts), or the system's own
+    (``system_prose`` and the council's), valid by construction; so only the
+    facts are checked here, on every request: a wrong one is a bug in the
+    facts given, never the model's doing.
+    """
+    execution = {key: facts[key] for key in ("roo_domain", "omas_agent", "model_selection", "workflow_type")}
+    problem = document_problem(execution, _EXECUTION_SCHEMA)
+    if problem:
+        raise ValueError(f"orchestrator JSON invalid at execution/{problem}")
+    return {
         "analysis": prose["analysis"],
         "integration_strategy": dict(prose["integration_strategy"]),
-        "execution": {key: facts[key] for key in ("roo_domain", "omas_agent", "model_selection", "workflow_type")},
+        "execution": execution,
         "validation": dict(prose["validation"]),
     }
-    problem = document_problem(document, ORCHESTRATOR_SCHEMA)
-    if problem:  # a bug in the facts given, never the model's doing
-        raise ValueError(f"orchestrator JSON invalid at {problem}")
-    return document
+
+
+_EXECUTION_SCHEMA = ORCHESTRATOR_SCHEMA["properties"]["execution"]

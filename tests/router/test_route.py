@@ -144,6 +144,8 @@ def test_a_dead_backend_is_skipped_by_the_next_request(tiny_stack):
     ({"max_tokens": -1}, "max_tokens=-1 must be a whole number of at least 1"),
     ({"max_tokens": "100"}, "max_tokens='100' must be a whole number of at least 1"),
     ({"temperature": -0.5}, "temperature=-0.5 must be a number from 0 to 2"),
+    ({"prefer": "ollama"}, "prefer='ollama' must be a list of backend or backend:model names"),
+    ({"prefer": [{"backend": "ollama"}]}, "must be a list of backend or backend:model names"),
 ])
 def test_bad_arguments_are_refused_before_any_model_runs(tiny_stack, monkeypatch, arguments, message):
     # These used to reach the backends: an unknown agent or workflow type then failed the
@@ -237,3 +239,19 @@ def test_malformed_state_documents_do_not_take_the_router_down(tiny_stack, break
     result = route("Explain recursion", tiny_stack, mode="text")
     assert result["model"]["backend"] == "embedded"
     assert ("phoenixcore", "down") in _outcomes(result)
+
+
+def test_one_loaded_stack_orders_each_request_by_its_own_task(tiny_stack):
+    """Candidate orders are kept per loaded stack (stack.derived); each task still gets its own."""
+    from lib.stack import load_stack
+
+    stack = load_stack({**tiny_stack, "models": {**tiny_stack["models"], "ollama": {
+        "reasoning": ["llama3:8b"], "coding": ["qwen2.5-coder:7b"], "fast": ["mistral:7b"], "complex": []}}})
+    first_ollama = []
+    for task_type in ("coding", "reasoning", "coding"):
+        candidates = route("hi", stack, task_type=task_type, max_tokens=4)["trace"]["candidates"]
+        first_ollama.append(next(c["model"] for c in candidates if c["backend"] == "ollama"))
+    assert first_ollama == ["qwen2.5-coder:7b", "llama3:8b", "qwen2.5-coder:7b"]
+    by_prefer = [route("hi", stack, prefer=prefer, max_tokens=4)["trace"]["candidates"][0]["backend"]
+                 for prefer in (["embedded"], None, ["embedded"])]
+    assert by_prefer == ["embedded", "phoenixcore", "embedded"]

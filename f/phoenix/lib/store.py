@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -35,7 +36,8 @@ class FileStore:
     """JSON documents in a folder; one file per key, replaced atomically."""
 
     def __init__(self, directory: Path):
-        self.directory = Path(directory)
+        self.directory = directory if isinstance(directory, Path) else Path(directory)
+        self._folder = str(self.directory)  # get() runs on every routed request: join strings, not Paths
 
     def _make_directory(self) -> None:
         try:
@@ -45,10 +47,10 @@ class FileStore:
             raise ConfigError("state_dir", "", f"{self.directory} {reason}") from None
 
     def _path(self, key: str) -> Path:
-        return self.directory / f"{_UNSAFE.sub('_', key)}.json"
+        return self.directory / _file_name(key)
 
     def get(self, key: str, default: Any = None, *, cached: bool = True) -> Any:
-        path = os.path.join(self.directory, f"{_UNSAFE.sub('_', key)}.json")
+        path = os.path.join(self._folder, _file_name(key))
         try:
             return json.loads(_read_text(path) if cached else _read_fresh(path))
         except (OSError, ValueError):
@@ -78,6 +80,11 @@ class FileStore:
     def _locked(self, key: str):
         self._make_directory()
         return file_lock(self._path(key).with_suffix(".lock"))
+
+
+@lru_cache(maxsize=256)
+def _file_name(key: str) -> str:
+    return f"{_UNSAFE.sub('_', key)}.json"
 
 
 @contextmanager

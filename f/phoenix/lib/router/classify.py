@@ -62,19 +62,22 @@ def _hits(text: str, cues: tuple[str, ...]) -> list[str]:
     return [cue for cue in cues if cue in text]
 
 
+def _hits_by_kind(text: str, table: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """The cues found, for the kinds that have any."""
+    return {kind: found for kind, cues in table.items() if (found := [cue for cue in cues if cue in text])}
+
+
 def classify(prompt: str, task_type: str = "auto", complexity: str = "auto") -> Classification:
     """Decide what was not given; keep what the caller chose."""
     text = prompt.lower()
-    type_hits = {kind: _hits(text, cues) for kind, cues in _TYPE_CUES.items()}
-    domain_hits = {name: _hits(text, cues) for name, cues in _DOMAIN_CUES.items()}
+    type_hits = _hits_by_kind(text, _TYPE_CUES)
+    domain_hits = _hits_by_kind(text, _DOMAIN_CUES)
     level, level_cues = _complexity(prompt, text)
     chosen_level = level if complexity == "auto" else complexity
     chosen_type = _task_type(type_hits, chosen_level) if task_type == "auto" else task_type
     domain = _domain(domain_hits, chosen_type)
-    cues = {"type": {k: v for k, v in type_hits.items() if v},
-            "domain": {k: v for k, v in domain_hits.items() if v},
-            "complexity": level_cues,
-            "given": {k: v for k, v in (("task_type", task_type), ("complexity", complexity)) if v != "auto"}}
+    given = {k: v for k, v in (("task_type", task_type), ("complexity", complexity)) if v != "auto"}
+    cues = {"type": type_hits, "domain": domain_hits, "complexity": level_cues, "given": given}
     return Classification(chosen_type, chosen_level, domain, cues)
 
 
@@ -94,7 +97,7 @@ def _complexity(prompt: str, text: str) -> tuple[str, list[str]]:
 
 
 def _task_type(hits: dict[str, list[str]], level: str) -> str:
-    scores = {kind: len(found) for kind, found in hits.items()}
+    scores = {kind: len(hits.get(kind, ())) for kind in TASK_TYPES}
     if level == "high":
         scores["complex"] += 1
     if level == "low":
@@ -104,7 +107,7 @@ def _task_type(hits: dict[str, list[str]], level: str) -> str:
 
 
 def _domain(hits: dict[str, list[str]], task_type: str) -> str:
-    scores = {name: len(found) for name, found in hits.items()}
+    scores = {name: len(hits.get(name, ())) for name in ROO_DOMAINS}
     if task_type == "coding":
         scores["softwaredevelopment"] += 1
     best = max(ROO_DOMAINS, key=lambda name: (scores[name], name == "decisionmaking"))

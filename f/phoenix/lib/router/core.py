@@ -187,7 +187,8 @@ class _Runner:
     def __init__(self, stack: Stack, started: float):
         routing = stack["routing"]
         self.stack = stack
-        self.breakers = Breakers(open_store(stack.state_dir), routing["breaker"]["failures_to_open"],
+        store = stack.derived("store", lambda: open_store(stack.state_dir))
+        self.breakers = Breakers(store, routing["breaker"]["failures_to_open"],
                                  routing["breaker"]["cooldown_s"])
         self.attempt_timeout = routing["attempt_timeout_s"]
         self.probe_timeout = routing["breaker"].get("probe_timeout_s", 2)
@@ -254,11 +255,14 @@ def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, j
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     _check_inputs(prompt, task_type, complexity, priority, mode, agent, workflow_type)
     _check_sampling(max_tokens, temperature)
+    _check_prefer(prefer)
     if json_schema is not None:
         _check_schema(json_schema)
     task = classify(prompt, task_type, complexity)
     chosen_priority = stack["routing"]["priority"] if priority == "auto" else priority
-    candidates = prefer_first(order_candidates(stack, task, chosen_priority), prefer)
+    candidates = stack.derived(
+        ("candidates", task.task_type, task.complexity, task.domain, chosen_priority, tuple(prefer or ())),
+        lambda: prefer_first(order_candidates(stack, task, chosen_priority), prefer))
     schema = json_schema or (PROSE_SCHEMA if mode == "orchestrator" else None)
     request = _request(stack, prompt, mode, system, schema, max_tokens, temperature)
     return _Plan(stack, started, task, chosen_priority, candidates, request, mode, agent, workflow_type,
@@ -310,13 +314,15 @@ def _check_inputs(prompt, task_type, complexity, priority, mode, agent, workflow
         raise InputError("prompt is empty: give the task to answer")
     # agent and workflow_type go into the orchestrator JSON's enums: checked here,
     # not found out after a model has answered
-    choices = (("task_type", task_type, ("auto",) + TASK_TYPES),
-               ("complexity", complexity, ("auto",) + COMPLEXITIES),
-               ("priority", priority, ("auto",) + PRIORITIES), ("mode", mode, MODES),
-               ("agent", agent, OMAS_AGENTS), ("workflow_type", workflow_type, WORKFLOW_TYPES))
-    for name, value, allowed in choices:
+    given = (task_type, complexity, priority, mode, agent, workflow_type)
+    for (name, allowed), value in zip(_CHOICES, given):
         if value not in allowed:
             raise InputError(f"{name}={value!r} is not one of: {', '.join(allowed)}")
+
+
+_CHOICES = (("task_type", ("auto",) + TASK_TYPES), ("complexity", ("auto",) + COMPLEXITIES),
+            ("priority", ("auto",) + PRIORITIES), ("mode", MODES), ("agent", OMAS_AGENTS),
+            ("workflow_type", WORKFLOW_TYPES))
 
 
 def _check_sampling(max_tokens, temperature) -> None:
@@ -325,6 +331,11 @@ def _check_sampling(max_tokens, temperature) -> None:
         raise InputError(f"max_tokens={max_tokens!r} must be a whole number of at least 1 (or empty: the stack's)")
     if temperature is not None and (type(temperature) not in (int, float) or not 0 <= temperature <= 2):
         raise InputError(f"temperature={temperature!r} must be a number from 0 to 2 (or empty: the stack's)")
+
+
+def _check_prefer(prefer) -> None:
+    if prefer is not None and (not isinstance(prefer, (list, tuple)) or not all(isinstance(p, str) for p in prefer)):
+        raise InputError(f"prefer={prefer!r} must be a list of backend or backend:model names")
 
 
 def _check_schema(schema) -> None:
