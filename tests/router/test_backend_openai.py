@@ -55,6 +55,14 @@ def test_offline_mode_still_blocks_the_hub():
         get_session().get("https://huggingface.co/api/models/x", timeout=1)
 
 
+def test_a_plain_http_endpoint_never_sets_up_tls(llama_server):
+    """Loading the CA bundle costs ~20 ms per process (per Windmill job); plain http does not need it."""
+    from huggingface_hub import get_session
+
+    _run(OpenAICompatBackend("openai:llamacpp", llama_server), "complete", _ask(), 10)
+    assert list(get_session()._transport._made) == [False]  # only the plain-http transport was built
+
+
 def test_json_schema_is_translated_so_llamacpp_constrains_it(llama_server):
     """InferenceClient's own json_schema rewrite is ignored by llama.cpp ("{}" comes back)."""
     from huggingface_hub import InferenceClient

@@ -370,8 +370,42 @@ def _prepare_session() -> None:
                 del request.headers["authorization"]
 
         set_client_factory(lambda: httpx2.Client(event_hooks={"request": [hook]}, follow_redirects=True,
-                                                 timeout=None))
+                                                 timeout=None, transport=_transport_by_scheme()))
         _session_ready = True
+
+
+def _transport_by_scheme():
+    """httpx2's transport, with TLS set up only when an https request needs it.
+
+    The default transport loads the CA bundle when the session is built
+    (~20 ms, in every new process: every Windmill job), which a job talking
+    plain http to the operator's own server never uses. Proxies from the
+    environment are unaffected: httpx2 mounts its proxy transports in front.
+    """
+    import httpx2
+
+    class TransportByScheme(httpx2.BaseTransport):
+        def __init__(self):
+            self._made: dict[bool, httpx2.HTTPTransport] = {}  # by "needs TLS"
+            self._lock = threading.Lock()
+
+        def handle_request(self, request):
+            return self._for(request.url.scheme).handle_request(request)
+
+        def _for(self, scheme: str):
+            secure = scheme != "http"
+            made = self._made.get(secure)
+            if made is None:
+                with self._lock:
+                    made = self._made.get(secure) or httpx2.HTTPTransport(verify=secure)
+                    self._made[secure] = made
+            return made
+
+        def close(self):
+            for made in list(self._made.values()):
+                made.close()
+
+    return TransportByScheme()
 
 
 def _library_request_hooks() -> list:
