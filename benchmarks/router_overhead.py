@@ -1,7 +1,7 @@
 """Router overhead per request: Phoenix's router against LiteLLM's Router.
 
 Same run, same loopback backend, same request. For each API (Ollama's, and
-the OpenAI-compatible one served by llama.cpp's own server) three callers
+the OpenAI-compatible one served by llama.cpp's own server) these callers
 take turns, round after round, in rotating order:
 
 - ``direct``: one plain httpx POST of the same body on a kept-alive
@@ -34,7 +34,7 @@ A last section times the routers' own logic with no client and no HTTP at
 all: ``route()`` over a backend that answers at once, against LiteLLM's
 ``Router.completion(..., mock_response=...)``, which skips its HTTP call.
 
-    python benchmarks/router_overhead.py [--rounds 300] [--max-tokens 8]
+    python benchmarks/router_overhead.py [--rounds 600] [--max-tokens 8]
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ def logic_only(state_dir: Path, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=600)
     parser.add_argument("--max-tokens", type=int, default=8)
     parser.add_argument("--api", choices=["ollama", "openai", "both"], default="both")
     args = parser.parse_args()

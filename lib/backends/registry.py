@@ -75,13 +75,17 @@ def _embedded(stack: Stack, key: str):
 
 
 def _lazy(module: str, factory: str):
-    """A factory living in another backend module, imported only when used."""
+    """A factory living in another backend module, imported only when first used."""
+    found = {}
+
     def build(stack: Stack, key: str):
-        try:
-            target = importlib.import_module(f"{__package__}.{module}")
-        except ImportError as exc:
-            return Unavailable(key, f"backend module {module} cannot be imported: {exc}")
-        return getattr(target, factory)(stack, key)
+        if "factory" not in found:
+            try:
+                target = importlib.import_module(f"{__package__}.{module}")
+            except ImportError as exc:
+                return Unavailable(key, f"backend module {module} cannot be imported: {exc}")
+            found["factory"] = getattr(target, factory)
+        return found["factory"](stack, key)
     return build
 
 

@@ -36,8 +36,14 @@ class Breakers:
         self._state = well_formed(store.get(BREAKERS_KEY, {}))
         self._health = _health_view(store.get(HEALTH_KEY, {}))
 
+    def _clean(self) -> bool:
+        """Nothing remembered against any backend: the usual state, decided at once."""
+        return not any(self._state.values())
+
     def skip_reason(self, backend: str, model: str | None) -> str | None:
         """Why this candidate should not be called now, or None to call it."""
+        if not self._health and self._clean():
+            return None
         now = self.clock()
         for what in _MODEL_FAILURES.values():
             found_at = self._state.get(what, {}).get(f"{backend}|{model}")
@@ -62,7 +68,7 @@ class Breakers:
     def record(self, backend: str, model: str | None, outcome: str, error: str = "") -> None:
         """Remember an attempt's outcome; writes the store only when state changes."""
         if outcome == "ok":
-            if backend in self._state.get("backends", {}) or self._has_missing(backend, model):
+            if not self._clean() and (backend in self._state["backends"] or self._has_missing(backend, model)):
                 self._update(lambda state: _closed(state, backend, model))
         elif outcome in _MODEL_FAILURES:
             now, what = self.clock(), _MODEL_FAILURES[outcome]

@@ -41,6 +41,7 @@ _DOMAIN_CUES = {
                            "physics", "biology", "chemistry", "theory", "evidence", "literature"),
 }
 
+_LISTED_STEP = re.compile(r"(?m)^\s*(?:\d+[.)]|[-*])\s+")
 _HIGH_CUES = ("architecture", "end-to-end", "prove", "design", "migrate", "distributed", "optimi",
               "multi-step", "step by step", "trade-off", "tradeoff", "in depth", "detailed")
 
@@ -83,7 +84,7 @@ def classify(prompt: str, task_type: str = "auto", complexity: str = "auto") -> 
 def _complexity(prompt: str, text: str) -> tuple[str, list[str]]:
     words = len(prompt.split())
     questions = prompt.count("?")
-    steps = len(re.findall(r"(?m)^\s*(?:\d+[.)]|[-*])\s+", prompt))
+    steps = len(_LISTED_STEP.findall(prompt))
     evidence = _hits(text, _HIGH_CUES)
     score = (words > 60) + (words > 200) + (questions > 2) + (steps >= 3) + min(len(evidence), 2)
     reasons = [f"{words} words"] + ([f"{questions} questions"] if questions > 2 else []) \
@@ -96,18 +97,23 @@ def _complexity(prompt: str, text: str) -> tuple[str, list[str]]:
 
 
 def _task_type(hits: dict[str, list[str]], level: str) -> str:
-    scores = {kind: len(hits.get(kind, ())) for kind in TASK_TYPES}
-    if level == "high":
-        scores["complex"] += 1
-    if level == "low":
-        scores["fast"] += 1
-    best = max(TASK_TYPES, key=lambda kind: (scores[kind], -TASK_TYPES.index(kind)))
-    return best if scores[best] > 0 else "fast"
+    """The kind with the most cues (the level adds one to complex or fast); ties go to the
+    earlier kind in TASK_TYPES; no cue at all: fast."""
+    bonus = "complex" if level == "high" else "fast" if level == "low" else None
+    best, best_score = "fast", 0
+    for kind in TASK_TYPES:
+        score = len(hits.get(kind, ())) + (kind == bonus)
+        if score > best_score:
+            best, best_score = kind, score
+    return best
 
 
 def _domain(hits: dict[str, list[str]], task_type: str) -> str:
-    scores = {name: len(hits.get(name, ())) for name in ROO_DOMAINS}
-    if task_type == "coding":
-        scores["softwaredevelopment"] += 1
-    best = max(ROO_DOMAINS, key=lambda name: (scores[name], name == "decisionmaking"))
-    return best if scores[best] > 0 else "decisionmaking"
+    """The domain with the most cues (a coding task adds one to softwaredevelopment); ties go
+    to decisionmaking, then to the earlier domain; no cue at all: decisionmaking."""
+    best, best_score = "decisionmaking", 0
+    for name in ROO_DOMAINS:
+        score = len(hits.get(name, ())) + (task_type == "coding" and name == "softwaredevelopment")
+        if score > best_score or (score == best_score > 0 and name == "decisionmaking"):
+            best, best_score = name, score
+    return best

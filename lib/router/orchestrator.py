@@ -15,7 +15,6 @@ result is valid against ``ORCHESTRATOR_SCHEMA`` on every call.
 
 from __future__ import annotations
 
-from ..backends.base import document_problem
 from ..stack import ROO_DOMAINS
 
 OMAS_AGENTS = ("none", "chaos", "demigod", "thanatos", "council")
@@ -98,19 +97,19 @@ def build(prose: dict, facts: dict) -> dict:
     The prose is either a model's, already validated against PROSE_SCHEMA
     (stricter than this document's prose parts), or the system's own
     (``system_prose`` and the council's), valid by construction; so only the
-    facts are checked here, on every request: a wrong one is a bug in the
-    facts given, never the model's doing.
+    facts are checked here, on every request, against the enums the schema is
+    made of: a wrong one is a bug in the facts given, never the model's doing.
     """
     execution = {key: facts[key] for key in ("roo_domain", "omas_agent", "model_selection", "workflow_type")}
-    problem = document_problem(execution, _EXECUTION_SCHEMA)
-    if problem:
-        raise ValueError(f"orchestrator JSON invalid at execution/{problem}")
+    for key, allowed in (("roo_domain", ROO_DOMAINS), ("omas_agent", OMAS_AGENTS), ("workflow_type", WORKFLOW_TYPES)):
+        if execution[key] not in allowed:
+            raise ValueError(f"orchestrator JSON invalid at execution/{key}: {execution[key]!r} "
+                             f"is not one of {', '.join(allowed)}")
+    if not isinstance(execution["model_selection"], str) or not execution["model_selection"]:
+        raise ValueError(f"orchestrator JSON invalid at execution/model_selection: {execution['model_selection']!r}")
     return {
         "analysis": prose["analysis"],
         "integration_strategy": dict(prose["integration_strategy"]),
         "execution": execution,
         "validation": dict(prose["validation"]),
     }
-
-
-_EXECUTION_SCHEMA = ORCHESTRATOR_SCHEMA["properties"]["execution"]

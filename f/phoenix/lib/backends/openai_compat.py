@@ -193,25 +193,27 @@ class OpenAICompatBackend:
         Shared clients are per thread (their ``timeout`` is set per call);
         a stream gets its own, since closing it is what releases the stream.
         """
+        _prepare_session()
+        timeout, token = self._timeout(deadline), self._token()
+        cache = _CLIENTS.__dict__.setdefault("by_key", {})
+        client = cache.get((self.url, token)) if shared else None
+        if client is None:
+            client = self._new_client(token)
+            if shared:
+                cache[(self.url, token)] = client
+        client.timeout = timeout
+        return client
+
+    def _new_client(self, token: str | None):
+        # The client is always given a token: without one it reads the hub's token
+        # file on every call. Our header replaces what it builds from the token, and
+        # an empty header is dropped by the session hook: the placeholder never leaves.
         try:
             from huggingface_hub import InferenceClient
         except ImportError as exc:
             raise BackendDown(self.name, f"huggingface_hub is not installed: {exc}") from exc
-        _prepare_session()
-        timeout, token = self._timeout(deadline), self._token()
-        # The client is always given a token: without one it reads the hub's token
-        # file on every call. Our header replaces what it builds from the token, and
-        # an empty header is dropped by the session hook: the placeholder never leaves.
-        settings = {"base_url": self.url, "token": token or _NO_TOKEN,
-                    "headers": {"authorization": f"Bearer {token}" if token else ""}}
-        if not shared:
-            return InferenceClient(timeout=timeout, **settings)
-        cache = _CLIENTS.__dict__.setdefault("by_key", {})
-        client = cache.get((self.url, token))
-        if client is None:
-            client = cache[(self.url, token)] = InferenceClient(**settings)
-        client.timeout = timeout
-        return client
+        return InferenceClient(base_url=self.url, token=token or _NO_TOKEN,
+                               headers={"authorization": f"Bearer {token}" if token else ""})
 
     def _headers(self) -> dict:
         """Our token, or an empty one that the session hook drops: never the hub's."""
