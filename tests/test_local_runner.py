@@ -31,6 +31,34 @@ def test_router_script_runs_locally_and_prints_json(stack_file):
     assert result["orchestrator"]["execution"]["workflow_type"] == "windmill"
 
 
+def test_router_script_streams_its_answer_and_still_returns_the_result(stack_file):
+    """stream=true: the text goes out as Windmill's result stream (WM_STREAM lines, shown on
+    stderr by the local runner) while the model writes it; stdout keeps only the result."""
+    done = _run("f/phoenix/router", "--args", '{"prompt": "Say hi", "response_mode": "text", "stream": true}',
+                "--stack", str(stack_file))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["model"]["backend"] == "embedded" and result["answer"]
+    assert "WM_STREAM" not in done.stdout and "WM_STREAM" not in done.stderr
+    assert result["answer"] in done.stderr  # the pieces, in order, make the whole answer
+    assert result["trace"]["interrupted"] is None
+
+
+def test_result_stream_lines_are_text_on_stderr_and_other_output_stays_on_stdout():
+    import io
+
+    from scripts.tooling.local_runner import _ResultStream
+
+    out, err = io.StringIO(), io.StringIO()
+    stream = _ResultStream(out, err)
+    for text in ("WM_STREAM: Hel", "\n", "a log line\n", "WM_STREAM: lo\\nthere\n", "WM_STR", "EAM: !\n",
+                 "partial"):
+        stream.write(text)
+    stream.flush()
+    assert err.getvalue() == "Hello\nthere!"
+    assert out.getvalue() == "a log line\npartial"
+
+
 def test_resources_file_fills_resource_typed_arguments(tiny_stack, tmp_path):
     resources = tmp_path / "resources.yaml"
     resources.write_text(yaml.safe_dump({"resource_types": {"c_phoenix_stack": tiny_stack}}))

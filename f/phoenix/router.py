@@ -14,11 +14,16 @@
 Returns the answer, the seed's orchestrator JSON (always schema-valid) and a
 trace of every routing decision and failure. With nothing else running, the
 embedded model answers.
+
+stream: the answer's text also goes to the job's result stream as the model
+writes it (Windmill result streaming; an HTTP route in Sync SSE mode passes it
+on). Fallbacks work as usual until the first piece; in orchestrator mode the
+pieces are the model's JSON as it is written.
 """
 
 from typing import Literal, Optional
 
-from f.phoenix.lib.router.core import route
+from f.phoenix.lib.router.core import route, route_streamed
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
@@ -30,6 +35,12 @@ def main(
     response_mode: Literal["text", "orchestrator"] = "orchestrator",
     max_tokens: Optional[int] = None,
     stack: Optional[c_phoenix_stack] = None,
+    stream: bool = False,
 ):
-    return route(prompt, stack, task_type=task_type, complexity=complexity, priority=priority,
-                 mode=response_mode, max_tokens=max_tokens)
+    options = dict(task_type=task_type, complexity=complexity, priority=priority, mode=response_mode,
+                   max_tokens=max_tokens)
+    if not stream:
+        return route(prompt, stack, **options)
+    from wmill import append_to_result_stream
+
+    return route_streamed(prompt, stack, emit=append_to_result_stream, **options)

@@ -112,6 +112,17 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
     yield from _stream_rest(plan, runner, candidate, pieces, first, began, try_number)
 
 
+def route_streamed(prompt: str, stack: Stack | dict | str | None = None, *, emit, **options) -> dict:
+    """``route_stream`` for a caller that wants the result back: each text piece
+    goes to ``emit`` as it is generated (a Windmill job's result stream), then
+    the result is returned, the same as ``route``'s."""
+    for item in route_stream(prompt, stack, **options):
+        if isinstance(item, dict):
+            return item
+        emit(item)
+    raise AssertionError("route_stream ended without its result")  # it always yields one last
+
+
 def _first_success(plan: _Plan, runner: "_Runner", call):
     """Try the candidates in order (breakers, deadlines, one retry where it can help).
 

@@ -28,6 +28,7 @@ import os
 import sys
 import tempfile
 import typing
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -159,7 +160,57 @@ def run_script(script: str, args: dict, resources: dict):
     module = importlib.import_module(module_name)
     if not callable(getattr(module, "main", None)):
         raise LocalRunError(f"{script} has no main(): it is shared code, not a runnable script")
-    return module.main(**resolve_arguments(module.main, args, resources))
+    arguments = resolve_arguments(module.main, args, resources)
+    with _result_stream_on_stderr():
+        return module.main(**arguments)
+
+
+RESULT_STREAM_PREFIX = "WM_STREAM: "
+
+
+class _ResultStream:
+    """stdout during a local run. A worker reads ``WM_STREAM: <text>`` lines
+    (printed by ``wmill.append_to_result_stream``, newlines escaped) as the
+    job's result stream; here that text goes to stderr as it comes, so stdout
+    keeps only what the script printed and the result."""
+
+    def __init__(self, out, err):
+        self.out, self.err, self.pending, self.streamed = out, err, "", False
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        while "\n" in self.pending:
+            line, self.pending = self.pending.split("\n", 1)
+            if line.startswith(RESULT_STREAM_PREFIX):
+                self.err.write(line[len(RESULT_STREAM_PREFIX):].replace("\\n", "\n"))
+                self.err.flush()
+                self.streamed = True
+            else:
+                self.out.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending and not RESULT_STREAM_PREFIX.startswith(self.pending[:len(RESULT_STREAM_PREFIX)]):
+            self.out.write(self.pending)
+            self.pending = ""
+        self.out.flush()
+
+    def __getattr__(self, name):  # encoding, isatty, fileno...: the real stdout's
+        return getattr(self.out, name)
+
+
+@contextmanager
+def _result_stream_on_stderr():
+    real = sys.stdout
+    sys.stdout = stream = _ResultStream(real, sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout = real
+        if stream.pending:
+            real.write(stream.pending)
+        if stream.streamed:
+            stream.err.write("\n")  # the streamed text ends its own line
 
 
 def _mock_windmill_api(resources: dict) -> None:
