@@ -207,3 +207,12 @@ def test_credentials_in_the_url_never_reach_an_error(closed_port):
             _run(backend, method, _ask(), 5)
         assert "127.0.0.1" in str(error.value) and "s3cret" not in str(error.value)
     assert "s3cret" not in backend.health(1).detail
+
+
+def test_without_huggingface_hub_the_backend_is_down_not_a_crash(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(openai_compat, "_session_ready", False)
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # import raises ImportError
+    with pytest.raises(BackendDown, match="huggingface_hub is not installed"):
+        _run(OpenAICompatBackend("openai:x", "http://127.0.0.1:9"), "complete", _ask(), 5)

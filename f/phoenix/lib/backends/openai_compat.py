@@ -193,7 +193,10 @@ class OpenAICompatBackend:
         Shared clients are per thread (their ``timeout`` is set per call);
         a stream gets its own, since closing it is what releases the stream.
         """
-        _prepare_session()
+        try:
+            _prepare_session()
+        except ImportError as exc:
+            raise BackendDown(self.name, f"huggingface_hub is not installed: {exc}") from exc
         timeout, token = self._timeout(deadline), self._token()
         cache = _CLIENTS.__dict__.setdefault("by_key", {})
         client = cache.get((self.url, token)) if shared else None
@@ -208,10 +211,8 @@ class OpenAICompatBackend:
         # The client is always given a token: without one it reads the hub's token
         # file on every call. Our header replaces what it builds from the token, and
         # an empty header is dropped by the session hook: the placeholder never leaves.
-        try:
-            from huggingface_hub import InferenceClient
-        except ImportError as exc:
-            raise BackendDown(self.name, f"huggingface_hub is not installed: {exc}") from exc
+        from huggingface_hub import InferenceClient
+
         return InferenceClient(base_url=self.url, token=token or _NO_TOKEN,
                                headers={"authorization": f"Bearer {token}" if token else ""})
 
