@@ -84,6 +84,13 @@ def test_omas_configs_load_the_way_the_council_loads_them(tmp_path):
         "up", "council loads (chaos, demigod, thanatos) with 3 operator file(s)")
 
 
+def test_omas_agent_files_the_council_does_not_have_are_named_not_fatal(tmp_path):
+    stack = _omas(tmp_path, ("chaos", "hermes"))
+    status, detail = integrations.check_omas_configs(stack, 1)
+    assert status == "up" and detail.startswith("council loads (chaos, demigod, thanatos) with 1 operator file(s)")
+    assert "1 agent file(s) not read" in detail and "hermes.yaml" in detail
+
+
 def test_omas_malformed_yaml_is_degraded_and_named(tmp_path):
     stack = _omas(tmp_path, ("chaos",))
     (tmp_path / "omas/agents/thanatos.yaml").write_text("role: [thanatos\n")

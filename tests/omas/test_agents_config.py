@@ -59,8 +59,6 @@ def test_operator_rules_are_added_and_listed_rules_keep_the_seed_ones(omas_stack
      "only the thanatos agent"),
     ("agents/chaos.yaml", {"proposals": 9}, "proposals", "9 is greater than the maximum"),
     ("agents/chaos.yaml", {"rules": ["nope"]}, "rules.0", "unknown rule 'nope'"),
-    ("agents/hermes.yaml", {"role": "x"}, "", "unknown agent 'hermes'"),
-    ("agents/hermes/config.yaml", {"role": "x"}, "", "unknown agent 'hermes'"),
     ("configs/council.yaml", {"agents": {"hermes": {}}}, "agents.hermes", "unknown key"),
     ("configs/council.yaml", {"council": {}}, "council", "unknown key"),
     ("rules/x.yaml", {"rules": [{"id": "roo_backup", "description": "off", "effect": "guidance"}]},
@@ -84,6 +82,19 @@ def test_malformed_or_unknown_config_names_file_and_key(omas_stack, write_omas, 
     assert error.value.key == key
     assert reason in error.value.reason
     assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("relative", ["agents/hermes.yaml", "agents/thanatoss/config.yaml"])
+def test_an_agent_file_the_council_does_not_have_is_left_alone_and_reported(omas_stack, write_omas, relative,
+                                                                           capsys):
+    """The operator's other agents (or a misspelt name) must not stop the council."""
+    path = write_omas(relative, "anything: [the operator's own format\n")  # not even read
+    council = load_council(load_stack(omas_stack))
+    assert set(council.agents) == {"chaos", "thanatos", "demigod"}
+    assert len(council.ignored) == 1 and str(path) in council.ignored[0]
+    assert "is not a council agent (chaos, thanatos, demigod)" in council.ignored[0]
+    assert str(path) in capsys.readouterr().err
+    assert path.read_text() == "anything: [the operator's own format\n"
 
 
 def test_a_rule_defined_twice_across_files_is_an_error(omas_stack, write_omas):

@@ -66,7 +66,10 @@ def check_omas_configs(stack, timeout: float) -> tuple[str, str]:
     except ConfigError as exc:
         return "down", f"the council does not load: {exc}"
     own = [s for s in council.sources if s != "<defaults>"]
-    return "up", f"council loads ({', '.join(sorted(council.agents))}) with {len(own)} operator file(s)"
+    detail = f"council loads ({', '.join(sorted(council.agents))}) with {len(own)} operator file(s)"
+    if council.ignored:
+        detail += f"; {len(council.ignored)} agent file(s) not read: {'; '.join(council.ignored[:3])}"
+    return "up", detail
 
 
 def _seed_agents_named(folder: Path, configs: list[Path]) -> tuple[str, str]:

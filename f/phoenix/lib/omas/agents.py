@@ -44,6 +44,7 @@ is the council's step contract (``lib/omas/schemas.py``), not configurable.
 from __future__ import annotations
 
 import copy
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +172,9 @@ class Council:
     rules: tuple[Rule, ...]
     folder: Path | None
     sources: tuple[str, ...]
+    #: agent files under omas/agents/ for agents the council does not have (the
+    #: operator's other agents, or a misspelt name): left alone, and said so
+    ignored: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> Agent:
         return self.agents[name]
@@ -182,17 +186,21 @@ def load_council(stack) -> Council:
     settings = copy.deepcopy(DEFAULT_AGENTS)
     sources: dict[str, list[str]] = {name: ["<defaults>"] for name in AGENT_NAMES}
     rules = list(SEED_RULES)
+    ignored: list[str] = []
     if folder is not None and folder.is_dir():
         for label, document in _config_documents(folder):
             for name, override in (document.get("agents") or {}).items():
                 _apply(settings[name], override, label, f"agents.{name}", name)
                 sources[name].append(label)
-        for name, label, document in _agent_documents(folder):
+        for name, label, document in _agent_documents(folder, ignored):
             _apply(settings[name], document, label, "", name)
             sources[name].append(label)
         rules += _rule_documents(folder)
+    for note in ignored:
+        print(f"phoenix omas: {note}", file=sys.stderr)
     agents = {name: _build(name, settings[name], rules, sources[name]) for name in AGENT_NAMES}
-    return Council(agents, tuple(rules), folder, tuple(sorted({s for v in sources.values() for s in v})))
+    return Council(agents, tuple(rules), folder, tuple(sorted({s for v in sources.values() for s in v})),
+                   tuple(ignored))
 
 
 def _config_documents(folder: Path):
@@ -203,7 +211,7 @@ def _config_documents(folder: Path):
         yield label, document
 
 
-def _agent_documents(folder: Path):
+def _agent_documents(folder: Path, ignored: list[str]):
     agents_dir = folder / "agents"
     if not agents_dir.is_dir():
         return
@@ -216,7 +224,8 @@ def _agent_documents(folder: Path):
             continue  # the operator's own agent files: not ours to read
         label = str(config)
         if name not in AGENT_NAMES:
-            raise ConfigError(label, "", f"unknown agent {name!r} (known: {', '.join(AGENT_NAMES)})")
+            ignored.append(f"{label}: not read: {name!r} is not a council agent ({', '.join(AGENT_NAMES)})")
+            continue
         document = _read_yaml(config)
         _validate(document, AGENT_SCHEMA, label)
         yield name, label, document
