@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -112,6 +113,7 @@ def staged_tree(root: Path, inference_tag: str | None = None) -> Iterator[Path]:
     With ``inference_tag``, scripts tagged ``phoenix-inference`` are given that
     worker tag in the copy (the checkout keeps the placeholder).
     """
+    check_inference_tag(inference_tag)
     with tempfile.TemporaryDirectory(prefix="phoenix-deploy-") as tmp:
         stage = Path(tmp) / "tree"
         stage.mkdir()
@@ -125,6 +127,17 @@ def staged_tree(root: Path, inference_tag: str | None = None) -> Iterator[Path]:
         if inference_tag and inference_tag != INFERENCE_TAG:
             retag_inference_scripts(stage, inference_tag)
         yield stage
+
+
+_WORKER_TAG = re.compile(r"[A-Za-z0-9_.:$()\[\]-]{1,100}")
+
+
+def check_inference_tag(tag: str | None) -> None:
+    """A worker tag is one word: WORKER_TAGS is a comma-separated list of them, so a tag
+    with a comma or a space would be matched by no worker and the scripts would wait forever."""
+    if tag is not None and not _WORKER_TAG.fullmatch(tag):
+        raise DeployError(f"inference tag {tag!r} (--inference-tag / PHOENIX_INFERENCE_TAG) is not a worker "
+                          "tag: one word of letters, digits and - _ . : $ [ ] ( ), e.g. gpu or python3")
 
 
 def retag_inference_scripts(stage: Path, tag: str) -> list[str]:

@@ -217,6 +217,14 @@ def test_inference_tag_is_mapped_at_push_time_only(package, target_env, capsys):
     assert yaml.safe_load(meta_file.read_text())["tag"] == pushing.INFERENCE_TAG
 
 
+@pytest.mark.parametrize("tag", ["gpu, python3", "my gpu", "", "gpu\nextra"])
+def test_an_inference_tag_no_worker_could_match_is_refused_before_anything_is_sent(package, target_env, capsys,
+                                                                                 tag):
+    assert deploy.main(["push", "--root", str(package), "--inference-tag", tag]) == 2
+    assert "is not a worker tag: one word" in capsys.readouterr().err
+    assert target_env.workspace.writes == []
+
+
 def test_ci_step_is_check_then_plan_against_the_stand_in(package, capsys, monkeypatch):
     monkeypatch.delenv("WINDMILL_TOKEN", raising=False)  # CI needs no Windmill and no token
     assert deploy.main(["ci", "--root", str(package)]) == 0
