@@ -213,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    root = Path(args.root)
+    if not (root / "wmill.yaml").is_file():
+        print(f"{args.step}: {root} is not a Phoenix package (no wmill.yaml there)", file=sys.stderr)
+        return 2
     try:
         return args.run(args)
     except (pushing.DeployError, windmill_tools.ToolingError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from scripts import deploy
@@ -355,3 +356,10 @@ def test_two_http_triggers_on_one_route(package):
     found = sorted((p.file, p.item) for p in problems_of(package))
     assert found == [("f/phoenix/demo/greet.http_trigger.yaml", "route_path"),
                      ("f/phoenix/demo/greet_again.http_trigger.yaml", "route_path")]
+
+
+@pytest.mark.parametrize("step", ["check", "ci", "vendor", "plan"])
+def test_a_root_that_is_not_a_package_is_one_clear_line(tmp_path, capsys, step):
+    assert deploy.main([step, "--root", str(tmp_path / "missing")]) == 2
+    message = f"{step}: {tmp_path / 'missing'} is not a Phoenix package (no wmill.yaml there)"
+    assert capsys.readouterr().err.strip() == message
