@@ -17,6 +17,11 @@ a request hook on its shared HTTP session: offline mode
 loopback included; and without a token the client sends the user's stored hub
 token to whatever URL it talks to. Requests to the hub itself keep the
 library's own hook (offline mode still blocks them).
+
+Per request, the client prepares and sends the request (its provider helper
+and ``_inner_post``) and this module reads the JSON reply (``_chat``): the
+client's own reply objects cost more than everything else it does. Its
+streaming path is used as it is.
 """
 
 from __future__ import annotations
