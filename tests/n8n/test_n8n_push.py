@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lib.n8n.client import N8nClient
+from lib.n8n.errors import N8nError
 from lib.n8n.export import INDEX_NAME, pull_from_api, read_index
 from lib.n8n.push import push, push_folder
 
@@ -174,6 +175,20 @@ def test_entry_point_with_dead_n8n_and_bad_options(closed_port, tmp_path, monkey
     assert "secret-key-000" not in json.dumps(result)
     assert push(stack, on_conflict="merge")["error"]["kind"] == "config"
     assert "not found" in push(stack, folder="nowhere")["error"]["message"]
+
+
+@pytest.mark.parametrize("down", ["closed", "wrong key"])
+def test_a_dry_run_of_new_files_still_finds_n8n_down_or_refusing(standin, closed_port, tmp_path, down):
+    """Files n8n never saw need no read of their own: the plan must not be 'ok' if n8n cannot take it."""
+    folder = tmp_path / "git"
+    folder.mkdir()
+    (folder / "new.json").write_text(json.dumps(workflow("Brand new")))
+    url = f"http://127.0.0.1:{closed_port}" if down == "closed" else standin.url
+    with N8nClient(url, "not-the-key" if down == "wrong key" else standin.api_key, timeout=(1, 2)) as api:
+        with pytest.raises(N8nError) as error:
+            push_folder(api, folder, create_missing=True)
+    assert error.value.kind == ("unreachable" if down == "closed" else "auth")
+    assert [p.name for p in folder.iterdir()] == ["new.json"]
 
 
 def test_entry_point_backs_up_into_the_stack_backup_dir(standin, standin_stack, tmp_path):

@@ -60,6 +60,9 @@ def push_folder(client: N8nClient, folder: str | os.PathLike, *, dry_run: bool =
     # never inside the folder: a translator or a second pull would read backups as workflows
     backups = Path(backup_dir or folder.parent / f"{folder.name}-backups") / stamp
     context = _Context(client, folder, index, dry_run, on_conflict, create_missing, backups)
+    # One cheap read first: a dry run of files n8n never saw asks nothing else, and must
+    # not report a plan n8n could not take (unreachable, wrong key) as ok.
+    next(client.iter_workflows(limit=1), None)
     results = []
     for path in sorted(folder.glob("*.json")):
         results.append(context.push_file(path, only_ids))
