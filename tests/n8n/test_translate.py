@@ -395,6 +395,22 @@ def test_real_wmill_sync_plans_the_flows_schedules_and_triggers_and_no_step_as_a
         ["trigger", "f/phoenix/n8n/branches"]]
 
 
+@pytest.mark.parametrize("reads, noted", [
+    ('={{ $json.headers["x-signature"] }}', True),
+    ("={{ $('Hook').item.json.query.id }}", True),
+    ("={{ $json.body.n }}", False),
+])
+def test_webhook_headers_and_query_that_the_route_does_not_pass_are_said_not_dropped_silently(reads, noted):
+    document = fx.workflow(
+        [fx.node("Hook", "webhook", 2, path="orders", httpMethod="POST"),
+         fx.node("Read", "set", 3.4, assignments={"assignments": [{"name": "v", "value": reads, "type": "string"}]})],
+        fx.link(("Hook", 0, "Read")))
+    description = translate(document).flow["description"]
+    assert ("not passed: the request's headers and query" in description) is noted
+    if noted:
+        assert description.rstrip().endswith("(check them): Read")
+
+
 def test_copied_workflows_get_distinct_webhook_routes(tmp_path):
     source = tmp_path / "in"
     (source / "copy").mkdir(parents=True)

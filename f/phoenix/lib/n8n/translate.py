@@ -727,6 +727,11 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
         lines.append(f"- not translated: {name} ({workflow.nodes[name].type}): {reason}")
     for note in structurer.notes:
         lines.append(f"- not translated: {note}")
+    readers = _request_metadata_readers(workflow)
+    if readers:
+        lines.append("- not passed: the request's headers and query. Windmill's HTTP route gives the flow the "
+                     "body only (input body); inputs headers and query stay empty unless the caller sets them. "
+                     f"Nodes whose expressions read headers or query (check them): {', '.join(readers)}")
     resources = _resources_used(modules)
     if resources:
         lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
@@ -739,6 +744,19 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
         if text:
             lines.append(f"\nSticky note {note.name!r}:\n{text}")
     return "\n".join(lines)
+
+
+_WEBHOOK_TYPES = ("n8n-nodes-base.webhook",)
+# $json.headers, $json["query"], $('Webhook').item.json.headers, ...
+_REQUEST_METADATA = re.compile(r"""json\s*(?:\.|\[\s*['"])(headers|query)\b""")
+
+
+def _request_metadata_readers(workflow: Workflow) -> list[str]:
+    """Nodes of a webhook-triggered workflow whose expressions read the request's headers or query."""
+    if not any(node.type in _WEBHOOK_TYPES for node in workflow.nodes.values()):
+        return []
+    return [name for name, node in workflow.nodes.items()
+            if node.type not in _WEBHOOK_TYPES and _REQUEST_METADATA.search(json.dumps(node.parameters))]
 
 
 def all_modules(modules: list[dict]):
