@@ -19,16 +19,9 @@ from lib.backup.retention import apply_retention
 from lib.backup.snapshot import take_snapshot
 from lib.backup.verify import verify_backup
 from lib.errors import ConfigError, InputError
-from tests.backup.trees import file_info, make_operator_tree, rewrite_archive, stack_for, write_checksum
+from tests.backup.trees import file_info, rewrite_archive, stack_for, write_checksum
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def root(tmp_path) -> Path:
-    root = tmp_path / "BooPhoenix"
-    make_operator_tree(root)
-    return root
 
 
 @pytest.fixture

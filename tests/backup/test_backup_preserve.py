@@ -11,19 +11,7 @@ from lib import preserve
 from lib.backup.archive import list_backups
 from lib.preserve import (PreservationError, ensure_backup_before_write, guarded_write,
                           protected_folders_touched, write_protected_file)
-from tests.backup.trees import make_operator_tree, stack_for
-
-
-@pytest.fixture
-def root(tmp_path) -> Path:
-    root = tmp_path / "BooPhoenix"
-    make_operator_tree(root)
-    return root
-
-
-@pytest.fixture
-def stack(root):
-    return stack_for(root)
+from tests.backup.trees import stack_for
 
 
 def test_writing_into_roo_backs_it_up_first(stack, root, tmp_path):

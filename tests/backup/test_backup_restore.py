@@ -11,19 +11,7 @@ import pytest
 from lib.backup.archive import create_backup
 from lib.backup.restore import restore_backup
 from lib.errors import InputError
-from tests.backup.trees import describe_tree, file_info, make_operator_tree, rewrite_archive, stack_for
-
-
-@pytest.fixture
-def root(tmp_path) -> Path:
-    root = tmp_path / "BooPhoenix"
-    make_operator_tree(root)
-    return root
-
-
-@pytest.fixture
-def stack(root):
-    return stack_for(root)
+from tests.backup.trees import describe_tree, file_info, rewrite_archive
 
 
 def test_backup_then_restore_reproduces_the_folders_byte_for_byte(stack, root, tmp_path):
