@@ -93,12 +93,11 @@ def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
             return bare.chat(model="llama3:8b", messages=MESSAGES, stream=False,
                              options={"num_predict": max_tokens, "temperature": 0})
     else:
-        from huggingface_hub import InferenceClient
-
-        from lib.backends.openai_compat import _NO_TOKEN, _chat, _prepare_session
+        from lib.backends.openai_compat import OpenAICompatBackend, _chat, _prepare_session
 
         _prepare_session()  # offline mode would refuse loopback otherwise
-        bare = InferenceClient(base_url=url, timeout=30, token=_NO_TOKEN, headers={"authorization": ""})
+        bare = OpenAICompatBackend("openai:bare", url)._new_client(None)  # the client exactly as Phoenix builds it
+        bare.timeout = 30
 
         def client():
             return _chat(bare, MESSAGES, max_tokens=max_tokens, temperature=0, model="tiny")

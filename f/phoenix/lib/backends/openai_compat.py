@@ -218,13 +218,10 @@ class OpenAICompatBackend:
         # an empty header is dropped by the session hook: the placeholder never leaves.
         from huggingface_hub import InferenceClient
 
-        return InferenceClient(base_url=self.url, token=token or _NO_TOKEN,
-                               headers={"authorization": f"Bearer {token}" if token else ""})
+        return InferenceClient(base_url=self.url, token=token or _NO_TOKEN, headers=_authorization(token))
 
     def _headers(self) -> dict:
-        """Our token, or an empty one that the session hook drops: never the hub's."""
-        token = self._token()
-        return {"authorization": f"Bearer {token}" if token else ""}
+        return _authorization(self._token())
 
     def _token(self) -> str | None:
         if not self.token_env:
@@ -293,6 +290,11 @@ def _chat(client, messages: list[dict], **parameters) -> dict:
     if not isinstance(reply, dict):
         raise ValueError(f"expected a JSON object, got {type(reply).__name__}")
     return reply
+
+
+def _authorization(token: str | None) -> dict:
+    """Our token, or an empty header that the session hook drops: never the hub's."""
+    return {"authorization": f"Bearer {token}" if token else ""}
 
 
 def _count(usage: dict, key: str) -> int:
