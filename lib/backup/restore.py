@@ -53,9 +53,10 @@ def restore_backup(stack, archive: str | None = None, target: str | None = None,
         result["ok"] = not problems
         return result
     changing = [destination / a["path"] for a in plan if a["action"] != "same"]
-    with guarded_write(stack, *changing) as record:
+    # the operator may name an absolute restore target (README, "Backup and restore")
+    with guarded_write(stack, *changing, absolute_ok=True) as guard:
         _extract(source, destination, {a["path"] for a in plan if a["action"] != "same"})
-    result["preservation"] = record
+    result["preservation"] = guard.record
     result["ok"] = True
     return result
 
