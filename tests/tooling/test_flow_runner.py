@@ -145,6 +145,22 @@ def test_a_failure_runs_the_failure_module_with_the_error(tmp_path):
     assert run.result == {"handled": "bad: boom default", "name": "RuntimeError", "step": "bad"}
 
 
+def test_a_step_raising_job_failed_fails_the_flow_and_hands_its_result_to_the_failure_module(tmp_path):
+    # as a worker does: the exception's attributes arrive as error.extra
+    failing = ("from f.phoenix.lib.errors import raise_if_failed\n"
+               "def main():\n    return raise_if_failed({'ok': False, 'problems': ['disk full']}, 'backup')\n")
+    report = "def main(message, extra=None):\n    return {'message': message, 'extra': extra}\n"
+    failure = step("failure", raw(report, message=js("error.message"), extra=js("error.extra")))
+    flow = write_flow(tmp_path, [step("work", raw(failing)), step("after", raw(ECHO))], failure=failure)
+    run = run_flow(flow, {})
+    assert run.status == "failure" and "after" not in run.results
+    assert run.result["message"] == "work: backup failed: disk full"
+    assert run.result["extra"] == {"what": "backup", "result": {"ok": False, "problems": ["disk full"]}}
+    (tmp_path / "plain").mkdir()
+    plain = write_flow(tmp_path / "plain", [step("bad", raw(FAIL))], failure=failure)
+    assert run_flow(plain, {}).result["extra"] is None  # no attributes, no extra: the argument is left out
+
+
 def test_suspend_stops_or_is_approved(tmp_path):
     modules = [step("ask", raw(ECHO, x={"type": "static", "value": "approve?"}), suspend={"required_events": 1}),
                step("after", raw(ECHO, x={"type": "static", "value": "done"}))]
