@@ -505,9 +505,9 @@ class _Runner:
             return FlowRun("failure", None, scope["results"], self.log, error=error)
         try:
             result = self.run_module(handler, {**scope, "error": error}, None, "")
-        except StepFailed as second:
-            raise FlowRunError(f"{self.label}: the failure module itself failed ({second}) while handling: "
-                               f"{error['message']}") from second
+        except StepFailed as second:  # still a failed flow, as in Windmill, saying both
+            error = {**error, "message": f"{error['message']} (then the failure module failed: {second})"}
+            return FlowRun("failure", None, scope["results"], self.log, error=error)
         return FlowRun("failure", result, scope["results"], self.log, error=error)
 
 

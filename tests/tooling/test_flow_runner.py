@@ -161,6 +161,14 @@ def test_a_step_raising_job_failed_fails_the_flow_and_hands_its_result_to_the_fa
     assert run_flow(plain, {}).result["extra"] is None  # no attributes, no extra: the argument is left out
 
 
+def test_a_failure_module_that_fails_too_leaves_a_failed_flow_saying_both(tmp_path):
+    flow = write_flow(tmp_path, [step("bad", raw(FAIL))], failure=step("failure", raw(FAIL)))
+    run = run_flow(flow, {})
+    assert run.status == "failure" and run.result is None
+    assert run.error["message"] == ("bad: boom None (then the failure module failed: "
+                                    "failure: RuntimeError: boom None)")
+
+
 def test_suspend_stops_or_is_approved(tmp_path):
     modules = [step("ask", raw(ECHO, x={"type": "static", "value": "approve?"}), suspend={"required_events": 1}),
                step("after", raw(ECHO, x={"type": "static", "value": "done"}))]
