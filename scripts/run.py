@@ -44,7 +44,7 @@ from f.phoenix.lib.stack import load_stack, read_stack_document  # noqa: E402
 from scripts.tooling.flow_runner import flow_file, run_flow  # noqa: E402
 from scripts.tooling.local_runner import (LocalRunError, check_resources, load_document, run_script,  # noqa: E402
                                           runnable_items)
-from scripts.tooling.terminal import as_json, for_terminal  # noqa: E402
+from scripts.tooling.terminal import as_json, for_terminal, hidden_fields  # noqa: E402
 
 SUCCEEDED, FAILED, BAD_ARGUMENTS, SUSPENDED = 0, 1, 2, 3
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("error: give a Windmill path (e.g. f/phoenix/router), or --list to see them all", file=sys.stderr)
         return BAD_ARGUMENTS
-    show = as_json if options.json else for_terminal
+    show = as_json if options.json else _for_terminal
     try:
         args, resources = _inputs(options)
         if flow_file(options.script):
@@ -107,6 +107,13 @@ def _names_a_file(text: str) -> bool:
         return Path(text).is_file()
     except OSError:  # inline YAML longer than a file name can be
         return False
+
+
+def _for_terminal(result) -> str:
+    hidden = hidden_fields(result)
+    if hidden:
+        print(f"(also in the result: {', '.join(hidden)}; --json shows it all)", file=sys.stderr)
+    return for_terminal(result)
 
 
 def _listing(machine: bool) -> str:

@@ -189,6 +189,10 @@ def test_a_markdown_result_is_shown_as_text_and_json_stays_exact(tiny_stack, tmp
     from f.phoenix.health.dashboard import main as dashboard
 
     assert exact.stdout == json.dumps(dashboard(tiny_stack), indent=2, ensure_ascii=False) + "\n"
+    report = _run("f/phoenix/health/check", "--args", '{"output": "report", "send_alerts": false}',
+                  "--stack", str(stack))
+    assert report.stdout.startswith("# Phoenix: system status")  # nothing is lost: the rest is named
+    assert "(also in the result: at, at_unix, duration_ms, summary, components" in report.stderr
 
 
 def test_markdown_tables_are_aligned_for_a_terminal():

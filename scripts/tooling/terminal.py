@@ -33,6 +33,14 @@ def markdown_of(result) -> str | None:
     return None
 
 
+def hidden_fields(result) -> list[str]:
+    """What a markdown rendering leaves out (shown in full by --json)."""
+    markdown = markdown_of(result)
+    if markdown is None:
+        return []
+    return [key for key, value in result.items() if value is not markdown and key not in ("ok", "error")]
+
+
 def for_terminal(result) -> str:
     """The markdown rendered readably when the result has one, else pretty JSON."""
     markdown = markdown_of(result)
