@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .archive import as_stack, backup_dir, create_backup
+from .archive import as_stack, create_backup
 from .retention import apply_retention
 from .verify import verify_backup
 
@@ -18,6 +18,6 @@ def take_snapshot(stack, folders: list[str] | None = None, label: str = "manual"
     check = verify_backup(made["archive"])
     result = {**made, "verified": check["ok"], "problems": check["problems"], "retention": None}
     if check["ok"] and prune:
-        result["retention"] = apply_retention(backup_dir(stack), stack["backup"]["keep"])
+        result["retention"] = apply_retention(stack)
     result["ok"] = check["ok"]
     return result
