@@ -26,7 +26,7 @@ import os
 import tarfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import InputError
+from ..errors import InputError, os_reason
 from ..preserve import WriteRefused, guarded_write, resolve_target
 from .archive import MANIFEST, as_stack, resolve_archive, sha256_file
 from .verify import READ_ERRORS, entry_problem, verify_backup
@@ -66,10 +66,15 @@ def restore_backup(stack, archive: str | None = None, target: str | None = None,
         return result
     wanted = {a["path"] for a in plan if a["action"] != "same"}
     # the operator may name an absolute restore target (README, "Backup and restore")
+    written: list[str] = []
     with guarded_write(stack, *[destination / p for p in sorted(wanted) + folders], absolute_ok=True) as guard:
-        _extract(guard, source, destination, wanted, set(folders))
+        try:
+            _extract(guard, source, destination, wanted, set(folders), written)
+        except OSError as exc:  # a read-only or full target: say where, and how far it got
+            result["problems"] = [f"stopped: cannot write {exc.filename or destination}: {os_reason(exc)} "
+                                  f"({len(written)} of {len(wanted)} files restored)"]
     result["preservation"] = guard.record
-    result["ok"] = True
+    result["ok"] = not result["problems"]
     return result
 
 
@@ -144,13 +149,18 @@ def _action(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> str:
     return "replace"
 
 
-def _extract(guard, archive: Path, destination: Path, wanted: set[str], folders: set[str]) -> None:
+def _extract(guard, archive: Path, destination: Path, wanted: set[str], folders: set[str],
+             written: list[str]) -> None:
     """Every file through ``guard.write``: atomically (a crash never leaves a half file in
     place) and only where the plan said."""
     with tarfile.open(archive, mode="r:gz") as tar:
         for member in tar:
-            if member.isdir() and member.name in folders:
-                guard.mkdir(destination / member.name)
-            elif member.isfile() and member.name in wanted:
-                guard.write(destination / member.name, tar.extractfile(member),
-                            mode=member.mode & 0o777, mtime=member.mtime)
+            path = destination / member.name
+            try:
+                if member.isdir() and member.name in folders:
+                    guard.mkdir(path)
+                elif member.isfile() and member.name in wanted:
+                    guard.write(path, tar.extractfile(member), mode=member.mode & 0o777, mtime=member.mtime)
+                    written.append(member.name)
+            except OSError as exc:  # name the file restored, not the temporary beside it
+                raise OSError(exc.errno, os_reason(exc), str(path)) from exc

@@ -190,13 +190,15 @@ def _write_partial_then_rename(guard, final: Path, fill, manifest: dict) -> str:
             raw = guard.open_new(partial)  # O_EXCL: two backups never share a partial file
         except OSError as exc:
             raise _DestinationFailed(exc) from exc
-        with raw:
+        try:
             sink = _HashingWriter(raw, hasher)
             with tarfile.open(fileobj=sink, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
                 fill(tar)
                 data = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
                 tar.addfile(_info(MANIFEST, len(data), 0o644, 0), io.BytesIO(data))
             _on_destination(lambda: (raw.flush(), os.fsync(raw.fileno())))
+        finally:
+            _close_quietly(raw)
         digest = hasher.hexdigest()
         _on_destination(lambda: _write_checksum(guard, final, digest))
         _on_destination(lambda: guard.rename(partial, final))
@@ -208,6 +210,15 @@ def _write_partial_then_rename(guard, final: Path, fill, manifest: dict) -> str:
     except BaseException:
         _discard(guard, partial)
         raise
+
+
+def _close_quietly(handle) -> None:
+    # after a failure closing flushes the buffer into the same full disk again; after
+    # success everything is flushed and synced: either way only the first error matters
+    try:
+        handle.close()
+    except OSError:
+        pass
 
 
 def _on_destination(step):
