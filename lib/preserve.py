@@ -86,14 +86,24 @@ def resolve_target(stack, target, *, absolute_ok: bool = False) -> Path:
                                                     " give that instead)"))
 
 
-def refuse_protected_home(stack, path: Path, key: str) -> Path:
-    """``path`` itself, unless it is, is inside or contains ``.roo/`` or ``omas/``: else ``ConfigError``.
+def own_folder(stack, configured, key: str) -> Path:
+    """Where a folder Phoenix keeps its own files in lands (``backup.dir``, ``state_dir``).
 
-    For the folders Phoenix keeps its own files in (``backup.dir``,
-    ``state_dir``). Backups inside ``.roo/`` would each need a backup of
-    ``.roo/`` first (a loop), and state there would be a write into the
-    operator's configs on every run.
+    An absolute path may be anywhere, a relative one is under the root and
+    must stay there; neither may be, be inside or contain ``.roo/`` or
+    ``omas/``: backups inside ``.roo/`` would each need a backup of ``.roo/``
+    first (a loop), and state there would be a write into the operator's
+    configs on every run. Anything else is a ``ConfigError`` naming ``key``.
     """
+    try:
+        path = resolve_target(stack, configured, absolute_ok=True)
+    except WriteRefused as exc:
+        raise ConfigError(stack.source, key, str(exc)) from None
+    return refuse_protected_home(stack, path, key)
+
+
+def refuse_protected_home(stack, path: Path, key: str) -> Path:
+    """``path``, unless it is, is inside or contains ``.roo/`` or ``omas/`` (then ``ConfigError``)."""
     touched = protected_folders_touched(stack, [path])
     if touched:
         names = " and ".join(f"{folder}/" for folder in touched)

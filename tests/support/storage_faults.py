@@ -2,13 +2,12 @@
 
 The tests run as root, where ``chmod`` does not stop a write, so a read-only
 folder has to be a read-only file system. Mounting needs CAP_SYS_ADMIN; where
-that is missing, ``mounted`` skips the test (each fault also has a test that
-makes the os-level call fail instead, which runs everywhere).
+that is missing, ``mounted`` skips the test; ``fail_writes_under`` makes the
+os-level calls fail instead, for tests that run everywhere.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 from contextlib import contextmanager
@@ -41,15 +40,6 @@ def mounted(folder: Path, *, read_only: bool = False, size_kb: int = 1024,
         if subprocess.run(["umount", str(folder)], capture_output=True).returncode != 0:
             subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
-
-def failing(error: int) -> Callable:
-    """A stand-in for an os-level call that fails as a disk would (EROFS, ENOSPC, EACCES)."""
-    def fail(*args, **kwargs):
-        raise OSError(error, os.strerror(error), str(args[0]) if args else None)
-    return fail
-
-
-EROFS, ENOSPC = errno.EROFS, errno.ENOSPC
 
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND

@@ -75,14 +75,9 @@ def as_stack(stack) -> Stack:
 def backup_dir(stack, configured: str | os.PathLike | None = None) -> Path:
     """The backup folder (``backup.dir``, or ``configured``): absolute anywhere, relative under
     the root; ``ConfigError`` when it would leave the root or sit in a protected folder."""
-    # imported here: the guard takes its backups with this module
-    from ..preserve import WriteRefused, refuse_protected_home, resolve_target
+    from ..preserve import own_folder  # imported here: the guard takes its backups with this module
 
-    try:
-        path = resolve_target(stack, configured or stack["backup"]["dir"], absolute_ok=True)
-    except WriteRefused as exc:
-        raise ConfigError(stack.source, "backup.dir", str(exc)) from None
-    return refuse_protected_home(stack, path, "backup.dir")
+    return own_folder(stack, configured or stack["backup"]["dir"], "backup.dir")
 
 
 def list_backups(directory: Path) -> list[Path]:
