@@ -92,6 +92,14 @@ def label_of(archive: Path) -> str | None:
     return match.group(2) if match else None
 
 
+def made_at(archive: Path) -> float | None:
+    """When the archive was made (UTC, from its name), as a Unix time."""
+    match = NAME_PATTERN.match(archive.name)
+    if not match:
+        return None
+    return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S_%fZ").replace(tzinfo=timezone.utc).timestamp()
+
+
 def checksum_path(archive: Path) -> Path:
     return archive.with_name(archive.name + ".sha256")
 

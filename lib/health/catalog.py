@@ -6,6 +6,7 @@ import importlib.util
 from functools import partial
 from pathlib import Path
 
+from .backups import check_backups
 from .containers import PodmanView, check_container
 from .folders import check_folder, check_gguf_file
 from .integrations import check_n8n_workflows, check_omas_configs, check_router
@@ -27,7 +28,8 @@ def build_probes(stack) -> list[Probe]:
     timeout = float(stack["health"]["probe_timeout_s"])
     return (_folder_probes(stack, timeout) + _service_probes(stack, timeout)
             + _container_probes(stack, timeout) + _integration_probes(stack, timeout)
-            + _backend_probes(stack, timeout))
+            + _backend_probes(stack, timeout)
+            + [Probe("backup:newest", "backups", "Newest verified backup", partial(check_backups, stack), timeout)])
 
 
 def _folder_probes(stack, timeout: float) -> list[Probe]:

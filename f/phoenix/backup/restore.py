@@ -1,6 +1,7 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """Restore a backup into a folder: verified first, and a dry run unless you say otherwise.
 

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import os_reason
 from .archive import CHUNK, FORMAT, MANIFEST, as_stack, checksum_path, label_of, resolve_archive, sha256_file
+from .records import record_verification
 
 #: how many problems to list before summarising: a wrecked archive has thousands
 MAX_PROBLEMS = 20
@@ -60,8 +61,12 @@ def _shown(name, quoted: bool = True) -> str:
 
 
 def check_backup(stack=None, archive: str | None = None) -> dict:
-    """Verify a named backup (a path, or a name in the backup folder), or the newest one."""
-    return verify_backup(resolve_archive(as_stack(stack), archive))
+    """Verify a named backup (a path, or a name in the backup folder), or the newest one,
+    and record the result for the health check."""
+    stack = as_stack(stack)
+    result = verify_backup(resolve_archive(stack, archive))
+    note = record_verification(stack, result["archive"], result)
+    return {**result, "notes": [note]} if note else result
 
 
 def verify_backup(archive: Path | str) -> dict:
