@@ -46,10 +46,12 @@ def entry_problem(member: tarfile.TarInfo) -> str | None:
     if ".." in parts:
         return f"{shown}: escapes the target folder with '..'"
     encoded = [part.encode("utf-8", "surrogateescape") for part in parts]
-    if any(len(part) > MAX_NAME_BYTES for part in encoded) or sum(map(len, encoded)) > MAX_PATH_BYTES:
+    if any(len(part) > MAX_NAME_BYTES for part in encoded) or len(name.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
         return f"{shown}: the name is longer than a disk allows"
     if not (member.isfile() or member.isdir()):
         return f"{shown}: links and special files are never restored"
+    if member.isfile() and (not PurePosixPath(name).parts or name.endswith(("/", "\\"))):
+        return f"{shown}: a file entry without a file name (it would land on the target folder itself)"
     return None
 
 
