@@ -10,8 +10,15 @@ goes through this module, and only this one:
 
     write_file(stack, "omas/agents/chaos.yaml", text)          # one file
     with guarded_write(stack, folder) as guard:               # many, one backup
-        guard.write(folder / "a.yaml", text)
+        guard.write(folder / "a.yaml", text)                  # text, bytes or a stream
         guard.remove(folder / "old.yaml")
+        with guard.open_new(folder / ".big.partial") as out:  # written piece by piece...
+            ...
+        guard.rename(folder / ".big.partial", folder / "big")  # ...then put in place
+
+The folders Phoenix keeps its own files in (``backup.dir``, ``state_dir``)
+are resolved by ``own_folder``: absolute anywhere, relative under the root,
+never in or around a protected folder.
 
 ``resolve_target`` decides where a path lands: a relative path is under the
 root and may not leave it (``..``, or a symbolic link pointing out); an

@@ -210,7 +210,7 @@ def write_dashboard_file(stack, markdown: str) -> str | None:
 
 def last_dashboard(stack) -> str:
     """The dashboard of the last run, without probing anything."""
-    report = open_store(stack.state_dir).get(LAST_KEY)
+    report = StateKeeper(stack).get(LAST_KEY, None)
     if not report:
         return f"# {stack['name'].capitalize()}: system status\n\n_No health run yet: run f/phoenix/health/check._"
     return report["markdown"]
