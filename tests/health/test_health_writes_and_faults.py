@@ -170,3 +170,10 @@ def test_a_failed_save_does_not_count_the_changes_twice(root, tmp_path, monkeypa
     report = _run(stack)
     monkeypatch.undo()
     assert [(e["component"], e["to"]) for e in report["events"]] == [("service:a", "up")]
+
+
+def test_a_read_only_operator_folder_names_the_dashboard_file_and_the_reason(tmp_path):
+    with mounted(tmp_path / "BooPhoenix", read_only=True, fill=lambda d: (d / "docs").mkdir()) as root:
+        report = _run(_stack(root, tmp_path))
+    assert report["dashboard_file"] == f"not written: {root}/docs/system-status.md: Read-only file system"
+    assert "dashboard file not written" in report["markdown"]

@@ -204,8 +204,8 @@ def write_dashboard_file(stack, markdown: str) -> str | None:
         return write_file(stack, target, markdown + "\n")["written"]
     except PhoenixError as exc:  # refused: outside the root, or no verified backup
         return f"not written: {exc}"
-    except OSError as exc:
-        return f"not written: {exc.filename or relative}: {os_reason(exc)}"
+    except OSError as exc:  # a read-only or full disk: name the dashboard, not the temporary beside it
+        return f"not written: {stack.under_root(relative)}: {os_reason(exc)}"
 
 
 def last_dashboard(stack) -> str:
