@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .backups import check_backups
 from .containers import PodmanView, check_container
@@ -33,9 +33,11 @@ def build_probes(stack) -> list[Probe]:
 
 
 def _folder_probes(stack, timeout: float) -> list[Probe]:
+    # "omas", "omas/" and "./omas" are one folder: one probe (two would share one component id)
+    folders = dict.fromkeys(PurePosixPath(rel).as_posix() for rel in stack["health"]["folders"])
     return [Probe(f"folder:{rel}", "core", FOLDER_LABELS.get(rel, f"{rel}/"),
                   partial(check_folder, stack.under_root(rel)), timeout)
-            for rel in stack["health"]["folders"]]
+            for rel in folders]
 
 
 def _service_probes(stack, timeout: float) -> list[Probe]:

@@ -116,3 +116,12 @@ def test_undelivered_alerts_show_how_many_wait_and_since_when():
     assert line.endswith("(2h 5m)") and "answered HTTP 503" in markdown
     report["alerts"] = {"sent": 2, "pending": 0, "dropped": 0, "errors": [], "target": "http://n8n/hook"}
     assert "## Alerts" not in render_dashboard(report)
+
+
+def test_a_folder_named_twice_in_health_folders_is_probed_once(tmp_path):
+    from lib.health.catalog import build_probes
+    from lib.stack import load_stack
+
+    stack = load_stack({"root": str(tmp_path), "health": {"folders": ["omas", "omas/", "./omas", ".roo"]}})
+    folders = [p.component for p in build_probes(stack) if p.component.startswith("folder:")]
+    assert folders == ["folder:omas", "folder:.roo"]
