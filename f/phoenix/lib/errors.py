@@ -38,6 +38,25 @@ class ConfigError(PhoenixError):
         super().__init__(f"{where}: {reason}")
 
 
+class StorageError(PhoenixError):
+    """A folder Phoenix keeps its own files in refused a write: read-only, full, in the way.
+
+    The message names the setting, the path and the reason the disk gave
+    (``Read-only file system``, ``No space left on device``...).
+    """
+
+    def __init__(self, setting: str, path, reason: str):
+        self.setting = setting
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{setting}: cannot write {path}: {reason}")
+
+
+def os_reason(exc: OSError) -> str:
+    """What the disk said, without Python's decoration: "Read-only file system"."""
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
 class InputError(PhoenixError, ValueError):
     """An argument given to a script is unusable (empty prompt, bad choice)."""
 

@@ -201,7 +201,11 @@ class Stack:
     def state_dir(self) -> Path:
         configured = self.data.get("state_dir")
         if configured:
-            return Path(os.path.expanduser(configured))
+            # like backup.dir: relative is under the root, never in .roo/ or omas/ (ConfigError);
+            # imported here because the guard imports the backup code, which imports this module
+            from .preserve import own_folder
+
+            return own_folder(self, configured, "state_dir")
         return phoenix_cache_dir() / "state"
 
 
