@@ -281,3 +281,87 @@ def test_a_resource_value_that_contains_itself_or_has_non_text_keys_is_refused()
         deep = {"a": deep}
     with pytest.raises(ConfigError, match="nested too deeply"):
         load_stack({"name": deep})
+
+
+# -- a token pasted where the name of a variable goes -------------------------------------
+
+TOKENS = {
+    "hugging face": "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",
+    "openai project": "sk-proj-4fT9xQ2mZ7vK1pL8wR3nB6yH0cJ5dG",
+    "github": "ghp_R2d9Xk4Lm7Qp1Zs8Vw3Ny6Bt0Hc5Jf2GaPoQ",
+    "github oauth": "gho_R2d9Xk4Lm7Qp1Zs8Vw3Ny6Bt0Hc5Jf2GaPoQ",
+    "github fine-grained": "github_pat_11ABCDE2F0g7HiJkLmNoPq_rStUvWxYz0123456789aBcDeFgHiJkLmNoPqRsTuVwXyZ01",
+    "gitlab": "glpat-x7Kd2Lm9Qp4Zs1Vw8NyB",
+    "slack": "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp",
+    "aws": "AKIAIOSFODNN7EXAMPL3",
+    "n8n api key (a JWT)": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyIn0.Xk4Lm7Qp1Zs8Vw3Ny6Bt0Hc5Jf2Ga",
+    "bearer header": "Bearer Xk4Lm7Qp1Zs8Vw3Ny6Bt0Hc5",
+    "windmill-like random": "rPzDKyZ7vuSj9bQIIr8yaRh8i4MGHhd3",
+    "hex key": "d41d8cd98f00b204e9800998ecf8427e",
+    "sha1-shaped": "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3",
+}
+ENV_KEYS = {  # where a variable's name goes, and a document putting `value` there
+    "services.n8n.api_key_env": lambda value: {"services": {"n8n": {"api_key_env": value}}},
+    "services.n8n.api_key_variable": lambda value: {"services": {"n8n": {"api_key_variable": value}}},
+    "alerts.token_env": lambda value: {"alerts": {"url": "http://127.0.0.1:1/hook", "token_env": value}},
+    "models.huggingface.endpoints.1.token_env": lambda value: {"models": {"huggingface": {"endpoints": [
+        {"name": "a", "url": "http://127.0.0.1:1", "token_env": "HF_TOKEN"},
+        {"name": "b", "url": "http://127.0.0.1:2", "token_env": value}]}}},
+}
+
+
+def _as_sources(document: dict, tmp_path):
+    """The same document as a resource value, a YAML file, YAML text and JSON text."""
+    import json
+
+    import yaml
+
+    path = tmp_path / "stack.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return {"resource": document, "file": path, "yaml text": yaml.safe_dump(document) + "\n",
+            "json text": json.dumps(document)}
+
+
+@pytest.mark.parametrize("token", sorted(TOKENS))
+@pytest.mark.parametrize("key", sorted(ENV_KEYS))
+def test_a_token_in_a_variable_name_key_is_refused_and_not_repeated(tmp_path, key, token):
+    value = TOKENS[token]
+    for form, source in _as_sources(ENV_KEYS[key](value), tmp_path).items():
+        with pytest.raises(ConfigError) as caught:
+            load_stack(source)
+        error = caught.value
+        assert error.key == key, form
+        assert error.reason == ("looks like a secret value, not the name of a variable; "
+                                "put the value in that variable and write its name here")
+        shown = " ".join([str(error), repr(error), *map(str, error.args), error.source, error.key])
+        for piece in (value, value.split()[-1], value[-12:]):
+            assert piece not in shown, (form, piece)
+
+
+def test_a_token_under_a_key_the_schema_does_not_know_yet_is_refused_as_a_secret():
+    # a section added later (another helper's podman: settings) is covered without listing its keys
+    with pytest.raises(ConfigError, match=r"services.podman.socket_token_env: looks like a secret"):
+        load_stack({"services": {"podman": {"socket_token_env": TOKENS["github"]}}})
+
+
+@pytest.mark.parametrize("name", ["HF_TOKEN", "N8N_API_KEY", "OPENAI_API_KEY_2", "my_token", "GITHUB_TOKEN",
+                                  "AWS_SECRET_ACCESS_KEY", "PHOENIX_ALERT_WEBHOOK_TOKEN_2024", "hfToken",
+                                  "GH_PAT", "SLACK_BOT_TOKEN", "HUGGINGFACE_HUB_TOKEN", "x"])
+def test_real_variable_names_still_pass(name):
+    stack = load_stack({"services": {"n8n": {"api_key_env": name}}, "alerts": {"token_env": name}})
+    assert stack["alerts"]["token_env"] == name
+
+
+def test_a_token_given_as_a_value_of_the_wrong_type_is_not_repeated_either():
+    # jsonschema's messages quote the value: "'ghp_...' is not of type 'integer'"
+    for document in ({"routing": {"max_tokens": TOKENS["github"]}}, {"routing": {"priority": TOKENS["openai project"]}},
+                     {TOKENS["hugging face"]: 1}, {"health": {"folders": [1, TOKENS["aws"]]}}):
+        with pytest.raises(ConfigError) as caught:
+            load_stack(document)
+        assert not any(token in str(caught.value) for token in TOKENS.values())
+
+
+def test_a_stack_shows_neither_its_document_nor_a_secret_in_it():
+    stack = load_stack({"name": "home", "models": {"ollama": {"fast": [TOKENS["windmill-like random"]]}}})
+    assert repr(stack) == "Stack(source='<stack resource>', name='home')"
+    assert TOKENS["windmill-like random"] not in repr(stack)
