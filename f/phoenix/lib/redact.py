@@ -111,8 +111,9 @@ def _random(word: str) -> bool:
 
 def _word_chars(part: str) -> int:
     """How many characters of one ``_``/``-`` part read as words or numbers."""
-    if len(part) <= 5 or (part.isalpha() and len(part) <= 14 and (part.isupper() or part.islower() or part.istitle())):
-        return len(part)  # HF, K8S, V2, 2024, TOKEN, HUGGINGFACE: a short part or one plain word
+    one_case = part.isupper() or part.islower() or part.istitle() or part.isdigit()
+    if one_case and (len(part) <= 5 or (part.isalpha() and len(part) <= 14)):
+        return len(part)  # HF, K8S, v2, Api, 2024, TOKEN, huggingface: a short part or one plain word
     return sum(len(chunk) for chunk in _CHUNK.findall(part) if _wordlike(chunk))
 
 
