@@ -42,6 +42,7 @@ _CORE = "tag:yaml.org,2002:"
 _STR, _MERGE = _CORE + "str", _CORE + "merge"
 _ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 _NUMBER_TAGS = {_CORE + "int", _CORE + "float"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Refused(Exception):
@@ -60,8 +61,8 @@ def dotted(path) -> str:
 def shown_key(key, limit: int = 60) -> str:
     """A key (or a file name) fit for a message: printable and short (a hostile file's keys are not)."""
     text = str(key)
-    if len(text) <= limit and text.isprintable():
-        return text
+    if 0 < len(text) <= limit and text.isprintable() and text.strip() == text:
+        return text  # an empty key or one with spaces around is quoted: otherwise it cannot be seen
     return repr(text[:limit - 20]) + ("..." if len(text) > limit - 20 else "")
 
 
@@ -185,6 +186,8 @@ def _loader_class():
             here = self._path[1:-1] + [_key_text(node)] if is_key else self._path[1:]
             line = node.start_mark.line
             if isinstance(node, ScalarNode):
+                if _SURROGATE.search(node.value):
+                    node.value = _joined_surrogates(node.value, here, line)
                 if node.tag == _MERGE and not is_key:
                     node.tag = _STR  # "<<" is a merge only as a key; as a value it is text
                 elif node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
@@ -269,6 +272,15 @@ def _loader_class():
         _CORE + "float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
         list("-+0123456789"))
     return StrictLoader
+
+
+def _joined_surrogates(text: str, path: list, line: int) -> str:
+    """JSON writes a character beyond U+FFFF as two escapes (\\ud83d\\ude00), which PyYAML reads
+    as two halves: join them into the character; a half on its own is not text."""
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise _Refused(path, line, "text with half of a UTF-16 surrogate pair: not valid Unicode") from None
 
 
 def _shown_tag(tag: str) -> str:
