@@ -30,8 +30,8 @@ from ..backends.base import ChatRequest, Completion, Health, NotStarted, documen
 from ..backends.model_files import model_file_key
 from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
-from ..redact import redact
 from ..stack import Stack, load_stack
+from ..redact import redact
 from ..store import open_store
 from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYPES, build, system_prose
 from .breakers import Breakers
