@@ -231,7 +231,7 @@ def load_stack(source: str | os.PathLike | Mapping | None = None) -> Stack:
         source = os.environ["PHOENIX_STACK"]
     document, label = _read(source)
     refuse_pasted_secrets(document, label)
-    merged = _merge(copy.deepcopy(DEFAULT_STACK), document, label, "")
+    merged = _merge(copy.deepcopy(DEFAULT_STACK), document)
     validate_stack(merged, label)
     return Stack(merged, label)
 
@@ -320,11 +320,11 @@ def _names_a_variable(key) -> bool:
     return isinstance(key, str) and (key.endswith("_env") or key.endswith("_variable"))
 
 
-def _merge(base: dict, override: Mapping, label: str, prefix: str) -> dict:
-    """Deep-merge ``override`` into ``base``; lists and scalars replace."""
+def _merge(base: dict, override: Mapping) -> dict:
+    """Deep-merge ``override`` into ``base``; lists and scalars replace (keys are text: see check_plain)."""
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            _merge(base[key], value, label, f"{prefix}{key}.")
+            _merge(base[key], value)
         else:
             base[key] = copy.deepcopy(value)
     return base
