@@ -74,7 +74,7 @@ class FileStore:
             raise StorageError("state_dir", self.directory, os_reason(exc)) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(value, handle, sort_keys=True)
+                json.dump(_saved(value), handle, sort_keys=True)
             os.replace(tmp, target)
         except OSError as exc:
             _discard(tmp)
@@ -161,6 +161,7 @@ class WindmillStore:
         return default if value is None else value
 
     def put(self, key: str, value: Any) -> None:
+        value = _saved(value)
         import wmill
 
         try:
@@ -178,3 +179,11 @@ class WindmillStore:
 def open_store(state_dir: Path) -> FileStore | WindmillStore:
     """The store for where this process runs."""
     return WindmillStore() if running_in_windmill() else FileStore(state_dir)
+
+
+def _saved(value: Any) -> Any:
+    """What is written: state outlives the job and people read it (the dashboard, the runs
+    page), so a token that slipped into an error or a detail is masked (lib/redact.py)."""
+    from .redact import redacted
+
+    return redacted(value)
