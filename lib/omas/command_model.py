@@ -18,9 +18,13 @@ _ROOTED = re.compile(r"^(/|~|[A-Za-z]:|\\)")
 
 @dataclass(frozen=True)
 class Value:
-    """One word as the shell would pass it: ``text`` is exact when ``known``, else as spelled."""
+    """One word as the shell would pass it: ``text`` is exact when ``known``, else a best guess
+    (the unknown parts as spelled). ``windows`` is the word read with its backslashes kept, when
+    they were there: ``omas\\agents`` is ``omasagents`` to a POSIX shell, and ``omas/agents`` to
+    Windows, which the model may have meant."""
     text: str
     known: bool = True
+    windows: str | None = None
 
     @property
     def option(self) -> bool:

@@ -43,6 +43,8 @@ MAX_COMMANDS = 2_000
 MAX_ALTERNATIVES = 64
 _SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".js", ".mjs", ".ts", ".rb", ".pl", ".php", ".ps1", ".bat", ".cmd")
 _DEFAULTS = {"IFS": " \t\n", "HOME": "~"}
+#: two words side by side (`rm -rf`, `x .roo`): never an arithmetic expression
+_NOT_ARITHMETIC = re.compile(r"[A-Za-z_][\w.]*\s+(-[A-Za-z]|[A-Za-z_./~])")
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,10 @@ class _Reader:
             return None
         for word in node.words:
             self.expand(word, scope)
+        if node.kind == "arith" and _NOT_ARITHMETIC.search(node.words[0].raw):
+            # `$(( rm -rf .roo ))` is arithmetic to bash, a subshell to a reader of `$( (...) )`
+            self.found.doubt(f"arithmetic that reads like a command: (( {node.words[0].raw.strip()} ))")
+            self.read_text(node.words[0].raw, scope.child(), None, "arithmetic")
         inner = scope.child() if node.kind == "subshell" else scope
         if node.kind == "for" and node.loop_name:
             return self.loop(node, inner, stdin)
@@ -222,6 +228,10 @@ class _Reader:
         values = []
         for parts in _brace_expansions(word.parts, self.found):
             values += self.fields(parts, scope, split)
+        if "\\" in word.raw and len(values) == 1 and all(isinstance(p, Lit) for p in word.parts):
+            windows = re.sub(r"['\"]", "", word.raw)
+            if windows != values[0].text:
+                values = [Value(values[0].text, values[0].known, windows)]
         return values
 
     def fields(self, parts: list, scope: Scope, split: bool) -> list[Value]:
@@ -231,7 +241,7 @@ class _Reader:
                 fields[-1].append((part.text, True))
                 continue
             text, known, always_split = self.part(part, scope)
-            if (part.quoted and not always_split) or not split:
+            if (part.quoted and not always_split) or not split or not known:
                 fields[-1].append((text, known))
                 continue
             pieces = re.split(r"[ \t\n]+", text)

@@ -328,7 +328,7 @@ def read_other(language: str, code: str, program: str, sink) -> None:
     for category, names in calls.items():
         pattern = rf"(?<![\w$])(?:{names})\s*\(?\s*{literal}(?:\s*,\s*{_QUOTED.replace('{q}', '3')})?"
         for match in re.finditer(pattern, code):
-            first, second = match.group(2), match.group(4)
+            first, second = (_unescaped(g) if g is not None else None for g in (match.group(2), match.group(4)))
             if category == "shell":
                 sink.shell(first, f"{program} {match.group(0).split('(')[0].strip()}(...)")
                 continue
@@ -338,6 +338,16 @@ def read_other(language: str, code: str, program: str, sink) -> None:
     if language in _BACKTICK_LANGUAGES:
         for match in re.finditer(r"`([^`]*)`|%x\(([^)]*)\)|qx\(([^)]*)\)|qx\{([^}]*)\}", code):
             sink.shell(next(g for g in match.groups() if g is not None), f"{program} `...`")
+
+
+def _unescaped(literal: str) -> str:
+    """A string literal's text: the backslash escapes these languages share (\\', \\n, \\x2e, \\u002e)."""
+    def one(match):
+        code = match.group(1)
+        if code[0] in "xu" and len(code) > 1:
+            return chr(int(code[1:], 16))
+        return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
+    return re.sub(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|.)", one, literal, flags=re.S)
 
 
 # --- PowerShell ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from . import inline_code
+from .inline_code import language_of, read_cmd, read_other, read_powershell, read_python
 from .command_model import Found, Scope, Value
 
 PROGRAMS: dict = {}
@@ -55,6 +55,8 @@ class Call:
         if self.scope.cwd is None and kind != "read" and not _rooted(value.text):
             self.doubt(f"{self.name}: {kind} {value.text!r} in a folder that is computed when it runs")
         self.found.add(kind, self.scope.path(value.text))
+        if value.windows:
+            self.found.add(kind, self.scope.path(value.windows))
 
     def effects(self, kind: str, values) -> None:
         for value in values:
@@ -69,15 +71,15 @@ class Call:
             _set_positional(scope, positional)
         return self.reader.read_text(text, scope, stdin, label)
 
-    def opaque(self, what: str, handed: list) -> None:
-        """A program whose code is not read here: a run of ``what``, given ``handed``."""
-        if self.found.wrote(self.scope.path(what)):
+    def opaque(self, what: str, handed: list, is_file: bool = True) -> None:
+        """A program whose code is not read here: a run of ``what`` (a file, or a tool's name), given ``handed``."""
+        where = self.scope.path(what) if is_file else what
+        if is_file and self.found.wrote(where):
             self.doubt(f"{self.name} runs {what!r}, which the command itself writes first")
         if any(not value.known for value in handed):
             self.doubt(f"{self.name} {what}: is handed values computed when it runs")
         handed_paths = tuple(self.scope.path(p) for v in handed for p in _path_like(v.text))
-        self.found.add("run", self.scope.path(what) if what.startswith((".", "/")) or "/" in what else what,
-                       handed_paths)
+        self.found.add("run", where, handed_paths)
 
 
 def _rooted(text: str) -> bool:
@@ -137,8 +139,9 @@ def split_args(args: list, takes_value: set = frozenset(), stop_at_operand: bool
     return operands, options
 
 
-def _texts(values) -> list[str]:
-    return [v.text for v in values]
+def _spelled(values: list) -> str:
+    """Arguments joined back into the text a Windows shell gets (backslashes as written)."""
+    return " ".join(v.windows or v.text for v in values)
 
 
 # --- what only prints or reads ---------------------------------------------------
@@ -169,9 +172,11 @@ _READERS = ("cat", "ls", "dir", "vdir", "head", "tail", "less", "more", "wc", "s
 def _reader(call: Call) -> str | None:
     takes = {"-n", "-c", "-f", "-d", "-s", "-L", "-I", "-P", "-e", "-t", "-w"} if call.name in (
         "head", "tail", "cut", "tree", "column", "od", "nl", "fold") else set()
-    operands, options = split_args(call.args, takes)
-    if call.name in ("tr", "jq", "cut"):
-        operands = operands[1:] if call.name in ("jq",) else operands if call.name == "cut" else []
+    operands, _ = split_args(call.args, takes)
+    if call.name == "tr":
+        operands = []  # its operands are character sets; it reads only its input
+    elif call.name == "jq":
+        operands = operands[1:]  # the filter, then files
     call.effects("read", operands)
     if call.name == "cat" and not operands:
         return call.stdin
@@ -297,8 +302,9 @@ def _yq(call: Call) -> None:
 _WINDOWS_SWITCH = re.compile(r"^/[A-Za-z?][A-Za-z0-9:-]*$")
 
 
-def _without_switches(args: list) -> list:
-    return [a for a in args if not (a.known and _WINDOWS_SWITCH.match(a.text))]
+def _without_switches(args: list, windows: bool = True) -> list:
+    """The arguments without ``/s``-style switches: only Windows programs have them (``/tmp`` is a path)."""
+    return [a for a in args if not (windows and a.known and _WINDOWS_SWITCH.match(a.text))]
 
 
 @program("rm", "rmdir", "unlink", "shred", "srm", "wipe", "trash", "trash-put", "gio-trash", "remove-item")
@@ -314,7 +320,8 @@ def _delete_windows(call: Call) -> None:
 
 @program("mv", "move", "rename-item")
 def _move(call: Call) -> None:
-    operands, options = split_args(_without_switches(call.args), {"-t", "--target-directory", "-S", "--suffix"})
+    operands, options = split_args(_without_switches(call.args, call.name == "move"),
+                                   {"-t", "--target-directory", "-S", "--suffix"})
     target = options.get("-t", options.get("--target-directory"))
     if isinstance(target, Value):
         call.effects("move", operands)
@@ -332,7 +339,7 @@ def _rename(call: Call) -> None:
 
 @program("cp", "copy", "copy-item", "scp", "install", "xcopy")
 def _copy(call: Call) -> None:
-    operands, options = split_args(_without_switches(call.args),
+    operands, options = split_args(_without_switches(call.args, call.name in ("copy", "xcopy")),
                                    {"-t", "--target-directory", "-m", "--mode", "-o", "-g", "-S", "--suffix"})
     target = options.get("-t", options.get("--target-directory"))
     sources, destinations = (operands, [target]) if isinstance(target, Value) else (operands[:-1], operands[-1:])
@@ -370,7 +377,8 @@ def _robocopy(call: Call) -> None:
 
 @program("ln", "link", "mklink")
 def _link(call: Call) -> None:
-    operands, options = split_args(_without_switches(call.args), {"-t", "--target-directory", "-S", "--suffix"})
+    operands, options = split_args(_without_switches(call.args, call.name == "mklink"),
+                                   {"-t", "--target-directory", "-S", "--suffix"})
     target = options.get("-t", options.get("--target-directory"))
     if call.name == "mklink":
         call.effects("write", operands[:1])
@@ -405,7 +413,11 @@ def _write(call: Call) -> str | None:
 
 @program("chmod", "chown", "chgrp", "chattr", "setfacl", "icacls", "attrib", "takeown", "cacls", "chcon")
 def _permissions(call: Call) -> None:
-    operands, options = split_args(call.args, {"-m", "-M", "-x", "-X", "--reference"})
+    takes = {"-m", "-M", "-x", "-X"} if call.name == "setfacl" else {"--reference"}
+    # `chmod -x file`: a mode that looks like an option
+    args = [Value("=" + a.text, a.known) if call.name == "chmod" and a.known and re.fullmatch(r"-[rwxXst]+", a.text)
+            else a for a in call.args]
+    operands, options = split_args(args, takes)
     if call.name in ("icacls", "cacls", "takeown", "attrib"):
         targets = [a for a in _without_switches(call.args) if not re.match(r"^[+-][A-Za-z]$", a.text)]
         call.effects("write", targets[:1] if call.name != "attrib" else targets)
@@ -567,8 +579,11 @@ def _git_other(call: Call, sub: str, operands: list, options: dict) -> None:
         return
     if sub in _GIT_TREE_CHANGERS:
         call.doubt(f"git {sub} changes files that cannot be listed in advance")
-    elif sub in ("add", "commit", "tag", "branch", "remote", "push", "init", "notes", "gc", "prune", "config",
-                 "mv", "stash", "clean", "checkout", "restore", "reset", "rm", "clone"):
+    elif sub == "clone":
+        folder = operands[1] if len(operands) > 1 else Value(
+            posixpath.basename((operands[0].text if operands else "").rstrip("/")).removesuffix(".git") or ".")
+        call.effect("write", folder)
+    elif sub in ("add", "commit", "tag", "branch", "remote", "push", "init", "notes", "gc", "prune"):
         call.effect("write", Value(".git"))
     else:
         call.doubt(f"git {sub or '(nothing)'}: an unknown subcommand (or an alias)")
@@ -717,7 +732,7 @@ def _packages(call: Call) -> None:
         for name in names:
             call.found.add("delete", name.text)
     elif sub in ("run", "test", "exec", "x", "start", "build", "dlx", "serve", "dev") or call.name in ("go",):
-        call.opaque(f"{call.name} {sub}".strip(), operands[1:])
+        call.opaque(f"{call.name} {sub}".strip(), operands[1:], is_file=False)
     elif sub in ("list", "show", "freeze", "search", "info", "view", "ls", "outdated", "check", "help",
                  "--version", "version", "audit", "doctor", "env", "config", "which", "tree", "ps"):
         return
@@ -725,7 +740,7 @@ def _packages(call: Call) -> None:
         call.doubt(f"{call.name} {sub or '(nothing)'}: an unknown subcommand")
 
 
-_TOOLS = ("make", "gmake", "cmake", "ninja", "pytest", "tox", "nox", "mvn", "gradle", "dotnet", "wmill", "pipenv",
+_TOOLS = ("npx", "pnpx", "bunx", "make", "gmake", "cmake", "ninja", "pytest", "tox", "nox", "mvn", "gradle", "dotnet", "wmill", "pipenv",
           "ruff", "black", "mypy", "flake8", "pylint", "isort", "eslint", "prettier", "tsc", "jest", "vitest",
           "code", "gh", "java", "javac", "gcc", "cc", "clang", "g++", "rustc", "pre-commit", "alembic",
           "uvicorn", "gunicorn", "flask", "django-admin", "hugo", "mkdocs", "sphinx-build", "duplicates")
@@ -737,7 +752,7 @@ def _tool(call: Call) -> None:
     for flag in ("-C", "--directory"):
         if isinstance(options.get(flag), Value):
             operands.append(options[flag])
-    call.opaque(call.name, operands + [v for v in options.values() if isinstance(v, Value)])
+    call.opaque(call.name, operands + [v for v in options.values() if isinstance(v, Value)], is_file=False)
 
 
 @program("curl", "wget", "invoke-webrequest", "iwr", "invoke-restmethod", "irm")
@@ -1025,9 +1040,8 @@ def _source(call: Call) -> None:
     if not operands[0].known:
         call.doubt(f"{call.name} runs a file named when it runs: {operands[0].text}")
     call.opaque(operands[0].text, operands[1:])
-    call.scope.cwd, call.scope.env = call.scope.cwd, call.scope.env  # a sourced file may change both:
-    call.scope.env.clear()  # its variables are unknown from here on
-    call.scope.functions.add("*")
+    for name in call.scope.env:  # a sourced file may set any variable: none is known from here on
+        call.scope.env[name] = None
 
 
 # --- shells and interpreters: their code is read in turn --------------------------------
@@ -1060,6 +1074,8 @@ def _shell(call: Call) -> str | None:
     if rest and not reads_stdin and rest[0].text != "-":
         call.opaque(rest[0].text, rest[1:])
         return None
+    if not rest and _only_asks_version(call, args):
+        return None
     if call.stdin is None:
         return call.doubt(f"{call.name} reads its commands from input that cannot be read")
     return call.shell(call.stdin, f"{call.name} (commands from its input)", None, [Value(call.name)] + rest[1:])
@@ -1083,22 +1099,31 @@ def _python(call: Call) -> None:
                 index += 0 if attached else 1
                 if letter == "c":
                     return _python_code(call, value, args[index:])
-                return call.opaque(f"python -m {value.text}", args[index:])
+                return call.opaque(f"python -m {value.text}", args[index:], is_file=False)
             if letter in "WX":
                 index += 0 if letters[position + 1:] else 1
                 break
     rest = args[index:]
     if rest and rest[0].text != "-":
         return call.opaque(rest[0].text, rest[1:])
+    if _only_asks_version(call, args[:index]):
+        return None
     if call.stdin is None:
         return call.doubt(f"{call.name} reads its code from input that cannot be read")
     return _python_code(call, Value(call.stdin), rest[1:])
 
 
+def _only_asks_version(call: Call, options: list) -> bool:
+    """``node -v``, ``python --version``, ``bash --help``: it prints and exits, reading nothing."""
+    asks = {"--version", "--help", "-h", "-V", "-?"} | ({"-v"} if not call.name.startswith(("python", "py")) else
+                                                        set())
+    return any(o.text in asks for o in options)
+
+
 def _python_code(call: Call, code: Value, argv: list) -> None:
     if not code.known:
         call.doubt(f"{call.name} -c: the code is computed when it runs")
-    inline_code.read_python(code.text, call.name, _CodeSink(call), [Value("-c")] + argv)
+    read_python(code.text, call.name, _CodeSink(call), [Value("-c")] + argv)
 
 
 class _CodeSink:
@@ -1120,52 +1145,84 @@ class _CodeSink:
         self.call.doubt(reason)
 
 
-_INLINE_FLAGS = {"node": ("-e", "--eval", "-p", "--print"), "nodejs": ("-e", "--eval", "-p", "--print"),
-                 "bun": ("-e", "--eval", "-p", "--print"), "deno": ("eval",),
-                 "perl": ("-e", "-E"), "ruby": ("-e",), "php": ("-r",), "lua": ("-e",), "luajit": ("-e",),
-                 "rscript": ("-e",), "osascript": ("-e",), "tclsh": (), "julia": ("-e", "--eval"),
-                 "groovy": ("-e",), "jshell": (), "irb": (), "wscript": (), "cscript": (), "mshta": ()}
+#: interpreter: (flags whose value is code, flags taking another value, short flags bundle like perl's)
+_INTERPRETERS = {
+    "node": ({"-e", "--eval", "-p", "--print"}, {"-r", "--require", "--import", "--loader", "-C", "--conditions",
+                                                 "--input-type", "--env-file"}, False),
+    "perl": ({"-e", "-E"}, {"-I", "-M", "-m", "-F", "-C", "-x", "-d", "-D"}, True),
+    "ruby": ({"-e"}, {"-I", "-r", "-C", "-F", "-E", "-x", "-W", "-K", "-T"}, True),
+    "php": ({"-r"}, {"-d", "-c", "-z", "-t", "-S", "-F", "-B", "-R", "-E"}, False),
+    "lua": ({"-e"}, {"-l"}, False), "rscript": ({"-e"}, set(), False), "osascript": ({"-e"}, {"-l"}, False),
+    "julia": ({"-e", "--eval", "-E", "--print"}, {"-L", "--load", "-J"}, False),
+    "groovy": ({"-e"}, set(), False), "tclsh": (set(), set(), False), "wscript": (set(), set(), False),
+    "cscript": (set(), set(), False), "mshta": (set(), set(), False),
+}
+for _alias, _same in (("nodejs", "node"), ("bun", "node"), ("luajit", "lua")):
+    _INTERPRETERS[_alias] = _INTERPRETERS[_same]
 
 
-@program(*_INLINE_FLAGS)
+@program(*_INTERPRETERS, "deno")
 def _interpreter(call: Call) -> None:
-    flags, args = _INLINE_FLAGS[call.name], list(call.args)
-    language = inline_code.language_of(call.name)
-    codes, index, in_place, rest = [], 0, False, []
-    while index < len(args):
+    args = list(call.args)
+    if call.name == "deno":  # deno eval CODE | deno run FILE
+        sub = args[0].text if args else ""
+        args = ([Value("-e")] + args[1:]) if sub == "eval" else args[1:] if sub == "run" else args
+    code_flags, value_flags, bundles = _INTERPRETERS.get(call.name, _INTERPRETERS["node"])
+    codes, in_place, index = [], False, 0
+    while index < len(args) and args[index].option:
         text = args[index].text
-        if text in flags and index + 1 < len(args):
-            codes.append(args[index + 1])
-            index += 2
+        index += 1
+        name, equals, attached = text.partition("=")
+        if text == "--":
+            break
+        if name in code_flags or name in value_flags:
+            value = Value(attached) if equals else (args[index] if index < len(args) else Value(""))
+            index += 0 if equals else 1
+            if name in code_flags:
+                codes.append(value)
             continue
-        if args[index].option and call.name in ("perl", "ruby") and re.fullmatch(r"-[a-zA-Z0-9]+.*", text):
-            bundle = text[1:]
-            in_place = in_place or "i" in bundle.split("e")[0]
-            if bundle.endswith(("e", "E")) and index + 1 < len(args) and "i" not in bundle[:-1].rsplit("i", 1)[-1]:
-                codes.append(args[index + 1])
-                index += 2
-                continue
-            index += 1
-            continue
-        if args[index].option and not codes:
-            index += 1
-            continue
-        rest = args[index:]
-        break
+        if bundles and not text.startswith("--"):
+            taken, in_place_here, code = _bundle(text[1:], code_flags, value_flags)
+            in_place = in_place or in_place_here
+            if code is not None:
+                codes.append(Value(code) if code else (args[index] if index < len(args) else Value("")))
+                index += 0 if code else 1
+            elif taken == "next" and index < len(args):
+                index += 1
+    rest = args[index:]
     if not codes:
-        if call.name == "deno" and rest[:1] and rest[0].text == "run":
-            rest = rest[1:]
         if rest:
             return call.opaque(rest[0].text, rest[1:])
+        if _only_asks_version(call, args):
+            return None
         if call.stdin is None:
             return call.doubt(f"{call.name} reads its code from input that cannot be read")
         codes = [Value(call.stdin)]
+    language = language_of(call.name)
     for code in codes:
-        inline_code.read_other(language, code.text, call.name, _CodeSink(call))
-    if in_place:
-        call.effects("write", rest)
-    else:
-        call.effects("read", rest)
+        if not code.known:
+            call.doubt(f"{call.name}: the code is computed when it runs")
+        read_other(language, code.text, call.name, _CodeSink(call))
+    call.effects("write" if in_place else "read", rest)
+
+
+def _bundle(letters: str, code_flags: set, value_flags: set) -> tuple[str | None, bool, str | None]:
+    """A perl/ruby short-flag bundle (``-pi.bak``, ``-lne``, ``-MFile::Path``): (whether the next
+    argument is a flag's value, whether files are edited in place, the code given, if any)."""
+    in_place, position = False, 0
+    while position < len(letters):
+        letter, rest = letters[position], letters[position + 1:]
+        if letter in "l0":  # -l and -0 take only the digits that follow them
+            position += 1 + len(re.match(r"(x[0-9A-Fa-f]*|[0-7]*)", rest).group())
+            continue
+        position += 1
+        if letter == "i":
+            return None, True, None  # the rest of the bundle is the backup suffix
+        if "-" + letter in code_flags:
+            return None, in_place, rest
+        if "-" + letter in value_flags:
+            return (None if rest else "next"), in_place, None
+    return None, in_place, None
 
 
 @program("powershell", "pwsh", "powershell_ise")
@@ -1192,10 +1249,10 @@ def _powershell(call: Call) -> None:
     if not rest or rest[0].text == "-":
         if call.stdin is None:
             return call.doubt(f"{call.name} reads its commands from input that cannot be read")
-        return inline_code.read_powershell(call.stdin, _CodeSink(call))
+        return read_powershell(call.stdin, _CodeSink(call))
     if any(not a.known for a in rest):
         call.doubt(f"{call.name}: the command is computed when it runs")
-    return inline_code.read_powershell(" ".join(a.text for a in rest), _CodeSink(call))
+    return read_powershell(_spelled(rest), _CodeSink(call))
 
 
 def _powershell_encoded(call: Call, value: Value) -> None:
@@ -1203,7 +1260,7 @@ def _powershell_encoded(call: Call, value: Value) -> None:
         code = base64.b64decode(value.text, validate=True).decode("utf-16-le")
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return call.doubt(f"{call.name} -EncodedCommand: not base64 of UTF-16 text")
-    return inline_code.read_powershell(code, _CodeSink(call))
+    return read_powershell(code, _CodeSink(call))
 
 
 @program("cmd", "command.com")
@@ -1213,9 +1270,9 @@ def _cmd(call: Call) -> None:
             rest = call.args[index + 1:]
             if any(not a.known for a in rest):
                 call.doubt("cmd /c: the command is computed when it runs")
-            return inline_code.read_cmd(" ".join(a.text for a in rest), _CodeSink(call))
+            return read_cmd(_spelled(rest), _CodeSink(call))
         if not arg.text.startswith("/"):
             break
     if call.stdin is None:
         return call.doubt("cmd reads its commands from input that cannot be read")
-    return inline_code.read_cmd(call.stdin, _CodeSink(call))
+    return read_cmd(call.stdin, _CodeSink(call))

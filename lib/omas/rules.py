@@ -192,6 +192,15 @@ def touches(stack, target: str, folder: str) -> bool:
     return _within(real_target, real_folder) or _within(real_folder, real_target)
 
 
+def _handed_into(stack, operand: str, folder: str) -> bool:
+    """An operand handed to a program names a place in ``folder``: ``tests/omas`` does not,
+    ``omas/agents``, ``.r*``, ``~/BooPhoenix/.roo`` and an absolute path into it do."""
+    if within(stack, operand, folder):
+        return True
+    rooted = re.match(r"^(~|/|\\|[A-Za-z]:)", operand.strip()) is not None
+    return rooted and _textually_within(_segments(operand), _segments(folder))
+
+
 def _exists(stack, target: str) -> bool:
     if any(ch in target for ch in "*?["):
         return True  # a glob may match something that exists: assume it does
@@ -274,7 +283,7 @@ def _handed_protected(stack, rules: list[Rule], expanded: list[dict]) -> list[di
     doubts = []
     for action in expanded:
         for handed in action.get("handed", ()):
-            folder = next((f for f in folders if touches(stack, handed, f)), None)
+            folder = next((f for f in folders if _handed_into(stack, handed, f)), None)
             if folder:
                 doubts.append({"action": action["index"], "command": action["derived_from"],
                                "reason": f"{action['target']} is handed {handed!r}, which touches {folder}: "

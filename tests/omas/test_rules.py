@@ -5,16 +5,6 @@ import pytest
 from lib.omas.commands import read_command
 from lib.omas.rules import SEED_RULES, judge_in_code, touches
 from lib.preserve import PROTECTED, protected_folders_touched
-from lib.stack import load_stack
-
-
-@pytest.fixture
-def stack(omas_stack, operator_root):
-    for folder in (".roo/core", "omas/agents/chaos", "n8n/workflows", "src"):
-        (operator_root / folder).mkdir(parents=True)
-    (operator_root / "n8n/workflows/core-orchestration.json").write_text("{}")
-    (operator_root / ".roo/core/system.md").write_text("core")
-    return load_stack(omas_stack)
 
 
 def _violated(stack, actions):
