@@ -10,7 +10,8 @@ and then followed, never run: quotes removed, variables and ``cd`` followed
 (``D=.roo; rm -rf $D``, ``cd .roo && rm -rf *``), command and process
 substitutions read as the commands they run, here-documents and pipes fed to
 the programs that read them (``echo 'rm -rf .roo' | sh``), and each program
-looked up in ``lib/omas/programs.py``: wrappers (``sudo``, ``env``,
+looked up in ``lib/omas/programs.py`` (what programs do to files and
+services) or ``lib/omas/command_runners.py``: wrappers (``sudo``, ``env``,
 ``timeout``, ``xargs``...) are read through, shells' ``-c`` and interpreters'
 inline code (``python -c``, ``node -e``, ``powershell -Command``, ``cmd /c``,
 ``lib/omas/inline_code.py``) are read in turn.
@@ -31,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from .command_model import Effect, Found, Scope, Value
+from .command_runners import RUNNERS
 from .programs import PROGRAMS, Call, split_args
 from .shell_syntax import Compound, Lit, Param, Simple, Sub, Unparsable, Word, parse
 
@@ -42,6 +44,7 @@ MAX_LENGTH = 20_000
 MAX_COMMANDS = 2_000
 MAX_ALTERNATIVES = 64
 _SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".js", ".mjs", ".ts", ".rb", ".pl", ".php", ".ps1", ".bat", ".cmd")
+_HANDLERS = {**PROGRAMS, **RUNNERS}
 _DEFAULTS = {"IFS": " \t\n", "HOME": "~"}
 #: two words side by side (`rm -rf`, `x .roo`): never an arithmetic expression
 _NOT_ARITHMETIC = re.compile(r"[A-Za-z_][\w.]*\s+(-[A-Za-z]|[A-Za-z_./~])")
@@ -208,7 +211,7 @@ class _Reader:
         name = _program_name(first.text)
         if name in scope.functions:
             return None  # its body was read where it was defined
-        handler = PROGRAMS.get(name)
+        handler = _HANDLERS.get(name)
         call = Call(name, list(argv[1:]), scope, stdin, self, self.found)
         if handler is not None:
             return handler(call)
