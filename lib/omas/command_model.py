@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 #: files that are not files: writing to them changes nothing on disk
 DEVICES = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "nul", "con", "$null"}
 _ROOTED = re.compile(r"^(/|~|[A-Za-z]:|\\)")
+#: variables that change which program runs or what it loads: setting one makes later commands unknowable
+RISKY_VARIABLES = {"PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "BASH_ENV", "ENV",
+                   "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONINSPECT", "NODE_OPTIONS", "NODE_PATH",
+                   "PERL5OPT", "PERL5LIB", "PERLLIB", "RUBYOPT", "RUBYLIB", "GIT_SSH", "GIT_SSH_COMMAND",
+                   "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_EDITOR", "GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_GLOBAL",
+                   "GIT_CONFIG_SYSTEM", "GIT_CONFIG_PARAMETERS", "GIT_EXEC_PATH", "PAGER", "EDITOR", "VISUAL",
+                   "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "PS4", "IFS", "CDPATH", "GLOBIGNORE"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,11 @@ class Found:
     def doubt(self, reason: str) -> None:
         if reason not in self.doubts:
             self.doubts.append(reason)
+
+    def assigned(self, name: str) -> None:
+        """A variable is set: some change what every later program is or loads."""
+        if name in RISKY_VARIABLES or name.startswith(("BASH_FUNC_", "LD_", "DYLD_")):
+            self.doubt(f"sets {name}, which changes what later programs run or load")
 
     def wrote(self, path: str) -> bool:
         return posixpath.normpath(path.replace("\\", "/")) in self.written

@@ -157,6 +157,7 @@ class _Reader:
             return None
         local = scope if not node.words else scope.child()
         for name, word in node.assigns:
+            self.found.assigned(name)
             values = self.expand(word, scope, split=False)
             value = values[0] if values else Value("")
             local.env[name] = value.text if value.known else None

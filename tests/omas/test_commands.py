@@ -249,6 +249,27 @@ HOSTILE = [
     ("npx rimraf .roo", "high", "npx is handed '.roo', which touches .roo"),
     ("make -C omas/agents clean", "high", "make is handed 'omas/agents', which touches omas"),
     ("foo --wipe .roo", "high", "unknown program 'foo' (given '.roo')"),
+    # what changes which program runs, or makes a harmless one run a command
+    ("echo 'rm -rf .roo' > /tmp/git; chmod +x /tmp/git; PATH=/tmp:$PATH git status", "high", "sets PATH"),
+    ("export PATH=/tmp:$PATH; git status", "high", "sets PATH, which changes what later programs run"),
+    ("LD_PRELOAD=/tmp/evil.so ls", "high", "sets LD_PRELOAD"),
+    ("env PYTHONPATH=/tmp python3 -c 'import shutil'", "high", "sets PYTHONPATH"),
+    ("BASH_ENV=/tmp/x bash -c true", "high", "sets BASH_ENV"),
+    ("hash -p /tmp/evil git; git status", "high", "hash -p: changes which program a name runs"),
+    ("tar -cf /tmp/x.tar --checkpoint=1 --checkpoint-action=exec='rm -rf .roo' src", "veto", "roo_backup"),
+    ("tar -cf /tmp/x.tar -I 'sh -c \"rm -rf .roo\"' src", "veto", "roo_backup"),
+    ("rsync -e 'sh -c \"rm -rf .roo\"' src host:/x", "veto", "roo_backup"),
+    ("curl --output-dir .roo -O https://example.com/rules.md", "veto", "roo_backup"),
+    ("time -o .roo/t.txt ls", "veto", "roo_backup"),
+    ("strace -o .roo/trace ls", "veto", "roo_backup"),
+    ("sudo -e .roo/core/system.md", "veto", "roo_backup"),
+    ("sudoedit omas/agents/chaos.yaml", "veto", "omas_backup"),
+    ("python3 -c \"import pathlib; pathlib.Path('.roo').rmdir()\"", "veto", "roo_backup"),
+    ("python3 -c \"import os; os.execv('/bin/rm', ['rm', '-rf', '.roo'])\"", "veto", "roo_backup"),
+    ("pip install -e .roo", "veto", "roo_backup"),
+    (". /dev/stdin <<< 'rm -rf .roo'", "veto", "roo_backup"),
+    ("bash /dev/stdin <<< 'rm -rf .roo'", "veto", "roo_backup"),
+    ("echo $(( rm -rf .roo ))", "veto", "roo_backup"),
 ]
 
 BENIGN = [
@@ -265,7 +286,8 @@ BENIGN = [
     "export PHOENIX_ENV=dev && python scripts/run.py f/phoenix/omas/council", "for f in src/*.py; do echo $f; done",
     "make test", "git add src/new.py && git commit -m 'add'", "bash scripts/check.sh", "node -v",
     "python3 --version", "echo $PATH", "date +%F", "cat .roo/core/system.md | grep -i rule",
-    "podman restart n8n", "git fetch origin && git log origin/main -1",
+    "podman restart n8n", "git fetch origin && git log origin/main -1", "echo $((1 + 2))",
+    "cmd /c \"cd .roo\" && ls", "curl -o backups/tags.json http://localhost:11434/api/tags",
 ]
 
 

@@ -19,7 +19,7 @@ import re
 
 from .command_model import Found, Value
 from .inline_code import language_of, read_cmd, read_other, read_powershell, read_python
-from .programs import Call, registry, set_positional, split_args
+from .programs import STDIN_FILES, Call, registry, set_positional, split_args
 
 RUNNERS: dict = {}
 runner = registry(RUNNERS)
@@ -50,6 +50,11 @@ def _wrapper(call: Call) -> str | None:
     rest, options = _wrapped(call.args, takes)
     if call.name == "command" and ("-v" in options or "-V" in options):
         return None
+    if call.name in ("sudo", "doas") and ("-e" in options or "--edit" in options):
+        return call.effects("write", rest)  # sudoedit: an editor on each file
+    for flag in ("-o", "--output"):
+        if call.name in ("time", "strace", "ltrace") and isinstance(options.get(flag), Value):
+            call.effect("write", options[flag])
     if call.name in ("sudo", "doas") and ("-s" in options or "-i" in options) and not rest:
         call.doubt(f"{call.name} {'-s' if '-s' in options else '-i'}: an interactive shell reads its input")
         return None
@@ -72,8 +77,7 @@ def _wrapped(args: list, takes_value: set) -> tuple[list, dict]:
         if text == "--":
             break
         name = text.split("=", 1)[0]
-        if "=" not in text and (name in takes_value or (len(text) == 2 and name in takes_value)) and index < len(
-                args):
+        if "=" not in text and name in takes_value and index < len(args):
             options[name] = args[index]
             index += 1
         else:
@@ -106,6 +110,7 @@ def _env(call: Call) -> str | None:
                 break
         elif re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", text):
             name, _, value = text.partition("=")
+            call.found.assigned(name)
             scope.env[name] = value if args[index].known else None
             index += 1
         else:
@@ -217,8 +222,16 @@ def _schedule(call: Call) -> None:
         call.shell(call.stdin, call.name)
 
 
+@runner("sudoedit")
+def _sudoedit(call: Call) -> None:
+    operands, _ = split_args(call.args, {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"})
+    call.effects("write", operands)
+
+
 @runner("alias", "unalias", "enable", "hash", "complete", "bind")
 def _shell_setting(call: Call) -> None:
+    if call.name in ("hash", "enable") and any(a.text in ("-p", "-f") for a in call.args):
+        call.doubt(f"{call.name} {'-p' if call.name == 'hash' else '-f'}: changes which program a name runs")
     if call.name == "alias" and call.args:
         call.doubt("alias: changes what later command names mean")
         for arg in call.args:
@@ -245,6 +258,7 @@ def _declare(call: Call) -> None:
         name, equals, value = arg.text.partition("=")
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             if equals:
+                call.found.assigned(name)
                 call.scope.env[name] = value if arg.known else None
             elif call.name in ("local", "declare", "typeset"):
                 call.scope.env[name] = ""
@@ -291,7 +305,10 @@ def _source(call: Call) -> None:
         return call.doubt(f"{call.name} without a file")
     if not operands[0].known:
         call.doubt(f"{call.name} runs a file named when it runs: {operands[0].text}")
-    call.opaque(operands[0].text, operands[1:])
+    if operands[0].text in STDIN_FILES and call.stdin is not None:
+        call.reader.read_text(call.stdin, call.scope, None, f"{call.name} {operands[0].text}")
+    else:
+        call.opaque(operands[0].text, operands[1:])
     for name in call.scope.env:  # a sourced file may set any variable: none is known from here on
         call.scope.env[name] = None
 
@@ -323,7 +340,7 @@ def _shell(call: Call) -> str | None:
         if not code.known:
             call.doubt(f"{call.name} -c: the command is computed when it runs")
         return call.shell(code.text, f"{call.name} -c", None, rest[1:] or [Value(call.name)])
-    if rest and not reads_stdin and rest[0].text != "-":
+    if rest and not reads_stdin and rest[0].text not in STDIN_FILES:
         call.opaque(rest[0].text, rest[1:])
         return None
     if not rest and _only_asks_version(call, args):
@@ -356,7 +373,7 @@ def _python(call: Call) -> None:
                 index += 0 if letters[position + 1:] else 1
                 break
     rest = args[index:]
-    if rest and rest[0].text != "-":
+    if rest and rest[0].text not in STDIN_FILES:
         return call.opaque(rest[0].text, rest[1:])
     if _only_asks_version(call, args[:index]):
         return None
@@ -382,7 +399,8 @@ class _CodeSink:
     """What inline-code readers report into: effects on paths, shell commands, doubts."""
 
     def __init__(self, call: Call):
-        self.call = call
+        # the code runs in its own process: a `cd` in it changes nothing for the shell after it
+        self.call = Call(call.name, call.args, call.scope.child(), None, call.reader, call.found)
 
     def effect(self, kind: str, target: str, known: bool = True) -> None:
         self.call.effect(kind, Value(target, known))

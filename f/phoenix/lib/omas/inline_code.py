@@ -56,6 +56,8 @@ _PY_HARMLESS = {
     "getpass.getuser", "locale.getlocale", "sys.getsizeof", "importlib.metadata.version", "sqlite3.version",
     "collections.Counter", "collections.defaultdict", "itertools.chain", "functools.reduce",
 }
+_PATH_CLASSES = {f"pathlib.{name}": "Path" for name in ("Path", "PosixPath", "WindowsPath", "PurePath",
+                                                          "PurePosixPath", "PureWindowsPath")}
 _PY_HARMLESS_PREFIXES = ("os.path.", "re.", "math.", "string.", "json.", "datetime.", "fnmatch.", "statistics.",
                          "itertools.", "operator.", "unicodedata.", "platform.", "sys.version", "textwrap.")
 _PY_PATH_READS = {"exists", "is_dir", "is_file", "is_symlink", "iterdir", "glob", "rglob", "read_text", "read_bytes",
@@ -104,8 +106,7 @@ class _PythonReader(ast.NodeVisitor):
                 self.doubt(f"from {node.module} import *")
                 continue
             full = f"{node.module}.{alias.name}"
-            self.names[alias.asname or alias.name] = "Path" if full in ("pathlib.Path", "pathlib.PosixPath",
-                                                                        "pathlib.WindowsPath") else full
+            self.names[alias.asname or alias.name] = _PATH_CLASSES.get(full, full)
 
     def visit_FunctionDef(self, node) -> None:
         self.defined.add(node.name)
@@ -186,13 +187,14 @@ class _PythonReader(ast.NodeVisitor):
         return False
 
     def dotted(self, node) -> str | None:
-        """``shutil.rmtree`` for ``s.rmtree`` after ``import shutil as s``; None when not a plain name."""
+        """``shutil.rmtree`` for ``s.rmtree`` after ``import shutil as s``; None when not a plain name.
+        Path classes are all ``Path`` (``pathlib.Path``, ``PosixPath``...)."""
         if isinstance(node, ast.Name):
             bound = self.names.get(node.id, node.id)
-            return bound if isinstance(bound, str) else None
+            return _PATH_CLASSES.get(bound, bound) if isinstance(bound, str) else None
         if isinstance(node, ast.Attribute):
             base = self.dotted(node.value)
-            return f"{base}.{node.attr}" if base else None
+            return _PATH_CLASSES.get(f"{base}.{node.attr}", f"{base}.{node.attr}") if base else None
         return None
 
     # -- calls
@@ -270,14 +272,7 @@ class _PythonReader(ast.NodeVisitor):
         first = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("args", "cmd")),
                                                     None)
         if name.startswith(_PY_EXEC_PREFIXES) or name.startswith("os.posix_spawn"):
-            words = [self.text_of(a) for a in node.args[1:2]] if isinstance(
-                node.args[1:2] and node.args[1], (ast.List, ast.Tuple)) is False else []
-            listed = node.args[1] if len(node.args) > 1 else None
-            words = [self.text_of(e) for e in listed.elts] if isinstance(listed, (ast.List, ast.Tuple)) else [
-                self.text_of(a) for a in node.args[1:]]
-            if not words or any(w is None for w in words):
-                return self.doubt(f"{name} runs a command it computes")
-            return self.sink.argv(words)
+            return self.exec_call(name, node)
         if isinstance(first, (ast.List, ast.Tuple)):
             words = [self.text_of(e) for e in first.elts]
             if any(w is None for w in words):
@@ -289,6 +284,18 @@ class _PythonReader(ast.NodeVisitor):
         if shell:
             return self.sink.shell(text, f"{name}(...)")
         return self.sink.argv([text])
+
+
+    def exec_call(self, name: str, node) -> None:
+        """``os.execv(path, [arg0, ...])``, ``os.execl(path, arg0, ...)``, ``os.spawnv(mode, path, args)``:
+        the strings, lists flattened; argv is what follows the path."""
+        words = []
+        for arg in node.args[1:] if name.startswith("os.spawn") else node.args:  # spawn's first is the mode
+            for element in (arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]):
+                words.append(self.text_of(element))
+        if len(words) < 2 or any(w is None for w in words):
+            return self.doubt(f"{name} runs a command it computes")
+        return self.sink.argv(words[1:])
 
 
 # --- other languages: found, never fully understood ----------------------------------------

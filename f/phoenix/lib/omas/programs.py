@@ -77,12 +77,18 @@ class Call:
     def opaque(self, what: str, handed: list, is_file: bool = True) -> None:
         """A program whose code is not read here: a run of ``what`` (a file, or a tool's name), given ``handed``."""
         where = self.scope.path(what) if is_file else what
+        if what in STDIN_FILES:
+            self.doubt(f"{self.name} runs code from its input ({what})")
         if is_file and self.found.wrote(where):
             self.doubt(f"{self.name} runs {what!r}, which the command itself writes first")
         if any(not value.known for value in handed):
             self.doubt(f"{self.name} {what}: is handed values computed when it runs")
         handed_paths = tuple(self.scope.path(p) for v in handed for p in _path_like(v.text))
         self.found.add("run", where, handed_paths)
+
+
+#: file names that are a program's standard input
+STDIN_FILES = {"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "-"}
 
 
 def _rooted(text: str) -> bool:
@@ -104,7 +110,7 @@ def set_positional(scope: Scope, values: list) -> None:
     scope.env["#"] = str(max(len(values) - 1, 0))
 
 
-def split_args(args: list, takes_value: set = frozenset(), stop_at_operand: bool = False):
+def split_args(args: list, takes_value: set = frozenset()):
     """(operands, options): ``options`` maps ``-x``/``--long`` to its Value, or True for a flag."""
     operands, options, index, ended = [], {}, 0, False
     while index < len(args):
@@ -112,8 +118,6 @@ def split_args(args: list, takes_value: set = frozenset(), stop_at_operand: bool
         if ended or not arg.option:
             operands.append(arg)
             index += 1
-            if stop_at_operand:
-                return operands + list(args[index:]), options
             continue
         text = arg.text
         if text == "--":
@@ -145,10 +149,10 @@ def split_args(args: list, takes_value: set = frozenset(), stop_at_operand: bool
 
 # --- what only prints or reads ---------------------------------------------------
 _QUIET = ("true", "false", ":", "pwd", "date", "whoami", "id", "uname", "hostname", "sleep", "printenv", "which",
-          "whereis", "type", "hash", "wait", "jobs", "exit", "return", "shopt", "umask", "ulimit", "help",
+          "whereis", "type", "wait", "jobs", "exit", "return", "shopt", "umask", "ulimit", "help",
           "history", "clear", "tput", "nproc", "free", "uptime", "ps", "df", "locale", "arch", "getconf", "seq",
-          "expr", "tty", "logger", "cal", "mktemp", "test", "[", "basename", "dirname", "write-host", "exit",
-          "lscpu", "nvidia-smi", "env-check", "users", "groups", "last", "w", "who")
+          "expr", "tty", "logger", "cal", "mktemp", "test", "[", "basename", "dirname", "write-host",
+          "lscpu", "nvidia-smi", "users", "groups", "last", "w", "who")
 
 
 @program(*_QUIET)
@@ -164,7 +168,7 @@ _READERS = ("cat", "ls", "dir", "vdir", "head", "tail", "less", "more", "wc", "s
             "cmp", "md5sum", "sha1sum", "sha256sum", "sha512sum", "b2sum", "readlink", "realpath", "nl", "od",
             "hexdump", "strings", "column", "fold", "fmt", "paste", "join", "comm", "tac", "du", "lsattr",
             "getfacl", "get-content", "iconv", "cut", "tr", "jq", "xmllint", "locate", "rev", "pydoc",
-            "python-config", "yamllint", "shellcheck", "column")
+            "python-config", "yamllint", "shellcheck")
 
 
 @program(*_READERS)
@@ -352,6 +356,9 @@ def _copy(call: Call) -> None:
 def _rsync(call: Call) -> None:
     operands, options = split_args(call.args, {"-e", "--rsh", "--exclude", "--include", "--filter", "-f",
                                                "--backup-dir", "--password-file", "--chmod", "-T", "--temp-dir"})
+    for flag in ("-e", "--rsh"):
+        if isinstance(options.get(flag), Value):
+            call.shell(options[flag].text, f"rsync {flag}")  # the remote shell runs here, locally
     sources, destinations = operands[:-1], operands[-1:]
     call.effects("backup", sources)
     call.effects("write", destinations)
@@ -469,14 +476,23 @@ def _find(call: Call) -> None:
 
 
 # --- archives --------------------------------------------------------------------
+#: tar options whose value is a command tar runs (checkpoint-action only as exec=...)
+_TAR_RUNS = ("-I", "--use-compress-program", "--to-command", "-F", "--info-script", "--new-volume-script",
+             "--rsh-command", "--checkpoint-action")
+
+
 @program("tar", "bsdtar", "gtar")
 def _tar(call: Call) -> None:
     args = list(call.args)
     if args and args[0].known and not args[0].text.startswith("-") and re.fullmatch(r"[A-Za-z]+", args[0].text):
         args[0] = Value("-" + args[0].text)  # `tar czf` is `tar -czf`
     operands, options = split_args(args, {"-f", "--file", "-C", "--directory", "-T", "--files-from", "-X",
-                                          "--exclude-from", "--exclude", "-b", "-H", "--format", "-I",
-                                          "--use-compress-program", "--transform", "--owner", "--group"})
+                                          "--exclude-from", "--exclude", "-b", "-H", "--format", "--transform",
+                                          "--owner", "--group", *_TAR_RUNS})
+    for flag in _TAR_RUNS:
+        value = options.get(flag)
+        if isinstance(value, Value) and (flag != "--checkpoint-action" or value.text.startswith("exec=")):
+            call.shell(value.text.removeprefix("exec="), f"tar {flag}")
     archive = options.get("-f", options.get("--file"))
     folder = options.get("-C", options.get("--directory"))
     if "-c" in options or "--create" in options or "-r" in options or "-u" in options or "--append" in options:
@@ -721,9 +737,9 @@ def _packages(call: Call) -> None:
     if words[:1] == ["pip"] and call.name == "uv":
         words, operands = words[1:], operands[1:]
     sub, names = (words[0] if words else ""), operands[1:]
-    for flag in ("-t", "--target", "--prefix", "--root"):
+    for flag in ("-t", "--target", "--prefix", "--root", "-e", "--editable"):
         if isinstance(options.get(flag), Value):
-            call.effect("write", options[flag])
+            call.effect("write", options[flag])  # an editable install builds inside its folder
     if sub in ("install", "add", "i", "pull", "sync", "upgrade", "update", "ci", "get", "create"):
         for name in names or [Value(call.name)]:
             call.found.add("install", name.text)
@@ -754,24 +770,54 @@ def _tool(call: Call) -> None:
     call.opaque(call.name, operands + [v for v in options.values() if isinstance(v, Value)], is_file=False)
 
 
-@program("curl", "wget", "invoke-webrequest", "iwr", "invoke-restmethod", "irm")
-def _download(call: Call) -> str | None:
-    operands, options = split_args(call.args, {"-o", "--output", "-O", "--output-document", "-P",
-                                               "--directory-prefix", "-d", "--data", "-H", "--header", "-X",
-                                               "-u", "--user", "-T", "--upload-file", "-K", "--config", "-A",
-                                               "-e", "-b", "-c", "--cookie-jar", "-w", "-F", "--form",
-                                               "-outfile", "--data-binary", "-m", "--max-time", "--retry"})
-    for flag in ("-o", "--output", "--output-document", "-outfile", "-c", "--cookie-jar"):
+@program("curl")
+def _curl(call: Call) -> None:
+    operands, options = split_args(call.args, {
+        "-o", "--output", "--output-dir", "-d", "--data", "--data-binary", "--data-raw", "-H", "--header", "-X",
+        "--request", "-u", "--user", "-T", "--upload-file", "-K", "--config", "-A", "--user-agent", "-e",
+        "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-w", "--write-out", "-F", "--form", "-m",
+        "--max-time", "--retry", "--connect-timeout", "-D", "--dump-header", "--trace", "--trace-ascii",
+        "--stderr", "-x", "--proxy", "-r", "--range", "-E", "--cert", "--cacert", "--key"})
+    for flag in ("-o", "--output", "-c", "--cookie-jar", "-D", "--dump-header", "--trace", "--trace-ascii",
+                 "--stderr"):
+        if isinstance(options.get(flag), Value) and options[flag].text != "-":
+            call.effect("write", options[flag])
+    if any(flag in options for flag in ("-O", "--remote-name", "--remote-name-all")):
+        _downloads(call, operands, options.get("--output-dir"))
+    if isinstance(options.get("-K", options.get("--config")), Value):
+        call.doubt("curl reads its options from a file")
+
+
+@program("wget")
+def _wget(call: Call) -> None:
+    operands, options = split_args(call.args, {
+        "-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-a", "--append-output",
+        "-e", "--execute", "-i", "--input-file", "-U", "--user-agent", "-t", "--tries", "-T", "--timeout",
+        "--header", "--user", "--password", "-l", "--level"})
+    for flag in ("-o", "--output-file", "-a", "--append-output"):
         if isinstance(options.get(flag), Value):
             call.effect("write", options[flag])
-    if call.name == "wget" and isinstance(options.get("-O"), Value):
-        call.effect("write", options["-O"])
-    elif call.name == "wget" or options.get("-O") is True or "--remote-name" in options:
-        folder = options.get("-P", options.get("--directory-prefix"))
-        for url in operands:
-            name = posixpath.basename(url.text.split("?")[0].rstrip("/")) or "index.html"
-            call.effect("write", Value(posixpath.join(folder.text, name) if isinstance(folder, Value) else name,
-                                       url.known))
-    if isinstance(options.get("-K", options.get("--config")), Value):
-        call.doubt(f"{call.name} reads its options from a file")
-    return None
+    document = options.get("-O", options.get("--output-document"))
+    if isinstance(document, Value):
+        if document.text != "-":
+            call.effect("write", document)
+    else:
+        _downloads(call, operands, options.get("-P", options.get("--directory-prefix")))
+    if isinstance(options.get("-i", options.get("--input-file")), Value):
+        call.doubt("wget downloads files named in a list it reads")
+
+
+def _downloads(call: Call, urls: list, folder) -> None:
+    """Each URL saved under its own name, in ``folder`` or where the command is."""
+    for url in urls:
+        name = posixpath.basename(url.text.split("?")[0].rstrip("/")) or "index.html"
+        call.effect("write", Value(posixpath.join(folder.text, name) if isinstance(folder, Value) else name,
+                                   url.known))
+
+
+@program("invoke-webrequest", "invoke-restmethod")
+def _web_request(call: Call) -> None:
+    operands, options = split_args(call.args, {"-outfile", "-uri", "-method", "-body", "-headers"})
+    call.effects("write", operands[1:])  # from PowerShell: the URI, then -OutFile
+    if isinstance(options.get("-outfile"), Value):
+        call.effect("write", options["-outfile"])

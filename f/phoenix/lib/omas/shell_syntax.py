@@ -202,6 +202,8 @@ class _Parser:
         while True:
             self.skip_blanks()
             literal = self.peek_word_literal()
+            if literal == "time" and re.match(r"time[ \t]+-(?!p[ \t])", self.text[self.pos:]):
+                literal = None  # `time -o FILE cmd` is the time program, not bash's keyword
             if literal in ("!", "time"):
                 self.pos += len(literal)
                 self.skip_blanks()
