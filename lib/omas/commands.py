@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from .command_model import Effect, Found, Scope, Value
 from .command_runners import RUNNERS
 from .programs import PROGRAMS, Call, split_args
-from .shell_syntax import Compound, Lit, Param, Simple, Sub, Unparsable, Word, parse
+from .shell_syntax import RESERVED, Compound, Lit, Param, Simple, Sub, Unparsable, Word, parse
 
 __all__ = ["Effect", "Reading", "normalized_command", "read_command"]
 
@@ -100,6 +100,8 @@ class _Reader:
         """What an unparsable command visibly names: each piece between separators, quotes ignored."""
         for piece in re.split(r"[;&|()\n`]+|\$\(", text):
             words = [w for w in re.sub(r"['\"\\]", " ", piece).split() if w]
+            while words and words[0] in RESERVED:
+                words.pop(0)
             if words and scope.depth < 32:
                 self.run_argv([Value(w) for w in words], scope.child(), None)
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 #: nesting the parser follows before it gives up (substitutions in substitutions...)
 MAX_DEPTH = 24
+#: compound commands inside compound commands (subshells, groups, loops) before it gives up
+MAX_NESTING = 100
 RESERVED = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case", "esac",
             "select", "function", "{", "}", "!", "[[", "]]", "time", "coproc"}
 _OPERATORS = ("<<<", "<<-", "&>>", ";;&", "<<", ">>", "<&", ">&", "<>", ">|", "&&", "||", "|&", ";;", ";&",
@@ -121,7 +123,7 @@ class _Parser:
     def __init__(self, text: str, depth: int):
         if depth > MAX_DEPTH:
             raise Unparsable("nested too deeply")
-        self.text, self.pos, self.depth = text, 0, depth
+        self.text, self.pos, self.depth, self.nesting = text, 0, depth, 0
         self.pending_heredocs: list[tuple[Redirect, str, bool, bool]] = []
 
     # -- characters
@@ -219,6 +221,15 @@ class _Parser:
 
     # -- commands
     def command(self, terminators: set):
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise Unparsable("compound commands nested too deeply")
+        try:
+            return self.one_command(terminators)
+        finally:
+            self.nesting -= 1
+
+    def one_command(self, terminators: set):
         self.skip_blanks()
         op = self.operator()
         if op == "(":

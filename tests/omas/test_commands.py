@@ -350,11 +350,14 @@ def test_an_unread_command_among_the_actions_names_itself(stack):
 
 
 @pytest.mark.parametrize("command", ["echo " + "$(" * 400 + "x", "(" * 3000 + "rm -rf .roo", "a" * 30_000,
+                                     "( " * 5000 + "rm -rf .roo", "{ " * 5000 + "rm -rf .roo",
                                      "{a,b}" * 40 + " rm -rf .roo", "for i in {1..99}; do for j in {1..99}; do "
                                      "rm -rf .roo$i$j; done; done"])
 def test_a_pathological_command_ends_in_a_doubt_not_a_crash(command):
     reading = read_command(command)
     assert not reading.understood
+    if command.startswith(("(", "{ ", "for")):  # what the shell would still run is still seen
+        assert any(e.kind == "delete" and e.target.startswith(".roo") for e in reading.effects)
 
 
 # --- property: no nesting of wrappers makes a destructive core pass ---------------------------
