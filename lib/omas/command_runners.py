@@ -79,6 +79,8 @@ def _wrapped(args: list, takes_value: set) -> tuple[list, dict]:
         if "=" not in text and name in takes_value and index < len(args):
             options[name] = args[index]
             index += 1
+        elif not text.startswith("--") and text[:2] in takes_value:
+            options[text[:2]] = Value(text[2:])  # `-I{}`, `-n5`: the value attached
         else:
             for letter in (text[1:] if not text.startswith("--") else ""):
                 options["-" + letter] = True
@@ -103,7 +105,7 @@ def _env(call: Call) -> str | None:
         elif text.startswith("-S") and len(text) > 2:
             return call.reader.read_text(text[2:] + " " + " ".join(a.text for a in args[index + 1:]), scope,
                                          call.stdin, "env -S")
-        elif args[index].option:
+        elif args[index].option or text == "-":  # `env -` is `env -i`
             index += 1
             if text == "--":
                 break
@@ -130,7 +132,7 @@ def _xargs(call: Call) -> None:
                                          "--max-args", "--max-procs", "--delimiter", "--replace"})
     replace = options.get("-I", options.get("--replace"))
     inner = rest or [Value("echo")]
-    unknown = Value("<input of xargs>", known=False)
+    unknown = Value("@xargs-input@", known=False)
     if isinstance(replace, Value):
         argv = [Value(a.text.replace(replace.text, unknown.text), a.known and replace.text not in a.text)
                 for a in inner]
@@ -143,7 +145,7 @@ def _xargs(call: Call) -> None:
 
 
 def _mutates(found: Found, argv: list) -> bool:
-    return any(e.kind not in ("read", "backup") for e in found.effects if "<input of xargs>" in e.target)
+    return any(e.kind not in ("read", "backup") for e in found.effects if "@xargs-input@" in e.target)
 
 
 @runner("parallel")
