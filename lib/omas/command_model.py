@@ -57,15 +57,30 @@ class Found:
     effects: list[Effect] = field(default_factory=list)
     doubts: list[str] = field(default_factory=list)
     written: set[str] = field(default_factory=set)
+    #: symbolic links the command makes: link -> what it points to (both as seen from the start)
+    links: dict[str, str] = field(default_factory=dict)
 
     def add(self, kind: str, target: str, handed: tuple[str, ...] = ()) -> None:
         if target.strip().lower() in DEVICES:
             return
-        effect = Effect(kind, target, handed)
-        if effect not in self.effects:
-            self.effects.append(effect)
+        if target.startswith("/dev/") and kind not in ("read", "run"):
+            self.doubt(f"{kind}s the device {target}")
+        for seen_as in [target] + self.through_links(target):
+            effect = Effect(kind, seen_as, handed)
+            if effect not in self.effects:
+                self.effects.append(effect)
         if kind in ("write", "move", "install"):
-            self.written.add(posixpath.normpath(target.replace("\\", "/")))
+            self.written.add(_normal(target))
+
+    def link(self, name: str, points_to: str) -> None:
+        """``ln -s points_to name``: later paths through ``name`` reach ``points_to``."""
+        self.links[_normal(name)] = points_to if re.match(r"^(/|~)", points_to) else _normal(
+            posixpath.join(posixpath.dirname(_normal(name)), points_to))
+
+    def through_links(self, target: str) -> list[str]:
+        path = _normal(target)
+        return [pointed + path[len(link):] for link, pointed in self.links.items()
+                if path == link or path.startswith(link + "/")]
 
     def doubt(self, reason: str) -> None:
         if reason not in self.doubts:
@@ -77,7 +92,11 @@ class Found:
             self.doubt(f"sets {name}, which changes what later programs run or load")
 
     def wrote(self, path: str) -> bool:
-        return posixpath.normpath(path.replace("\\", "/")) in self.written
+        return _normal(path) in self.written
+
+
+def _normal(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/"))
 
 
 @dataclass

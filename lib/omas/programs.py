@@ -21,7 +21,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from .command_model import Found, Scope, Value
+from .command_model import DEVICES, Found, Scope, Value
 
 def registry(table: dict):
     """A decorator that files a handler in ``table`` under each name it is given."""
@@ -88,6 +88,11 @@ class Call:
 
 #: file names that are a program's standard input
 STDIN_FILES = {"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "-"}
+
+
+def _keeps(destination) -> bool:
+    """A copy or archive that is kept: not thrown away (``/dev/null``) or streamed out (``-``)."""
+    return isinstance(destination, Value) and destination.text.strip().lower() not in DEVICES | {"-"}
 
 
 def _rooted(text: str) -> bool:
@@ -347,7 +352,7 @@ def _copy(call: Call) -> None:
     sources, destinations = (operands, [target]) if isinstance(target, Value) else (operands[:-1], operands[-1:])
     if call.name == "install" and "-d" in options:
         sources, destinations = [], operands
-    call.effects("backup", sources)
+    call.effects("backup" if destinations and _keeps(destinations[0]) else "read", sources)
     call.effects("write", destinations)
 
 
@@ -359,7 +364,7 @@ def _rsync(call: Call) -> None:
         if isinstance(options.get(flag), Value):
             call.shell(options[flag].text, f"rsync {flag}")  # the remote shell runs here, locally
     sources, destinations = operands[:-1], operands[-1:]
-    call.effects("backup", sources)
+    call.effects("backup" if destinations and _keeps(destinations[0]) else "read", sources)
     call.effects("write", destinations)
     if any(name.startswith("--delete") or name in ("--del", "--remove-source-files") for name in options):
         call.effects("delete", destinations)
@@ -385,14 +390,21 @@ def _link(call: Call) -> None:
     operands, options = split_args(_without_switches(call.args, call.name == "mklink"),
                                    {"-t", "--target-directory", "-S", "--suffix"})
     target = options.get("-t", options.get("--target-directory"))
-    if call.name == "mklink":
+    if call.name == "mklink":  # mklink [/D] LINK TARGET
+        links = [(operands[0], operands[1])] if len(operands) > 1 else []
         call.effects("write", operands[:1])
     elif isinstance(target, Value):
+        links = [(Value(posixpath.join(target.text, posixpath.basename(o.text.rstrip("/")))), o) for o in operands]
         call.effect("write", target)
     elif len(operands) == 1:
-        call.effect("write", Value(posixpath.basename(operands[0].text.rstrip("/")) or ".", operands[0].known))
+        name = Value(posixpath.basename(operands[0].text.rstrip("/")) or ".", operands[0].known)
+        links = [(name, operands[0])]
+        call.effect("write", name)
     else:
+        links = [(operands[-1], source) for source in operands[:-1]]
         call.effects("write", operands[-1:])
+    for name, points_to in links:
+        call.found.link(call.scope.path(name.text), points_to.text)
 
 
 @program("dd")
@@ -497,7 +509,7 @@ def _tar(call: Call) -> None:
     if "-c" in options or "--create" in options or "-r" in options or "-u" in options or "--append" in options:
         sources = [Value(posixpath.join(folder.text, s.text), s.known and folder.known) if isinstance(
             folder, Value) and not _rooted(s.text) else s for s in operands]
-        call.effects("backup", sources)
+        call.effects("backup" if _keeps(archive) else "read", sources)  # `-f -` streams it out
         if isinstance(archive, Value):
             call.effect("write", archive)
         if "--remove-files" in options:
@@ -522,7 +534,7 @@ def _unzip(call: Call) -> None:
         if command in ("x", "e"):
             call.effect("write", target or Value("."))
         elif command in ("a", "u"):
-            call.effects("backup", operands[2:])
+            call.effects("backup" if operands[1:2] and _keeps(operands[1]) else "read", operands[2:])
             call.effects("write", operands[1:2])
         elif command == "d":
             call.effects("write", operands[1:2])
@@ -539,7 +551,7 @@ def _zip(call: Call) -> None:
     archive, sources = operands[:1], operands[1:]
     if call.name == "compress-archive":
         archive, sources = operands[-1:], operands[:-1]
-    call.effects("backup", sources)
+    call.effects("backup" if archive and _keeps(archive[0]) else "read", sources)
     call.effects("write", archive)
     if "-m" in options or "-d" in options:
         call.effects("delete", sources)
@@ -597,6 +609,8 @@ def _git_other(call: Call, sub: str, operands: list, options: dict) -> None:
         folder = operands[1] if len(operands) > 1 else Value(
             posixpath.basename((operands[0].text if operands else "").rstrip("/")).removesuffix(".git") or ".")
         call.effect("write", folder)
+    elif sub == "init" and operands:
+        call.effects("write", operands)
     elif sub in ("add", "commit", "tag", "branch", "remote", "push", "init", "notes", "gc", "prune"):
         call.effect("write", Value(".git"))
     else:

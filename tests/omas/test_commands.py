@@ -270,6 +270,17 @@ HOSTILE = [
     (". /dev/stdin <<< 'rm -rf .roo'", "veto", "roo_backup"),
     ("bash /dev/stdin <<< 'rm -rf .roo'", "veto", "roo_backup"),
     ("echo $(( rm -rf .roo ))", "veto", "roo_backup"),
+    # links the command makes, functions passed around, devices, backups that keep nothing
+    ("ln -s .roo x; rm -rf x/", "veto", "roo_backup"),
+    ("ln -s ../omas sub/x && rm -rf sub/x/agents", "veto", "omas_operational"),
+    ("python3 -c \"import glob, os; list(map(os.remove, glob.glob('.roo/*')))\"", "high",
+     "passes os.remove on instead of calling it"),
+    ("python3 -c \"import shutil; f = shutil.rmtree; f('.roo')\"", "high", "passes shutil.rmtree on"),
+    ("dd if=/dev/zero of=/dev/sda", "high", "writes the device /dev/sda"),
+    ("tar czf /dev/null .roo && rm -rf .roo", "veto", "roo_backup"),
+    ("tar czf - .roo > /dev/null; rm -rf .roo", "veto", "roo_backup"),
+    ("cp -r .roo /dev/null && rm -rf .roo", "veto", "roo_backup"),
+    ("git init .roo", "veto", "roo_backup"),
 ]
 
 BENIGN = [

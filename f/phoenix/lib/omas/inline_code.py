@@ -40,6 +40,8 @@ _PY_EXEC_PREFIXES = ("os.exec", "os.spawn")
 _PY_DYNAMIC = {"exec", "eval", "compile", "__import__", "getattr", "setattr", "delattr", "globals", "locals", "vars",
                "importlib.import_module", "runpy.run_path", "runpy.run_module", "ctypes.CDLL", "pickle.loads",
                "marshal.loads", "os.chdir", "breakpoint", "code.interact", "builtins.exec", "builtins.eval"}
+_PY_DANGEROUS = (_PY_DELETE | _PY_MOVE | _PY_COPY | _PY_WRITE | _PY_SECOND_WRITTEN | _PY_SHELL | _PY_PROCESS
+                 | _PY_DYNAMIC)
 _PY_HARMLESS = {
     "print", "len", "str", "repr", "int", "float", "bool", "list", "dict", "set", "tuple", "range", "sorted",
     "reversed", "enumerate", "zip", "map", "filter", "min", "max", "sum", "abs", "any", "all", "isinstance",
@@ -90,6 +92,7 @@ class _PythonReader(ast.NodeVisitor):
         self.program, self.sink, self.argv = program, sink, argv
         self.names: dict[str, object] = {}  # alias -> module/function path, or ("value", text), or ("path", text)
         self.defined: set[str] = set()
+        self.called: set[int] = set()  # the function expressions of calls (ids of their nodes)
 
     def doubt(self, what: str) -> None:
         self.sink.doubt(f"{self.program} -c code: {what}")
@@ -134,7 +137,19 @@ class _PythonReader(ast.NodeVisitor):
     def visit_Attribute(self, node) -> None:
         if node.attr.startswith("__") and node.attr.endswith("__") and node.attr not in ("__name__", "__file__"):
             self.doubt(f"reaches {node.attr}")
+        self.not_passed_on(node)
         self.generic_visit(node)
+
+    def visit_Name(self, node) -> None:
+        self.not_passed_on(node)
+
+    def not_passed_on(self, node) -> None:
+        """``map(os.remove, ...)``, ``f = shutil.rmtree``: a dangerous function used without a call here."""
+        if id(node) in self.called or not isinstance(node.ctx, ast.Load):
+            return
+        name = self.dotted(node)
+        if name and (name in _PY_DANGEROUS or name.startswith(_PY_EXEC_PREFIXES)):
+            self.doubt(f"passes {name} on instead of calling it")
 
     # -- values
     def text_of(self, node) -> str | None:
@@ -199,6 +214,7 @@ class _PythonReader(ast.NodeVisitor):
 
     # -- calls
     def visit_Call(self, node) -> None:
+        self.called.add(id(node.func))
         self.generic_visit(node)
         name = self.dotted(node.func)
         if name is None and isinstance(node.func, ast.Attribute):
