@@ -189,17 +189,15 @@ class _Reader:
                 continue  # a file descriptor duplicated or closed, not a file
             elif redirect.op == "<":
                 stdin = None
-                self.effect(scope, "read", target, "reads")
+                self.redirected(scope).effect("read", target)
             else:
-                self.effect(scope, "write", target, "writes")
+                self.redirected(scope).effect("write", target)
         return stdin
 
-    def effect(self, scope: Scope, kind: str, target: Value, verb: str) -> None:
-        if not target.known and kind != "read":
-            self.found.doubt(f"a redirection {verb} a file whose name is computed when it runs: {target.text}")
-        if scope.cwd is None and kind != "read":
-            self.found.doubt(f"a redirection {verb} {target.text!r} in a folder computed when it runs")
-        self.found.add(kind, scope.path(target.text))
+    def redirected(self, scope: Scope) -> Call:
+        """A redirection's file is opened by the shell itself: recorded as a program's would be."""
+        return Call("a redirection", [], scope, None, self, self.found)
+
 
     # -- programs
     def run_argv(self, argv: list, scope: Scope, stdin: str | None) -> str | None:
