@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lib.errors import ConfigError, PhoenixError  # noqa: E402
+from lib.errors import ConfigError, InputError, PhoenixError  # noqa: E402
 from lib.stack import load_stack  # noqa: E402
 from lib.workspace.plan import make_plan  # noqa: E402
 from lib.workspace.podman_cli import Podman, PodmanMissing  # noqa: E402
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     except StackRefused as exc:
         print(f"{args.verb}: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    except (ConfigError, PodmanMissing) as exc:
+    except (ConfigError, InputError, PodmanMissing) as exc:
         print(f"{args.verb}: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except PhoenixError as exc:

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 
 from ..health.services import check_n8n, check_ollama, check_postgres, check_windmill
-from .db_secret import LABEL_FORMAT
+from .db_secret import LABEL_ADDRESS, LABEL_FORMAT
 from .podman_cli import Container, Pod, Podman
 from .pods import LABEL_PART_OF, PART_OF, SECRET_NAME, Endpoint, endpoint
 
@@ -34,6 +34,7 @@ class Survey:
     pods: list[Pod]
     secrets: set[str]
     secret_format: str | None  # the format label of phoenix-db; None when there is no such secret
+    secret_address: str | None = None  # which database its URLs point at (a hash label)
 
     def pod(self, name: str) -> Pod | None:
         return next((p for p in self.pods if p.name == name), None)
@@ -68,10 +69,9 @@ def is_ours(pod: Pod) -> bool:
 def take_survey(podman: Podman) -> Survey:
     version, text = podman.version()
     secrets = podman.secret_names()
-    fmt = None
-    if SECRET_NAME in secrets:
-        fmt = podman.secret_labels(SECRET_NAME).get(LABEL_FORMAT, "")
-    return Survey(version, text, podman.containers(), podman.pods(), secrets, fmt)
+    labels = podman.secret_labels(SECRET_NAME) if SECRET_NAME in secrets else {}
+    return Survey(version, text, podman.containers(), podman.pods(), secrets,
+                  labels.get(LABEL_FORMAT, "") if SECRET_NAME in secrets else None, labels.get(LABEL_ADDRESS))
 
 
 # --- ports ------------------------------------------------------------------------

@@ -41,10 +41,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 HERE = Path(__file__).resolve().parent
-STATE = Path(os.environ["PODMAN_STANDIN_STATE"])
+STATE = Path(os.environ.get("PODMAN_STANDIN_STATE", "podman-standin-state.json"))
 SERVICES = HERE / "service_standins.py"
 
 
@@ -269,6 +267,8 @@ def cmd_kube(state, args) -> int:
     options, source = args[1:-1], args[-1]
     if any(o not in ("--replace", "--start=false") for o in options):
         return unsupported(state, ["kube", *args])
+    import yaml  # only here: every other command answers faster without it
+
     text = sys.stdin.read() if source == "-" else Path(source).read_text()
     try:
         documents = [d for d in yaml.safe_load_all(text) if d]

@@ -14,6 +14,7 @@ The values exist only in this process's memory and on podman's standard input.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from urllib.parse import quote
 from .pods import SECRET_KEYS, SECRET_NAME, endpoint
 
 LABEL_FORMAT = "phoenix-stack/format"
+LABEL_ADDRESS = "phoenix-stack/address"  # which database the URLs point at (a hash: not a secret)
 LABEL_MANAGED = "app.kubernetes.io/managed-by"
 MANAGED_BY = "phoenix-stack"
 RAW = "raw-data"          # Podman 4.3
@@ -53,8 +55,15 @@ def secret_document(values: dict[str, str], fmt: str) -> bytes:
                        "metadata": {"name": SECRET_NAME}, "data": encoded}).encode()
 
 
-def secret_labels(fmt: str) -> dict[str, str]:
-    return {LABEL_MANAGED: MANAGED_BY, LABEL_FORMAT: fmt}
+def secret_labels(stack, fmt: str) -> dict[str, str]:
+    return {LABEL_MANAGED: MANAGED_BY, LABEL_FORMAT: fmt, LABEL_ADDRESS: database_address(stack)}
+
+
+def database_address(stack) -> str:
+    """What the secret's URLs depend on besides the password: user, database, host and port."""
+    database, postgres = stack["podman"]["database"], endpoint(stack, "postgres")
+    where = f"{database['user']}@{postgres.dial_host}:{postgres.port}/{database['name']}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 def new_password() -> str:

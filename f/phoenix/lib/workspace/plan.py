@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .db_secret import RAW, secret_format
+from .db_secret import RAW, database_address, secret_format
 from .podman_cli import Podman
 from .pods import SECRET_NAME, UNITS, PodSpec, data_path, endpoint, render_pods
 from .survey import Survey, answers_as, is_local, is_ours, port_in_use
@@ -316,8 +316,10 @@ def _secret_step(stack, survey: Survey, units: list[UnitPlan], interactive: bool
         if needed and survey.secret_format and survey.secret_format != secret_format(survey.version):
             written_for = "Podman 4.3" if survey.secret_format == RAW else "Podman 4.4 or later"
             return Step("conflict", what, f"it was written for {written_for} and Podman {survey.version_text} "
-                        f"reads another form: `podman secret rm {SECRET_NAME}`, then up again with "
-                        f"${_env(stack)} set to the same password"), None
+                        f"reads another form: {_remake(stack)}"), None
+        if needed and survey.secret_address and survey.secret_address != database_address(stack):
+            return Step("conflict", what, "its URLs point at another database (services.postgres or "
+                        f"podman.database changed since it was made): {_remake(stack)}"), None
         return Step("keep", what, "exists (its value is never read back)"), None
     if not needed:
         return None, None
@@ -330,6 +332,10 @@ def _secret_step(stack, survey: Survey, units: list[UnitPlan], interactive: bool
         return Step("conflict", what, f"{existing}, so its password is needed: set ${env} to it "
                                       "(a new one would not be accepted)"), None
     return Step("create", what, f"a generated password (set ${env} to choose it; it is never shown)"), "generate"
+
+
+def _remake(stack) -> str:
+    return f"`podman secret rm {SECRET_NAME}`, then up again with ${_env(stack)} set to the same password"
 
 
 def _env(stack) -> str | None:

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol
 
-from ..errors import PhoenixError
+from ..errors import InputError, PhoenixError
 from ..preserve import guarded_write
 from ..progress import report_progress
 from .db_secret import new_password, secret_document, secret_format, secret_labels, secret_values
@@ -130,7 +130,8 @@ def _make_secret(plan: Plan, podman: Podman, ask, say, run: Run) -> None:
         return
     password, how = _password(plan, ask)
     fmt = secret_format(plan.survey.version)
-    podman.create_secret(SECRET_NAME, secret_document(secret_values(plan.stack, password), fmt), secret_labels(fmt))
+    podman.create_secret(SECRET_NAME, secret_document(secret_values(plan.stack, password), fmt),
+                         secret_labels(plan.stack, fmt))
     say(f"created secret {SECRET_NAME} ({how}; the value is not shown)")
     run.done.append(f"created secret {SECRET_NAME}")
 
@@ -265,7 +266,7 @@ def log_targets(stack, podman: Podman, service: str | None) -> list[str]:
     missing = [name for name in wanted if name not in ours]
     if missing:
         known = ", ".join(sorted(set(LOG_NAMES) | {"workers", "inference"}))
-        raise PhoenixError(f"no container {', '.join(missing)} in Phoenix's pods (services: {known}; "
+        raise InputError(f"no container {', '.join(missing)} in Phoenix's pods (services: {known}; "
                            f"containers: {', '.join(ours) or 'none yet'})")
     return wanted
 
