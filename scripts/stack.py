@@ -75,16 +75,15 @@ def cmd_up(args, stack, podman) -> int:
 
 def windmill_steps(stack) -> list:
     """The deploy and first-job steps, when there is a Windmill token to run them with."""
-    from scripts.tooling.stack_windmill import windmill_steps as steps
+    from scripts.tooling.stack_windmill import NotRun, windmill_steps as steps
 
     token = os.environ.get("WINDMILL_TOKEN")
-    if not token and interactive():
+    if not token and interactive():  # asked now, not after minutes of pulls
         token = ask_hidden(f"Windmill token for workspace {stack['services']['windmill']['workspace']} "
                            "(hidden; empty to skip deploy and first jobs): ")
     if not token:
-        print("not run: stack resource, deploy, first health check and n8n pull: $WINDMILL_TOKEN is not set "
-              "(make a token in Windmill: user settings > Tokens; then run up again, it keeps what runs)")
-        return []
+        return [NotRun("$WINDMILL_TOKEN is not set (make a token in Windmill: user settings > Tokens; "
+                       "then run up again, it keeps what runs)")]
     return steps(stack, token)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -126,12 +127,12 @@ class Podman:
 
     # --- changing -----------------------------------------------------------------
 
-    def pull(self, image: str, progress: Callable[[str], None]) -> None:
-        self._run(["pull", image], timeout=PULL_TIMEOUT_S, progress=progress)
+    def pull(self, image: str, progress: Callable[[str], None], timeout: float = PULL_TIMEOUT_S) -> None:
+        self._run(["pull", image], timeout=timeout, progress=progress)
 
     def create_secret(self, name: str, data: bytes, labels: dict[str, str]) -> None:
         options = [arg for key, value in sorted(labels.items()) for arg in ("--label", f"{key}={value}")]
-        self._run(["secret", "create", *options, name, "-"], stdin=data)
+        self._run(["secret", "create", *options, name, "-"], stdin=data, hide=data)
 
     def play(self, document: str, *, replace: bool = False, start: bool = True,
              progress: Callable[[str], None] | None = None) -> None:
@@ -154,8 +155,8 @@ class Podman:
     def _json(self, args: list[str]):
         return _parse(self._run(args).stdout, f"podman {' '.join(args[:2])}")
 
-    def _run(self, args: list[str], *, stdin: bytes | None = None, timeout: float = TIMEOUT_S,
-             check: bool = True, progress: Callable[[str], None] | None = None) -> subprocess.CompletedProcess:
+    def _run(self, args: list[str], *, stdin: bytes | None = None, timeout: float = TIMEOUT_S, check: bool = True,
+             progress: Callable[[str], None] | None = None, hide: bytes | None = None) -> subprocess.CompletedProcess:
         executable = shutil.which(self.command[0])
         if executable is None:
             raise PodmanMissing(f"no {self.command[0]} command on this machine: install Podman "
@@ -168,7 +169,10 @@ class Podman:
         except OSError as exc:
             raise PodmanError(f"`{shown}` could not start: {exc.strerror or exc}") from None
         if check and done.returncode != 0:
-            raise PodmanError(f"`{shown}` failed (exit {done.returncode}): {_reason(done.stderr)}")
+            reason = _reason(done.stderr)
+            if hide:  # podman does not echo its input; if one ever did, it still would not show here
+                reason = reason.replace(_text(hide), "***")
+            raise PodmanError(f"`{shown}` failed (exit {done.returncode}): {reason}")
         return done
 
 
@@ -179,17 +183,30 @@ def _call(argv: list[str], stdin: bytes | None, timeout: float,
         return subprocess.CompletedProcess(argv, done.returncode, _text(done.stdout), _text(done.stderr))
     # long commands (pulls) show what Podman says as it says it
     with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        if stdin:
-            proc.stdin.write(stdin)
-        proc.stdin.close()
-        lines = []
-        for raw in proc.stderr:
-            line = _text(raw).rstrip()
-            lines.append(line)
-            if line:
-                progress(line)
-        out = proc.stdout.read()
-        proc.wait(timeout=timeout)
+        fired = threading.Event()
+
+        def kill() -> None:  # the lines below would wait for ever on a hung pull
+            fired.set()
+            proc.kill()
+
+        watchdog = threading.Timer(timeout, kill)
+        watchdog.start()
+        try:
+            if stdin:
+                proc.stdin.write(stdin)
+            proc.stdin.close()
+            lines = []
+            for raw in proc.stderr:
+                line = _text(raw).rstrip()
+                lines.append(line)
+                if line:
+                    progress(line)
+            out = proc.stdout.read()
+            proc.wait()
+        finally:
+            watchdog.cancel()
+        if fired.is_set():
+            raise subprocess.TimeoutExpired(argv, timeout)
     return subprocess.CompletedProcess(argv, proc.returncode, _text(out), "\n".join(lines))
 
 
@@ -198,8 +215,9 @@ def _text(data: bytes) -> str:
 
 
 def _reason(stderr: str) -> str:
+    """Podman's own words: its last ``Error:`` message, else its last line."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("Error:")]
+    errors = [line[line.rindex("Error:") + len("Error:"):].strip() for line in lines if "Error:" in line]
     return (errors or lines or ["no message"])[-1]
 
 

@@ -155,6 +155,9 @@ class FirstJob:
         began = time.monotonic()
         while True:
             answer = _checked(lambda: self.api.result_maybe(job))
+            if not isinstance(answer, dict):
+                raise PhoenixError(f"job {job} ({self.script}): Windmill answered {str(answer)[:100]!r}, "
+                                   "not the job's state")
             if answer.get("completed"):
                 break
             waited = time.monotonic() - began
@@ -177,6 +180,17 @@ def _summary(result) -> str:
         return lines[0].lstrip("# ") if lines else "a dashboard"
     text = json.dumps(result, default=str)
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+@dataclass
+class NotRun:
+    """What up says, in its place at the end, when the Windmill steps cannot run."""
+
+    reason: str
+    name: str = "stack resource, deploy, first health check and n8n pull"
+
+    def run(self, say: Callable[[str], None]) -> None:
+        say(f"not run: {self.name}: {self.reason}")
 
 
 def windmill_steps(stack, token: str) -> list:

@@ -449,6 +449,7 @@ def test_without_a_windmill_token_the_windmill_steps_say_they_did_not_run(podman
     done = run_stack(podman, "up", "--stack", str(stack_file))
     assert done.returncode == 0, done.stderr
     assert "not run: stack resource, deploy, first health check and n8n pull: $WINDMILL_TOKEN is not set" in done.stdout
+    assert done.stdout.index("healthy: n8n") < done.stdout.index("not run:")  # said at the end, in its place
 
 
 def test_no_podman_is_a_clear_error(tmp_path, stack_file):
