@@ -104,7 +104,8 @@ def podman() -> None:
               "test_podman_real.py (it skips without it)")
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "podman"]):
+    # with its recommends: catatonit builds the pause image every pod's infra container runs
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "podman"]):
         if subprocess.run(command, env=env).returncode != 0:
             print(f"    skipped: `{' '.join(command)}` failed; tests/workspace/test_podman_real.py will skip")
             return

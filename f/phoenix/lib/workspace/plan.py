@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .db_secret import RAW, database_address, secret_format
 from .podman_cli import Podman
-from .pods import SECRET_NAME, UNITS, PodSpec, data_path, endpoint, render_pods
+from .pods import LABEL_SPEC, SECRET_NAME, UNITS, PodSpec, data_path, endpoint, render_pods
 from .survey import Survey, answers_as, is_local, is_ours, port_in_use
 
 #: the seed's new folders and the folders it shows inside them
@@ -59,8 +59,8 @@ class UnitPlan:
     unit: str
     pod: PodSpec | None
     step: Step
-    action: str = "none"            # none | play | replace | start_pod | start_container
-    container: str | None = None    # the container start_container starts
+    action: str = "none"            # none | play | replace | start_pod | start_other (a container or pod)
+    other: str | None = None        # what start_other starts: "container NAME" or "pod NAME"
     waits: tuple[str, ...] = ()     # health checks to pass before the next pod: services, or "containers"
     foreign: bool = False           # served by something Phoenix did not start
 
@@ -150,7 +150,7 @@ def _own_pod(survey: Survey, pod: PodSpec, replace: bool, waits: tuple[str, ...]
         return UnitPlan(pod.unit, pod, Step("conflict", f"pod {pod.name}",
                                             "a pod of that name exists and Phoenix did not make it (no label "
                                             "app.kubernetes.io/part-of=phoenix): rename or remove it"))
-    drifted = found.labels.get("phoenix-stack/spec") != pod.spec_hash
+    drifted = found.labels.get(LABEL_SPEC) != pod.spec_hash
     if drifted and replace:
         return UnitPlan(pod.unit, pod, Step("replace", f"pod {pod.name}", f"{pod.summary} (the stack changed; "
                                             "data folders and volumes are kept)"), "replace", waits=waits)
@@ -185,10 +185,10 @@ def _service_unit(stack, survey: Survey, pod: PodSpec, replace: bool, timeout: f
                                             f"does not answer as {service} ({detail}): free it or change "
                                             f"{_port_key(service)}"))
     if publisher is not None:
-        return UnitPlan(pod.unit, pod, Step("start", f"container {publisher.name}",
-                                            f"{publisher.state}; it publishes {where.port} for {service} (kept "
-                                            f"instead of Phoenix's pod {pod.name})"),
-                        "start_container", container=publisher.name, waits=(service,), foreign=True)
+        owner = survey.owner(publisher)  # a pod's ports are on its infra container: start the pod
+        return UnitPlan(pod.unit, pod, Step("start", owner, f"{publisher.state}; it publishes {where.port} for "
+                                            f"{service} (kept instead of Phoenix's pod {pod.name})"),
+                        "start_other", other=owner, waits=(service,), foreign=True)
     if pod.unit == "windmill":
         postgres = endpoint(stack, "postgres")
         if port_in_use(postgres):

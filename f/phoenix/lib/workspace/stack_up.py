@@ -160,9 +160,10 @@ def _bring_up(plan: Plan, podman: Podman, unit: UnitPlan, say, progress, run: Ru
     elif unit.action == "start_pod":
         say(f"starting pod {unit.pod.name} ({step.why})")
         podman.start_pod(unit.pod.name)
-    elif unit.action == "start_container":
-        say(f"starting container {unit.container} ({step.why})")
-        podman.start_container(unit.container)
+    elif unit.action == "start_other":
+        kind, name = unit.other.split(" ", 1)
+        say(f"starting {unit.other} ({step.why})")
+        (podman.start_pod if kind == "pod" else podman.start_container)(name)
     else:
         say(f"left alone: {step.what}{': ' + step.why if step.why else ''}")
         run.kept.append(step.what)
