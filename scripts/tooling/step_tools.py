@@ -1,0 +1,50 @@
+"""Bun and the TypeScript scanner, pinned and cached, for reading and running translated steps.
+
+Windmill runs a translated n8n step (``language: bun``) with Bun, so the tests
+that execute steps run them with Bun too, and the check that a generated step
+is only Phoenix's known shape reads it with TypeScript's own parser. Both are
+npm packages pinned in ``scripts/tooling/npm-steps/`` and installed once into
+``phoenix_cache_dir()/step-tools`` (never into the repo), the same way as the
+Windmill tools (``windmill_tools.py``). ``--ignore-scripts`` leaves Bun's
+placeholder launcher alone: the binary is the platform package's own
+(``@oven/bun-<os>-<arch>/bin/bun``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from lib.stack import phoenix_cache_dir
+
+from . import windmill_tools
+from .windmill_tools import ToolingError
+
+PINS_DIR = Path(__file__).resolve().parent / "npm-steps"
+
+
+def step_tools_dir() -> Path:
+    return phoenix_cache_dir() / "step-tools"
+
+
+def ensure_step_tools() -> Path:
+    """Install the pinned Bun and TypeScript when missing or re-pinned; the ``node_modules`` folder."""
+    directory = step_tools_dir()
+    digest = windmill_tools._pins_digest(PINS_DIR)
+    if not windmill_tools._installed(directory, digest, "typescript"):
+        with windmill_tools._install_lock(directory):
+            if not windmill_tools._installed(directory, digest, "typescript"):
+                windmill_tools._npm_ci(directory, digest, PINS_DIR)
+    return directory / "node_modules"
+
+
+def bun_binary() -> Path:
+    """The Bun executable of this platform from the pinned install (the first that runs)."""
+    modules = ensure_step_tools()
+    for candidate in sorted(modules.glob("@oven/bun-*/bin/bun")):
+        try:
+            subprocess.run([str(candidate), "--version"], capture_output=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError):
+            continue  # another libc's or CPU's build
+        return candidate
+    raise ToolingError(f"no Bun binary for this platform runs from {modules / '@oven'}")
