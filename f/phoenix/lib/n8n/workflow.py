@@ -13,12 +13,15 @@ Sticky notes are documentation: they are kept apart from the executable nodes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
 
 STICKY_NOTE = "n8n-nodes-base.stickyNote"
+# n8n nodes have a handful of inputs and outputs; an edge naming input 10,000 is not a workflow n8n made
+MAX_PORT = 1000
 
 
 class WorkflowError(InputError):
@@ -132,9 +135,7 @@ def _parse_nodes(raw_nodes: list, source: str) -> tuple[dict[str, Node], list[No
         if not isinstance(node_type, str) or not node_type:
             raise WorkflowError(f"{where} ({name!r}): node without a type")
         parameters = raw.get("parameters") if isinstance(raw.get("parameters"), dict) else {}
-        version = raw.get("typeVersion", 1)
-        node = Node(name=name, type=node_type,
-                    type_version=float(version) if isinstance(version, (int, float)) else 1.0,
+        node = Node(name=name, type=node_type, type_version=_version(raw.get("typeVersion", 1)),
                     parameters=parameters, disabled=bool(raw.get("disabled")),
                     notes=raw.get("notes") if isinstance(raw.get("notes"), str) else "",
                     credentials=raw.get("credentials") if isinstance(raw.get("credentials"), dict) else {},
@@ -149,6 +150,17 @@ def _parse_nodes(raw_nodes: list, source: str) -> tuple[dict[str, Node], list[No
     return nodes, notes
 
 
+def _version(value) -> float:
+    """A node's typeVersion as a finite number (1 when it is not one, as n8n's editor assumes)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 1.0
+    try:
+        version = float(value)
+    except OverflowError:  # an integer too large for a float
+        return 1.0
+    return version if math.isfinite(version) and 0 <= version < 1000 else 1.0
+
+
 def _parse_connections(raw: dict, nodes: dict[str, Node], source: str,
                        warnings: list[str]) -> tuple[list[Edge], list[Edge]]:
     main, ai = [], []
@@ -161,7 +173,14 @@ def _parse_connections(raw: dict, nodes: dict[str, Node], source: str,
         if not isinstance(kinds, dict):
             raise WorkflowError(f"{source}: connections[{source_name!r}] must be an object")
         for kind, outputs in kinds.items():
-            for output, slot in enumerate(outputs or []):
+            if not isinstance(outputs, list) or len(outputs) > MAX_PORT:
+                if outputs:
+                    warnings.append(f"connections[{source_name!r}][{kind!r}] is not a list of outputs: ignored")
+                continue
+            for output, slot in enumerate(outputs):
+                if slot is not None and not isinstance(slot, list):
+                    warnings.append(f"malformed connection slot from {source_name!r} ignored")
+                    continue
                 for target in slot or []:
                     edge = _edge(source_name, kind, output, target, nodes, warnings)
                     if edge:
@@ -177,7 +196,9 @@ def _edge(source_name: str, kind: str, output: int, target: Any, nodes: dict, wa
         warnings.append(f"connection from {source_name!r} to unknown node {target['node']!r} ignored")
         return None
     index = target.get("index", 0)
-    return Edge(source_name, output, target["node"], index if isinstance(index, int) else 0, kind)
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < MAX_PORT:
+        index = 0
+    return Edge(source_name, output, target["node"], index, str(kind))
 
 
 def strongly_connected(names: list[str], successors) -> list[list[str]]:
