@@ -12,6 +12,7 @@ placeholder launcher alone: the binary is the platform package's own
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -48,3 +49,51 @@ def bun_binary() -> Path:
             continue  # another libc's or CPU's build
         return candidate
     raise ToolingError(f"no Bun binary for this platform runs from {modules / '@oven'}")
+
+
+READER = PINS_DIR / "step_reader.mjs"
+
+
+class StepReader:
+    """One node process reading TypeScript with TypeScript's parser (``step_reader.mjs``), many requests.
+
+    ``shape(files)``: per file, the syntax errors and top-level statements that are not a
+    generated step's known shape. ``literals(files, marker)``: per file, where ``marker``
+    occurs outside a string literal. Empty lists mean clean.
+    """
+
+    def __init__(self):
+        self.modules = ensure_step_tools()
+        self.process = subprocess.Popen([windmill_tools._node(), str(READER)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, encoding="utf-8")
+
+    def _request(self, **request) -> dict[str, list[str]]:
+        self.process.stdin.write(json.dumps({"node_modules": str(self.modules), **request}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise ToolingError(f"the step reader stopped (exit {self.process.poll()})")
+        answer = json.loads(line)
+        if not answer.get("ok"):
+            raise ToolingError(f"the step reader failed: {answer.get('error')}")
+        return answer["results"]
+
+    def shape(self, files: dict[str, str]) -> dict[str, list[str]]:
+        return self._request(op="shape", files=files)
+
+    def literals(self, files: dict[str, str], marker: str) -> dict[str, list[str]]:
+        return self._request(op="literals", files=files, marker=marker)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def __enter__(self) -> "StepReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
