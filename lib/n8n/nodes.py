@@ -790,7 +790,8 @@ def sort_items(ctx: NodeContext) -> NodeTranslation:
 @translates(BASE + "removeDuplicates")
 def remove_duplicates(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
-    if p.get("operation", "removeDuplicateInputItems") != "removeDuplicateInputItems":
+    # Item Lists calls this operation "removeDuplicates" (within the input, as here)
+    if p.get("operation", "removeDuplicateInputItems") not in ("removeDuplicateInputItems", "removeDuplicates"):
         raise Untranslatable("removing duplicates across executions needs n8n's deduplication store")
     fields = p.get("fieldsToCompare", "")
     if isinstance(fields, dict):

@@ -51,6 +51,19 @@ function n8nCompile(kind: "expression" | "code", source: string, names: string[]
   }
   return compiled;
 }
+// As n8n's expression evaluator: these globals do not exist inside {{ }} (n8n's own denylist). Not a
+// security boundary (an expression is the workflow author's code, run with the step's rights, as a
+// Code node is), but an expression sees what it would see in n8n.
+function n8nExpressionGlobals(): Record<string, any> {
+  const denied: Record<string, any> = {};
+  for (const name of ["document", "global", "window", "Window", "globalThis", "self", "alert", "prompt", "confirm",
+    "eval", "uneval", "setTimeout", "setInterval", "Function", "fetch", "XMLHttpRequest", "Promise", "Generator",
+    "GeneratorFunction", "AsyncFunction", "AsyncGenerator", "AsyncGeneratorFunction", "WebAssembly", "Reflect",
+    "Proxy", "escape", "unescape", "require", "module", "Bun", "Deno"]) denied[name] = {};
+  denied.process = { arch: process.arch, env: {}, platform: process.platform, pid: process.pid, ppid: process.ppid,
+    release: process.release, version: process.version, versions: process.versions };
+  return denied;
+}
 function n8nContext(items: any[], nodes: Record<string, any>, workflow: Record<string, any>,
                     extra: Record<string, any> = {}) {
   installN8nExtensions();
@@ -93,9 +106,10 @@ function n8nContext(items: any[], nodes: Record<string, any>, workflow: Record<s
     ...extra,
   };
   const scope = (more: Record<string, any> = {}) => ({ ...bindings, $json: items[index] ?? {}, $itemIndex: index, ...more });
+  const denied = n8nExpressionGlobals();
   const evaluate = (source: string) => {
     if (!source.trim()) return undefined;
-    const values = scope();
+    const values = { ...denied, ...scope() };
     return n8nCompile("expression", source, Object.keys(values))(...Object.values(values));
   };
   return {

@@ -59,7 +59,8 @@ class StepReader:
 
     ``shape(files)``: per file, the syntax errors and top-level statements that are not a
     generated step's known shape. ``literals(files, marker)``: per file, where ``marker``
-    occurs outside a string literal. Empty lists mean clean.
+    occurs outside a string literal. ``expressions(exprs, marker)``: the same for Windmill
+    expressions, each of which must be exactly one expression. Empty lists mean clean.
     """
 
     def __init__(self):
@@ -83,6 +84,10 @@ class StepReader:
 
     def literals(self, files: dict[str, str], marker: str) -> dict[str, list[str]]:
         return self._request(op="literals", files=files, marker=marker)
+
+    def expressions(self, expressions: dict[str, str], marker: str | None = None) -> dict[str, list[str]]:
+        """Per Windmill expression: problems unless it is one expression with ``marker`` only in literals."""
+        return self._request(op="expressions", files=expressions, marker=marker)
 
     def close(self) -> None:
         if self.process.poll() is None:

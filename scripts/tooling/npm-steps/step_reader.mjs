@@ -9,6 +9,9 @@
 //   `export async function main`. Nothing at the top level may run when the file is loaded.
 // "literals": every occurrence of `marker` must lie inside one string literal token (a
 //   workflow string that shows up anywhere else became code or a comment).
+// "expressions": each file is a Windmill JavaScript expression (an input transform, a branch
+//   condition, an iterator); it must be exactly one expression, with `marker` (if given) only
+//   inside string literals.
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
@@ -119,10 +122,34 @@ function literals(files, marker) {
   return results;
 }
 
+function expressions(files, marker) {
+  const wrapped = {};
+  const results = {};
+  for (const [name, expr] of Object.entries(files)) {
+    const text = `(\n${expr}\n);\n`;
+    const source = parse(name, text);
+    const problems = syntaxProblems(source);
+    const [first] = source.statements;
+    const whole = source.statements.length === 1 && first.kind === ts.SyntaxKind.ExpressionStatement
+      && first.expression.kind === ts.SyntaxKind.ParenthesizedExpression
+      && first.expression.getStart() === 0 && first.expression.end === text.length - 2;
+    if (!whole) problems.push("not one single expression: it would run more than the expression Windmill evaluates");
+    results[name] = problems;
+    wrapped[name] = text;
+  }
+  if (marker) {
+    for (const [name, problems] of Object.entries(literals(wrapped, marker))) {
+      results[name].push(...problems.filter((p) => !p.startsWith("syntax error")));
+    }
+  }
+  return results;
+}
+
 function answer(request) {
   ts ??= createRequire(path.join(request.node_modules, "noop.js"))("typescript");
   if (request.op === "shape") return shape(request.files);
   if (request.op === "literals") return literals(request.files, request.marker);
+  if (request.op === "expressions") return expressions(request.files, request.marker);
   throw new Error(`unknown op ${request.op}`);
 }
 

@@ -253,11 +253,11 @@ def format_summary(summary: dict) -> str:
                if summary.get("conflicts") else ""))
 
 
-def write_report(report: dict, path: Optional[str | Path], *, stack=None) -> None:
+def write_report(report: dict, path: Optional[str | Path], *, stack=None, absolute_ok: bool | None = None) -> None:
     """The report as JSON at ``path`` (through the guard; without a stack, an explicit path of the caller's)."""
     if path:
-        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-        write_file(local_stack(stack), path, text, absolute_ok=stack is None)
+        text = json.dumps(report, indent=2, ensure_ascii=True) + "\n"
+        write_file(local_stack(stack), path, text, absolute_ok=stack is None if absolute_ok is None else absolute_ok)
 
 
 def translate_stack_folder(stack=None, input_dir: str = "n8n/workflows", out_dir: str = "n8n/windmill",

@@ -756,30 +756,35 @@ def _summary(workflow: Workflow, source: str) -> str:
 
 def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer,
                  modules: list[dict]) -> str:
+    """The flow's description: one line per thing to know (names on one line each), then the sticky notes."""
     translated = sum(1 for s in status.values() if s == "translated")
-    lines = [f"Translated by Phoenix from the n8n workflow {workflow.name or '(unnamed)'!r} ({source}).",
+    lines = [f"Translated by Phoenix from the n8n workflow \"{one_line(workflow.name or '(unnamed)')}\" "
+             f"({one_line(source)}).",
              f"{translated} of {len(status)} nodes translated; "
              f"{len(status) - translated} became placeholder steps that fail when run, saying why."]
     for name, reason in reasons.items():
-        lines.append(f"- not translated: {name} ({workflow.nodes[name].type}): {reason}")
+        lines.append(f"- not translated: {one_line(name)} ({one_line(workflow.nodes[name].type)}): "
+                     f"{one_line(reason, 1000)}")
     for note in structurer.notes:
-        lines.append(f"- not translated: {note}")
+        lines.append(f"- not translated: {one_line(note, 1000)}")
     readers = _request_metadata_readers(workflow)
     if readers:
         lines.append("- not passed: the request's headers and query. Windmill's HTTP route gives the flow the "
                      "body only (input body); inputs headers and query stay empty unless the caller sets them. "
-                     f"Nodes whose expressions read headers or query (check them): {', '.join(readers)}")
+                     f"Nodes whose expressions read headers or query (check them): "
+                     f"{', '.join(one_line(r) for r in readers)}")
     resources = _resources_used(modules)
     if resources:
         lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
                      + ", ".join(resources))
     if len(structurer.top.roots) > 1:
+        roots = sorted(structurer.top.roots, key=structurer._root_rank)
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
-                     f"(default: the first of {', '.join(sorted(structurer.top.roots, key=structurer._root_rank))}).")
+                     f"(default: the first of {', '.join(one_line(r) for r in roots)}).")
     for note in workflow.sticky_notes:
         text = "\n".join(line.rstrip() for line in str(note.parameters.get("content", "")).strip().splitlines())
         if text:
-            lines.append(f"\nSticky note {note.name!r}:\n{text}")
+            lines.append(f"\nSticky note \"{one_line(note.name)}\":\n{text}")
     return "\n".join(lines)
 
 

@@ -13,7 +13,9 @@ Sticky notes are documentation: they are kept apart from the executable nodes.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,8 +103,11 @@ def parse_workflow(document: Any, source: str = "<workflow>") -> Workflow:
 
     Raises WorkflowError naming ``source`` for anything n8n itself would
     reject; tolerates what n8n tolerates (null slots, edges to missing nodes,
-    which are dropped with a warning).
+    which are dropped with a warning). A lone surrogate (``"\\ud800"`` is valid
+    JSON but no UTF-8 file can hold it) becomes U+FFFD everywhere, names and
+    the edges that refer to them alike.
     """
+    document = without_lone_surrogates(document)
     if not isinstance(document, dict):
         raise WorkflowError(f"{source}: not an n8n workflow (top level is {type(document).__name__}, not an object)")
     if "nodes" not in document:
@@ -120,6 +125,30 @@ def parse_workflow(document: Any, source: str = "<workflow>") -> Workflow:
     return Workflow(name=name if isinstance(name, str) and name.strip() else "", nodes=nodes,
                     sticky_notes=notes, main_edges=main_edges, ai_edges=ai_edges,
                     warnings=warnings, raw=document)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings and keys replaced by U+FFFD (a copy only if needed)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return _replaced(value)
+    except (TypeError, ValueError, RecursionError):
+        return value  # not JSON data: parse_workflow says what is wrong with it
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replaced(value: Any) -> Any:
+    if isinstance(value, str):  # a surrogate code point in a Python str is always a lone one
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    return value
 
 
 def _parse_nodes(raw_nodes: list, source: str) -> tuple[dict[str, Node], list[Node]]:
