@@ -73,12 +73,13 @@ def parse_json(text: str, limit: int = MAX_DEPTH) -> Any:
         raise UnreadableInput(f"unreadable JSON value: {exc}") from None
 
 
-def read_text(path: Path, limit_bytes: int = MAX_FILE_BYTES) -> str:
+def read_text(path: Path, limit_bytes: int | None = None) -> str:
     """A file's UTF-8 text (a BOM dropped), or ``UnreadableInput`` saying why not."""
+    limit_bytes = MAX_FILE_BYTES if limit_bytes is None else limit_bytes
     try:
         size = path.stat().st_size
         if size > limit_bytes:
-            raise UnreadableInput(f"larger than {limit_bytes // (1024 * 1024)} MB ({size} bytes)")
+            raise UnreadableInput(f"larger than {limit_bytes} bytes ({size} bytes)")
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableInput(f"cannot be read: {exc.strerror or exc}") from None
@@ -97,11 +98,16 @@ def read_json_file(path: Path, limit: int = MAX_DEPTH) -> Any:
 
 
 def parse_yaml(text: str, limit: int = MAX_DEPTH) -> Any:
-    """``yaml.safe_load`` for untrusted text: too deep or malformed is ``UnreadableInput``."""
+    """``yaml.safe_load`` for untrusted text: too deep or malformed is ``UnreadableInput``.
+
+    The pure-Python loader on purpose: libyaml's recursion on a deeply nested
+    document overflows the C stack and ends the process (a segfault, not an
+    exception); Python's stops at its recursion limit, which is caught.
+    """
     import yaml
 
     try:
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        document = yaml.safe_load(text)
     except RecursionError:
         raise UnreadableInput(f"nesting deeper than {limit} levels") from None
     except yaml.YAMLError as exc:
@@ -113,19 +119,20 @@ def parse_yaml(text: str, limit: int = MAX_DEPTH) -> Any:
 
 
 def depth_problem(value: Any, limit: int = MAX_DEPTH) -> str | None:
-    """Why a parsed value nests too deeply, or None (iterative: any depth is safe to ask about)."""
-    todo = [(value, 1)]
+    """Why a parsed value nests too deeply, or None.
+
+    Iterative, so any depth is safe to ask about; each container is visited
+    once, so YAML aliases that share one list a billion times cost nothing.
+    """
+    todo, seen = [(value, 1)], set()
     while todo:
         item, depth = todo.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
+        if not isinstance(item, (dict, list)) or (id(item), depth) in seen:
             continue
         if depth > limit:
             return f"nesting deeper than {limit} levels"
-        todo.extend((child, depth + 1) for child in children)
+        seen.add((id(item), depth))
+        todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
     return None
 
 

@@ -45,6 +45,9 @@ ITEM_LOOP_TYPES = {"splitOut"}
 # Branches and loops inside each other: real workflows nest a few levels; deeper is refused with a
 # reason, so no recursive walk (here, in the YAML writer, in Windmill) meets Python's recursion limit.
 MAX_NESTING = 40
+# Graph walks looking for where parallel paths meet: a few thousand steps for real workflows; a graph
+# wired so densely that this is exceeded is refused with a reason instead of taking minutes.
+MAX_WALK_STEPS = 2_000_000
 TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
 
 
@@ -89,13 +92,17 @@ class Region:
         for edge in self.edges:
             self.out[edge.source].append(edge)
             self.into[edge.target].append(edge)
+        self._succ: dict[str, list[str]] = {}
         self.loops: dict[str, Loop] = {}
         self.rep: dict[str, str] = {n: n for n in self.order}
         self._find_loops()
         self._post_dominators()
 
     def succ(self, name: str) -> list[str]:
-        return list(dict.fromkeys(e.target for e in self.out.get(name, [])))
+        found = self._succ.get(name)
+        if found is None:
+            found = self._succ[name] = list(dict.fromkeys(e.target for e in self.out.get(name, [])))
+        return found
 
     def _find_loops(self):
         for component in strongly_connected(self.order, self.succ):
@@ -218,6 +225,7 @@ class Structurer:
         self.notes: list[str] = []                 # structural things not translated (for the description)
         self.budget = 40 * (len(self.order) + 5)
         self.nesting = 0
+        self.walk_steps = 0
 
     # ---- ids and node translation ----------------------------------------------------------
 
@@ -505,7 +513,12 @@ class Structurer:
                 if node in seen or node == join or node not in region.nodes:
                     continue
                 seen.add(node)
-                todo += region.succ(node)
+                successors = region.succ(node)
+                todo += successors
+                self.walk_steps += len(successors) + 1
+                if self.walk_steps > MAX_WALK_STEPS:
+                    raise StructureError(f"the graph is wired too densely to rebuild as a structured flow "
+                                         f"({len(region.edges)} connections between {len(region.nodes)} nodes)")
             for node in seen:
                 reach[node] = reach.get(node, 0) + 1
         return {n for n, count in reach.items()

@@ -23,6 +23,10 @@ from ..errors import InputError
 STICKY_NOTE = "n8n-nodes-base.stickyNote"
 # n8n nodes have a handful of inputs and outputs; an edge naming input 10,000 is not a workflow n8n made
 MAX_PORT = 1000
+# The largest real workflows have a few hundred nodes; far beyond these, the file is refused with a reason
+# rather than making a translate run take minutes.
+MAX_NODES = 10_000
+MAX_CONNECTIONS = 50_000
 
 
 class WorkflowError(InputError):
@@ -117,9 +121,13 @@ def parse_workflow(document: Any, source: str = "<workflow>") -> Workflow:
         raise WorkflowError(f"{source}: 'nodes' must be a list, got {type(raw_nodes).__name__}")
     if not isinstance(raw_connections, dict):
         raise WorkflowError(f"{source}: 'connections' must be an object, got {type(raw_connections).__name__}")
+    if len(raw_nodes) > MAX_NODES:
+        raise WorkflowError(f"{source}: more than {MAX_NODES} nodes ({len(raw_nodes)})")
     nodes, notes = _parse_nodes(raw_nodes, source)
     warnings: list[str] = []
     main_edges, ai_edges = _parse_connections(raw_connections, nodes, source, warnings)
+    if len(main_edges) + len(ai_edges) > MAX_CONNECTIONS:
+        raise WorkflowError(f"{source}: more than {MAX_CONNECTIONS} connections ({len(main_edges) + len(ai_edges)})")
     name = document.get("name")
     return Workflow(name=name if isinstance(name, str) and name.strip() else "", nodes=nodes,
                     sticky_notes=notes, main_edges=main_edges, ai_edges=ai_edges,
