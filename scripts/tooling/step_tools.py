@@ -85,6 +85,10 @@ class StepReader:
     def literals(self, files: dict[str, str], marker: str) -> dict[str, list[str]]:
         return self._request(op="literals", files=files, marker=marker)
 
+    def steps(self, files: dict[str, str], marker: str) -> dict[str, list[str]]:
+        """``shape`` and ``literals`` at once."""
+        return self._request(op="steps", files=files, marker=marker)
+
     def expressions(self, expressions: dict[str, str], marker: str | None = None) -> dict[str, list[str]]:
         """Per Windmill expression: problems unless it is one expression with ``marker`` only in literals."""
         return self._request(op="expressions", files=expressions, marker=marker)

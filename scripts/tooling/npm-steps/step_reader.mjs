@@ -9,6 +9,7 @@
 //   `export async function main`. Nothing at the top level may run when the file is loaded.
 // "literals": every occurrence of `marker` must lie inside one string literal token (a
 //   workflow string that shows up anywhere else became code or a comment).
+// "steps": "shape" and "literals" together.
 // "expressions": each file is a Windmill JavaScript expression (an input transform, a branch
 //   condition, an iterator); it must be exactly one expression, with `marker` (if given) only
 //   inside string literals.
@@ -20,7 +21,7 @@ import { createRequire } from "node:module";
 let ts = null;
 
 function parse(name, text) {
-  return ts.createSourceFile(name, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  return ts.createSourceFile(name, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
 }
 
 function syntaxProblems(source) {
@@ -57,7 +58,7 @@ function hasModifier(node, kind) {
   return (ts.getModifiers?.(node) ?? node.modifiers ?? []).some((m) => m.kind === kind);
 }
 
-function statementProblem(statement) {
+function statementProblem(statement, source) {
   const kind = statement.kind;
   if (kind === ts.SyntaxKind.ImportDeclaration) {
     return statement.moduleSpecifier.kind === ts.SyntaxKind.StringLiteral ? null : "an import from a computed module";
@@ -75,49 +76,57 @@ function statementProblem(statement) {
     if (!(list.flags & ts.NodeFlags.Const)) return "a variable that is not const";
     if (hasModifier(statement, ts.SyntaxKind.ExportKeyword)) return "an exported variable";
     for (const d of list.declarations) {
-      if (!d.initializer || !isPureLiteral(d.initializer)) return `const ${d.name.getText()} computed when the file loads`;
+      if (!d.initializer || !isPureLiteral(d.initializer)) return `const ${d.name.getText(source)} computed when the file loads`;
     }
     return null;
   }
   return `a ${ts.SyntaxKind[kind]} that runs when the file loads`;
 }
 
-function shape(files) {
-  const results = {};
-  for (const [name, text] of Object.entries(files)) {
-    const source = parse(name, text);
-    const problems = syntaxProblems(source);
-    for (const statement of source.statements) {
-      const problem = statementProblem(statement);
-      if (problem) {
-        const { line } = source.getLineAndCharacterOfPosition(statement.getStart());
-        problems.push(`top level, line ${line + 1}: ${problem}; a generated step may only hold imports, `
-          + "functions, literal constants and export async function main");
-      }
+function shapeProblems(source) {
+  const problems = [];
+  for (const statement of source.statements) {
+    const problem = statementProblem(statement, source);
+    if (problem) {
+      const { line } = source.getLineAndCharacterOfPosition(statement.getStart(source));
+      problems.push(`top level, line ${line + 1}: ${problem}; a generated step may only hold imports, `
+        + "functions, literal constants and export async function main");
     }
-    results[name] = problems;
   }
-  return results;
+  return problems;
 }
 
-function literals(files, marker) {
-  const results = {};
-  for (const [name, text] of Object.entries(files)) {
-    const source = parse(name, text);
-    const problems = syntaxProblems(source);
-    const ranges = [];
-    const visit = (node) => {
-      if (node.kind === ts.SyntaxKind.StringLiteral) ranges.push([node.getStart(), node.end]);
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
+function markerProblems(source, text, marker) {
+  const ranges = [];
+  let inside = 0;
+  const visit = (node) => {
+    if (node.kind === ts.SyntaxKind.StringLiteral) {
+      const start = node.getStart(source);
+      ranges.push([start, node.end]);
+      inside += text.slice(start, node.end).split(marker).length - 1;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  const problems = [];
+  if (inside !== text.split(marker).length - 1) {  // only then look for where (the slow part)
     for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 1)) {
       if (!ranges.some(([start, end]) => start < at && at + marker.length < end)) {
         const { line } = source.getLineAndCharacterOfPosition(at);
         problems.push(`marker outside a string literal at line ${line + 1}: ${text.slice(Math.max(0, at - 40), at + 40)}`);
       }
     }
-    results[name] = problems;
+  }
+  return problems;
+}
+
+// Each file parsed once: its syntax errors, then what was asked for.
+function analyse(files, { shape = false, marker = null }) {
+  const results = {};
+  for (const [name, text] of Object.entries(files)) {
+    const source = parse(name, text);
+    results[name] = [...syntaxProblems(source), ...(shape ? shapeProblems(source) : []),
+      ...(marker ? markerProblems(source, text, marker) : [])];
   }
   return results;
 }
@@ -132,13 +141,13 @@ function expressions(files, marker) {
     const [first] = source.statements;
     const whole = source.statements.length === 1 && first.kind === ts.SyntaxKind.ExpressionStatement
       && first.expression.kind === ts.SyntaxKind.ParenthesizedExpression
-      && first.expression.getStart() === 0 && first.expression.end === text.length - 2;
+      && first.expression.getStart(source) === 0 && first.expression.end === text.length - 2;
     if (!whole) problems.push("not one single expression: it would run more than the expression Windmill evaluates");
     results[name] = problems;
     wrapped[name] = text;
   }
   if (marker) {
-    for (const [name, problems] of Object.entries(literals(wrapped, marker))) {
+    for (const [name, problems] of Object.entries(analyse(wrapped, { marker }))) {
       results[name].push(...problems.filter((p) => !p.startsWith("syntax error")));
     }
   }
@@ -147,8 +156,9 @@ function expressions(files, marker) {
 
 function answer(request) {
   ts ??= createRequire(path.join(request.node_modules, "noop.js"))("typescript");
-  if (request.op === "shape") return shape(request.files);
-  if (request.op === "literals") return literals(request.files, request.marker);
+  if (request.op === "shape") return analyse(request.files, { shape: true });
+  if (request.op === "literals") return analyse(request.files, { marker: request.marker });
+  if (request.op === "steps") return analyse(request.files, { shape: true, marker: request.marker });
   if (request.op === "expressions") return expressions(request.files, request.marker);
   throw new Error(`unknown op ${request.op}`);
 }
