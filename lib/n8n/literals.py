@@ -109,9 +109,15 @@ def safe_identifier(candidate: str) -> str:
     return candidate
 
 
+_NOT_ASCII_PRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
 def _printable(text: str, keep: str) -> str:
-    return "".join(char if char in keep or (char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF)
-                   else _escape_char(char) for char in text)
+    def visible(match: re.Match) -> str:
+        char = match.group(0)
+        return char if char in keep or (char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF) else _escape_char(char)
+
+    return _NOT_ASCII_PRINTABLE.sub(visible, text)
 
 
 def one_line(value, limit: int = 200) -> str:
