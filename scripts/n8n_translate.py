@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stack(path: str | None):
     """The stack the guard protects: the given file's, or one rooted at the current folder."""
-    from lib.n8n.report import local_stack
+    from lib.n8n.manifest import local_stack
     from lib.stack import load_stack
 
     return load_stack(path) if path else local_stack()

@@ -41,7 +41,7 @@ from ..stack import Stack, load_stack
 from .bounded import UnreadableInput, UnreadableItem, parse_yaml, read_json_file, read_text
 from .client import N8nClient, writable_workflow
 from .errors import N8nError
-from .manifest import sha256_of
+from .manifest import local_stack, sha256_of
 
 INDEX_NAME = ".n8n-sync.yaml"
 INDEX_HEADER = ("# Written by Phoenix `n8n pull`: the file and base fingerprint of each\n"
@@ -321,8 +321,6 @@ def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, pru
     Without a stack, the root is the current folder and ``out_dir`` the
     caller's explicit choice (absolute allowed).
     """
-    from .report import local_stack
-
     guarded = local_stack(stack)
     allow = stack is None if absolute_ok is None else absolute_ok
     try:

@@ -35,7 +35,7 @@ import yaml
 from ..errors import InputError
 from ..preserve import PreservationError, guarded_write, resolve_target, write_file
 from .bounded import UnreadableInput, read_json_file
-from .manifest import MANIFEST_NAME, GeneratedFiles
+from .manifest import MANIFEST_NAME, GeneratedFiles, local_stack
 from .translate import StructureError, Translation, translate_workflow
 from .workflow import STICKY_NOTE, WorkflowError
 
@@ -65,13 +65,6 @@ def slug_for(relative: str) -> str:
     stem = relative.rsplit(".", 1)[0]
     slug = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or "workflow"
     return ("n8n_" + slug if slug[0].isdigit() else slug)[:100]
-
-
-def local_stack(stack=None):
-    """The stack writes are guarded against: the one given, or one rooted at the current folder."""
-    from ..stack import Stack, load_stack
-
-    return stack if isinstance(stack, Stack) else load_stack(stack if stack is not None else {"root": str(Path.cwd())})
 
 
 def translate_folder(input_dir: str | Path, output_dir: str | Path,

@@ -37,6 +37,18 @@ FORMAT = "phoenix-generated/1"
 _RELATIVE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
 
 
+def local_stack(stack=None):
+    """The stack writes are guarded against: the one given, or one rooted at the current folder.
+
+    Without a stack (the CLI, library calls), the paths a caller names are its
+    explicit choice; the current folder is the root whose ``.roo/`` and
+    ``omas/`` get a verified backup before a write inside them.
+    """
+    from ..stack import Stack, load_stack
+
+    return stack if isinstance(stack, Stack) else load_stack(stack if stack is not None else {"root": str(Path.cwd())})
+
+
 def sha256_of(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 

@@ -46,7 +46,7 @@ from .client import N8nClient, writable_workflow
 from .errors import N8nAuthError, N8nError, N8nNotFound, N8nTimeout, N8nUnreachable
 from .export import (INDEX_NAME, canonical_workflow, content_fingerprint, dumps_workflow, file_name_for,
                      is_workflow, read_index, write_if_changed, write_index)
-from .manifest import sha256_of
+from .manifest import local_stack, sha256_of
 
 DIFF_LIMIT = 20_000
 ON_CONFLICT = ("refuse", "overwrite")
@@ -62,8 +62,6 @@ def push_folder(client: N8nClient, folder: str | os.PathLike, *, dry_run: bool =
     ``stack`` (default: rooted at the current folder, paths the caller's
     explicit choice).
     """
-    from .report import local_stack
-
     guarded = local_stack(stack)
     allow = stack is None if absolute_ok is None else absolute_ok
     if on_conflict not in ON_CONFLICT:
