@@ -19,7 +19,6 @@ output path is unusable.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 
 from .runtime import CONDITIONS, CORE, LUXON_BINDINGS, LUXON_IMPORT
 from .expressions import Untranslatable, referenced_nodes, to_input_transform, to_step_js, walk_strings
-from .literals import js_key, js_string, js_value, one_line
+from .literals import js_key, js_string, js_value
 from .workflow import Node, Workflow
 
 CREDENTIAL_RESOURCE_PREFIX = "f/phoenix/n8n_credentials/"

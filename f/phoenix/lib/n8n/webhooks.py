@@ -23,7 +23,6 @@ import base64
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
 
