@@ -37,6 +37,7 @@ from typing import Any, Mapping
 
 from contextlib import nullcontext
 
+from ..backup.archive import backup_dir as backup_folder
 from ..errors import ConfigError
 from ..preserve import PreservationError, guarded_write, resolve_target
 from ..stack import Stack, load_stack
@@ -225,8 +226,8 @@ def push(stack: Stack | Mapping | str | None = None, *, folder: str = "n8n/git",
             raise ConfigError("push", "folder", "empty: give the folder of pulled workflows")
         try:
             folder_path = resolve_target(stack, folder, absolute_ok=True)
-            backups = resolve_target(stack, backup_dir, absolute_ok=True) if backup_dir else \
-                resolve_target(stack, stack.data["backup"]["dir"], absolute_ok=True) / "n8n-push"
+            # the stack's backup folder is checked as every backup writer checks it (never in .roo/ or omas/)
+            backups = backup_folder(stack, backup_dir) if backup_dir else backup_folder(stack) / "n8n-push"
         except PreservationError as exc:
             raise ConfigError("push", "backup_dir" if backup_dir else "folder", str(exc)) from None
         if workflow_ids is not None and not isinstance(workflow_ids, list):
