@@ -32,9 +32,6 @@ export type HostNode = NodeSettings & {
   disabled?: boolean;
 };
 
-/** A node whose output the expressions may read; `parents` are its upstream node names (paired items walk them). */
-export type ContextNode = { items: Item[]; parents?: string[] };
-
 export type RunRequest = {
   node: HostNode;
   items?: Item[]; // the node's first input (shorthand for inputs: [items])
@@ -42,7 +39,8 @@ export type RunRequest = {
   inputNodes?: string[]; // the node feeding each input, as named in the workflow (default "Input", "Input 2", ...)
   credentials?: CredentialValues; // decrypted values by credential type name
   context?: {
-    nodes?: Record<string, Item[] | ContextNode>;
+    nodes?: Record<string, Item[]>; // other nodes' output the expressions may read, by node name
+    parents?: Record<string, string[]>; // upstream node names of the input and context nodes (paired items walk them)
     timezone?: string;
     staticData?: Record<string, unknown>;
     workflowName?: string;
@@ -112,20 +110,17 @@ function planWorkflow(request: RunRequest): Plan {
   const inputs = request.inputs ?? [request.items ?? []];
   if (request.inputs && request.items) throw new HostRequestError("give either items or inputs, not both");
   const inputNames = inputs.map((_, i) => request.inputNodes?.[i] ?? (i === 0 ? "Input" : `Input ${i + 1}`));
-  const context = Object.entries(request.context?.nodes ?? {}).map(([name, entry]) =>
-    Array.isArray(entry) ? { name, items: entry, parents: [] as string[] } : { name, items: entry.items, parents: entry.parents ?? [] },
-  );
-  const pinned = new Map<string, { items: Item[]; parents: string[] }>();
-  for (const c of context) pinned.set(c.name, { items: checkedItems(c.items, `context node ${c.name}`), parents: c.parents });
+  const pinned = new Map<string, Item[]>();
+  for (const [name, items] of Object.entries(request.context?.nodes ?? {})) pinned.set(name, checkedItems(items, `context node ${name}`));
   inputNames.forEach((name, i) => {
-    const items = checkedItems(inputs[i], `input ${i}`);
-    const known = pinned.get(name);
-    pinned.set(name, { items, parents: known?.parents ?? [] });
+    if (pinned.has(name)) throw new HostRequestError(`${JSON.stringify(name)} is both an input and a context node: give its items once`);
+    pinned.set(name, checkedItems(inputs[i], `input ${i}`));
   });
-  for (const name of [START, target.name]) {
-    if (pinned.has(name) && name !== target.name) throw new HostRequestError(`the node name ${JSON.stringify(name)} is reserved by the host`);
+  if (pinned.has(START)) throw new HostRequestError(`the node name ${JSON.stringify(START)} is reserved by the host`);
+  if (pinned.has(target.name) || target.name === START) {
+    throw new HostRequestError(`the node ${JSON.stringify(target.name)} cannot also be its own input or context`);
   }
-  if (pinned.has(target.name)) throw new HostRequestError(`the node ${JSON.stringify(target.name)} cannot also be its own input or context`);
+  const parentsOf = request.context?.parents ?? {};
 
   const nodes: any[] = [{ id: "phoenix-start", name: START, type: "n8n-nodes-base.manualTrigger", typeVersion: 1, position: [0, 0], parameters: {} }];
   const connections: Record<string, any> = {};
@@ -134,15 +129,15 @@ function planWorkflow(request: RunRequest): Plan {
     main.push({ node: to, type: "main", index });
   };
   let row = 0;
-  for (const [name, { parents }] of pinned) {
+  for (const name of pinned.keys()) {
     nodes.push({ id: `phoenix-pinned-${row}`, name, type: "n8n-nodes-base.noOp", typeVersion: 1, position: [200, 200 * row++], parameters: {} });
-    const known = parents.filter((p) => pinned.has(p));
+    const known = (parentsOf[name] ?? []).filter((p) => pinned.has(p));
     if (known.length === 0) connect(START, name, 0);
     for (const parent of known) connect(parent, name, 0);
   }
   nodes.push({ ...target, position: [400, 0] });
   inputNames.forEach((name, i) => connect(name, target.name, i));
-  const pinData = Object.fromEntries([...pinned].map(([name, { items }]) => [name, items]));
+  const pinData = Object.fromEntries(pinned);
   return { nodes, connections, pinData, contextNames: [...pinned.keys()] };
 }
 
