@@ -118,3 +118,29 @@ def http_case(url: str, secret: str) -> dict:
         "items": items({"id": 7}, {"id": 8}),
         "credentials": {"httpHeaderAuth": {"name": "X-Token", "value": secret}},
     }
+
+
+# Requests the host must refuse or report, each with what the answer must say (host only).
+BAD_REQUESTS: dict[str, tuple[dict, str]] = {
+    "unknown_type": ({"node": node("X", "noSuchNode", 1, {}), "items": items({})},
+                     'UnknownNodeTypeError: node type "n8n-nodes-base.noSuchNode" is not in n8n-nodes-base'),
+    "foreign_package": ({"node": {"name": "X", "type": "@acme/n8n-nodes-x.thing", "typeVersion": 1}, "items": []},
+                        "is not in n8n-nodes-base"),
+    "plain_objects_as_items": ({"node": set_node(), "items": [{"a": 1}]},
+                               "HostRequestError: input 0, item 0: an n8n item is {json: {...}}"),
+    "items_not_a_list": ({"node": set_node(), "items": {"json": {}}}, "input 0: expected a list of items"),
+    "node_without_version": ({"node": {"name": "Set", "type": "n8n-nodes-base.set"}, "items": []},
+                             "node needs a name, a type and a typeVersion"),
+    "input_is_also_context": ({"node": set_node(), "items": items({}), "inputNodes": ["A"],
+                               "context": {"nodes": {"A": items({})}}}, '"A" is both an input and a context node'),
+    "reserved_name": ({"node": set_node(name="Phoenix host start"), "items": []}, "cannot also be its own input"),
+    "both_items_and_inputs": ({"node": set_node(), "items": [], "inputs": [[]]}, "give either items or inputs"),
+}
+
+MISSING_CREDENTIALS = {
+    "node": {**node("HTTP Request", "httpRequest", 4.2, {
+        "url": "http://127.0.0.1:9/", "authentication": "genericCredentialType",
+        "genericAuthType": "httpHeaderAuth", "options": {}}),
+        "credentials": {"httpHeaderAuth": {"id": "1", "name": "Service token"}}},
+    "items": items({}),
+}

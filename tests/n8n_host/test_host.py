@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import http.server
 import json
+import subprocess
 import threading
 
 import pytest
 
-from tests.n8n_host.cases import CASES, http_case
-from tests.support.n8n_host_run import missing, run_host, run_reference
+from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, http_case
+from tests.support.n8n_host_run import (HOST_RUNNER, bun_binary, host_environment, missing, run_host,
+                                       run_reference)
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
 
@@ -131,3 +133,36 @@ def test_http_request_sends_the_header_credential_and_never_returns_it(runs):
     assert sorted(runs["host_requests"], key=lambda r: r["path"]) == [
         {"path": "/items/7", "token": SECRET}, {"path": "/items/8", "token": SECRET}]
     assert SECRET not in json.dumps(result)
+
+
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory):
+    cases = {name: request for name, (request, _) in BAD_REQUESTS.items()}
+    return run_host({**cases, "missing_credentials": MISSING_CREDENTIALS}, cache=tmp_path_factory.mktemp("host-cache"))
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS)
+def test_bad_requests_are_refused_saying_what_is_wrong(refused, case):
+    assert BAD_REQUESTS[case][1] in refused[case].get("thrown", ""), refused[case]
+
+
+def test_missing_credentials_fail_the_node_naming_the_type(refused):
+    error = refused["missing_credentials"]["error"]["message"]
+    assert "httpHeaderAuth" in error and "Service token" in error
+
+
+def test_without_the_modules_folder_the_host_names_the_variable(tmp_path):
+    env = {k: v for k, v in host_environment(tmp_path).items() if k != "PHOENIX_N8N_MODULES"}
+    proc = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert "HostSetupError: PHOENIX_N8N_MODULES is not set" in proc.stdout
+    env["PHOENIX_N8N_MODULES"] = str(tmp_path)
+    proc = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert f"PHOENIX_N8N_MODULES={tmp_path} lacks n8n-workflow" in proc.stdout
+
+
+def _write(folder, cases: dict):
+    file = folder / "cases.json"
+    file.write_text(json.dumps(cases), encoding="utf-8")
+    return file

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export const MODULES_ENV = "PHOENIX_N8N_MODULES";
 export const CACHE_ENV = "PHOENIX_N8N_HOST_CACHE";
@@ -78,7 +79,8 @@ async function buildBundle(dir: string, target: string): Promise<void> {
         build.onResolve({ filter: /^(n8n-core|@n8n\/di|@n8n\/config)$/ }, (args: any) => ({ path: resolveFrom.resolve(args.path) }));
       },
     };
-    const result = await Bun.build({
+    // Bun's own bundler (Windmill runs these steps with Bun): no extra tool on the workers.
+    const result = await (globalThis as any).Bun.build({
       entrypoints: [entry], outdir: join(work, "out"), target: "bun", format: "cjs", bytecode: true,
       plugins: [shared], external: ["*.node"],
     });
@@ -99,7 +101,7 @@ async function buildBundle(dir: string, target: string): Promise<void> {
 
 function shareWithNodes(dir: string, bundled: any[]): NodeRequire {
   const requireFromNodes = createRequire(join(dir, "n8n-nodes-base", "package.json"));
-  const Module = createRequire(import.meta.path)("node:module");
+  const Module = createRequire(fileURLToPath(import.meta.url))("node:module");
   SHARED_PACKAGES.forEach((name, i) => {
     const file = requireFromNodes.resolve(name);
     const mod = new Module(file);
@@ -124,7 +126,7 @@ async function loadEngine(): Promise<Engine> {
   process.env.N8N_USER_FOLDER ??= join(tmpdir(), "phoenix-n8n-host-home");
   const target = bundleDir(dir);
   if (!existsSync(join(target, "entry.js"))) await buildBundle(dir, target);
-  const bundle = createRequire(import.meta.path)(join(target, "entry.js"));
+  const bundle = createRequire(fileURLToPath(import.meta.url))(join(target, "entry.js"));
   const bundled = SHARED_PACKAGES.map((_, i) => bundle[`m${i}`]);
   const requireFromNodes = shareWithNodes(dir, bundled);
   const [workflow, core, di, config] = bundled;
