@@ -62,7 +62,7 @@ def _run_cases(command: list[str], cases: dict, env: dict, timeout: int) -> dict
         file = Path(tmp, "cases.json")
         file.write_text(json.dumps(cases), encoding="utf-8")
         proc = subprocess.run([*command, str(file)], capture_output=True, text=True, env=env, timeout=timeout)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
+    lines = [line for line in proc.stdout.split("\n") if line.startswith("RESULTS ")]  # U+2028 may be in the data
     if proc.returncode != 0 or not lines:
         raise AssertionError(f"{command[-1]} failed (exit {proc.returncode}): {proc.stderr[-3000:]}{proc.stdout[-2000:]}")
     return json.loads(lines[-1][len("RESULTS "):])
