@@ -1,6 +1,7 @@
 // The reference: the same node run through n8n's engine loaded the spike's way
 // (docs/n8n-node-spike.cjs: plain require() of the installed packages, no bundle, no host code).
 // argv[2]: the cases file the host runner reads; prints one JSON line of results.
+// Required as a module (the start-time benchmark) it exports run(case).
 const path = require("path");
 const fs = require("fs");
 const NM = process.env.PHOENIX_N8N_MODULES;
@@ -84,7 +85,8 @@ async function run(c) {
   return failure ? { outputs, staticData, error: { message: String(failure.message) } } : { outputs, staticData };
 }
 
-(async () => {
+module.exports = { run };
+if (require.main === module) (async () => {
   const cases = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
   const results = {};
   for (const [name, c] of Object.entries(cases)) {

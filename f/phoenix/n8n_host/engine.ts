@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 export const MODULES_ENV = "PHOENIX_N8N_MODULES";
 export const CACHE_ENV = "PHOENIX_N8N_HOST_CACHE";
 export const SHARED_PACKAGES = ["n8n-workflow", "n8n-core", "@n8n/di", "@n8n/config"] as const;
-const BUNDLE_FORMAT = 1; // bump when the bundle's entry or options change
+const BUNDLE_FORMAT = 2; // bump when the bundle's entry or options change
 
 export type Engine = {
   modulesDir: string;
@@ -77,6 +77,11 @@ async function buildBundle(dir: string, target: string): Promise<void> {
         // n8n-workflow's CommonJS build is a UMD wrapper that bundlers cannot follow: take its ESM build.
         build.onResolve({ filter: /^n8n-workflow$/ }, () => ({ path: join(dir, "n8n-workflow", "dist", "esm", "index.js") }));
         build.onResolve({ filter: /^(n8n-core|@n8n\/di|@n8n\/config)$/ }, (args: any) => ({ path: resolveFrom.resolve(args.path) }));
+        // n8n-core loads Sentry only when error reporting is switched on: left out of the bundle
+        // (a smaller bytecode cache loads faster), still found at its installed path if ever used.
+        build.onResolve({ filter: /^@sentry\// }, (args: any) => ({
+          path: createRequire(join(args.resolveDir || dir, "x.js")).resolve(args.path), external: true,
+        }));
       },
     };
     // Bun's own bundler (Windmill runs these steps with Bun): no extra tool on the workers.
