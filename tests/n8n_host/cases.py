@@ -95,6 +95,11 @@ CASES: dict[str, dict] = {
         "node": code("throw new Error('boom from the node');", onError="continueRegularOutput"),
         "items": items({"x": 1}),
     },
+    "on_error_error_output": {
+        "node": code("return $input.all().map((item) => { if (item.json.x > 1) throw new Error('too big'); return item; });",
+                     mode="runOnceForAllItems", onError="continueErrorOutput"),
+        "items": items({"x": 1}, {"x": 2}),
+    },
     "on_error_stop": {
         "node": code("throw new Error('boom from the node');"),
         "items": items({"x": 1}),

@@ -116,6 +116,8 @@ def test_execute_once_and_always_output_data(runs):
 
 def test_on_error_continue_turns_the_failure_into_an_item_and_stop_reports_it(runs):
     assert jsons(runs["host"]["on_error_continue"]) == [{"error": "boom from the node"}]
+    error_output = outputs(runs["host"]["on_error_error_output"])
+    assert len(error_output) == 2 and error_output[0] == [] and "too big" in json.dumps(error_output[1])
     stopped = runs["host"]["on_error_stop"]
     assert stopped["error"] == {"message": "boom from the node", "node": "Code"} and stopped["outputs"] == []
 
