@@ -131,6 +131,8 @@ BAD_REQUESTS: dict[str, tuple[dict, str]] = {
                      'UnknownNodeTypeError: node type "n8n-nodes-base.noSuchNode" is not in n8n-nodes-base'),
     "foreign_package": ({"node": {"name": "X", "type": "@acme/n8n-nodes-x.thing", "typeVersion": 1}, "items": []},
                         "is not in n8n-nodes-base"),
+    "enterprise_node": ({"node": node("Evaluation", "evaluation", 4.7, {}), "items": items({})},
+                        "is under n8n's Enterprise License"),
     "plain_objects_as_items": ({"node": set_node(), "items": [{"a": 1}]},
                                "HostRequestError: input 0, item 0: an n8n item is {json: {...}}"),
     "items_not_a_list": ({"node": set_node(), "items": {"json": {}}}, "input 0: expected a list of items"),

@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 export const MODULES_ENV = "PHOENIX_N8N_MODULES";
 export const CACHE_ENV = "PHOENIX_N8N_HOST_CACHE";
 export const SHARED_PACKAGES = ["n8n-workflow", "n8n-core", "@n8n/di", "@n8n/config"] as const;
-const BUNDLE_FORMAT = 2; // bump when the bundle's entry or options change
+const BUNDLE_FORMAT = 2;
+export const ENTERPRISE_FILE = /\.ee($|[./])/; // n8n's marker of enterprise-licensed source files // bump when the bundle's entry or options change
 
 export type Engine = {
   modulesDir: string;
@@ -77,6 +78,11 @@ async function buildBundle(dir: string, target: string): Promise<void> {
         // n8n-workflow's CommonJS build is a UMD wrapper that bundlers cannot follow: take its ESM build.
         build.onResolve({ filter: /^n8n-workflow$/ }, () => ({ path: join(dir, "n8n-workflow", "dist", "esm", "index.js") }));
         build.onResolve({ filter: /^(n8n-core|@n8n\/di|@n8n\/config)$/ }, (args: any) => ({ path: resolveFrom.resolve(args.path) }));
+        // Files named *.ee.* are under n8n's Enterprise License, not the Sustainable Use License:
+        // never copied into the bundle (the engine the host uses imports none of them today).
+        build.onResolve({ filter: ENTERPRISE_FILE }, (args: any) => {
+          throw new HostSetupError(`refusing to bundle ${args.path} (imported by ${args.importer}): n8n's Enterprise License`);
+        });
         // n8n-core loads Sentry only when error reporting is switched on: left out of the bundle
         // (a smaller bytecode cache loads faster), still found at its installed path if ever used.
         build.onResolve({ filter: /^@sentry\// }, (args: any) => ({

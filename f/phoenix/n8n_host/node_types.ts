@@ -1,6 +1,6 @@
 // n8n-nodes-base's node and credential types, loaded one by one when first used.
 import { join } from "node:path";
-import type { Engine } from "./engine.ts";
+import { ENTERPRISE_FILE, type Engine } from "./engine.ts";
 
 type Known = Record<string, { className: string; sourcePath: string }>;
 
@@ -25,6 +25,12 @@ export class NodeTypes {
   }
 
   private instantiate(entry: { className: string; sourcePath: string }): any {
+    if (ENTERPRISE_FILE.test(entry.sourcePath)) {
+      throw new UnknownNodeTypeError(
+        `${entry.className} is under n8n's Enterprise License (${entry.sourcePath}), not the Sustainable Use License: ` +
+          "the node host does not run it",
+      );
+    }
     const mod = this.engine.requireFromNodes(join(this.engine.modulesDir, "n8n-nodes-base", entry.sourcePath));
     return new mod[entry.className]();
   }
