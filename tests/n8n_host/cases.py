@@ -140,6 +140,8 @@ BAD_REQUESTS: dict[str, tuple[dict, str]] = {
                              "node needs a name, a type and a typeVersion"),
     "input_is_also_context": ({"node": set_node(), "items": items({}), "inputNodes": ["A"],
                                "context": {"nodes": {"A": items({})}}}, '"A" is both an input and a context node'),
+    "unknown_parent": ({"node": set_node(), "items": items({}), "context": {"parents": {"Input": ["Nowhere"]}}},
+                       'the parents of "Input" must be input or context nodes too: ["Nowhere"] are not'),
     "reserved_name": ({"node": set_node(name="Phoenix host start"), "items": []}, "cannot also be its own input"),
     "both_items_and_inputs": ({"node": set_node(), "items": [], "inputs": [[]]}, "give either items or inputs"),
 }

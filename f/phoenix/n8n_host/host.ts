@@ -131,9 +131,13 @@ function planWorkflow(request: RunRequest): Plan {
   let row = 0;
   for (const name of pinned.keys()) {
     nodes.push({ id: `phoenix-pinned-${row}`, name, type: "n8n-nodes-base.noOp", typeVersion: 1, position: [200, 200 * row++], parameters: {} });
-    const known = (parentsOf[name] ?? []).filter((p) => pinned.has(p));
-    if (known.length === 0) connect(START, name, 0);
-    for (const parent of known) connect(parent, name, 0);
+    const parents = parentsOf[name] ?? [];
+    const unknown = parents.filter((p) => !pinned.has(p));
+    if (unknown.length) {
+      throw new HostRequestError(`the parents of ${JSON.stringify(name)} must be input or context nodes too: ${JSON.stringify(unknown)} are not`);
+    }
+    if (parents.length === 0) connect(START, name, 0);
+    for (const parent of parents) connect(parent, name, 0);
   }
   nodes.push({ ...target, position: [400, 0] });
   inputNames.forEach((name, i) => connect(name, target.name, i));
