@@ -85,9 +85,13 @@ async function buildBundle(dir: string, target: string): Promise<void> {
         });
         // n8n-core loads Sentry only when error reporting is switched on: left out of the bundle
         // (a smaller bytecode cache loads faster), still found at its installed path if ever used.
-        build.onResolve({ filter: /^@sentry\// }, (args: any) => ({
-          path: createRequire(join(args.resolveDir || dir, "x.js")).resolve(args.path), external: true,
-        }));
+        build.onResolve({ filter: /^@sentry\// }, (args: any) => {
+          try {
+            return { path: createRequire(join(args.resolveDir || dir, "x.js")).resolve(args.path), external: true };
+          } catch {
+            return { path: args.path, external: true }; // not installed: n8n-core copes when it asks
+          }
+        });
       },
     };
     // Bun's own bundler (Windmill runs these steps with Bun): no extra tool on the workers.
