@@ -3,17 +3,17 @@
 
 The translator emits one of these per node the host runs. Everything taken from
 the workflow (the node's name, type, parameters, settings, credential names; the
-workflow's name and time zone) enters the step text through ``json_literal`` only:
+workflow's name and time zone) enters the step text through ``lib/n8n/literals.py`` (``js_json_text``) only:
 a JavaScript string holding the JSON, decoded by ``JSON.parse`` at run time. So the
 data means exactly what n8n's JSON said (``__proto__`` stays an own key, as in
-n8n), and the literal is printable ASCII: no quote, line break, U+2028/U+2029,
+n8n), and the literal is printable text: no quote, line break, U+2028/U+2029,
 bidirectional control or ``</script>`` can end it or hide inside it. Comments in
 the step carry no workflow text.
 """
 
 from __future__ import annotations
 
-import json
+from ..n8n.literals import js_json_text, js_string
 
 HOST_IMPORT = "/f/phoenix/n8n_host/host.ts"  # how Windmill resolves a workspace script for a Bun step
 
@@ -48,29 +48,6 @@ export async function main(
 """
 
 
-def json_literal(value) -> str:
-    """A JavaScript string literal of ``value``'s JSON text, safe anywhere in a step file.
-
-    ``ensure_ascii`` writes every non-ASCII character (U+2028/U+2029, bidirectional
-    controls, lone surrogates included) as a ``\\uXXXX`` escape; ``</`` and ``<!--``
-    are broken up for a step shown inside HTML. NaN and infinities have no JSON
-    form and are refused rather than changed.
-    """
-    try:
-        text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-    except ValueError as exc:
-        raise ValueError(f"not JSON data, cannot go into a step: {exc}") from None
-    return string_literal(text)
-
-
-def string_literal(text: str) -> str:
-    """A JavaScript string literal meaning exactly ``text``, in printable ASCII (see ``json_literal``)."""
-    if not isinstance(text, str):
-        raise TypeError(f"string_literal takes a str, not {type(text).__name__}")
-    literal = json.dumps(text, ensure_ascii=True)
-    return literal.replace("</", "<\\/").replace("<!--", "<\\u0021--")
-
-
 def host_node(node: dict) -> dict:
     """The part of an n8n workflow node the host needs (its settings included, nothing else)."""
     if not isinstance(node, dict) or not all(isinstance(node.get(k), t) for k, t in
@@ -91,5 +68,5 @@ def host_step(node: dict, *, input_nodes: list[str] | None = None, parents: dict
     workflow's ``settings.timezone``.
     """
     workflow = {"inputNodes": input_nodes, "parents": parents or {}, "timezone": timezone, "name": workflow_name}
-    return _STEP.format(host=string_literal(host_import), node=json_literal(host_node(node)),
-                        workflow=json_literal(workflow))
+    return _STEP.format(host=js_string(host_import), node=js_json_text(host_node(node)),
+                        workflow=js_json_text(workflow))
