@@ -30,10 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from _loopback import REPO, free_port, phoenix_stack, server, tiny_model  # noqa: E402
+from benchmarks._loopback import REPO, free_port, phoenix_stack, server, tiny_model  # noqa: E402
 
 PROMPT = "Explain why the sky is blue"
 

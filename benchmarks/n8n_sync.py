@@ -54,7 +54,7 @@ def real_figures(corpus: Path, count: int, work: Path) -> None:
 
     binary = installed_n8n()
     if binary is None:
-        print("real n8n: not installed (python tests/support/n8n_server.py install)")
+        print("real n8n: not installed (python -m tests.support.n8n_server install)")
         return
     with N8nServer(binary, work / "n8n-home") as server, N8nClient(server.url, server.api_key) as api:
         pulled, _ = read_workflow_folder(corpus)

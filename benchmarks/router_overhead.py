@@ -47,10 +47,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of the cost map at import
 
-from _loopback import phoenix_stack, server, tiny_model  # noqa: E402
+from benchmarks._loopback import phoenix_stack, server, tiny_model  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 

@@ -20,13 +20,15 @@ import ast
 import json
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import jsonschema
 import yaml
 
 from . import metadata, resources, windmill_tools
+from .deps import dependency_warnings
 from .extra_requirements import header_problems
+from .problems import Problem
 from .tree import TRIGGER_FILE, PackageTree, flow_folder, load_tree
 
 NOT_PUSHED_TOPS = ("lib", "scripts", "tests", "resources", "benchmarks")
@@ -46,16 +48,6 @@ SCRIPT_KEYS = {
 }
 SCRIPT_KINDS = {"script", "trigger", "approval", "failure", "preprocessor", "command"}
 ALLOWED_EXTRA = {".gitkeep"}
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    item: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.item}: {self.reason}" if self.item else f"{self.file}: {self.reason}"
 
 
 def check_tree(root: Path, lint: bool = True) -> list[Problem]:
@@ -86,8 +78,6 @@ def check_warnings(root: Path) -> list[Problem]:
     description and a timeout. What entries need and Windmill will not
     install is a problem (extra_requirements.py), not a warning.
     """
-    from .deps import dependency_warnings
-
     tree = load_tree(Path(root).resolve())
     return sorted(set(dependency_warnings(tree) + metadata_warnings(tree)))
 
@@ -708,8 +698,6 @@ def _bound_names(node) -> set[str]:
 # --- resources ---------------------------------------------------------------
 
 def check_resources(root: Path) -> list[Problem]:
-    import jsonschema
-
     try:
         files = resources.load_resource_files(root)
     except ValueError as exc:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import windmill_tools
+from .problems import Problem
 from .tree import PackageTree, flow_folder
 
 # Import names whose PyPI distribution is named differently.
@@ -178,14 +179,12 @@ def distribution(module: str) -> str:
     return normalize(DISTRIBUTIONS.get(module, module))
 
 
-def dependency_warnings(tree: PackageTree, analysis: Analysis | None = None):
+def dependency_warnings(tree: PackageTree, analysis: Analysis | None = None) -> list[Problem]:
     """Imports Windmill reads as a dependency on a folder (not a script), so it follows nothing there.
 
     What entries need and Windmill will not install is a problem, not a
     warning: see extra_requirements.py.
     """
-    from .check import Problem
-
     analysis = analysis or analyse(tree)
     warnings = []
     for path, deps in sorted(analysis.windmill_reads.items()):

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 import time
 import traceback
 import types
@@ -404,11 +403,12 @@ class _Runner:
 
     def _import_inline(self, file: Path):
         # __flow folders are importable packages in Windmill: import the file the same way
+        # (the repository root is importable: this module was imported from it)
         try:
             name = file.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
         except ValueError:
-            name = None
-        if name and str(REPO) in sys.path:
+            name = None  # a flow outside the package (tests build some): load the file itself
+        if name:
             return importlib.import_module(name)
         spec = importlib.util.spec_from_file_location(f"phoenix_flow_inline_{file.stem}", file)
         module = importlib.util.module_from_spec(spec)
@@ -536,8 +536,6 @@ def run_flow(path: str | Path, args: dict, resources: dict | None = None, *, aut
     if file is None:
         raise FlowRunError(f"no flow at {path} (expected {str(path).rstrip('/')}{FLOW_SUFFIX}/flow.yaml under f/ or u/)")
     document = load_flow(file)
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     _mock_windmill_api(resources)
     inputs = flow_inputs(document, args, resources, _label(file))
     return _Runner(file, document, resources, auto_approve, on_step).run(inputs)

@@ -153,8 +153,6 @@ def _resolve_value(value, resources: dict):
 def run_script(script: str, args: dict, resources: dict):
     """Import the script as Windmill would and call its main()."""
     path = windmill_module_path(script)
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     _mock_windmill_api(resources)
     module_name = path.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
     module = importlib.import_module(module_name)

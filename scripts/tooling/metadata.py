@@ -18,6 +18,8 @@ from pathlib import Path
 import yaml
 
 from . import windmill_tools
+from .extra_requirements import refresh_headers
+from .tree import load_tree
 
 DEFAULT_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
                   "properties": {}, "required": []}
@@ -28,8 +30,6 @@ def script_files(root: Path) -> list[Path]:
 
     Files inside a ``*__flow`` folder are a flow's inline steps, not scripts.
     """
-    from .tree import load_tree
-
     tree = load_tree(root)
     return [root / rel for rel in sorted(tree.scripts.values())]
 
@@ -113,8 +113,6 @@ def refresh_metadata(root: Path, scripts: list[Path] | None = None) -> list[str]
     """
     changes = []
     if scripts is None:
-        from .extra_requirements import refresh_headers
-
         changes += refresh_headers(root)
         scripts = script_files(root)
     inferred = expected_schemas(root, scripts)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import yaml
 
+from lib.stack import DEFAULT_STACK, STACK_SCHEMA
+
 from . import metadata
 
 RESOURCE_FOLDER = "f/phoenix"
@@ -38,8 +40,6 @@ SECRET_REFERENCE = re.compile(r"^\$(var|res):[fu]/\S+$")
 
 def stack_resource_type() -> dict:
     """The resource type document for the stack, generated from STACK_SCHEMA."""
-    from lib.stack import STACK_SCHEMA
-
     return {
         "description": "Phoenix stack: the operator's home AI stack (root folder, services, models, routing, "
                        "agents, health, alerts, backup). Every key is optional: defaults fill the rest.",
@@ -49,8 +49,6 @@ def stack_resource_type() -> dict:
 
 def stack_resource_template() -> dict:
     """A small stack resource: only what an operator must look at; defaults fill the rest."""
-    from lib.stack import DEFAULT_STACK
-
     services = DEFAULT_STACK["services"]
     return {
         "resource_type": STACK_TYPE,

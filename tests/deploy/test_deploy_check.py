@@ -7,7 +7,7 @@ import yaml
 
 from scripts import deploy
 from scripts.tooling import check
-from scripts.tooling.check import Problem
+from scripts.tooling.problems import Problem
 from tests.deploy.sample_package import write, write_yaml
 
 FLOW_FILE = "f/phoenix/demo/greet__flow/flow.yaml"

@@ -7,6 +7,7 @@ import importlib.util
 from functools import partial
 from pathlib import Path
 
+from ..models.embedded import default_path
 from .containers import PodmanView, check_container
 from .folders import check_folder, check_gguf_file
 from .integrations import check_n8n_workflows, check_omas_configs, check_router
@@ -87,13 +88,7 @@ def _backend_probes(stack, timeout: float) -> list[Probe]:
 
 def _embedded_path(stack) -> Path | None:
     configured = stack.under_root(stack["models"]["embedded"]["path"])
-    if configured:
-        return configured
-    try:
-        from ..models.embedded import default_path
-    except ImportError:
-        return None
-    return default_path()
+    return configured or default_path()
 
 
 def check_local_model(path: Path | None, timeout: float) -> tuple[str, str]:

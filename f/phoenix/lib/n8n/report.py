@@ -25,6 +25,7 @@ from typing import Optional
 import yaml
 
 from ..errors import InputError
+from ..stack import load_stack
 from .translate import StructureError, Translation, translate_workflow
 from .workflow import STICKY_NOTE, WorkflowError
 
@@ -226,8 +227,6 @@ def write_report(report: dict, path: Optional[str | Path]) -> None:
 def translate_stack_folder(stack=None, input_dir: str = "n8n/workflows", out_dir: str = "n8n/windmill",
                            path_prefix: str = DEFAULT_PATH_PREFIX) -> dict:
     """The Windmill entry point: folders relative to the stack root; a missing folder is a result, not a crash."""
-    from ..stack import load_stack
-
     loaded = load_stack(stack)
     source, target = loaded.under_root(input_dir), loaded.under_root(out_dir)
     if source is None or target is None:

@@ -33,7 +33,7 @@ from typing import Optional
 from .services import google_sheets  # noqa: F401  (importing services registers its translators)
 from .ai import fold_sub_nodes
 from .nodes import NodeContext, NodeTranslation, translate_node
-from .workflow import Edge, Node, Workflow, strongly_connected
+from .workflow import Edge, Node, Workflow, parse_workflow, strongly_connected
 
 EXIT = "\x00exit"
 ROOT = "\x00root"
@@ -693,8 +693,6 @@ def _unique_targets(flows: list[Flow]) -> list[Flow]:
 
 def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambda _id: None) -> Translation:
     """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError."""
-    from .workflow import parse_workflow
-
     workflow = parse_workflow(document, source)
     structurer = Structurer(workflow, flow_path_of)
     modules = structurer.build()
