@@ -12,6 +12,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.tiny_gguf import write_tiny_gguf
+
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -23,8 +25,6 @@ def free_port() -> int:
 
 
 def tiny_model(folder: Path) -> Path:
-    from tests.support.tiny_gguf import write_tiny_gguf
-
     return write_tiny_gguf(folder / "tiny.gguf")
 
 
