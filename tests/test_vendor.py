@@ -2,6 +2,8 @@
 
 import shutil
 
+import yaml
+
 from scripts.tooling import vendor
 
 
@@ -28,3 +30,15 @@ def test_drift_is_detected_and_vendor_repairs_it(tmp_path):
 def test_copies_are_marked_generated():
     first_line = (vendor.COPY / "stack.py").read_text().splitlines()[0]
     assert first_line.startswith("# GENERATED from lib/stack.py")
+
+
+def test_every_vendored_module_is_marked_a_library_and_no_entry_script_is():
+    # no_main_func: true is what Windmill records for a module without main(); the UI then
+    # does not offer the 57 library modules as runnable scripts.
+    library, entries = [], []
+    for meta in sorted(vendor.REPO.glob("[fu]/**/*.script.yaml")):
+        document = yaml.safe_load(meta.read_text(encoding="utf-8"))
+        (library if vendor.COPY in meta.parents else entries).append((meta.name, document.get("no_main_func")))
+    assert len(library) == len(list(vendor.SOURCE.rglob("*.py"))) and entries
+    assert {flag for _, flag in library} == {True}
+    assert [name for name, flag in entries if flag is not None] == []

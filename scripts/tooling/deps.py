@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import windmill_tools
 from .problems import Problem
-from .tree import PackageTree, flow_folder
+from .tree import PackageTree, defines_main, flow_folder
 
 # Import names whose PyPI distribution is named differently.
 DISTRIBUTIONS = {"yaml": "pyyaml", "llama_cpp": "llama-cpp-python", "huggingface_hub": "huggingface-hub",
@@ -55,8 +55,7 @@ def read_imports(root: Path, rel: str) -> FileImports | None:
     except SyntaxError:
         return None  # check reports it
     top = {id(node) for node in module.body}
-    imports = FileImports(rel, [], [], any(
-        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in module.body))
+    imports = FileImports(rel, [], [], defines_main(module))
     package = rel.split("/")[:-1]
     for node in ast.walk(module):
         if isinstance(node, ast.Import):
