@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Mapping, TypedDict
 
 from .errors import ConfigError
+from .yamlio import yaml_error_message
 
 CATEGORIES = ("reasoning", "coding", "fast", "complex")
 ROO_DOMAINS = ("dataanalysis", "decisionmaking", "education",
@@ -253,9 +254,7 @@ def _read(source) -> tuple[dict, str]:
     try:
         document = yaml.load(text, Loader=_stack_loader())  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(label, "", f"malformed YAML: {where}{getattr(exc, 'problem', exc)}") from exc
+        raise ConfigError(label, "", f"malformed YAML: {yaml_error_message(exc)}") from exc
     if document is None:
         return {}, label
     if not isinstance(document, dict):

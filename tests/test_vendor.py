@@ -34,7 +34,7 @@ def test_copies_are_marked_generated():
 
 def test_every_vendored_module_is_marked_a_library_and_no_entry_script_is():
     # no_main_func: true is what Windmill records for a module without main(); the UI then
-    # does not offer the 57 library modules as runnable scripts.
+    # does not offer the library modules as runnable scripts.
     library, entries = [], []
     for meta in sorted(vendor.REPO.glob("[fu]/**/*.script.yaml")):
         document = yaml.safe_load(meta.read_text(encoding="utf-8"))

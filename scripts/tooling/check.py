@@ -27,6 +27,8 @@ from pathlib import Path, PurePosixPath
 import jsonschema
 import yaml
 
+from lib.yamlio import yaml_error_location, yaml_error_problem
+
 from . import metadata, resources, windmill_tools
 from .deps import dependency_warnings
 from .extra_requirements import header_problems
@@ -184,9 +186,9 @@ def _load_yaml_items(tree: PackageTree) -> tuple[dict[str, dict], list[Problem]]
         try:
             document = yaml.safe_load((tree.root / rel).read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark else ""
-            problems.append(Problem(rel, where, f"malformed YAML: {getattr(exc, 'problem', exc)}"))
+            location = yaml_error_location(exc)
+            problems.append(Problem(rel, f"line {location[0]}" if location else "",
+                                    f"malformed YAML: {yaml_error_problem(exc)}"))
             continue
         if not isinstance(document, dict):
             problems.append(Problem(rel, "", "expected a mapping at the top"))

@@ -41,6 +41,8 @@ from typing import Any, Callable
 
 import yaml
 
+from lib.yamlio import yaml_error_message
+
 from .local_runner import REPO, LocalRunError, _mock_windmill_api, _resolve_value, resolve_arguments, run_script
 
 FLOW_SUFFIX = "__flow"
@@ -125,8 +127,10 @@ def load_flow(path: Path) -> dict:
     label = _label(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise FlowRunError(f"{label}: cannot be read as YAML: {exc}") from exc
+    except OSError as exc:
+        raise FlowRunError(f"{label}: cannot be read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise FlowRunError(f"{label}: malformed YAML: {yaml_error_message(exc)}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("value"), dict):
         raise FlowRunError(f"{label}: not a flow (expected a mapping with `value`)")
     _only(document, FLOW_KEYS, label, "the flow")

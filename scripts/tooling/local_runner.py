@@ -33,6 +33,8 @@ from pathlib import Path
 
 import yaml
 
+from lib.yamlio import yaml_error_message
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -94,11 +96,7 @@ def _load_yaml(text: str, source: str):
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        # one line: where and what, not PyYAML's multi-line excerpt
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise LocalRunError(f"{source}: malformed JSON/YAML: {where}{problem}") from exc
+        raise LocalRunError(f"{source}: malformed JSON/YAML: {yaml_error_message(exc)}") from exc
 
 
 def windmill_module_path(script: str) -> Path:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from lib.yamlio import yaml_error_message
+
 from . import windmill_tools
 from .docstrings import read_docstring
 from .extra_requirements import refresh_headers
@@ -79,7 +81,7 @@ def read_metadata(path: Path) -> dict | None:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ValueError(f"malformed YAML: {exc}") from exc
+        raise ValueError(f"malformed YAML: {yaml_error_message(exc)}") from exc
     if document is None:
         return {}
     if not isinstance(document, dict):

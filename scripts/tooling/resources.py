@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from lib.stack import DEFAULT_STACK, STACK_SCHEMA
+from lib.yamlio import yaml_error_message
 
 from . import metadata
 
@@ -117,7 +118,7 @@ def _load(path: Path, rel: str) -> dict:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ValueError(f"{rel}: malformed YAML: {exc}") from exc
+        raise ValueError(f"{rel}: malformed YAML: {yaml_error_message(exc)}") from exc
     if not isinstance(document, dict):
         raise ValueError(f"{rel}: expected a mapping at the top")
     return document
