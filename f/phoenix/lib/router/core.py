@@ -29,6 +29,7 @@ from typing import Iterator
 from ..backends.base import ChatRequest, Completion, Health, NotStarted, document_problem, schema_problem
 from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
+from ..models.embedded import EMBEDDED_MODEL_NAME
 from ..stack import Stack, load_stack
 from ..store import open_store
 from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYPES, build, system_prose
@@ -188,7 +189,7 @@ def _as_backend_error(candidate: Candidate, exc: Exception) -> BackendError:
 
 def _model_label(candidate: Candidate) -> str:
     if candidate.backend in ("embedded", "phoenixcore"):
-        return {"embedded": "SmolLM2-135M-Instruct", "phoenixcore": "PhoenixCore"}[candidate.backend]
+        return {"embedded": EMBEDDED_MODEL_NAME, "phoenixcore": "PhoenixCore"}[candidate.backend]
     return candidate.model or "default"
 
 
