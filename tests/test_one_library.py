@@ -43,9 +43,9 @@ def test_a_scripts_error_is_caught_as_libs_class():
     assert "routing.priority" in str(caught.value)
 
 
-def test_run_py_in_process_reports_a_scripts_error_as_an_error(capsys):
-    assert run.main(["f/phoenix/backup/verify", "--args", json.dumps({"stack": BAD_STACK})]) == 2
-    assert "error: " in capsys.readouterr().err
+def test_run_py_in_process_reports_a_scripts_error_as_a_failed_job(capsys):
+    assert run.main(["f/phoenix/backup/verify", "--args", json.dumps({"stack": BAD_STACK})]) == run.FAILED
+    assert "job failed: ConfigError: " in capsys.readouterr().err
 
 
 def test_a_module_lib_does_not_have_is_not_loaded_from_the_copy():
@@ -68,5 +68,5 @@ print(json.dumps({{"code": code, "lib": sorted(m for m in sys.modules if m == "l
 """
     done = subprocess.run([sys.executable, "-c", child], cwd=REPO, capture_output=True, text=True, timeout=120)
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report == {"code": 2, "lib": []}, done.stderr
-    assert "routing.priority" in done.stderr
+    assert report == {"code": run.FAILED, "lib": []}, done.stderr
+    assert "job failed: ConfigError" in done.stderr and "routing.priority" in done.stderr

@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 import jsonschema
 import yaml
 
-from lib.yamlio import yaml_error_location, yaml_error_problem
+from lib.yaml_reader import yaml_error_location, yaml_error_problem
 
 from . import metadata, resources, windmill_tools
 from .deps import dependency_warnings

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from lib.yamlio import yaml_error_message
+from lib.yaml_reader import yaml_error_message
 
 from . import windmill_tools
 from .docstrings import read_docstring

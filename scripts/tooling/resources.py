@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from lib.stack import DEFAULT_STACK, STACK_SCHEMA
-from lib.yamlio import yaml_error_message
+from lib.yaml_reader import yaml_error_message
 
 from . import metadata
 

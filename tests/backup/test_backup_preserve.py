@@ -9,8 +9,8 @@ import pytest
 
 from lib import preserve
 from lib.backup.archive import list_backups
-from lib.preserve import (PreservationError, ensure_backup_before_write, guarded_write,
-                          protected_folders_touched, write_protected_file)
+from lib.preserve import (PreservationError, WriteRefused, ensure_backup_before_write, guarded_write,
+                          protected_folders_touched, remove_file, write_protected_file)
 from tests.backup.trees import stack_for
 
 
@@ -78,12 +78,57 @@ def test_a_backup_that_does_not_verify_refuses_the_write(stack, root, monkeypatc
 
 
 def test_the_guard_covers_several_targets_with_one_backup(stack, root, tmp_path):
-    with guarded_write(stack, ".roo/a.yaml", "omas/b.yaml", "src/c.py") as record:
-        (root / ".roo/a.yaml").write_text("a: 1\n")
-    assert record["protected"] == [".roo", "omas"]
+    with guarded_write(stack, ".roo/a.yaml", "omas/b.yaml", "src/c.py") as guard:
+        guard.write(root / ".roo/a.yaml", "a: 1\n")
+    assert guard.record["protected"] == [".roo", "omas"]
+    assert (root / ".roo/a.yaml").read_text() == "a: 1\n"
     assert len(list_backups(tmp_path / "backups")) == 1
 
 
 def test_ensure_is_the_same_check_without_a_block(stack):
     record = ensure_backup_before_write(stack, "omas/agents/chaos.yaml")
     assert record["verified"] and record["protected"] == ["omas"]
+
+
+# --- where a write may land -------------------------------------------------
+
+def test_a_relative_path_may_not_leave_the_root(stack, root):
+    with pytest.raises(WriteRefused, match="leaves the stack root"):
+        write_protected_file(stack, "../outside.txt", "x")
+    assert not (root.parent / "outside.txt").exists()
+
+
+def test_an_absolute_path_outside_the_root_is_refused_unless_allowed(stack, root, tmp_path):
+    outside = tmp_path / "elsewhere" / "notes.md"
+    with pytest.raises(WriteRefused, match="is outside the stack root"):
+        write_protected_file(stack, outside, "x")
+    assert not outside.exists()
+    assert write_protected_file(stack, outside, "x", absolute_ok=True)["written"] == str(outside)
+
+
+def test_a_link_inside_the_root_pointing_out_is_refused(stack, root, tmp_path):
+    (tmp_path / "away").mkdir()
+    (root / "docs").symlink_to(tmp_path / "away")
+    with pytest.raises(WriteRefused):
+        write_protected_file(stack, "docs/system-status.md", "x")
+    assert list((tmp_path / "away").iterdir()) == []
+
+
+def test_a_link_into_a_protected_folder_still_takes_the_backup(stack, root, tmp_path):
+    (root / "shortcut").symlink_to(root / ".roo")
+    record = write_protected_file(stack, "shortcut/core/rules.md", "new\n")
+    assert record["protected"] == [".roo"] and record["verified"]
+
+
+def test_the_guard_writes_only_what_it_was_opened_for(stack, root):
+    with guarded_write(stack, "src/generated") as guard:
+        guard.write(root / "src/generated/a.py", "a = 1\n")
+        with pytest.raises(WriteRefused, match="not among the paths"):
+            guard.write(root / ".roo/core/rules.md", "sneaked\n")
+    assert not (root / ".roo/core/rules.md").exists()
+
+
+def test_remove_file_backs_up_a_protected_file_first(stack, root, tmp_path):
+    record = remove_file(stack, "omas/agents/chaos.yaml")
+    assert record["removed"] and record["verified"]
+    assert not (root / "omas/agents/chaos.yaml").exists()

@@ -1,11 +1,14 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """Restore a backup into a folder: verified first, and a dry run unless you say otherwise.
 
-Leave archive empty for the newest backup and target empty for the stack's
-root folder. The dry run lists what would be created or replaced. Existing
+Leave archive empty for the newest full backup (pre-write backups of one
+folder are only restored by name) and target empty for the stack's root
+folder; a relative target is under the root. The dry run lists what would be
+created or replaced. Existing
 files that differ are replaced only with overwrite; entries that would land
 outside the target are refused; writing into .roo/ or omas/ first takes a
 verified backup of what is there.
@@ -24,9 +27,11 @@ Args:
 from typing import Optional
 
 from f.phoenix.lib.backup.restore import restore_backup
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     archive: str = "",
     target: str = "",

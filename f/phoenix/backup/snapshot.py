@@ -1,6 +1,7 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """Back up the operator's folders into a timestamped, verified archive.
 
@@ -23,9 +24,11 @@ Args:
 from typing import Optional
 
 from f.phoenix.lib.backup.snapshot import take_snapshot
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     folders: Optional[list[str]] = None,
     label: str = "manual",

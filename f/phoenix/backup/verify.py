@@ -1,6 +1,7 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """Verify a backup: its checksum, every entry, and every file against the manifest.
 
@@ -17,8 +18,10 @@ Args:
 from typing import Optional
 
 from f.phoenix.lib.backup.verify import check_backup
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(archive: str = "", stack: Optional[c_phoenix_stack] = None):
     return check_backup(stack, archive)

@@ -28,9 +28,11 @@ Args:
 from typing import Literal, Optional
 
 from f.phoenix.lib.health.run import health_check
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     output: Literal["dashboard", "report"] = "dashboard",
     send_alerts: bool = True,

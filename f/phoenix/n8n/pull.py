@@ -24,10 +24,12 @@ Args:
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.n8n.export import pull
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     source: Literal["api", "folder"] = "api",
     folder: str = "n8n/workflows",

@@ -1,5 +1,7 @@
 #extra_requirements:
+#filelock==4.3.1
 #jsonschema==4.26.0
+#wmill==1.850.0
 
 """Translate n8n workflow JSON files into Windmill flows, with a per-file report.
 
@@ -19,10 +21,12 @@ Args:
 
 from typing import Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.n8n.report import translate_stack_folder
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     input_dir: str = "n8n/workflows",
     out_dir: str = "n8n/windmill",

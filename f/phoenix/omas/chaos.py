@@ -26,10 +26,12 @@ Args:
 
 from typing import Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.chaos import explore
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     task: str,
     proposals: Optional[int] = None,

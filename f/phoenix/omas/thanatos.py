@@ -25,10 +25,12 @@ Args:
 
 from typing import Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.thanatos import judge
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     proposal: dict,
     task: str = "",

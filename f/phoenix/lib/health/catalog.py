@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..models.embedded import default_path
+from .backups import check_backups
 from .containers import PodmanView, check_container
 from .folders import check_folder, check_gguf_file
 from .integrations import check_n8n_workflows, check_omas_configs, check_router
@@ -29,13 +30,34 @@ def build_probes(stack) -> list[Probe]:
     timeout = float(stack["health"]["probe_timeout_s"])
     return (_folder_probes(stack, timeout) + _service_probes(stack, timeout)
             + _container_probes(stack, timeout) + _integration_probes(stack, timeout)
-            + _backend_probes(stack, timeout))
+            + _backend_probes(stack, timeout)
+            + [Probe("backup:newest", "backups", "Newest verified backup", partial(check_backups, stack), timeout)])
 
 
 def _folder_probes(stack, timeout: float) -> list[Probe]:
+    needed = required_folders(stack)
+    # "omas", "omas/" and "./omas" are one folder: one probe (two would share one component id)
+    folders = dict.fromkeys(PurePosixPath(rel).as_posix() for rel in stack["health"]["folders"])
     return [Probe(f"folder:{rel}", "core", FOLDER_LABELS.get(rel, f"{rel}/"),
-                  partial(check_folder, stack.under_root(rel)), timeout)
-            for rel in stack["health"]["folders"]]
+                  partial(check_folder, stack.under_root(rel), required=_clean(rel) in needed), timeout)
+            for rel in folders]
+
+
+def required_folders(stack) -> set[str]:
+    """The folders this stack uses: the Roo configs, the agents, the n8n workflows, PhoenixCore's folder.
+
+    Other folders in ``health.folders`` are watched when present and only
+    noted when absent.
+    """
+    needed = {".roo", _clean(stack["agents"]["dir"]), "n8n/workflows"}
+    core = stack["models"]["phoenixcore"].get("path")
+    if core and not Path(core).expanduser().is_absolute():
+        needed.add(_clean(Path(core).parent.as_posix()))
+    return needed
+
+
+def _clean(relative: str) -> str:
+    return Path(relative).as_posix().strip("/")
 
 
 def _service_probes(stack, timeout: float) -> list[Probe]:

@@ -1,6 +1,8 @@
 #extra_requirements:
+#filelock==4.3.1
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """The council's result: DemiGod's decision with its approval status.
 
@@ -8,8 +10,10 @@ Args:
     decision: DemiGod's decision (DEMIGOD_OUTPUT), approved or not needing approval.
 """
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import finalize
 
 
+@job
 def main(decision: dict):
     return finalize(decision)

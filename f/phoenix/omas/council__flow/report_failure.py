@@ -1,6 +1,8 @@
 #extra_requirements:
+#filelock==4.3.1
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """Failure module: report which step of the council failed and why.
 
@@ -10,8 +12,10 @@ Args:
     step_id: The id of the step that failed.
 """
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import failure_report
 
 
+@job
 def main(message: str, name: str = "Error", step_id: str = "unknown"):
     return failure_report(message, name, step_id)

@@ -1,6 +1,8 @@
 #extra_requirements:
+#filelock==4.3.1
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """What the approver sees while the council waits: the plan, its risk and why approval is needed.
 
@@ -8,8 +10,10 @@ Args:
     decision: DemiGod's decision (DEMIGOD_OUTPUT) waiting for approval.
 """
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import approval_request
 
 
+@job
 def main(decision: dict):
     return approval_request(decision)

@@ -1,11 +1,11 @@
-"""One wording for YAML that does not parse: where (1-based) and what, on one line."""
+"""One wording for YAML that does not parse (lib/yaml_reader.py): where, 1-based, and what, on one line."""
 
 import pytest
 import yaml
 
 from lib.errors import ConfigError
 from lib.stack import load_stack
-from lib.yamlio import yaml_error_location, yaml_error_message, yaml_error_problem
+from lib.yaml_reader import yaml_error_location, yaml_error_message, yaml_error_problem
 from scripts.tooling.local_runner import LocalRunError, load_document
 
 
@@ -28,11 +28,16 @@ def test_a_parser_error_is_one_line_without_pyyamls_excerpt():
     assert "\n" in str(exc)  # what PyYAML alone would have printed
 
 
-def test_an_error_without_a_place_gives_its_first_line():
-    exc = yaml.YAMLError("first line\nsecond line")
+def test_an_error_without_a_place_or_problem_never_repeats_the_text():
+    # PyYAML's text quotes the document, and a document may hold a secret.
+    exc = yaml.YAMLError("api_key: sk-live-123\nsecond line")
     assert yaml_error_location(exc) is None
-    assert yaml_error_problem(exc) == yaml_error_message(exc) == "first line"
-    assert yaml_error_message(yaml.YAMLError()) == "YAMLError"
+    assert yaml_error_message(exc) == "YAMLError"
+
+
+def test_a_control_character_is_named_by_position():
+    exc = error_of("name: a\x07b\n")
+    assert yaml_error_message(exc) == "a character 0x0007 YAML does not allow, at position 7"
 
 
 def test_the_stack_and_the_tooling_say_it_the_same_way():
