@@ -18,13 +18,14 @@ def test_drift_is_detected_and_vendor_repairs_it(tmp_path):
     assert vendor.drift(source, copy) == []
     (source / "stack.py").write_text((source / "stack.py").read_text() + "\n# edited\n")
     (copy / "stale.py").write_text("x = 1\n")
+    (copy / "stale.script.yaml").write_text("summary: gone\n")
     (copy / "errors.py").unlink()
     problems = vendor.drift(source, copy)
     assert "differs from lib/: stack.py" in problems
     assert "not in lib/ (stale copy): stale.py" in problems
     assert "missing in copy: errors.py" in problems
-    vendor.vendor(source, copy)
-    assert vendor.drift(source, copy) == []
+    assert "removed stale.script.yaml" in vendor.vendor(source, copy)
+    assert vendor.drift(source, copy) == [] and not (copy / "stale.script.yaml").exists()
 
 
 def test_copies_are_marked_generated():

@@ -33,7 +33,7 @@ from . import metadata, resources, windmill_tools
 from .deps import dependency_warnings
 from .extra_requirements import header_problems
 from .problems import Problem
-from .tree import TRIGGER_FILE, PackageTree, defines_main, flow_folder, load_tree
+from .tree import TRIGGER_FILE, PackageTree, file_defines_main, flow_folder, load_tree
 
 NOT_PUSHED_TOPS = ("lib", "scripts", "tests", "resources", "benchmarks")
 CACHE_DIRS = {".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules", ".ipynb_checkpoints",
@@ -90,7 +90,7 @@ def metadata_warnings(tree: PackageTree) -> list[Problem]:
     warnings = []
     for path, rel in sorted(tree.script_metadata.items()):
         script = tree.scripts.get(path)
-        if script is None or not _defines_main(tree.root / script):
+        if script is None or not file_defines_main(tree.root / script):
             continue
         try:
             document = metadata.read_metadata(tree.root / rel) or {}
@@ -102,14 +102,6 @@ def metadata_warnings(tree: PackageTree) -> list[Problem]:
             warnings.append(Problem(rel, "timeout", "none: a hung job holds a worker until the instance-wide "
                                                     "limit; set one in seconds"))
     return warnings
-
-
-def _defines_main(path: Path) -> bool:
-    try:
-        module = ast.parse(path.read_text(encoding="utf-8"))
-    except SyntaxError:
-        return False
-    return defines_main(module)
 
 
 # --- layout ----------------------------------------------------------------

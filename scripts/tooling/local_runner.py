@@ -21,7 +21,6 @@ Resources file (YAML)::
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import json
@@ -37,6 +36,8 @@ import yaml
 # The job's own copy of the library, not lib/: this module runs in the job's process
 # (scripts/run.py), which must hold one copy of every class (tests/test_one_library.py).
 from f.phoenix.lib.yaml_reader import yaml_error_message
+
+from .tree import file_defines_main, load_tree
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -227,21 +228,11 @@ def _mock_windmill_api(resources: dict) -> None:
 def runnable_items(root: Path = REPO) -> list[dict]:
     """Every script (a file with a ``main()``; library modules have none) and flow that a
     push uploads, by Windmill path, with its summary."""
-    from .tree import load_tree
-
     tree = load_tree(root)
     items = [{"path": path, "kind": "script", "summary": _summary(root / tree.script_metadata.get(path, ""))}
-             for path, rel in tree.scripts.items() if _defines_main(root / rel)]
+             for path, rel in tree.scripts.items() if file_defines_main(root / rel)]
     items += [{"path": path, "kind": "flow", "summary": _summary(root / rel)} for path, rel in tree.flows.items()]
     return sorted(items, key=lambda item: item["path"])
-
-
-def _defines_main(path: Path) -> bool:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return False
-    return any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body)
 
 
 def _summary(metadata: Path) -> str:

@@ -78,6 +78,14 @@ def defines_main(module: ast.Module) -> bool:
     return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in module.body)
 
 
+def file_defines_main(path: Path) -> bool:
+    """``defines_main`` of a file; False when it cannot be read or parsed (check reports that)."""
+    try:
+        return defines_main(ast.parse(path.read_text(encoding="utf-8")))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return False
+
+
 def is_library_module(source: str) -> bool:
     """Python that parses and has no ``main()``: shared code, which Windmill records as ``no_main_func``.
 

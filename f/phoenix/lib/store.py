@@ -27,6 +27,7 @@ from typing import Any, Callable
 from filelock import FileLock
 
 from .errors import ConfigError, StorageError, os_reason
+from .redact import redacted
 
 STATE_PREFIX = "f/phoenix/state/"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -178,6 +179,4 @@ def open_store(state_dir: Path) -> FileStore | WindmillStore:
 def _saved(value: Any) -> Any:
     """What is written: state outlives the job and people read it (the dashboard, the runs
     page), so a token that slipped into an error or a detail is masked (lib/redact.py)."""
-    from .redact import redacted
-
     return redacted(value)
