@@ -1,7 +1,5 @@
 #extra_requirements:
-#filelock==4.3.1
 #jsonschema==4.26.0
-#wmill==1.850.0
 
 """Translate n8n workflow JSON files into Windmill flows, with a per-file report.
 

@@ -1,8 +1,6 @@
 #extra_requirements:
-#filelock==4.3.1
 #jsonschema==4.26.0
 #pyyaml==6.0.3
-#wmill==1.850.0
 
 """Failure module: report which step of the council failed and why.
 

@@ -1,8 +1,6 @@
 #extra_requirements:
-#filelock==4.3.1
 #jsonschema==4.26.0
 #pyyaml==6.0.3
-#wmill==1.850.0
 
 """What the approver sees while the council waits: the plan, its risk and why approval is needed.
 
