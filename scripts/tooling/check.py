@@ -32,6 +32,7 @@ from lib.yaml_reader import yaml_error_location, yaml_error_problem
 from . import metadata, resources, windmill_tools
 from .deps import dependency_warnings
 from .extra_requirements import header_problems
+from .generated_steps import check_generated_steps
 from .problems import Problem
 from .tree import TRIGGER_FILE, PackageTree, file_defines_main, flow_folder, load_tree
 
@@ -69,6 +70,7 @@ def check_tree(root: Path, lint: bool = True) -> list[Problem]:
     problems += check_imports(tree)
     problems += header_problems(tree)
     problems += check_resources(root)
+    problems += check_generated_steps(tree)  # generated_steps.py: nothing in a translated step runs on load
     if lint:
         problems += check_wmill_lint(root)
     return sorted(set(problems))
