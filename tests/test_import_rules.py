@@ -36,6 +36,8 @@ ALLOWED_LAZY = {
     ("scripts/setup.py", "scripts.tooling.windmill_tools"): "after requirements.txt is installed (it imports lib)",
     ("scripts/setup.py", "tests.support.n8n_server"): "after requirements.txt is installed (requests, lib), and "
                                                       "only with --for-tests",
+    ("scripts/setup.py", "scripts.tooling.step_tools"): "after requirements.txt is installed (it imports lib and "
+                                                        "the npm tools)",
     ("tests/support/route_once.py", "lib.router.core"): "the child process times its own start: process_s "
                                                         "includes importing Phoenix, route_s does not",
     ("tests/support/route_once.py", "lib.backends"): "as lib.router.core: imported after the clock starts",
