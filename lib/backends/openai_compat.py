@@ -38,6 +38,7 @@ from urllib.parse import urlparse
 from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 from ..stack import Stack
 from ..redact import shown_url
+from .registry import Unavailable
 from .base import ChatRequest, Completion, Health, remaining, schema_problem
 
 CONNECT_TIMEOUT_S = 2.0
@@ -60,8 +61,6 @@ def from_stack(stack: Stack, key: str):
                 key, endpoint["url"], model=endpoint.get("model") or None, token_env=endpoint.get("token_env"),
                 ignores_response_format=endpoint.get("ignores_response_format", False),
                 connect_timeout=stack["routing"].get("connect_timeout_s", CONNECT_TIMEOUT_S))
-    from .registry import Unavailable
-
     return Unavailable(key, f"no endpoint named {name!r} in models.huggingface.endpoints")
 
 

@@ -6,6 +6,7 @@ import importlib.util
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from ..models.embedded import default_path
 from .backups import check_backups
 from .containers import PodmanView, check_container
 from .folders import check_folder, check_gguf_file
@@ -108,13 +109,7 @@ def _backend_probes(stack, timeout: float) -> list[Probe]:
 
 def _embedded_path(stack) -> Path | None:
     configured = stack.under_root(stack["models"]["embedded"]["path"])
-    if configured:
-        return configured
-    try:
-        from ..models.embedded import default_path
-    except ImportError:
-        return None
-    return default_path()
+    return configured or default_path()
 
 
 def check_local_model(path: Path | None, timeout: float) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from ..errors import BackendError, InputError
 from ..router.breakers import BREAKERS_KEY, well_formed
 from ..stack import Stack, load_stack
 from ..store import open_store
-from .embedded import default_path
+from .embedded import EMBEDDED_MODEL_NAME, default_path
 
 MAX_TIMEOUT_S = 50
 
@@ -65,7 +65,7 @@ def configured_models(stack: Stack) -> dict[str, list[str]]:
         wanted["hf_gguf"] = list(dict.fromkeys(hub))
     for endpoint in models["huggingface"]["endpoints"]:
         wanted[f"openai:{endpoint['name']}"] = [endpoint["model"]] if endpoint.get("model") else []
-    wanted["embedded"] = ["SmolLM2-135M-Instruct"]
+    wanted["embedded"] = [EMBEDDED_MODEL_NAME]
     return wanted
 
 
@@ -90,7 +90,7 @@ def looking_backend(stack: Stack, name: str):
     config = stack["models"]["embedded"]
     path = Path(config["path"]).expanduser() if config.get("path") else default_path()  # as the registry does
     return LocalGGUF("embedded", path, chat_format=config["chat_format"], n_ctx=config["n_ctx"],
-                     label="SmolLM2-135M-Instruct")
+                     label=EMBEDDED_MODEL_NAME)
 
 
 def _row(name, up, detail, present, wanted, seconds, breaker) -> dict:

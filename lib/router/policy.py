@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..models.embedded import EMBEDDED_MODEL_NAME
 from ..redact import redact
 from ..stack import Stack
 from .classify import Classification
@@ -67,7 +68,7 @@ def order_candidates(stack: Stack, task: Classification, priority: str) -> list[
                                      f"OpenAI-compatible endpoint {endpoint['name']}"))
     if phoenixcore:
         ordered.append(Candidate("phoenixcore", phoenixcore, "fallback to the existing PhoenixCore"))
-    ordered.append(Candidate("embedded", "SmolLM2-135M-Instruct", "embedded model: always last, always there"))
+    ordered.append(Candidate("embedded", EMBEDDED_MODEL_NAME, "embedded model: always last, always there"))
     return _unique(ordered)
 
 

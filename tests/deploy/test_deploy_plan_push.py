@@ -119,6 +119,11 @@ def test_push_to_an_empty_workspace_creates_everything(package, target_env, caps
     hello = created["f/phoenix/demo/hello"]
     assert hello["schema"]["properties"]["stack"]["format"] == "resource-c_phoenix_stack"
     assert hello["summary"] == "Greet someone."
+    assert hello["schema"]["properties"]["name"]["description"] == "Who to greet."
+    # The CLI never sends no_main_func; the server (and the stand-in) decide it from the code.
+    assert not any("no_main_func" in body for body in created.values())
+    assert ws.items["scripts"]["f/phoenix/lib/stack"]["no_main_func"] is True
+    assert "no_main_func" not in ws.items["scripts"]["f/phoenix/demo/hello"]
 
 
 def test_push_refuses_a_tree_that_fails_check(package, target_env, capsys):

@@ -8,7 +8,12 @@
 #pydantic==2.13.4
 #wmill==1.850.0
 
-"""Show the status dashboard of the last health check, without probing anything."""
+"""Show the status dashboard of the last health check, without probing anything.
+
+Args:
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
+"""
 
 from typing import Optional
 

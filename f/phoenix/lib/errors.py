@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .redact import redact
+
 
 class PhoenixError(Exception):
     """Base of every error Phoenix raises deliberately.
@@ -27,8 +29,6 @@ class PhoenixError(Exception):
     """
 
     def __init__(self, *args):
-        from .redact import redact
-
         super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
@@ -40,8 +40,6 @@ class ConfigError(PhoenixError):
     """
 
     def __init__(self, source: str, key: str, reason: str):
-        from .redact import redact
-
         self.source, self.key, self.reason = redact(source), redact(key), redact(reason)
         where = f"{self.source}: {self.key}" if self.key else self.source
         super().__init__(f"{where}: {self.reason}")

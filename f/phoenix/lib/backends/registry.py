@@ -12,7 +12,7 @@ import importlib
 from pathlib import Path
 
 from ..errors import BackendDown
-from ..models.embedded import default_path, ensure_embedded_model, is_present
+from ..models.embedded import EMBEDDED_MODEL_NAME, default_path, ensure_embedded_model, is_present
 from ..stack import Stack
 from .base import Health
 from .llama_local import LocalGGUF, default_threads
@@ -75,7 +75,7 @@ def _embedded(stack: Stack, key: str):
     config = stack["models"]["embedded"]
     path = Path(config["path"]).expanduser() if config.get("path") else default_path()
     return EmbeddedGGUF("embedded", path, chat_format=config["chat_format"], n_ctx=config["n_ctx"],
-                        threads=_threads(stack), label="SmolLM2-135M-Instruct")
+                        threads=_threads(stack), label=EMBEDDED_MODEL_NAME)
 
 
 def _lazy(module: str, factory: str):

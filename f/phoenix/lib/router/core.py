@@ -30,6 +30,7 @@ from ..backends.base import ChatRequest, Completion, Health, NotStarted, documen
 from ..backends.model_files import model_file_key
 from ..backends.registry import build_backend
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput, json_type, require_text
+from ..models.embedded import EMBEDDED_MODEL_NAME
 from ..stack import Stack, load_stack
 from ..redact import redact
 from ..store import open_store
@@ -195,7 +196,7 @@ def _file_key(error: BackendError) -> str | None:
 
 def _model_label(candidate: Candidate) -> str:
     if candidate.backend in ("embedded", "phoenixcore"):
-        return {"embedded": "SmolLM2-135M-Instruct", "phoenixcore": "PhoenixCore"}[candidate.backend]
+        return {"embedded": EMBEDDED_MODEL_NAME, "phoenixcore": "PhoenixCore"}[candidate.backend]
     return candidate.model or "default"
 
 
