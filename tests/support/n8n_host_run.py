@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from lib.stack import phoenix_cache_dir
+from scripts.tooling.step_tools import ToolingError, bun_binary as pinned_bun
 from tests.support.n8n_server import n8n_install_dir
 
 HERE = Path(__file__).resolve().parents[1] / "n8n_host"
@@ -28,17 +29,9 @@ def n8n_modules() -> Path:
 def bun_binary() -> Path | None:
     """The pinned Bun of this platform, or None when set-up has not installed it."""
     try:
-        from scripts.tooling.step_tools import bun_binary as pinned  # the installer, once merged
-        return pinned()
-    except ImportError:
-        pass
-    for candidate in sorted((phoenix_cache_dir() / "step-tools" / "node_modules").glob("@oven/bun-*/bin/bun")):
-        try:
-            subprocess.run([str(candidate), "--version"], capture_output=True, timeout=30, check=True)
-        except (OSError, subprocess.SubprocessError):
-            continue  # another libc's or CPU's build
-        return candidate
-    return None
+        return pinned_bun()
+    except (ToolingError, OSError):
+        return None
 
 
 def missing() -> str | None:
