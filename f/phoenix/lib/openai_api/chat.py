@@ -28,7 +28,7 @@ from .response import (DONE, assistant_message, chunk_body, completion_body, com
                        served_model, sse_event, tool_call_deltas, trace_of, usage_chunk)
 from .errors import ApiError
 from .request import ChatCall, read_chat
-from .tools import tool_calls_of
+from .tools import partial_answer, tool_calls_of
 
 SSE = "text/event-stream"
 
@@ -62,6 +62,10 @@ def _message(call: ChatCall, result: dict) -> tuple[dict, str]:
     if call.output == "text":
         return assistant_message(result["answer"]), _finish(result)
     parsed = result["json"]
+    if parsed is None and call.output == "tools":
+        partial = partial_answer(result["answer"])
+        if partial is not None:  # a plain answer cut off by max_tokens is still a plain answer
+            return assistant_message(partial), "length"
     if parsed is None:  # the router's fallback text: never passed on as if it were valid
         raise ApiError(503, "no backend produced an answer valid for the requested schema",
                        "server_error", None, "no_valid_output", trace_of(result))

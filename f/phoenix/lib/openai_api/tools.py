@@ -15,6 +15,7 @@ carry them.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 from .errors import invalid
@@ -121,6 +122,26 @@ def _arguments(call: dict):
         return json.loads(arguments) if isinstance(arguments, str) else arguments
     except ValueError:
         return arguments
+
+
+_ANSWER_START = re.compile(r'\s*\{\s*"answer"\s*:\s*"')
+
+
+def partial_answer(text: str) -> str | None:
+    """The text of a plain answer that was cut off (``{"answer": "abc...``), or None.
+
+    What the schema allowed so far is kept; an escape cut in half is dropped.
+    """
+    start = _ANSWER_START.match(text or "")
+    if start is None:
+        return None
+    rest = text[start.end():]
+    for end in range(len(rest), max(-1, len(rest) - 8), -1):  # an escape is at most 6 characters
+        try:
+            return json.loads(f'"{rest[:end]}"')
+        except ValueError:
+            continue
+    return None
 
 
 def tool_calls_of(parsed: dict) -> list[dict] | None:
