@@ -74,6 +74,7 @@ def test_stream_ends_with_done(server):
                           json={"model": "phoenix", "stream": True, "messages": [{"role": "user", "content": "hi"}]},
                           timeout=120)
     assert response.status_code == 200 and response.headers["content-type"] == "text/event-stream"
+    assert response.headers["transfer-encoding"] == "chunked"  # sent as it came, not at the end
     events = [e for e in response.text.split("\n\n") if e]
     assert events[-1] == "data: [DONE]"
     assert all(e.startswith("data: ") for e in events)
