@@ -4,7 +4,9 @@ Every backend the router knows can be held to a JSON schema (a llama.cpp
 grammar, Ollama's ``format``, an OpenAI ``response_format`` checked after the
 fact), so tools are asked for as one: the answer is either
 ``{"tool_call": {"name": <one of the functions>, "arguments": <its parameters>}}``
-or ``{"answer": "<text>"}``. The router validates it on every call, so even
+or ``{"answer": "<text>"}``. Backends that call tools natively (Ollama, OpenAI
+servers) get the functions as ``tools`` and write their reply in that form.
+The router validates it on every call, so even
 the embedded model returns a well-formed tool call or a plain answer, never a
 broken one. The conversation's earlier tool calls and tool results are
 written back into the turns in that same form, so any chat template can
@@ -87,6 +89,14 @@ def call_schema(functions: list[dict], forced: str | None) -> dict:
     answer = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"],
               "additionalProperties": False}
     return {"anyOf": [call, answer]}
+
+
+def native_tools(functions: list[dict], forced: str | None) -> tuple[list[dict], str | dict]:
+    """``tools`` and ``tool_choice`` for backends that call tools themselves (Ollama, OpenAI servers)."""
+    tools = [{"type": "function", "function": dict(f)} for f in functions]
+    if forced is None:
+        return tools, "auto"
+    return tools, "required" if forced == "*" else {"type": "function", "function": {"name": forced}}
 
 
 def instructions(functions: list[dict], forced: str | None) -> str:

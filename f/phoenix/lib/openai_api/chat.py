@@ -74,7 +74,7 @@ def _message(call: ChatCall, result: dict) -> tuple[dict, str]:
     calls = tool_calls_of(parsed)
     if calls:
         return assistant_message(None, calls), "tool_calls"
-    return assistant_message(parsed["answer"]), "stop"
+    return assistant_message(parsed["answer"]), _finish(result)
 
 
 def _finish(result: dict) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..router.classify import TASK_TYPES
 from ..stack import Stack
-from .tools import as_turn, call_schema, check_tools, instructions
+from .tools import as_turn, call_schema, check_tools, instructions, native_tools
 from .errors import ApiError, invalid
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -52,6 +52,7 @@ def read_chat(body: dict, stack: Stack) -> ChatCall:
     output, schema = _output(body.get("response_format"), functions, forced)
     if functions:
         options["system"] = "\n\n".join(p for p in (system, instructions(functions, forced)) if p)
+        options["tools"], options["tool_choice"] = native_tools(functions, forced)
     if schema is not None:
         options["json_schema"] = schema
         options["max_tokens"] = options["max_tokens"] or STRUCTURED_MIN_TOKENS

@@ -65,7 +65,8 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
           agent: str = "none", system: str | None = None, json_schema: dict | None = None,
           max_tokens: int | None = None, temperature: float | None = None,
           workflow_type: str = "windmill", prefer: list[str] | None = None,
-          messages: list[dict] | None = None, stop: list[str] | None = None, seed: int | None = None) -> dict:
+          messages: list[dict] | None = None, stop: list[str] | None = None, seed: int | None = None,
+          tools: list[dict] | None = None, tool_choice: str | dict | None = None) -> dict:
     """Answer ``prompt`` on the first candidate that can; see the module doc.
 
     ``prefer`` moves candidates named ``backend`` or ``backend:model`` to the
@@ -76,10 +77,14 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
     ``{"role", "content"}`` with text content) sent instead of ``prompt``
     alone; ``prompt`` is then what the task is classified from (the last
     user turn, say). ``stop`` ends the answer at any of its strings; ``seed``
-    makes sampling repeatable where the backend supports it.
+    makes sampling repeatable where the backend supports it. ``tools`` (OpenAI
+    function definitions) and ``tool_choice`` go to backends that call tools
+    natively, with ``json_schema`` the call-or-answer schema their reply is
+    written in and checked against (lib/openai_api/tools.py); the others
+    answer under that schema directly.
     """
     plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
-                 max_tokens, temperature, workflow_type, prefer, _Turns(messages, stop, seed))
+                 max_tokens, temperature, workflow_type, prefer, _Turns(messages, stop, seed, tools, tool_choice))
     runner = _Runner(plan.stack, plan.started)
 
     def answer(backend, candidate: Candidate, deadline: float):
@@ -102,7 +107,8 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
                  max_tokens: int | None = None, temperature: float | None = None,
                  workflow_type: str = "windmill", prefer: list[str] | None = None,
                  messages: list[dict] | None = None, stop: list[str] | None = None,
-                 seed: int | None = None) -> Iterator[str | dict]:
+                 seed: int | None = None, tools: list[dict] | None = None,
+                 tool_choice: str | dict | None = None) -> Iterator[str | dict]:
     """Like ``route``, streaming: yields text pieces (``str``), then the result (``dict``).
 
     Until a candidate yields its first piece, failures fall back exactly as in
@@ -110,7 +116,7 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
     and the result says so (``trace.interrupted``) with the text so far.
     """
     plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
-                 max_tokens, temperature, workflow_type, prefer, _Turns(messages, stop, seed))
+                 max_tokens, temperature, workflow_type, prefer, _Turns(messages, stop, seed, tools, tool_choice))
     runner = _Runner(plan.stack, plan.started)
 
     def first_piece(backend, candidate: Candidate, deadline: float):
@@ -288,6 +294,8 @@ class _Turns:
     messages: list[dict] | None = None
     stop: list[str] | None = None
     seed: int | None = None
+    tools: list[dict] | None = None
+    tool_choice: str | dict | None = None
 
 
 def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
@@ -399,6 +407,9 @@ def _check_turns(turns: _Turns) -> None:
         raise InputError(f"stop={stop!r} must be a list of at most {MAX_STOPS} non-empty strings")
     if turns.seed is not None and type(turns.seed) is not int:
         raise InputError(f"seed={turns.seed!r} must be a whole number")
+    if turns.tools is not None and (not isinstance(turns.tools, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("function"), dict) for t in turns.tools)):
+        raise InputError("tools must be a list of {type: function, function: {name, parameters}}")
 
 
 def _check_schema(schema) -> None:
@@ -424,7 +435,8 @@ def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: d
     return ChatRequest(messages=messages, json_schema=schema,
                        max_tokens=max_tokens,
                        temperature=routing["temperature"] if temperature is None else temperature,
-                       seed=turns.seed, stop=list(turns.stop or []))
+                       seed=turns.seed, stop=list(turns.stop or []), tools=turns.tools or None,
+                       tool_choice=turns.tool_choice)
 
 
 def _parse(completion: Completion, schema: dict | None):
