@@ -59,6 +59,25 @@ _ENDPOINT = _obj({"name": {"type": "string", "minLength": 1}, "url": _URL,
                   "ignores_response_format": {"type": "boolean"}},
                  required=("name", "url"))
 
+# What scripts/stack.py runs on Podman (lib/workspace/). Ports and the root come
+# from services.* and root; these are only what Podman alone needs.
+_IMAGE = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/:@-]*$"}
+_WORKERS = {"type": "integer", "minimum": 0, "maximum": 64}
+_DATA_PATH = {"type": "string", "pattern": "^(volume:[A-Za-z0-9][A-Za-z0-9_.-]*|[^:]+|[A-Za-z]:[\\\\/].*)$"}
+_PG_NAME = {"type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$"}
+_PODMAN = _obj({
+    "images": _obj({name: _IMAGE for name in ("postgres", "windmill", "ollama", "n8n")}),
+    "workers": _obj({"default": _WORKERS, "inference": _WORKERS,
+                     "inference_tag": {"type": "string", "pattern": "^[A-Za-z0-9_.:$()\\[\\]-]{1,100}$"}}),
+    "gpu": _obj({"workers": {"type": "boolean"}, "ollama": {"type": "boolean"},
+                 "device": {"type": "string", "pattern": "^[A-Za-z0-9.-]+/[A-Za-z0-9.-]+=[A-Za-z0-9_.:-]+$"}}),
+    "paths": _obj({name: _DATA_PATH for name in ("postgres_data", "windmill_data", "ollama_data",
+                                                 "n8n_data", "hf_models")}),
+    "database": _obj({"name": _PG_NAME, "user": _PG_NAME}),
+    "secrets": _obj({"db_password_env": _ENV_NAME}),
+    "health_timeout_s": _SECONDS,
+})
+
 STACK_SCHEMA: dict = _obj({
     "version": {"const": 1},
     "name": {"type": "string"},
@@ -102,6 +121,7 @@ STACK_SCHEMA: dict = _obj({
                     "token_env": _ENV_NAME}),
     "backup": _obj({"dir": {"type": "string"}, "folders": _NAMES,
                     "keep": {"type": "integer", "minimum": 1}}),
+    "podman": _PODMAN,
 })
 
 DEFAULT_STACK: dict = {
@@ -153,6 +173,24 @@ DEFAULT_STACK: dict = {
                "dashboard_file": "docs/system-status.md"},
     "alerts": {"url": None, "token_env": None},
     "backup": {"dir": "backups", "folders": [".roo", "omas", "n8n", "src"], "keep": 7},
+    "podman": {
+        # pinned: the Windmill server matches the windmill-cli deploy is tested with (1.819.0);
+        # Postgres is the major Windmill's own compose file runs (it needs 14 or later);
+        # n8n is the version the tests run against
+        "images": {"postgres": "docker.io/library/postgres:16.13",
+                   "windmill": "ghcr.io/windmill-labs/windmill:1.819.0",
+                   "ollama": "docker.io/ollama/ollama:0.16.3",
+                   "n8n": "docker.io/n8nio/n8n:2.8.4"},
+        "workers": {"default": 2, "inference": 1, "inference_tag": "phoenix-inference"},
+        "gpu": {"workers": False, "ollama": False, "device": "nvidia.com/gpu=all"},
+        # relative to root (the seed's folders), absolute, or volume:NAME for a Podman volume
+        "paths": {"postgres_data": "windmill-db-phoenix", "windmill_data": "windmill/data",
+                  "ollama_data": "ollama-integration", "n8n_data": "volume:n8n-phoenix-data",
+                  "hf_models": "hf-models"},
+        "database": {"name": "windmill_phoenix", "user": "phoenix"},
+        "secrets": {"db_password_env": "PHOENIX_DB_PASSWORD"},
+        "health_timeout_s": 300,
+    },
 }
 
 
