@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -66,3 +67,20 @@ def client(server):
 
     base, token, _lines = server
     return OpenAI(base_url=f"{base}/api/r/phoenix/v1", api_key=token, max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def own_model(tiny_gguf, tmp_path_factory):
+    """A copy of the tiny model for this folder's in-process calls: the process keeps one
+    llama.cpp model per file and its sampling state moves with every call, so calls made
+    here must not move the one other folders' tests sample from."""
+    copy = tmp_path_factory.mktemp("own_model") / "tiny.gguf"
+    shutil.copyfile(tiny_gguf, copy)
+    return copy
+
+
+@pytest.fixture
+def tiny_stack(tiny_stack, own_model):
+    """tests/conftest.py's tiny stack, on this folder's copy of the model."""
+    tiny_stack["models"]["embedded"]["path"] = str(own_model)
+    return tiny_stack

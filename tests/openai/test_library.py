@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-
-import pytest
 
 from lib.openai_api.chat import chat_completions
 from lib.openai_api.tools import as_turn, call_schema, partial_answer
 
 ASK = {"model": "phoenix", "messages": [{"role": "user", "content": "Hello"}]}
-
-
-@pytest.fixture(scope="module")
-def own_model(tiny_gguf, tmp_path_factory):
-    """A copy of the tiny model: the process keeps one llama.cpp model per file, and its
-    sampling state moves with every call; these calls must not move the router tests' one."""
-    copy = tmp_path_factory.mktemp("own_model") / "tiny.gguf"
-    shutil.copyfile(tiny_gguf, copy)
-    return copy
-
-
-@pytest.fixture
-def tiny_stack(tiny_stack, own_model):
-    tiny_stack["models"]["embedded"]["path"] = str(own_model)
-    return tiny_stack
 
 
 def test_windmill_composite_result(tiny_stack):
