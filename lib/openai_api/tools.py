@@ -56,9 +56,20 @@ def _function(index: int, tool) -> dict:
     return {"name": name, "description": description, "parameters": _embeddable(parameters)}
 
 
+_SCHEMA_WORDS = ("type", "properties", "anyOf", "oneOf", "allOf", "enum", "const", "$ref")
+
+
 def _embeddable(schema: dict) -> dict:
-    """A parameters schema nested in ours: its own ``$schema`` marker only belongs at a root."""
-    return {key: value for key, value in schema.items() if key != "$schema"}
+    """A parameters schema nested in ours: its own ``$schema`` marker only belongs at a root.
+
+    Arguments are a JSON object in OpenAI's API; a schema that says nothing a
+    validator reads (n8n 2.8.4's Think tool sends a serialized zod object as
+    ``{"default": {...}}``) is taken as that: any object.
+    """
+    kept = {key: value for key, value in schema.items() if key != "$schema"}
+    if not any(word in kept for word in _SCHEMA_WORDS):
+        return dict(ANY_OBJECT)
+    return kept
 
 
 def _forced(tool_choice, names: list[str]) -> str | None:
