@@ -66,3 +66,14 @@ def test_partial_answer_keeps_only_a_cut_plain_answer():
     assert partial_answer('{"answer": "half an escape \\u00') == "half an escape "
     assert partial_answer('{"tool_call": {"name": "f", "argu') is None
     assert partial_answer("not json") is None
+
+
+def test_parameters_that_say_nothing_are_any_object():
+    from lib.openai_api.tools import check_tools
+
+    zod = {"default": {"_def": {"typeName": "ZodDefault"}}, "$schema": "http://json-schema.org/draft-07/schema#"}
+    (function,), forced = check_tools([{"type": "function", "function": {"name": "Think", "parameters": zod}}], None)
+    assert function["parameters"] == {"type": "object"} and forced is None
+    typed = {"type": "object", "properties": {"x": {"type": "integer"}}, "$schema": "x"}
+    (function,), _ = check_tools([{"type": "function", "function": {"name": "f", "parameters": typed}}], "required")
+    assert function["parameters"] == {"type": "object", "properties": {"x": {"type": "integer"}}}
