@@ -42,7 +42,7 @@ def read_chat(body: dict, stack: Stack) -> ChatCall:
     functions, forced = check_tools(body.get("tools"), body.get("tool_choice"))
     if body.get("tool_choice") == "none":
         functions = []
-    turns = _turns(body.get("messages"), bool(functions))
+    turns = _turns(body.get("messages"))
     system, conversation = _split_system(turns)
     options = {"task_type": task_type, "prefer": prefer, "mode": "text", "prompt": _classified_text(conversation),
                "messages": conversation, "system": system,
@@ -97,13 +97,13 @@ def _check_unsupported(body: dict) -> None:
         raise invalid("top_p", f"top_p={top_p!r} must be a number from 0 to 1")
 
 
-def _turns(messages, with_tools: bool) -> list[dict]:
+def _turns(messages) -> list[dict]:
     if not isinstance(messages, list) or not messages:
         raise invalid("messages", "messages must be a non-empty list of {role, content}")
-    return [_turn(index, message, with_tools) for index, message in enumerate(messages)]
+    return [_turn(index, message) for index, message in enumerate(messages)]
 
 
-def _turn(index: int, message, with_tools: bool) -> dict:
+def _turn(index: int, message) -> dict:
     where = f"messages[{index}]"
     if not isinstance(message, dict) or message.get("role") not in ROLES:
         raise invalid(where, f"{where} must be an object with a role: {', '.join(ROLES)}")
