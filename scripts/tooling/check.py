@@ -169,7 +169,7 @@ def _layout_of_file(tree: PackageTree, rel: str, name: str) -> list[Problem]:
     if name in ALLOWED_EXTRA or name == "folder.meta.yaml":
         return []
     stem, _, suffix = name.partition(".")
-    known = suffix in ("py", "script.yaml", "script.lock", "schedule.yaml", "resource.yaml",
+    known = suffix in ("py", "ts", "script.yaml", "script.lock", "schedule.yaml", "resource.yaml",
                        "variable.yaml") or TRIGGER_FILE.search(name)
     if not known:
         if name.endswith(".py") or name.endswith(".script.yaml"):
@@ -180,8 +180,12 @@ def _layout_of_file(tree: PackageTree, rel: str, name: str) -> list[Problem]:
     problems = []
     if not SNAKE.match(stem):
         problems.append(Problem(rel, "", "item names are snake_case (a-z, 0-9, _)"))
-    if suffix == "script.yaml" and f"{rel[: -len('.script.yaml')]}.py" not in tree.files:
-        problems.append(Problem(rel, "", "script metadata without its script (.py beside it)"))
+    script = rel[: -len(".script.yaml")]
+    if suffix == "script.yaml" and f"{script}.py" not in tree.files and f"{script}.ts" not in tree.files:
+        problems.append(Problem(rel, "", "script metadata without its script (.py or .ts beside it)"))
+    if suffix == "ts" and f"{rel[: -len('.ts')]}.script.yaml" not in tree.files:
+        # a Bun script (wmill.yaml defaultTs: bun); without metadata the push cannot describe it
+        problems.append(Problem(rel, "", "TypeScript script without its metadata (.script.yaml beside it)"))
     return problems
 
 

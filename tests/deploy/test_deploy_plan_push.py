@@ -9,7 +9,7 @@ import yaml
 
 from scripts import deploy
 from scripts.tooling import push as pushing
-from scripts.tooling.tree import load_tree
+from scripts.tooling.tree import flow_folder, item_path, load_tree
 from scripts.tooling.windmill_stub import StubWorkspace, WindmillStub
 
 REPO = deploy.REPO
@@ -23,6 +23,7 @@ def expected_items(root) -> set[tuple[str, str]]:
     """Every item of the package, read from the tree independently of the plan."""
     tree = load_tree(root)
     items = {("script", p) for p in tree.scripts} | {("flow", p) for p in tree.flows}
+    items |= {("script", item_path(rel)) for rel in tree.pushed if rel.endswith(".ts") and not flow_folder(rel)}
     items |= {("schedule", p) for p in tree.schedules} | {("trigger", p) for p in tree.triggers}
     items |= {("folder", p) for p in tree.folders}
     items |= {("resource_type", p.name.split(".")[0]) for p in (root / "resources").glob("*.resource-type.yaml")}
