@@ -2,7 +2,7 @@
 """Set up Phoenix on this machine: idempotent, cached outside the repo.
 
   python scripts/setup.py              # Python deps, embedded model, Windmill npm tools
-  python scripts/setup.py --for-tests  # the same, plus a real n8n for integration tests
+  python scripts/setup.py --for-tests  # the same, plus a real n8n and jsonc-parser for the tests
 
 Every slow step is done once and cached under the Phoenix cache
 (~/.cache/phoenix, or $PHOENIX_CACHE): the llama-cpp-python wheel (PyPI has
@@ -87,9 +87,17 @@ def n8n() -> None:
     done(started)
 
 
+def jsonc_reference() -> None:
+    started = step("jsonc-parser 3.3.1 (npm), the reference the JSONC editor is tested against")
+    from tests.workspace.jsonc_npm import ensure_jsonc_parser
+
+    print(f"    ready in {ensure_jsonc_parser(log=lambda line: print(f'    {line}', flush=True))}")
+    done(started)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--for-tests", action="store_true", help="also install a real n8n for the integration tests")
+    parser.add_argument("--for-tests", action="store_true", help="also install a real n8n and jsonc-parser for the tests")
     options = parser.parse_args(argv)
     from lib.stack import phoenix_cache_dir  # after nothing but the standard library + pyyaml
 
@@ -100,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     npm_tools()
     if options.for_tests:
         n8n()
+        jsonc_reference()
     print("Phoenix is set up.")
     return 0
 
