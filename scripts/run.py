@@ -5,9 +5,11 @@
   python scripts/run.py f/phoenix/omas/council --args '{"task": "..."}' [--approve]
   python scripts/run.py f/phoenix/router --args args.yaml --resources my-resources.yaml
   python scripts/run.py f/phoenix/router --args '{"prompt": "Hi"}' --stack my-stack.yaml
+  python scripts/run.py f/phoenix/omas/council --arg 'task=Any text, "quotes" included'
 
---args: inline JSON/YAML or a file. --resources: a YAML file with
-`resources`, `resource_types` and `variables` (see scripts/tooling/local_runner.py).
+--args: inline JSON/YAML or a file; --arg NAME=TEXT: one string argument,
+as typed (no quoting). --resources: a YAML file with `resources`,
+`resource_types` and `variables` (see scripts/tooling/local_runner.py).
 --stack: a stack YAML file used for every c_phoenix_stack argument.
 A path with a `<path>__flow/flow.yaml` folder runs that flow (scripts/tooling/
 flow_runner.py). --approve approves its suspend (approval) steps; without it
@@ -37,9 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resources", default=None, help="local resources/variables YAML file")
     parser.add_argument("--stack", default=None, help="stack YAML file for c_phoenix_stack arguments")
     parser.add_argument("--approve", action="store_true", help="flows: approve suspend steps instead of stopping")
+    parser.add_argument("--arg", action="append", default=[], metavar="NAME=TEXT",
+                        help="one string argument, taken as it is (no JSON quoting); repeatable, wins over --args")
     options = parser.parse_args(argv)
     try:
-        args = load_document(options.args, "--args")
+        args = {**load_document(options.args, "--args"), **_text_args(options.arg)}
         resources = check_resources(load_document(options.resources, "--resources"))
         if options.stack:
             stack = load_document(options.stack, "--stack")
@@ -55,6 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
+
+
+def _text_args(pairs: list[str]) -> dict:
+    """--arg NAME=TEXT: free text (a task typed into VS Code, a prompt) needs no JSON quoting."""
+    args = {}
+    for pair in pairs:
+        name, separator, text = pair.partition("=")
+        if not separator or not name.isidentifier():
+            raise LocalRunError(f"--arg {pair!r}: expected NAME=TEXT, NAME an argument name")
+        args[name] = text
+    return args
 
 
 def _names_a_file(text: str) -> bool:
