@@ -231,9 +231,9 @@ def rules_files(facts: dict, token_env: str) -> dict[str, str]:
     }
 
 
-def _names(values) -> str:
+def _names(values, empty: str = "none configured") -> str:
     values = list(values)
-    return ", ".join(literal(v) for v in values) if values else "none configured"
+    return ", ".join(literal(v) for v in values) if values else empty
 
 
 def _architecture(facts: dict) -> str:
@@ -248,10 +248,10 @@ def _architecture(facts: dict) -> str:
         "",
         "## Core components",
         f"- Roo Code (.roo/): domains {', '.join(ROO_DOMAINS)}; folders present under .roo/domains/: "
-        f"{_names(facts['domains_present'])}.",
+        f"{_names(facts['domains_present'], 'none found')}.",
         "- OMAS council agents (lib/omas, with the operator's omas/ overrides):",
         *[f"  - {name}: {literal(role)}" for name, role in facts["agents"]],
-        f"- n8n workflows in n8n/workflows/: {_names(facts['n8n_workflows'])}.",
+        f"- n8n workflows in n8n/workflows/: {_names(facts['n8n_workflows'], 'none found')}.",
         f"- PhoenixCore, the main quantized model: {core_line}.",
         f"- Embedded last-resort model: {literal(facts['embedded'])} (always answers, too small to judge).",
         "",

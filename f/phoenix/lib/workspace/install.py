@@ -94,13 +94,20 @@ def unified_diff(path: str, before: str | None, after: str | None) -> str:
     """The change as a unified diff (``\\ No newline at end of file`` where a file ends without one)."""
     if before == after:
         return ""
-    lines = difflib.unified_diff((before or "").splitlines(keepends=True), (after or "").splitlines(keepends=True),
-                                 "/dev/null" if before is None else f"a/{path}",
-                                 "/dev/null" if after is None else f"b/{path}")
+    old, new = "/dev/null" if before is None else f"a/{path}", "/dev/null" if after is None else f"b/{path}"
+    lines = list(difflib.unified_diff(_lines(before or ""), _lines(after or ""), old, new))
+    if not lines:  # an empty file created or removed
+        return f"--- {old}\n+++ {new}\n"
     out = []
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ending at "\n" only: str.splitlines would also split inside a JSON string at U+2028 or \f."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def run_install(stack=None, action: str = "plan", *, mcp_token_env: str = DEFAULT_TOKEN_ENV,

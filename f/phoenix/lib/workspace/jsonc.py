@@ -526,7 +526,7 @@ class Formatting:
 def detect_formatting(text: str) -> Formatting:
     """The indentation step and line ending the operator's file already uses (VS Code's defaults otherwise)."""
     eol = "\r\n" if "\r\n" in text else "\n"
-    for line in text.splitlines():
+    for line in text.replace("\r", "\n").split("\n"):  # not splitlines: U+2028 in a string is no line end
         stripped = line.lstrip(" \t")
         if stripped and len(stripped) < len(line) and not stripped.startswith(("//", "/*", "*")):
             lead = line[:len(line) - len(stripped)]
