@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import jsonc
+from .jsonc import REMOVE, JsoncError, apply_edits, detect_formatting, modify, node_value, read
 from .roo_modes import RoomodesYaml, is_json
 
 MISSING = object()
@@ -41,14 +41,14 @@ class JsonDocument:
     def __init__(self, text: str, label: str):
         self.text = text
         self.label = label
-        self.root = jsonc.read(text, label)
+        self.root = read(text, label)
         if self.root is not None and self.root.type != "object":
-            raise jsonc.JsoncError(f"{label}: expected an object at the top, found {self.root.type}: "
+            raise JsoncError(f"{label}: expected an object at the top, found {self.root.type}: "
                                    "nothing was changed")
-        self.formatting = jsonc.detect_formatting(text)
+        self.formatting = detect_formatting(text)
 
     def value(self) -> dict:
-        return jsonc.node_value(self.root) if self.root is not None else {}
+        return node_value(self.root) if self.root is not None else {}
 
     def set(self, path: list, value) -> str:
         if self.root is None:  # empty, or comments only: the object goes after what is there
@@ -56,11 +56,11 @@ class JsonDocument:
             for segment in reversed(path):
                 body = {segment: body}
             lead = self.text if not self.text or self.text.endswith(("\n", "\r")) else self.text + self.formatting.eol
-            return lead + jsonc.apply_edits("", jsonc.modify("", [], body, self.formatting)) + self.formatting.eol
-        return jsonc.apply_edits(self.text, jsonc.modify(self.text, path, value, self.formatting))
+            return lead + apply_edits("", modify("", [], body, self.formatting)) + self.formatting.eol
+        return apply_edits(self.text, modify(self.text, path, value, self.formatting))
 
     def remove(self, path: list) -> str:
-        return jsonc.apply_edits(self.text, jsonc.modify(self.text, path, jsonc.REMOVE, self.formatting))
+        return apply_edits(self.text, modify(self.text, path, REMOVE, self.formatting))
 
 
 def open_document(text: str, label: str, roomodes: bool = False):
