@@ -16,6 +16,7 @@ The files are JSON with comments (``jsonc.py``) or a YAML ``.roomodes``
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,8 +153,6 @@ def add_entries(document_text: str, label: str, entries: list, previously_owned:
 
 
 def _key(path: list, value) -> str:
-    import json
-
     return json.dumps([path, identity(value) if path[-1] == -1 else None], sort_keys=True)
 
 
