@@ -35,6 +35,7 @@ from ..errors import InputError, PhoenixError
 from ..preserve import guarded_write, resolve_target
 from ..stack import Stack, load_stack
 from .install_docs import add_entries, open_document, remove_entries
+from .roo_modes import is_json
 from .roo import (DEFAULT_TOKEN_ENV, MCP_SERVER, RULES_DIR, check_token_env, mcp_server_entry, orchestrator_mode,
                   roo_provider, rules_files, stack_facts)
 from .vscode import NEW_FILE_HEADER, SETTINGS_FILE, TASKS_FILE, settings_entries, tasks_entries
@@ -366,6 +367,21 @@ def _result(stack: Stack, action: str, plans: list[FilePlan], backup, token_env:
     }
 
 
+def _strict_json_notes(stack: Stack) -> list[str]:
+    """Roo Code reads .roo/mcp.json (and a JSON .roomodes) with JSON.parse: comments there stop it reading them."""
+    notes = []
+    for relative in (".roo/mcp.json", ".roomodes"):
+        text = _read(stack, relative)
+        if text is None or (relative == ".roomodes" and not is_json(text)):
+            continue
+        try:
+            json.loads(text)
+        except ValueError:
+            notes.append(f"{relative} has comments or trailing commas, which Phoenix kept; Roo Code reads it as "
+                         "strict JSON and cannot load it until they are removed")
+    return notes
+
+
 def _notes(stack: Stack, action: str, token_env: str, tasks_dir: str, stack_file: str,
            checkout: Path | None) -> list[str]:
     if action.endswith("uninstall"):
@@ -384,6 +400,7 @@ def _notes(stack: Stack, action: str, token_env: str, tasks_dir: str, stack_file
     if checkout is not None and not (checkout / "scripts" / "stack.py").is_file():
         notes.append("the task 'Phoenix: Start Complete Stack' runs scripts/stack.py, which this checkout does "
                      "not have yet (the Podman stack command)")
+    notes += _strict_json_notes(stack)
     if not stack_file:
         notes.append("the tasks pass no --stack: scripts read $PHOENIX_STACK, or the defaults")
     elif not os.path.isfile(os.path.expanduser(stack_file)):

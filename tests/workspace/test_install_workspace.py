@@ -180,6 +180,16 @@ def test_a_fresh_root_gets_new_files_and_uninstall_removes_them(tmp_path):
     assert tree_bytes(root) == {}
 
 
+def test_a_commented_mcp_json_is_kept_and_the_operator_told_roo_cannot_read_it(root, stack):
+    text = '{\n  // my servers\n  "mcpServers": {\n    "github": {"command": "npx"},\n  },\n}\n'
+    (root / ".roo" / "mcp.json").write_text(text)
+    result = run_install(stack, "apply")
+    assert lines_kept(text, (root / ".roo" / "mcp.json").read_text()) == []
+    assert any(note.startswith(".roo/mcp.json has comments or trailing commas") for note in result["notes"])
+    run_install(stack, "uninstall")
+    assert (root / ".roo" / "mcp.json").read_text() == text
+
+
 def test_a_json_roomodes_stays_json(root, stack):
     text = '{\n  "customModes": [\n    {"slug": "mine", "name": "Mine", "roleDefinition": "r", "groups": ["read"]}\n  ]\n}\n'
     (root / ".roomodes").write_text(text)
