@@ -70,6 +70,7 @@ class RoomodesYaml:
         self.eol = "\r\n" if "\r\n" in text else "\n"
         self.document = self._load(text)
         self._node = None
+        self._token_list = None
 
     def _load(self, text: str) -> dict:
         import yaml
@@ -123,7 +124,7 @@ class RoomodesYaml:
         index = path[1]
         begin, end = self._item_lines(sequence, index)
         if len(sequence.value) == 1:  # the list becomes empty again: [] as it was before a mode was added
-            content_end = self._line_end(self._content_end(sequence.value[0]))
+            content_end = self._line_end(self._content_end(0))
             new_text = self.text[:key.end_mark.index] + ": []" + self.text[content_end:]
         else:
             new_text = self.text[:begin] + self.text[end:]
@@ -183,16 +184,34 @@ class RoomodesYaml:
     def _sequence(self):
         return self._key_and_sequence()[1]
 
-    def _content_end(self, node) -> int:
-        """Where a node's own text ends (a block node's end mark lies past the comments after it)."""
+    def _content_end(self, index: int) -> int:
+        """Where the entry at ``index`` ends: its last token (a block node's end mark lies past the comments
+        after it, and an alias's node is its anchor's, elsewhere in the file)."""
         import yaml
 
-        while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
-            node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
-        end = node.end_mark.index
+        sequence = self._sequence()
+        index %= len(sequence.value)
+        item = sequence.value[index]
+        if sequence.flow_style:
+            limit = sequence.end_mark.index - 1  # before the closing ]
+        elif index + 1 < len(sequence.value):
+            limit = self._dashes(sequence)[index + 1]
+        else:
+            limit = sequence.end_mark.index
+        ends = [token.end_mark.index for token in self._tokens()
+                if item.start_mark.index <= token.start_mark.index < limit
+                and not isinstance(token, (yaml.BlockEndToken, yaml.FlowEntryToken, yaml.BlockEntryToken))]
+        end = max(ends, default=item.end_mark.index)
         while end > 0 and self.text[end - 1] in " \t\r\n":
             end -= 1
         return end
+
+    def _tokens(self) -> list:
+        import yaml
+
+        if self._token_list is None:
+            self._token_list = list(yaml.scan(self.text, Loader=yaml.SafeLoader))
+        return self._token_list
 
     def _line_end(self, offset: int) -> int:
         ends = [i for i in (self.text.find("\n", offset), self.text.find("\r", offset)) if i >= 0]
@@ -201,21 +220,24 @@ class RoomodesYaml:
     def _line_start(self, offset: int) -> int:
         return max(self.text.rfind("\n", 0, offset), self.text.rfind("\r", 0, offset)) + 1
 
-    def _dash(self, item) -> int:
-        """The offset of the ``-`` that opens a block sequence entry."""
-        offset = item.start_mark.index - 1
-        while offset >= 0 and self.text[offset] in " \t\r\n":
-            offset -= 1
-        if offset < 0 or self.text[offset] != "-":
+    def _dashes(self, sequence) -> list[int]:
+        """The offsets of the ``-`` opening each entry of a block sequence (from the tokens: an alias
+        entry's node carries its anchor's place)."""
+        import yaml
+
+        column = sequence.start_mark.column
+        dashes = [token.start_mark.index for token in self._tokens()
+                  if isinstance(token, yaml.BlockEntryToken) and token.start_mark.column == column
+                  and sequence.start_mark.index <= token.start_mark.index < sequence.end_mark.index]
+        if len(dashes) != len(sequence.value):
             raise RoomodesError(f"{self.label}: unexpected layout of customModes: nothing was changed")
-        return offset
+        return dashes
 
     def _item_lines(self, sequence, index: int) -> tuple[int, int]:
         if not -len(sequence.value) <= index < len(sequence.value):
             raise RoomodesError(f"{self.label}: no mode at position {index}")
-        item = sequence.value[index]
-        begin = self._line_start(self._dash(item))
-        end = self._line_end(self._content_end(item))
+        begin = self._line_start(self._dashes(sequence)[index])
+        end = self._line_end(self._content_end(index))
         if self.text.startswith("\r\n", end):
             end += 2
         elif end < len(self.text):
@@ -229,9 +251,9 @@ class RoomodesYaml:
     def _insert(self, sequence, value) -> str:
         if sequence.flow_style:
             if sequence.value:
-                end = sequence.value[-1].end_mark.index
                 import json
 
+                end = self._content_end(-1)
                 return self.text[:end] + ", " + json.dumps(value, ensure_ascii=False) + self.text[end:]
             key, _ = self._key_and_sequence()
             between = self.text[key.end_mark.index:sequence.start_mark.index]
@@ -239,18 +261,16 @@ class RoomodesYaml:
                 raise RoomodesError(f"{self.label}: unexpected text before customModes' []: nothing was changed")
             block = self._entry_text(value, key.start_mark.column + 2)
             return self.text[:key.end_mark.index] + ":" + self.eol + block + self.text[sequence.end_mark.index:]
-        last = sequence.value[-1]
-        column = self._dash(sequence.value[0]) - self._line_start(self._dash(sequence.value[0]))
-        at = self._line_end(self._content_end(last))
-        return self.text[:at] + self.eol + self._entry_text(value, column) + self.text[at:]
+        at = self._line_end(self._content_end(-1))
+        return self.text[:at] + self.eol + self._entry_text(value, sequence.start_mark.column) + self.text[at:]
 
     def _replace(self, sequence, index: int, value) -> str:
         if sequence.flow_style:
             raise RoomodesError(f"{self.label}: customModes is written in flow style ([...]); "
                                 "update the Phoenix mode by hand: nothing was changed")
         begin, end = self._item_lines(sequence, index)
-        column = self._dash(sequence.value[index]) - begin
-        line_end = self._line_end(self._content_end(sequence.value[index]))
+        column = self._dashes(sequence)[index] - begin
+        line_end = self._line_end(self._content_end(index))
         return self.text[:begin] + self._entry_text(value, column) + self.text[line_end:]
 
     def _append_key(self, value) -> str:
