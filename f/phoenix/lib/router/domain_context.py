@@ -34,7 +34,7 @@ def domain_context(stack, domain: str) -> tuple[str | None, dict | None]:
         return None, None
     trace = {"domain": domain, "folder": relative, "files": [], "chars": 0, "truncated": False,
              "refused": [], "skipped": []}
-    root = Path(os.path.realpath(stack.root))
+    root = stack.derived("real_root", lambda: Path(os.path.realpath(stack.root)))
     if not _inside(folder, root):
         trace["refused"].append({"path": relative, "reason": "its real path is outside the stack root"})
         return None, trace
@@ -86,7 +86,8 @@ def _text_files(folder: Path, stack_root: Path, root: Path, trace: dict, depth: 
         path = Path(entry.path)
         if entry.name.startswith("."):
             continue
-        if not _inside(path, root):
+        # the folder itself is inside the root: only a link can lead out of it
+        if entry.is_symlink() and not _inside(path, root):
             trace["refused"].append({"path": path.relative_to(stack_root).as_posix(),
                                      "reason": "a symbolic link pointing outside the stack root"})
             continue
