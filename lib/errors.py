@@ -5,9 +5,17 @@ raise on purpose, ``ConfigError`` for a bad stack or agent file, and the
 ``BackendError`` family for a model source that could not answer. Each backend
 failure names its *kind* so the router can decide whether a retry can help and
 the trace can say plainly what happened.
+
+Failures fail: a script whose work failed raises ``JobFailed`` (through
+``raise_if_failed``), carrying its whole result, so Windmill marks the job
+failed and its error handlers run; expected outcomes (a dry-run plan,
+"nothing changed", a health check that found something down, a vetoed
+proposal) are results.
 """
 
 from __future__ import annotations
+
+from typing import Any, Mapping
 
 
 class PhoenixError(Exception):
@@ -96,3 +104,87 @@ class AllBackendsFailed(PhoenixError):
         lines = [f"  - {a['backend']}:{a.get('model') or '-'} {a['outcome']}: {a.get('error', '')}"
                  for a in attempts]
         super().__init__("no backend could answer:\n" + "\n".join(lines))
+
+
+class JobFailed(PhoenixError):
+    """A job ran and its work failed: an archive that does not verify, a refused restore, n8n unreachable.
+
+    ``result`` is what the job found, kept whole: Windmill shows an exception's
+    attributes as the error's ``extra``, so the details stay visible on the
+    runs page and in a flow's failure module.
+    """
+
+    def __init__(self, what: str, result: Mapping[str, Any]):
+        self.what = what
+        self.result = dict(result)
+        super().__init__(f"{what} failed: {failure_reason(result)}")
+
+
+class InputRefused(JobFailed, InputError):
+    """A failed result whose error is of kind ``input``: the job was given something unusable."""
+
+
+def raise_if_failed(result, what: str):
+    """The result as it is, unless it says its work failed (``"ok": false``): then ``JobFailed``."""
+    if isinstance(result, Mapping) and result.get("ok") is False:
+        error = result.get("error")
+        refused = isinstance(error, Mapping) and error.get("kind") == "input"
+        raise (InputRefused if refused else JobFailed)(what, result)
+    return result
+
+
+#: how many of a result's problems the error message names (all stay in ``result``)
+SHOWN_PROBLEMS = 5
+
+
+def failure_reason(result: Mapping[str, Any]) -> str:
+    """One line saying why: the result's ``error`` (text or ``{message}``), else its ``problems``."""
+    error = result.get("error")
+    if isinstance(error, Mapping) and error.get("message"):
+        return str(error["message"])
+    if isinstance(error, str) and error:
+        return error
+    problems = [str(p) for p in result.get("problems") or []]
+    if problems:
+        more = len(problems) - SHOWN_PROBLEMS
+        return "; ".join(problems[:SHOWN_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
+    return "the result says it did not succeed (ok: false)"
+
+
+def step_failure(flow: str, message: str, name: str = "Error", step_id: str = "unknown", hint: str = "") -> dict:
+    """What a flow's failure module returns: which step failed and why, with a readable report.
+
+    In Windmill a flow whose failure module ran is still a failed flow; this is
+    the result the runs page shows for it.
+    """
+    message = (message or "no error message").strip()
+    step_id, name = step_id or "unknown", name or "Error"
+    report = f"## {flow} failed\n\n- step: `{step_id}`\n- error: `{name}`\n\n```\n{message[:2000]}\n```\n{hint}"
+    return {"failed": True, "step_id": step_id, "error": {"name": name, "message": message},
+            "report": report}
+
+
+def json_type(value) -> str:
+    """A value's type as someone who typed JSON or filled a form says it: "a number", "a list"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+def require_text(value, name: str, when_empty: str) -> str:
+    """A required text argument, stripped; a wrong type is named ("prompt must be text, got a number")."""
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{name} must be text, got {json_type(value)}")
+    if not (value or "").strip():
+        raise InputError(f"{name} is empty: {when_empty}")
+    return value.strip()

@@ -160,3 +160,84 @@ def test_a_stack_file_number_with_an_exponent_reaches_the_script_as_a_number(tmp
     path.write_text(f"root: {tmp_path}\nstate_dir: {tmp_path / 's'}\nrouting: {{attempt_timeout_s: 6e1}}\n")
     done = _run("f/phoenix/health/dashboard", "--args", "{}", "--stack", str(path))
     assert done.returncode == 0, done.stderr
+
+
+# --- what a person sees, and the exit codes -------------------------------------------------
+
+def test_list_shows_every_runnable_script_and_flow_with_its_summary_and_no_library_module():
+    done = _run("--list")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  f/")}
+    from scripts.tooling.tree import load_tree
+
+    tree = load_tree(REPO)
+    expected = {path for path in tree.scripts if not path.startswith("f/phoenix/lib/")} | set(tree.flows)
+    assert set(rows) == expected
+    assert "flow" in rows["f/phoenix/omas/council"] and "Chaos proposes" in rows["f/phoenix/omas/council"]
+    assert "Verify a backup: its checksum" in rows["f/phoenix/backup/verify"]
+    machine = json.loads(_run("--list", "--json").stdout)
+    assert {item["path"] for item in machine} == expected and all(item["summary"] for item in machine)
+
+
+def test_a_markdown_result_is_shown_as_text_and_json_stays_exact(tiny_stack, tmp_path):
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(yaml.safe_dump(tiny_stack))
+    shown = _run("f/phoenix/health/dashboard", "--stack", str(stack))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("# Phoenix: system status\n\n_No health run yet")
+    exact = _run("f/phoenix/health/dashboard", "--stack", str(stack), "--json")
+    from f.phoenix.health.dashboard import main as dashboard
+
+    assert exact.stdout == json.dumps(dashboard(tiny_stack), indent=2, ensure_ascii=False) + "\n"
+    report = _run("f/phoenix/health/check", "--args", '{"output": "report", "send_alerts": false}',
+                  "--stack", str(stack))
+    assert report.stdout.startswith("# Phoenix: system status")  # nothing is lost: the rest is named
+    assert "(also in the result: at, at_unix, duration_ms, summary, components" in report.stderr
+
+
+def test_markdown_tables_are_aligned_for_a_terminal():
+    from scripts.tooling.terminal import for_terminal
+
+    text = for_terminal({"markdown": "## T\n\n| | Name | Status |\n|---|---|---|\n| 🟢 | n8n | up |\n"
+                                     "| 🔴 | Ollama \\| local | down |\n\n```\n| kept as written\n```"})
+    assert text.splitlines() == ["## T", "", "    Name            Status", "--  --------------  ------",
+                                 "🟢  n8n             up", "🔴  Ollama | local  down", "", "```",
+                                 "| kept as written", "```"]
+    assert for_terminal({"answer": "a\nb"}) == '{\n  "answer": "a\\nb"\n}'  # anything else: pretty JSON
+
+
+def test_a_failed_job_exits_1_and_still_shows_its_result(tmp_path):
+    archive = tmp_path / "phoenix-backup-someday.tar.gz"
+    archive.write_bytes(b"not an archive")
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(yaml.safe_dump({"root": str(tmp_path), "state_dir": str(tmp_path / "state")}))
+    done = _run("f/phoenix/backup/verify", "--args", json.dumps({"archive": str(archive)}), "--stack", str(stack))
+    assert done.returncode == 1
+    assert "job failed: f/phoenix/backup/verify failed: checksum file" in done.stderr
+    assert json.loads(done.stdout)["ok"] is False and "Traceback" not in done.stderr
+
+
+def test_a_router_with_no_model_at_all_fails_with_each_reason(tmp_path):
+    stack = tmp_path / "stack.yaml"
+    stack.write_text(yaml.safe_dump({"root": str(tmp_path), "state_dir": str(tmp_path / "state"),
+                                     "models": {"embedded": {"path": str(tmp_path / "gone.gguf")}},
+                                     "services": {"ollama": {"url": "http://127.0.0.1:9"}}}))
+    done = _run("f/phoenix/router", "--args", '{"prompt": "hi"}', "--stack", str(stack))
+    assert done.returncode == 1 and "job failed: AllBackendsFailed: no backend could answer" in done.stderr
+    assert "embedded" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    ('{"prompt": 5}', "prompt must be text, got a number"),
+    ('{"prompt": "hi", "max_tokens": "many"}', "max_tokens must be a whole number, got text"),
+    ('{"prompt": "hi", "task_type": "cooking"}', "task_type must be one of: auto, reasoning, coding"),
+    ('{"prompt": "hi", "stream": "yes"}', "stream must be true or false, got text"),
+])
+def test_an_argument_of_the_wrong_type_says_its_type(args, message, stack_file):
+    done = _run("f/phoenix/router", "--args", args, "--stack", str(stack_file))
+    assert done.returncode == 2 and message in done.stderr and "empty" not in done.stderr
+
+
+def test_no_path_is_a_usage_error():
+    done = _run()
+    assert done.returncode == 2 and "--list" in done.stderr

@@ -23,10 +23,12 @@ pieces are the model's JSON as it is written.
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.router.core import route, route_streamed
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     prompt: str,
     task_type: Literal["auto", "reasoning", "coding", "fast", "complex"] = "auto",

@@ -31,9 +31,27 @@ def build_probes(stack) -> list[Probe]:
 
 
 def _folder_probes(stack, timeout: float) -> list[Probe]:
+    needed = required_folders(stack)
     return [Probe(f"folder:{rel}", "core", FOLDER_LABELS.get(rel, f"{rel}/"),
-                  partial(check_folder, stack.under_root(rel)), timeout)
+                  partial(check_folder, stack.under_root(rel), required=_clean(rel) in needed), timeout)
             for rel in stack["health"]["folders"]]
+
+
+def required_folders(stack) -> set[str]:
+    """The folders this stack uses: the Roo configs, the agents, the n8n workflows, PhoenixCore's folder.
+
+    Other folders in ``health.folders`` are watched when present and only
+    noted when absent.
+    """
+    needed = {".roo", _clean(stack["agents"]["dir"]), "n8n/workflows"}
+    core = stack["models"]["phoenixcore"].get("path")
+    if core and not Path(core).expanduser().is_absolute():
+        needed.add(_clean(Path(core).parent.as_posix()))
+    return needed
+
+
+def _clean(relative: str) -> str:
+    return Path(relative).as_posix().strip("/")
 
 
 def _service_probes(stack, timeout: float) -> list[Probe]:

@@ -9,7 +9,8 @@ nothing about the containers) and its thread is abandoned: every check also
 passes its timeout to its own I/O, so such threads end soon by themselves.
 
 Statuses: ``up``, ``degraded`` (answers, but something is missing), ``down``,
-``unknown`` (cannot tell from here: Podman unreachable, router not installed).
+``unknown`` (cannot tell from here: Podman unreachable, router not installed),
+``absent`` (an optional folder that is not there: nothing is wrong).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-STATUSES = ("up", "degraded", "down", "unknown")
+STATUSES = ("up", "degraded", "down", "unknown", "absent")
 #: how long after its deadline a probe's thread may still deliver its result
 GRACE_S = 0.2
 

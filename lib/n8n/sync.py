@@ -3,13 +3,18 @@
 The flow pulls n8n's workflows into git-friendly files, translates them into
 Windmill flows, then calls ``sync_report`` with both results. Pushing back to
 n8n is never part of the schedule: it stays a deliberate, reviewed action.
+
+A step that fails (n8n unreachable, a bad folder) fails the flow: its failure
+module returns ``sync_failure`` (which step, why) and the run stays failed,
+so the schedule's error handler sees it. A report given a failed step's
+result says ``FAILED`` for it and its ``ok`` is false, so its step fails too.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..errors import InputError
+from ..errors import InputError, json_type, step_failure
 
 
 def sync_report(pull: Mapping[str, Any] | None, translation: Mapping[str, Any] | None) -> dict:
@@ -18,7 +23,7 @@ def sync_report(pull: Mapping[str, Any] | None, translation: Mapping[str, Any] |
     translation = translation or {}
     for name, value in (("pull", pull), ("translation", translation)):
         if not isinstance(value, Mapping):
-            raise InputError(f"{name} must be the {name} step's result (an object), got {type(value).__name__}")
+            raise InputError(f"{name} must be the {name} step's result (an object), got {json_type(value)}")
     pulled = _pull_summary(pull)
     translated = _translation_summary(translation)
     ok = pulled["ok"] and translated["ok"]
@@ -59,3 +64,10 @@ def _translation_summary(translation: Mapping[str, Any]) -> dict:
             f"({share:.0%}), {len(entries) - len(done)} error(s)")
     return {"ok": True, "files": len(entries), "translated": len(done), "nodes_total": total,
             "nodes_translated": real, "text": text}
+
+
+def sync_failure(message: str, name: str = "Error", step_id: str = "unknown") -> dict:
+    """The sync flow's failure module: which step failed and why."""
+    return step_failure("n8n sync", message, name, step_id,
+                        hint="Nothing after the failed step ran. n8n errors name the URL and the reason; "
+                             "folder errors name the folder.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import AllBackendsFailed, InputError
+from ..errors import AllBackendsFailed, InputError, json_type, require_text
 from ..router.orchestrator import build as build_orchestrator
 from ..router.classify import classify
 from ..stack import Stack, load_stack
@@ -61,16 +61,15 @@ def decide(task: str, judgements: list, stack=None, *, chaos: dict | None = None
 
 
 def _check_inputs(task, judgements, approval_risk, chaos) -> str:
-    if not isinstance(task, str) or not task.strip():
-        raise InputError("task is empty: say what the council should decide")
+    task = require_text(task, "task", "say what the council should decide")
     if approval_risk not in ("stack", *THRESHOLDS):
         raise InputError(f"approval_risk={approval_risk!r} is not one of: stack, {', '.join(THRESHOLDS)}")
     if not isinstance(judgements, list):
-        raise InputError(f"judgements must be a list of Thanatos results, got {type(judgements).__name__}")
+        raise InputError(f"judgements must be a list of Thanatos results, got {json_type(judgements)}")
     for index, judgement in enumerate(judgements):
         check_input(judgement, THANATOS_OUTPUT, f"judgements[{index}] is not a Thanatos result")
     _check_chaos(chaos)
-    return task.strip()
+    return task
 
 
 def _check_chaos(chaos) -> None:
@@ -78,7 +77,7 @@ def _check_chaos(chaos) -> None:
     if chaos is None:
         return
     if not isinstance(chaos, dict):
-        raise InputError(f"chaos must be a Chaos result (an object), got {type(chaos).__name__}")
+        raise InputError(f"chaos must be a Chaos result (an object), got {json_type(chaos)}")
     check_input(chaos, CHAOS_OUTPUT, "chaos is not a Chaos result")
 
 

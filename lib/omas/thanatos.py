@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import AllBackendsFailed, InputError
+from ..errors import AllBackendsFailed, InputError, json_type
 from ..stack import Stack, load_stack
 from .agents import load_council
 from .ask import ask
@@ -63,7 +63,7 @@ def judge(proposal: dict, task: str = "", stack=None) -> dict:
 
 def _check_proposal(proposal) -> None:
     if not isinstance(proposal, dict):
-        raise InputError(f"proposal must be an object, got {type(proposal).__name__}")
+        raise InputError(f"proposal must be an object, got {json_type(proposal)}")
     check_input(proposal, PROPOSAL, "proposal is malformed")
 
 

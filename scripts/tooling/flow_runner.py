@@ -15,9 +15,15 @@ worker would, within a deliberately small subset of OpenFlow:
   ``javascript`` expression that is a plain dotted path: ``flow_input.a.b``,
   ``flow_input.iter.value`` (inside a for-loop), ``results.step`` /
   ``results.step.field`` (an earlier step), ``error.message`` /
-  ``error.name`` / ``error.step_id`` (failure module), ``result.field``
+  ``error.name`` / ``error.step_id`` / ``error.extra`` (failure module;
+  ``extra`` holds the exception's attributes, as a worker gives them),
+  ``result.field``
   (``stop_after_if``). The same forms serve as iterators and branch
   predicates (JavaScript truthiness).
+
+A step that raises fails the flow, as in Windmill: the failure module (if
+any) runs with the error, its result becomes the run's result, and the run's
+status stays ``failure``.
 
 Anything else (other languages, JavaScript beyond a dotted path, unknown
 keys, timeouts, while-loops, AI agents...) is refused before anything runs,
@@ -492,14 +498,16 @@ class _Runner:
         error = {"message": f"{failure.where}: {failure.cause}", "name": type(failure.cause).__name__,
                  "step_id": failure.step_id,
                  "stack": "".join(traceback.format_exception(failure.cause))[-4000:]}
+        if vars(failure.cause):  # as a worker does: the exception's attributes (JobFailed's result)
+            error["extra"] = dict(vars(failure.cause))
         handler = self.document["value"].get("failure_module")
         if handler is None:
             return FlowRun("failure", None, scope["results"], self.log, error=error)
         try:
             result = self.run_module(handler, {**scope, "error": error}, None, "")
-        except StepFailed as second:
-            raise FlowRunError(f"{self.label}: the failure module itself failed ({second}) while handling: "
-                               f"{error['message']}") from second
+        except StepFailed as second:  # still a failed flow, as in Windmill, saying both
+            error = {**error, "message": f"{error['message']} (then the failure module failed: {second})"}
+            return FlowRun("failure", None, scope["results"], self.log, error=error)
         return FlowRun("failure", result, scope["results"], self.log, error=error)
 
 

@@ -21,6 +21,7 @@ Resources file (YAML)::
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import json
@@ -223,3 +224,32 @@ def _mock_windmill_api(resources: dict) -> None:
         json.dump(mock, handle)
     os.environ["WM_MOCKED_API_FILE"] = handle.name
     os.environ.setdefault("WM_WORKSPACE", "local")
+
+
+def runnable_items(root: Path = REPO) -> list[dict]:
+    """Every script (a file with a ``main()``; library modules have none) and flow that a
+    push uploads, by Windmill path, with its summary."""
+    from .tree import load_tree
+
+    tree = load_tree(root)
+    items = [{"path": path, "kind": "script", "summary": _summary(root / tree.script_metadata.get(path, ""))}
+             for path, rel in tree.scripts.items() if _defines_main(root / rel)]
+    items += [{"path": path, "kind": "flow", "summary": _summary(root / rel)} for path, rel in tree.flows.items()]
+    return sorted(items, key=lambda item: item["path"])
+
+
+def _defines_main(path: Path) -> bool:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return False
+    return any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body)
+
+
+def _summary(metadata: Path) -> str:
+    """The ``summary`` of a .script.yaml or flow.yaml; empty when there is none."""
+    try:
+        document = yaml.safe_load(metadata.read_text(encoding="utf-8")) if metadata.is_file() else None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return ""
+    return str(document.get("summary") or "").strip() if isinstance(document, dict) else ""

@@ -37,6 +37,29 @@ def test_malformed_configs_make_it_degraded_and_are_named(tmp_path):
     assert "latin1.yml (unreadable (UnicodeDecodeError))" in detail
 
 
+def test_an_optional_folder_that_is_absent_is_noted_not_red(tmp_path):
+    assert check_folder(tmp_path / "hf-models", 1, required=False) == (
+        "absent", f"{tmp_path / 'hf-models'} is not there (optional: nothing in this stack needs it)")
+    (tmp_path / "hf-models").write_text("a file where the folder goes")
+    assert check_folder(tmp_path / "hf-models", 1, required=False)[0] == "down"  # there, but wrong: still red
+
+
+def test_the_folders_the_stack_uses_are_required_and_the_others_optional(tmp_path):
+    from lib.health.catalog import required_folders
+
+    stack = load_stack({"root": str(tmp_path), "agents": {"dir": "./agents/"},
+                        "models": {"phoenixcore": {"path": "models/core/PhoenixCore.gguf"}},
+                        "health": {"folders": [".roo", "agents", "n8n/workflows", "models/core", "windmill",
+                                               "hf-models", "models/quantized"]}})
+    assert required_folders(stack) == {".roo", "agents", "n8n/workflows", "models/core"}
+    statuses = {p.component: p.check(1)[0] for p in build_probes(stack) if p.component.startswith("folder:")}
+    assert statuses == {"folder:.roo": "down", "folder:agents": "down", "folder:n8n/workflows": "down",
+                        "folder:models/core": "down", "folder:windmill": "absent", "folder:hf-models": "absent",
+                        "folder:models/quantized": "absent"}
+    elsewhere = load_stack({"root": str(tmp_path), "models": {"phoenixcore": {"path": str(tmp_path / "x.gguf")}}})
+    assert "models/quantized" not in required_folders(elsewhere)  # an absolute PhoenixCore needs no folder here
+
+
 def test_missing_not_a_folder_and_unreadable_are_down(tmp_path):
     assert check_folder(tmp_path / "absent", 1)[0] == "down"
     (tmp_path / "file").write_text("x")

@@ -329,11 +329,13 @@ def test_command_writes_report_and_prints_share(messy_folder, tmp_path):
     assert missing.returncode == 2 and "not a folder" in missing.stderr
 
 
-def test_windmill_script_reports_a_missing_folder(tmp_path):
+def test_windmill_script_fails_on_a_missing_folder(tmp_path):
+    from f.phoenix.lib.errors import JobFailed
     from f.phoenix.n8n.translate import main
 
-    result = main(input_dir="missing", out_dir="out", stack={"root": str(tmp_path)})
-    assert result["ok"] is False and "input folder not found" in result["error"]
+    with pytest.raises(JobFailed, match="input folder not found") as failed:
+        main(input_dir="missing", out_dir="out", stack={"root": str(tmp_path)})
+    assert failed.value.result["ok"] is False
 
 
 # ---- official validators --------------------------------------------------------------------------

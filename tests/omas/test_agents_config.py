@@ -97,6 +97,14 @@ def test_an_agent_file_the_council_does_not_have_is_left_alone_and_reported(omas
     assert path.read_text() == "anything: [the operator's own format\n"
 
 
+def test_the_notice_about_another_agent_file_is_printed_once_per_process(omas_stack, write_omas, capsys):
+    # every step of a council loads the council; locally they share one process
+    path = write_omas("agents/hermes.yaml", "role: messenger\n")
+    for _ in range(4):
+        assert len(load_council(load_stack(omas_stack)).ignored) == 1  # still reported in the result
+    assert capsys.readouterr().err.count(str(path)) == 1
+
+
 def test_a_rule_defined_twice_across_files_is_an_error(omas_stack, write_omas):
     rule = {"id": "twice", "description": "d", "effect": "guidance"}
     write_omas("rules/a.yaml", {"rules": [rule]})

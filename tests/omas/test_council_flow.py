@@ -1,5 +1,6 @@
 """The council flow: official validators, and end-to-end local runs through the flow runner."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -199,6 +200,36 @@ def test_the_cli_runs_the_flow_and_reports_suspension(omas_stack, scripted_model
     assert "  chaos: success" in err
 
 
+def test_a_whole_council_prints_the_notice_about_another_agent_file_once(omas_stack, write_omas, scripted_model,
+                                                                          capsys):
+    path = write_omas("agents/hermes.yaml", "role: messenger\n")
+    run = run_flow("f/phoenix/omas/council", {"task": TASK, "proposals": 2}, _resources(omas_stack))
+    assert run.status == "success"  # chaos, two thanatos judges and demigod each loaded the council
+    assert capsys.readouterr().err.count(f"{path}: not read") == 1
+
+
+def test_a_vetoed_proposal_is_an_outcome_and_a_bad_one_is_refused(omas_stack, capsys):
+    from scripts.tooling.local_runner import run_script
+
+    proposal = {**DELETE_ROO, "id": "p1", "source": {"agent": "chaos", "backend": "embedded", "model": "m",
+                                                     "angle": None, "preferred": None, "attempts": []}}
+    verdict = run_script("f/phoenix/omas/thanatos", {"proposal": proposal, "stack": omas_stack}, {})
+    assert verdict["verdict"] == "veto"  # the job succeeded: vetoing is Thanatos' work
+    code = run_cli.main(["f/phoenix/omas/thanatos", "--args", json.dumps({"proposal": 5})])
+    assert code == 2 and "proposal must be an object, got a number" in capsys.readouterr().err
+    code = run_cli.main(["f/phoenix/omas/chaos", "--args", '{"task": 5}'])
+    assert code == 2 and "task must be text, got a number" in capsys.readouterr().err
+    code = run_cli.main(["f/phoenix/omas/demigod", "--args", '{"task": "x", "judgements": [{"verdict": 1}]}'])
+    assert code == 2 and "judgements[0] is not a Thanatos result" in capsys.readouterr().err
+
+
+def test_a_council_no_model_can_answer_fails_at_chaos(omas_stack, tmp_path):
+    omas_stack["models"]["embedded"]["path"] = str(tmp_path / "gone.gguf")  # and PhoenixCore, Ollama are down
+    run = run_flow("f/phoenix/omas/council", {"task": TASK, "proposals": 2}, _resources(omas_stack))
+    assert run.status == "failure" and run.result["step_id"] == "chaos"
+    assert run.result["error"]["name"] == "AllBackendsFailed" and "embedded" in run.result["error"]["message"]
+
+
 def test_the_cli_reports_a_failed_flow(omas_stack, write_omas, tmp_path, capsys):
     write_omas("agents/chaos.yaml", "role: [unclosed")
     stack_file = tmp_path / "stack.yaml"
@@ -206,6 +237,7 @@ def test_the_cli_reports_a_failed_flow(omas_stack, write_omas, tmp_path, capsys)
     code = run_cli.main(["f/phoenix/omas/council", "--args", '{"task": "x"}', "--stack", str(stack_file)])
     out, err = capsys.readouterr()
     assert code == 1 and "flow failed: chaos" in err and "malformed YAML" in out
+    assert out.startswith("## OMAS council failed")  # the failure report as text, not one JSON string
 
 
 def test_flow_paths_resolve_only_to_flow_folders():

@@ -145,6 +145,30 @@ def test_a_failure_runs_the_failure_module_with_the_error(tmp_path):
     assert run.result == {"handled": "bad: boom default", "name": "RuntimeError", "step": "bad"}
 
 
+def test_a_step_raising_job_failed_fails_the_flow_and_hands_its_result_to_the_failure_module(tmp_path):
+    # as a worker does: the exception's attributes arrive as error.extra
+    failing = ("from f.phoenix.lib.errors import raise_if_failed\n"
+               "def main():\n    return raise_if_failed({'ok': False, 'problems': ['disk full']}, 'backup')\n")
+    report = "def main(message, extra=None):\n    return {'message': message, 'extra': extra}\n"
+    failure = step("failure", raw(report, message=js("error.message"), extra=js("error.extra")))
+    flow = write_flow(tmp_path, [step("work", raw(failing)), step("after", raw(ECHO))], failure=failure)
+    run = run_flow(flow, {})
+    assert run.status == "failure" and "after" not in run.results
+    assert run.result["message"] == "work: backup failed: disk full"
+    assert run.result["extra"] == {"what": "backup", "result": {"ok": False, "problems": ["disk full"]}}
+    (tmp_path / "plain").mkdir()
+    plain = write_flow(tmp_path / "plain", [step("bad", raw(FAIL))], failure=failure)
+    assert run_flow(plain, {}).result["extra"] is None  # no attributes, no extra: the argument is left out
+
+
+def test_a_failure_module_that_fails_too_leaves_a_failed_flow_saying_both(tmp_path):
+    flow = write_flow(tmp_path, [step("bad", raw(FAIL))], failure=step("failure", raw(FAIL)))
+    run = run_flow(flow, {})
+    assert run.status == "failure" and run.result is None
+    assert run.error["message"] == ("bad: boom None (then the failure module failed: "
+                                    "failure: RuntimeError: boom None)")
+
+
 def test_suspend_stops_or_is_approved(tmp_path):
     modules = [step("ask", raw(ECHO, x={"type": "static", "value": "approve?"}), suspend={"required_events": 1}),
                step("after", raw(ECHO, x={"type": "static", "value": "done"}))]

@@ -319,14 +319,15 @@ def test_the_windmill_script_runs_locally_plan_by_default(root, stack, tmp_path)
     stack_file = tmp_path / "stack.yaml"
     stack_file.write_text(yaml.safe_dump(stack))
     before = tree_bytes(root, skip=())
-    proc = subprocess.run([sys.executable, "scripts/run.py", "f/phoenix/workspace/install", "--stack", str(stack_file)],
+    proc = subprocess.run([sys.executable, "scripts/run.py", "f/phoenix/workspace/install", "--json",
+                           "--stack", str(stack_file)],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["action"] == "plan" and result["summary"].startswith("would change")
     assert tree_bytes(root, skip=()) == before
-    proc = subprocess.run([sys.executable, "scripts/run.py", "f/phoenix/workspace/install", "--arg", "action=apply",
-                           "--arg", f"stack_file={stack_file}", "--stack", str(stack_file)],
+    proc = subprocess.run([sys.executable, "scripts/run.py", "f/phoenix/workspace/install", "--json", "--arg",
+                           "action=apply", "--arg", f"stack_file={stack_file}", "--stack", str(stack_file)],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["changed"] is True
@@ -340,7 +341,7 @@ def test_a_refusal_fails_the_job(root, stack, tmp_path):
     stack_file.write_text(yaml.safe_dump(stack))
     proc = subprocess.run([sys.executable, "scripts/run.py", "f/phoenix/workspace/install", "--arg", "action=apply",
                            "--stack", str(stack_file)], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0
+    assert proc.returncode == 1  # the job failed (scripts/run.py's exit codes)
     assert ".vscode/settings.json: line 1, column 2: value expected" in proc.stderr
 
 

@@ -14,9 +14,11 @@ verified backup of what is there.
 from typing import Optional
 
 from f.phoenix.lib.backup.restore import restore_backup
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     archive: str = "",
     target: str = "",

@@ -13,9 +13,11 @@ of each label are kept, and never the newest good one is deleted).
 from typing import Optional
 
 from f.phoenix.lib.backup.snapshot import take_snapshot
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     folders: Optional[list[str]] = None,
     label: str = "manual",

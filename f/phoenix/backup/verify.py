@@ -11,8 +11,10 @@ folder or a full path for another one.
 from typing import Optional
 
 from f.phoenix.lib.backup.verify import check_backup
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(archive: str = "", stack: Optional[c_phoenix_stack] = None):
     return check_backup(stack, archive)

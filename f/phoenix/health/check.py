@@ -20,9 +20,11 @@ writes docs/system-status.md in the operator's folder.
 from typing import Literal, Optional
 
 from f.phoenix.lib.health.run import health_check
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     output: Literal["dashboard", "report"] = "dashboard",
     send_alerts: bool = True,

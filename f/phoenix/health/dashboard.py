@@ -13,8 +13,10 @@
 from typing import Optional
 
 from f.phoenix.lib.health.run import show_dashboard
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(stack: Optional[c_phoenix_stack] = None):
     return show_dashboard(stack)

@@ -20,10 +20,12 @@ An empty prompt uses a standard one.
 
 from typing import List, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.models.benchmark import benchmark_models
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     prompt: str = "",
     runs: int = 2,

@@ -19,10 +19,12 @@ router's circuit-breaker view of each backend.
 
 from typing import Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.models.inventory import inventory
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     timeout_s: float = 3.0,
     stack: Optional[c_phoenix_stack] = None,

@@ -12,10 +12,12 @@ No token is ever part of the output.
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.n8n.webhooks import describe_windmill_call
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     windmill_path: str = "f/phoenix/router",
     kind: Literal["script", "flow"] = "script",

@@ -13,10 +13,12 @@ as {"ok": false, "error": {...}}.
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.n8n.webhooks import call_webhook
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     path: str,
     payload: Optional[dict] = None,

@@ -12,10 +12,12 @@ since the last pull (waiting to be pushed) is kept unless discard_local_edits.
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.n8n.export import pull
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     source: Literal["api", "folder"] = "api",
     folder: str = "n8n/workflows",

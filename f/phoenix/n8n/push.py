@@ -11,10 +11,12 @@ stack's backup folder, and sends nothing for an unchanged workflow.
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.n8n.push import push
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     folder: str = "n8n/git",
     workflow_ids: Optional[list[str]] = None,

@@ -11,10 +11,12 @@ cannot be translated become placeholder steps that fail when run, saying why.
 
 from typing import Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.n8n.report import translate_stack_folder
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     input_dir: str = "n8n/workflows",
     out_dir: str = "n8n/windmill",

@@ -20,10 +20,12 @@ folder (omas/agents/chaos.yaml), with working defaults.
 
 from typing import Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.chaos import explore
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     task: str,
     proposals: Optional[int] = None,

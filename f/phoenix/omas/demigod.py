@@ -20,10 +20,12 @@ the stack's agents.approval_risk).
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.demigod import decide
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     task: str,
     judgements: list[dict],

@@ -19,10 +19,12 @@ veto stands whatever the model says. The model judges the rest.
 
 from typing import Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.thanatos import judge
 from f.phoenix.lib.stack import c_phoenix_stack
 
 
+@job
 def main(
     proposal: dict,
     task: str = "",

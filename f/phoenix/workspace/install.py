@@ -14,10 +14,12 @@ every comment, stays; a dry run by default.
 
 from typing import Literal, Optional
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.stack import c_phoenix_stack
 from f.phoenix.lib.workspace.install import run_install
 
 
+@job
 def main(
     action: Literal["plan", "apply", "uninstall", "plan_uninstall"] = "plan",
     stack: Optional[c_phoenix_stack] = None,

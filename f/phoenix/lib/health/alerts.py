@@ -19,7 +19,7 @@ import requests
 
 from .services import describe_failure, is_loopback, shown
 
-ICONS = {"up": "🟢", "degraded": "🟡", "down": "🔴", "unknown": "⚪"}
+ICONS = {"up": "🟢", "degraded": "🟡", "down": "🔴", "unknown": "⚪", "absent": "⚫"}
 #: an unreachable alert target must not grow the outbox without bound
 OUTBOX_LIMIT = 100
 SEND_TIMEOUT_S = 5.0

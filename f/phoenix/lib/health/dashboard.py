@@ -40,7 +40,7 @@ def render_dashboard(report: dict, title: str = "Phoenix") -> str:
 
 def _headline(report: dict) -> str:
     counts = report["summary"]
-    tally = " · ".join(f"{ICONS[s]} {counts.get(s, 0)} {s}" for s in ("up", "degraded", "down", "unknown"))
+    tally = " · ".join(f"{ICONS[s]} {counts.get(s, 0)} {s}" for s in ("up", "degraded", "down", "unknown", "absent"))
     return (f"_Last check: {_when(report['at_unix'])} · {len(report['components'])} probes in "
             f"{report['duration_ms'] / 1000:.2f} s · {tally}_")
 

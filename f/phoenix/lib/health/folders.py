@@ -3,7 +3,9 @@
 
 A folder is ``up`` when it is present, readable and every config in it parses;
 ``degraded`` when some configs are malformed (named, so they can be fixed);
-``down`` when it is missing or unreadable. Configs are YAML (also the seed's
+``down`` when it is unreadable, or missing though the stack needs it; a
+missing folder the stack does not need (the seed's ``windmill/``,
+``hf-models/``...) is ``absent``: said, not red. Configs are YAML (also the seed's
 ``*.roo`` and ``*.omas`` files, which it maps to YAML) and JSON.
 """
 
@@ -55,8 +57,10 @@ def config_files(folder: Path) -> list[Path]:
     return found
 
 
-def check_folder(folder: Path, timeout: float) -> tuple[str, str]:
+def check_folder(folder: Path, timeout: float, required: bool = True) -> tuple[str, str]:
     if not folder.exists():
+        if not required:
+            return "absent", f"{folder} is not there (optional: nothing in this stack needs it)"
         return "down", f"{folder} is missing"
     if not folder.is_dir():
         return "down", f"{folder} is not a folder"

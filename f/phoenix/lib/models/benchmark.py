@@ -15,8 +15,8 @@ import time
 from typing import Callable
 
 from ..backends.base import ChatRequest, schema_problem
-from ..errors import BackendError, InputError
-from ..progress import report_progress
+from ..errors import BackendError, InputError, json_type
+from ..progress import Steps, report_progress
 from ..stack import Stack, load_stack
 from .inventory import configured_models, inventory, looking_backend
 
@@ -32,19 +32,33 @@ JSON_SCHEMA = {"type": "object", "properties": {"risk": {"enum": ["low", "medium
 def benchmark_models(stack: Stack | dict | str | None = None, *, prompt: str = DEFAULT_PROMPT, runs: int = 2,
                      max_tokens: int = 96, timeout_s: float = 120.0, backends: list[str] | None = None,
                      progress: Callable[[str, float], None] = report_progress) -> dict:
-    """Run the same prompts on every available model; one row per model."""
+    """Run the same prompts on every available model; one row per model.
+
+    ``ok`` is false when no model could be measured: the benchmark then has
+    nothing to compare, and its script fails with the reasons listed.
+    """
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
+    if prompt is not None and not isinstance(prompt, str):
+        raise InputError(f"prompt must be text, got {json_type(prompt)}")
     prompt = (prompt or "").strip() or DEFAULT_PROMPT
     _check_arguments(stack, runs, max_tokens, backends)
+    progress("looking for the models the stack names", 0.0)
     targets, unavailable = _targets(stack, backends)
     rows = list(unavailable)
+    steps = Steps(len(targets) * (runs + 1), progress)  # each model: its runs, then the JSON request
     for number, (backend_name, model) in enumerate(targets, 1):
-        progress(f"benchmarking {backend_name}:{model} ({number}/{len(targets)})", (number - 1) / len(targets))
-        rows.append(_measure(stack, backend_name, model, prompt, runs, max_tokens, timeout_s))
+        steps.say(f"benchmarking {backend_name}:{model} ({number}/{len(targets)})")
+        rows.append(_measure(stack, backend_name, model, prompt, runs, max_tokens, timeout_s, steps))
     ranked = sorted((r for r in rows if r["status"] == "ok"), key=lambda r: -r["tokens_per_s"])
-    return {"prompt": prompt, "runs": runs, "max_tokens": max_tokens, "models": rows,
+    return {"ok": bool(ranked), "error": None if ranked else _nothing_measured(rows),
+            "prompt": prompt, "runs": runs, "max_tokens": max_tokens, "models": rows,
             "fastest": f"{ranked[0]['backend']}:{ranked[0]['model']}" if ranked else None,
             "markdown": _markdown(rows)}
+
+
+def _nothing_measured(rows: list[dict]) -> str:
+    reasons = "; ".join(f"{r['backend']}:{r['model']} {r['status']}: {r['note']}" for r in rows[:5])
+    return f"no model could be measured ({reasons or 'the stack names none'})"
 
 
 def _check_arguments(stack: Stack, runs, max_tokens, backends) -> None:
@@ -56,7 +70,7 @@ def _check_arguments(stack: Stack, runs, max_tokens, backends) -> None:
     if backends is None:
         return
     if not isinstance(backends, list):
-        raise InputError(f"backends must be a list of backend names, got {type(backends).__name__}")
+        raise InputError(f"backends must be a list of backend names, got {json_type(backends)}")
     known = set(configured_models(stack))
     known |= {name.split(":")[0] for name in known}
     unknown = [str(name) for name in backends if name not in known]
@@ -82,20 +96,25 @@ def _targets(stack: Stack, only: list[str] | None) -> tuple[list[tuple[str, str]
 
 
 def _measure(stack: Stack, backend_name: str, model: str, prompt: str, runs: int,
-             max_tokens: int, timeout_s: float) -> dict:
+             max_tokens: int, timeout_s: float, steps: Steps) -> dict:
     backend = looking_backend(stack, backend_name)
     request = ChatRequest([{"role": "user", "content": prompt}], max_tokens=max_tokens, temperature=0.0)
     seconds, rates, tokens = [], [], []
+    name = f"{backend_name}:{model}"
     try:
-        for _ in range(runs):
+        for run in range(1, runs + 1):
             completion = backend.complete(request, model, time.monotonic() + timeout_s)
             seconds.append(completion.seconds)
             tokens.append(completion.completion_tokens)
             rates.append(completion.completion_tokens / completion.seconds if completion.seconds else 0.0)
+            steps.done(f"{name}: run {run}/{runs} done ({completion.seconds:.1f} s)")
         json_ok, json_note = _structured(backend, model, timeout_s)
+        steps.done(f"{name}: structured request done")
     except BackendError as exc:
+        steps.done(f"{name}: {exc.kind}", steps=runs + 1 - len(seconds))
         return {**_skipped(backend_name, model, str(exc)), "status": exc.kind}
     except Exception as exc:  # noqa: BLE001 - a client library's bug: this model's row, as the router does
+        steps.done(f"{name}: error", steps=runs + 1 - len(seconds))
         return {**_skipped(backend_name, model, f"unexpected {type(exc).__name__}: {exc}"), "status": "error"}
     return {"backend": backend_name, "model": model, "status": "ok",
             "median_s": round(statistics.median(seconds), 3), "tokens": int(statistics.median(tokens)),

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import requests
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, require_text
 from ..stack import Stack, load_stack
 from ..store import running_in_windmill
 from .client import raise_for_status, transport_error
@@ -167,7 +167,7 @@ def windmill_endpoints(windmill_path: str, kind: str = "flow", *, stack: Stack |
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     if kind not in ("flow", "script"):
         raise InputError(f"kind must be 'flow' or 'script', not {kind!r}")
-    path = (windmill_path or "").strip().strip("/")
+    path = require_text(windmill_path, "windmill_path", "name the script or flow, e.g. f/phoenix/router").strip("/")
     if not VARIABLE_PATH.match(path) or ".." in path.split("/"):  # item paths have the variables' form
         raise InputError(f"not a Windmill path: {windmill_path!r} (expected f/... or u/...)")
     base = stack.service_url("windmill")
@@ -189,8 +189,7 @@ def n8n_http_request_node(windmill_path: str, kind: str = "flow", *, mode: str =
                           timeout_ms: int = 600_000, position: tuple[int, int] = (0, 0)) -> dict:
     """An n8n HTTP Request node that runs a Phoenix script/flow with a Bearer credential reference."""
     endpoints = windmill_endpoints(windmill_path, kind, stack=stack)
-    if not isinstance(credential_name, str) or not credential_name.strip():
-        raise InputError("credential_name is empty: name the n8n Bearer Auth credential holding the Windmill token")
+    require_text(credential_name, "credential_name", "name the n8n Bearer Auth credential holding the Windmill token")
     if mode not in ("sync", "async"):
         raise InputError(f"mode must be 'sync' or 'async', not {mode!r}")
     if inputs:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,10 +198,24 @@ def load_council(stack) -> Council:
             sources[name].append(label)
         rules += _rule_documents(folder)
     for note in ignored:
-        print(f"phoenix omas: {note}", file=sys.stderr)
+        _notice_once(note)
     agents = {name: _build(name, settings[name], rules, sources[name]) for name in AGENT_NAMES}
     return Council(agents, tuple(rules), folder, tuple(sorted({s for v in sources.values() for s in v})),
                    tuple(ignored))
+
+
+#: notices already printed by this process: every agent step loads the council, and locally
+#: (scripts/run.py, the tests) all of a council's steps share one process
+_NOTICED: set[str] = set()
+_NOTICED_LOCK = threading.Lock()
+
+
+def _notice_once(note: str) -> None:
+    with _NOTICED_LOCK:
+        if note in _NOTICED:
+            return
+        _NOTICED.add(note)
+    print(f"phoenix omas: {note}", file=sys.stderr)
 
 
 def _config_documents(folder: Path):

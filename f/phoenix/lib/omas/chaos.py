@@ -18,7 +18,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from ..backends.registry import build_backend
-from ..errors import AllBackendsFailed, InputError
+from ..errors import AllBackendsFailed, InputError, require_text
 from ..router.classify import classify
 from ..router.policy import order_candidates, prefer_first
 from ..stack import Stack, load_stack
@@ -34,7 +34,11 @@ LAYOUT = ("The operator's folder holds .roo/ (Roo Code core), omas/ (agents, con
 
 
 def explore(task: str, stack=None, *, proposals: int | None = None) -> dict:
-    """Several distinct proposals for ``task`` (CHAOS_OUTPUT)."""
+    """Several distinct proposals for ``task`` (CHAOS_OUTPUT).
+
+    Proposals no model wrote usably are listed in ``trace.failures`` (DemiGod
+    then rejects); when no model could be asked at all, AllBackendsFailed.
+    """
     started = time.monotonic()
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     task = _check_task(task)
@@ -53,6 +57,9 @@ def explore(task: str, stack=None, *, proposals: int | None = None) -> dict:
     results = sorted((item for group in finished for item in group), key=lambda item: item[0])
     made = [proposal for _, proposal, _ in results if proposal]
     failures = [failure for _, _, failure in results if failure]
+    if not made and all(f.get("no_model_answered") for f in failures):
+        # nothing could even be asked: Chaos failed (unusable answers are an outcome DemiGod rejects)
+        raise AllBackendsFailed(failures[0]["attempts"])
     kept, dropped = _distinct(made)
     output = {"agent": "chaos", "task": task, "proposals": kept,
               "trace": {"requested": count, "models": models, "model_health": health,
@@ -62,9 +69,7 @@ def explore(task: str, stack=None, *, proposals: int | None = None) -> dict:
 
 
 def _check_task(task) -> str:
-    if not isinstance(task, str) or not task.strip():
-        raise InputError("task is empty: say what the council should decide")
-    return task.strip()
+    return require_text(task, "task", "say what the council should decide")
 
 
 def _healthy_models(stack, agent, task: str) -> tuple[list[str], dict]:
@@ -112,7 +117,7 @@ def _propose(agent, stack, task: str, job: dict):
         result = ask(agent, prompt, stack, json_schema=PROPOSAL_MODEL_SCHEMA, prefer=prefer)
     except AllBackendsFailed as exc:
         return job["id"], None, {"proposal": job["id"], "angle": job["angle"], "error": str(exc),
-                                 "attempts": exc.attempts}
+                                 "attempts": exc.attempts, "no_model_answered": True}
     attempts = result["trace"]["attempts"]
     if result["json"] is None:
         return job["id"], None, {"proposal": job["id"], "angle": job["angle"], "attempts": attempts,

@@ -11,6 +11,7 @@ inline files only call them.
 
 from __future__ import annotations
 
+from ..errors import step_failure
 from .schemas import (APPROVAL_REQUEST, COUNCIL_OUTPUT, DEMIGOD_OUTPUT, FAILURE_OUTPUT, check_input,
                       check_output)
 
@@ -44,9 +45,6 @@ def _check_decision(decision) -> None:
 
 def failure_report(message: str, name: str = "Error", step_id: str = "unknown") -> dict:
     """The failure module's result: which step failed and why (FAILURE_OUTPUT)."""
-    message = (message or "no error message").strip()
-    report = (f"## OMAS council failed\n\n- step: `{step_id}`\n- error: `{name}`\n\n```\n{message[:2000]}\n```\n"
-              "Config errors name the file and key to fix; backend errors list each model tried.")
-    return check_output({"failed": True, "step_id": step_id or "unknown",
-                         "error": {"name": name or "Error", "message": message}, "report": report},
-                        FAILURE_OUTPUT, "failure report")
+    report = step_failure("OMAS council", message, name, step_id,
+                          hint="Config errors name the file and key to fix; backend errors list each model tried.")
+    return check_output(report, FAILURE_OUTPUT, "failure report")

@@ -19,7 +19,7 @@ them, not on prose.
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ..errors import InputError, json_type
 from ..router.orchestrator import ORCHESTRATOR_SCHEMA, PROSE_SCHEMA
 
 RISKS = ("low", "medium", "high")
@@ -211,4 +211,17 @@ def check_input(value, schema: dict, not_what: str) -> None:
         jsonschema.validate(value, schema)
     except jsonschema.ValidationError as exc:
         where = ".".join(str(p) for p in exc.absolute_path) or "<top>"
-        raise InputError(f"{not_what} at {where}: {exc.message[:200]}") from None
+        raise InputError(f"{not_what} at {where}: {_reason(exc)[:200]}") from None
+
+
+#: JSON Schema types as an operator reads them
+TYPE_WORDS = {"string": "text", "object": "an object", "array": "a list", "integer": "a whole number",
+              "number": "a number", "boolean": "true or false", "null": "null"}
+
+
+def _reason(error) -> str:
+    """A wrong type says both types ("must be text, got a number"), not "5 is not of type 'string'"."""
+    if error.validator != "type":
+        return error.message
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    return f"must be {' or '.join(TYPE_WORDS.get(t, t) for t in wanted)}, got {json_type(error.instance)}"

@@ -28,7 +28,7 @@ from typing import Iterator
 
 from ..backends.base import ChatRequest, Completion, Health, NotStarted, document_problem, schema_problem
 from ..backends.registry import build_backend
-from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput
+from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput, json_type, require_text
 from ..stack import Stack, load_stack
 from ..store import open_store
 from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYPES, build, system_prose
@@ -324,8 +324,7 @@ def _prose_of(parsed) -> dict | None:
 
 
 def _check_inputs(prompt, task_type, complexity, priority, mode, agent, workflow_type) -> None:
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise InputError("prompt is empty: give the task to answer")
+    require_text(prompt, "prompt", "give the task to answer")
     # agent and workflow_type go into the orchestrator JSON's enums: checked here,
     # not found out after a model has answered
     given = (task_type, complexity, priority, mode, agent, workflow_type)
@@ -356,7 +355,7 @@ def _check_schema(schema) -> None:
     import jsonschema
 
     if not isinstance(schema, dict):
-        raise InputError(f"json_schema must be a JSON Schema object, got {type(schema).__name__}")
+        raise InputError(f"json_schema must be a JSON Schema object, got {json_type(schema)}")
     try:
         jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
     except jsonschema.SchemaError as exc:

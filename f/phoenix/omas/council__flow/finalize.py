@@ -4,8 +4,10 @@
 
 """The council's result: DemiGod's decision with its approval status."""
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import finalize
 
 
+@job
 def main(decision: dict):
     return finalize(decision)

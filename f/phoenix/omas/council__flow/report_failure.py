@@ -4,8 +4,10 @@
 
 """Failure module: report which step of the council failed and why."""
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import failure_report
 
 
+@job
 def main(message: str, name: str = "Error", step_id: str = "unknown"):
     return failure_report(message, name, step_id)

@@ -4,8 +4,10 @@
 
 """What the approver sees while the council waits: the plan, its risk and why approval is needed."""
 
+from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import approval_request
 
 
+@job
 def main(decision: dict):
     return approval_request(decision)
