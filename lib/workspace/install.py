@@ -352,7 +352,7 @@ def _result(stack: Stack, action: str, plans: list[FilePlan], backup, token_env:
             "plan_uninstall": "would change"}[action]
     summary = (f"{verb} {len(changing)} file(s): " + ", ".join(f"{f['path']} ({f['status']})" for f in changing)
                if changing else "nothing to change")
-    return {
+    result = {
         "action": action,
         "root": str(stack.root),
         "changed": bool(changing) and action in ("apply", "uninstall"),
@@ -365,6 +365,26 @@ def _result(stack: Stack, action: str, plans: list[FilePlan], backup, token_env:
         "tasks_run_from": tasks_dir,
         "notes": _notes(stack, action, token_env, tasks_dir, stack_file, checkout),
     }
+    result["markdown"] = _markdown(result)
+    return result
+
+
+def _markdown(result: dict) -> str:
+    """The result to read (Windmill and scripts/run.py show it): the summary, each file's diff, notes."""
+    lines = [f"## Workspace {result['action'].replace('_', ' ')}: {result['root']}", "", result["summary"], ""]
+    for shown in result["files"]:
+        lines += [f"### {shown['path']} ({shown['status']})", ""]
+        for label in ("added", "updated", "removed", "kept"):
+            if shown[label]:
+                lines.append(f"- {label}: " + "; ".join(shown[label]))
+        if shown["diff"]:  # every diff line starts with " ", "+", "-", "@" or "\\": none can close the fence
+            lines += ["", "```diff", shown["diff"].rstrip("\n"), "```"]
+        lines.append("")
+    if result["backup"]:
+        lines += [f"Backup first: {result['backup'].get('archive') or result['backup'].get('note')}", ""]
+    if result["notes"]:
+        lines += ["### Notes", ""] + [f"- {note}" for note in result["notes"]]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _strict_json_notes(stack: Stack) -> list[str]:

@@ -107,6 +107,16 @@ def test_the_diff_shown_by_plan_is_what_apply_writes(root, stack):
     assert {f["path"] for f in plan["files"]} >= set(OPERATOR_FILES) | {MANIFEST, f"{RULES_DIR}/phoenix-01-architecture.md"}
 
 
+def test_the_result_reads_as_markdown_with_every_diff(root, stack):
+    plan = run_install(stack, "plan")
+    markdown = plan["markdown"]
+    assert markdown.startswith(f"## Workspace plan: {root}\n\n{plan['summary']}\n")
+    for shown in plan["files"]:
+        assert f"### {shown['path']} ({shown['status']})" in markdown
+        assert shown["diff"].rstrip("\n") in markdown
+    assert "- kept: files.associations > *.roo: you have another value there" in markdown
+
+
 def test_a_second_run_changes_nothing(root, stack):
     run_install(stack, "apply")
     after_first = tree_bytes(root, skip=())
