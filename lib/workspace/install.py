@@ -170,12 +170,26 @@ def _read_manifest(stack: Stack) -> dict:
         manifest = json.loads(text)
         if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("created_dirs", []), list):
             raise ValueError("unexpected layout")
+        for relative, record in manifest["files"].items():
+            _check_record(relative, record)
     except (ValueError, AttributeError) as exc:
         raise WorkspaceError(f"{MANIFEST} (Phoenix's record of what it added) is malformed ({exc}); restore it "
                              "from a backup, or delete it if Phoenix's entries were removed by hand: "
                              "nothing was changed") from exc
     manifest.setdefault("created_dirs", [])
     return manifest
+
+
+def _check_record(relative: str, record) -> None:
+    """One file's record: what it must hold for uninstall to trust it (ValueError otherwise)."""
+    fields = {"created": bool, "installed_sha256": str}
+    if isinstance(record, dict) and "owned" in record:
+        fields.update(owned=list, containers=list, original=(str, type(None)))
+    if not isinstance(record, dict) or any(not isinstance(record.get(k, ...), t) for k, t in fields.items()):
+        raise ValueError(f"the record of {relative} is incomplete")
+    if not all(isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], list)
+               for entry in record.get("owned", [])):
+        raise ValueError(f"the entries recorded for {relative} are malformed")
 
 
 # --- planning --------------------------------------------------------------------------------------
@@ -229,15 +243,18 @@ def _plan_uninstall(stack: Stack, manifest: dict) -> list[FilePlan]:
     plans = []
     for relative, record in manifest["files"].items():
         before = _read(stack, relative)
+        unchanged = before is not None and sha256(before) == record["installed_sha256"]
         if before is None:
             plans.append(FilePlan(relative, None, None, kept=[f"{relative}: already gone"]))
-        elif sha256(before) == record["installed_sha256"] and (record["created"] or "owned" not in record
-                                                                or record.get("original") is not None):
+        elif "owned" not in record:  # a file of Phoenix's own (a rule file)
+            if unchanged and record["created"]:
+                plans.append(FilePlan(relative, before, None, removed=[relative]))
+            else:
+                plans.append(FilePlan(relative, before, before,
+                                      kept=[f"{relative}: changed since Phoenix wrote it (left as it is)"]))
+        elif unchanged and (record["created"] or record["original"] is not None):
             after = None if record["created"] else record["original"]
             plans.append(FilePlan(relative, before, after, removed=[f"{relative}: back as it was before Phoenix"]))
-        elif "owned" not in record:
-            plans.append(FilePlan(relative, before, before, kept=[f"{relative}: changed since Phoenix wrote it "
-                                                                 "(left as it is)"]))
         else:
             plans.append(_plan_take_back(relative, before, record))
     return plans

@@ -305,11 +305,32 @@ def test_the_token_itself_is_never_written(root, stack, monkeypatch):
     assert all(b"wm_secret_value_123" not in data for data in tree_bytes(root, skip=()).values() if data)
 
 
-def test_a_malformed_record_is_refused(root, stack):
+@pytest.mark.parametrize("damage", [
+    lambda text: "{not json",
+    lambda text: json.dumps({**json.loads(text), "files": []}),
+    lambda text: json.dumps({**json.loads(text), "files": {".roomodes": {"created": "yes"}}}),
+    lambda text: json.dumps({**json.loads(text), "files": {".roomodes": {
+        "created": False, "installed_sha256": "x", "original": None, "containers": [], "owned": [["not", "pairs", 3]]}}}),
+])
+def test_a_malformed_record_is_refused(root, stack, damage):
     run_install(stack, "apply")
-    (root / MANIFEST).write_text("{not json")
+    (root / MANIFEST).write_text(damage((root / MANIFEST).read_text()))
+    before = tree_bytes(root, skip=())
     with pytest.raises(WorkspaceError, match="workspace-install.json .* is malformed"):
         run_install(stack, "uninstall")
+    assert tree_bytes(root, skip=()) == before
+
+
+def test_a_rule_file_the_operator_edited_stays_theirs(root, stack):
+    run_install(stack, "apply")
+    rule = root / RULES_DIR / "phoenix-03-preservation.md"
+    rule.write_text(rule.read_text() + "- My own extra rule.\n")
+    again = run_install(stack, "apply")
+    assert again["summary"] == "nothing to change" and "My own extra rule" in rule.read_text()
+    result = run_install(stack, "uninstall")
+    assert rule.read_text().endswith("- My own extra rule.\n")
+    assert f"{RULES_DIR}/phoenix-03-preservation.md: changed since Phoenix wrote it (left as it is)" in result["kept"]
+    assert sorted(os.listdir(root / RULES_DIR)) == ["phoenix-03-preservation.md"]
 
 
 def test_a_root_that_does_not_exist_is_refused(tmp_path):
