@@ -6,11 +6,28 @@ import os
 
 import pytest
 
+from lib.backends import ollama_backend
 from lib.router import domain_context as context_module
 from lib.router.core import route
 from lib.stack import load_stack
+from tests.support.ollama_server import OllamaStandIn
 
 CODING_TASK = "Refactor this python function and fix the bug"  # classified softwaredevelopment
+
+
+@pytest.fixture(scope="module")
+def own_ollama(tiny_gguf):
+    """An Ollama stand-in of this module's own: the session one's tiny model draws from one random state,
+    which later tests' outcomes depend on."""
+    with OllamaStandIn(tiny_gguf, ["qwen2.5-coder:7b"]) as server:
+        yield server
+
+
+@pytest.fixture
+def ollama(own_ollama):
+    ollama_backend._TAGS.clear()  # a listing cached by an earlier test would answer for the server
+    own_ollama.requests.clear()
+    return own_ollama
 
 
 @pytest.fixture
