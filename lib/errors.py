@@ -19,7 +19,16 @@ from typing import Any, Mapping
 
 
 class PhoenixError(Exception):
-    """Base of every error Phoenix raises deliberately."""
+    """Base of every error Phoenix raises deliberately.
+
+    Its text goes through ``redact``: an error ends up in traces, job logs and
+    saved state, and a token put in the wrong place must not ride along.
+    """
+
+    def __init__(self, *args):
+        from .redact import redact
+
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class ConfigError(PhoenixError):
@@ -30,11 +39,30 @@ class ConfigError(PhoenixError):
     """
 
     def __init__(self, source: str, key: str, reason: str):
-        self.source = source
-        self.key = key
+        from .redact import redact
+
+        self.source, self.key, self.reason = redact(source), redact(key), redact(reason)
+        where = f"{self.source}: {self.key}" if self.key else self.source
+        super().__init__(f"{where}: {self.reason}")
+
+
+class StorageError(PhoenixError):
+    """A folder Phoenix keeps its own files in refused a write: read-only, full, in the way.
+
+    The message names the setting, the path and the reason the disk gave
+    (``Read-only file system``, ``No space left on device``...).
+    """
+
+    def __init__(self, setting: str, path, reason: str):
+        self.setting = setting
+        self.path = str(path)
         self.reason = reason
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{setting}: cannot write {path}: {reason}")
+
+
+def os_reason(exc: OSError) -> str:
+    """What the disk said, without Python's decoration: "Read-only file system"."""
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 class InputError(PhoenixError, ValueError):

@@ -13,7 +13,9 @@ Ordering only: whether a candidate is healthy is the router's business.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from ..redact import redact
 from ..stack import Stack
 from .classify import Classification
 
@@ -32,8 +34,18 @@ class Candidate:
     reason: str
 
     def to_dict(self) -> dict:
-        # spelled out: dataclasses.asdict deep-copies, and this runs for every candidate of every request
-        return {"backend": self.backend, "model": self.model, "reason": self.reason}
+        """The candidate as the trace shows it (a copy: the caller may change it)."""
+        return dict(self._shown)
+
+    @cached_property
+    def _shown(self) -> dict:
+        # once per candidate (candidate lists are kept per stack), not per request: a token
+        # pasted as a model name is masked in the trace like everywhere else
+        return {"backend": self.backend, "model": redact(self.model), "reason": redact(self.reason)}
+
+    @property
+    def shown_model(self) -> str | None:
+        return self._shown["model"]
 
 
 def order_candidates(stack: Stack, task: Classification, priority: str) -> list[Candidate]:

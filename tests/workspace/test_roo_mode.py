@@ -128,7 +128,7 @@ def test_tool_and_task_paths_exist_in_the_package():
             assert (REPO / f"{path}.py").is_file(), path
     for task in tasks(str(REPO), None):
         script = task["args"][0]
-        if script.endswith(".py") and script != "scripts/stack.py":  # stack.py: issue 15's command
+        if script.endswith(".py"):
             assert (REPO / script).is_file(), script
         if script == "scripts/run.py":
             target = task["args"][1]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from .backups import check_backups
 from .containers import PodmanView, check_container
 from .folders import check_folder, check_gguf_file
 from .integrations import check_n8n_workflows, check_omas_configs, check_router
@@ -28,14 +29,17 @@ def build_probes(stack) -> list[Probe]:
     timeout = float(stack["health"]["probe_timeout_s"])
     return (_folder_probes(stack, timeout) + _service_probes(stack, timeout)
             + _container_probes(stack, timeout) + _integration_probes(stack, timeout)
-            + _backend_probes(stack, timeout))
+            + _backend_probes(stack, timeout)
+            + [Probe("backup:newest", "backups", "Newest verified backup", partial(check_backups, stack), timeout)])
 
 
 def _folder_probes(stack, timeout: float) -> list[Probe]:
     needed = required_folders(stack)
+    # "omas", "omas/" and "./omas" are one folder: one probe (two would share one component id)
+    folders = dict.fromkeys(PurePosixPath(rel).as_posix() for rel in stack["health"]["folders"])
     return [Probe(f"folder:{rel}", "core", FOLDER_LABELS.get(rel, f"{rel}/"),
                   partial(check_folder, stack.under_root(rel), required=_clean(rel) in needed), timeout)
-            for rel in stack["health"]["folders"]]
+            for rel in folders]
 
 
 def required_folders(stack) -> set[str]:
