@@ -6,9 +6,11 @@
   python scripts/run.py f/phoenix/omas/council --args '{"task": "..."}' [--approve]
   python scripts/run.py f/phoenix/router --args args.yaml --resources my-resources.yaml
   python scripts/run.py f/phoenix/health/check --stack my-stack.yaml [--json]
+  python scripts/run.py f/phoenix/omas/council --arg 'task=Any text, "quotes" included'
 
 --list: every runnable script and flow with its summary. --args: inline
-JSON/YAML or a file. --resources: a YAML file with `resources`,
+JSON/YAML or a file; --arg NAME=TEXT: one string argument, as typed (no
+quoting). --resources: a YAML file with `resources`,
 `resource_types` and `variables` (see scripts/tooling/local_runner.py).
 --stack: a stack YAML file used for every c_phoenix_stack argument.
 A path with a `<path>__flow/flow.yaml` folder runs that flow (scripts/tooling/
@@ -59,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resources", default=None, help="local resources/variables YAML file")
     parser.add_argument("--stack", default=None, help="stack YAML file for c_phoenix_stack arguments")
     parser.add_argument("--approve", action="store_true", help="flows: approve suspend steps instead of stopping")
+    parser.add_argument("--arg", action="append", default=[], metavar="NAME=TEXT",
+                        help="one string argument, taken as it is (no JSON quoting); repeatable, wins over --args")
     parser.add_argument("--json", action="store_true", help="print the exact JSON result (for machines)")
     options = parser.parse_args(argv)
     if options.list:
@@ -90,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _inputs(options) -> tuple[dict, dict]:
     """Arguments and resources; a bad file is LocalRunError (exit 2), not the job's failure."""
-    args = load_document(options.args, "--args")
+    args = {**load_document(options.args, "--args"), **_text_args(options.arg)}
     resources = check_resources(load_document(options.resources, "--resources"))
     if options.stack:
         stack = load_document(options.stack, "--stack")
@@ -102,6 +106,17 @@ def _inputs(options) -> tuple[dict, dict]:
             stack = read_stack_document(options.stack)  # parsed as load_stack parses it (1e3 is a number)
         resources.setdefault("resource_types", {})["c_phoenix_stack"] = stack
     return args, resources
+
+
+def _text_args(pairs: list[str]) -> dict:
+    """--arg NAME=TEXT: free text (a task typed into VS Code, a prompt) needs no JSON quoting."""
+    args = {}
+    for pair in pairs:
+        name, separator, text = pair.partition("=")
+        if not separator or not name.isidentifier():
+            raise LocalRunError(f"--arg {pair!r}: expected NAME=TEXT, NAME an argument name")
+        args[name] = text
+    return args
 
 
 def _names_a_file(text: str) -> bool:

@@ -2,7 +2,8 @@
 """Set up Phoenix on this machine: idempotent, cached outside the repo.
 
   python scripts/setup.py              # Python deps, embedded model, Windmill npm tools
-  python scripts/setup.py --for-tests  # the same, plus a real n8n for integration tests and
+  python scripts/setup.py --for-tests  # the same, plus a real n8n for integration tests,
+                                       # jsonc-parser (npm) for the JSONC editor's reference and
                                        # Debian's podman for the pod-file tests (apt-get, as root)
 
 Every slow step is done once and cached under the Phoenix cache
@@ -98,6 +99,14 @@ def n8n() -> None:
     done(started)
 
 
+def jsonc_reference() -> None:
+    started = step("jsonc-parser 3.3.1 (npm), the reference the JSONC editor is tested against")
+    from tests.workspace.jsonc_npm import ensure_jsonc_parser
+
+    print(f"    ready in {ensure_jsonc_parser(log=lambda line: print(f'    {line}', flush=True))}")
+    done(started)
+
+
 def podman() -> None:
     """Debian's podman for the tests that hand the pod files to a real Podman (tests/workspace).
 
@@ -124,7 +133,7 @@ def podman() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--for-tests", action="store_true",
-                        help="also install a real n8n for the integration tests, and podman where apt-get can")
+                        help="also install a real n8n and jsonc-parser for the tests, and podman where apt-get can")
     options = parser.parse_args(argv)
     from lib.stack import phoenix_cache_dir  # after nothing but the standard library + pyyaml
 
@@ -136,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     step_tools()
     if options.for_tests:
         n8n()
+        jsonc_reference()
         podman()
     print("Phoenix is set up.")
     return 0

@@ -36,6 +36,7 @@ from ..store import open_store
 from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYPES, build, system_prose
 from .breakers import Breakers
 from .classify import COMPLEXITIES, TASK_TYPES, Classification, classify
+from .domain_context import domain_context, with_context
 from .policy import Candidate, order_candidates, prefer_first
 
 MODES = ("text", "orchestrator")
@@ -58,6 +59,7 @@ class _Plan:
     agent: str
     workflow_type: str
     user_schema: dict | None
+    domain_context: dict | None = None  # which of the operator's .roo/domains/ files went into the prompt
 
 
 def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: str = "auto",
@@ -314,9 +316,10 @@ def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, j
         ("candidates", task.task_type, task.complexity, task.domain, chosen_priority, tuple(prefer or ())),
         lambda: prefer_first(order_candidates(stack, task, chosen_priority), prefer))
     schema = json_schema or (PROSE_SCHEMA if mode == "orchestrator" else None)
-    request = _request(stack, prompt, mode, system, schema, max_tokens, temperature, turns)
+    context, context_trace = domain_context(stack, task.domain)
+    request = _request(stack, prompt, mode, system, schema, max_tokens, temperature, turns, context)
     return _Plan(stack, started, task, chosen_priority, candidates, request, mode, agent, workflow_type,
-                 json_schema)
+                 json_schema, context_trace)
 
 
 def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -> dict:
@@ -341,7 +344,7 @@ def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -
         "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
                   "generation_s": round(completion.seconds, 4)},
         "trace": {"priority": plan.priority, "candidates": [c.to_dict() for c in plan.candidates],
-                  "attempts": attempts, "degraded": degraded,
+                  "attempts": attempts, "degraded": degraded, "domain_context": plan.domain_context,
                   "total_s": round(time.monotonic() - plan.started, 4)},
         "orchestrator": build(prose, facts),
     }
@@ -424,12 +427,13 @@ def _check_schema(schema) -> None:
 
 
 def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: dict | None,
-             max_tokens: int | None, temperature: float | None, turns: _Turns) -> ChatRequest:
+             max_tokens: int | None, temperature: float | None, turns: _Turns,
+             context: str | None = None) -> ChatRequest:
     routing = stack["routing"]
     max_tokens = max_tokens or routing["max_tokens"]
     if mode == "orchestrator":
         max_tokens = max(max_tokens, ORCHESTRATOR_MIN_TOKENS)
-    system = system or (SYSTEM_PROMPT if mode == "orchestrator" else None)
+    system = with_context(system or (SYSTEM_PROMPT if mode == "orchestrator" else None), context)
     conversation = turns.messages or [{"role": "user", "content": prompt}]
     messages = ([{"role": "system", "content": system}] if system else []) + list(conversation)
     return ChatRequest(messages=messages, json_schema=schema,
