@@ -13,6 +13,9 @@ entry would change, the edit is refused and nothing is written.
 from __future__ import annotations
 
 import copy
+import json
+
+import yaml
 
 from ..errors import PhoenixError
 
@@ -29,7 +32,6 @@ class _Dumper:
     @classmethod
     def get(cls):
         if cls._class is None:
-            import yaml
 
             class Dumper(yaml.SafeDumper):
                 def ignore_aliases(self, data):
@@ -45,7 +47,6 @@ class _Dumper:
 
 def dump_yaml(value) -> str:
     """``value`` as YAML text (the serializer every generated YAML goes through)."""
-    import yaml
 
     return yaml.dump(value, Dumper=_Dumper.get(), sort_keys=False, allow_unicode=True, width=10 ** 6,
                      default_flow_style=False)
@@ -73,7 +74,6 @@ class RoomodesYaml:
         self._token_list = None
 
     def _load(self, text: str) -> dict:
-        import yaml
 
         try:
             document = yaml.safe_load(text)
@@ -153,7 +153,6 @@ class RoomodesYaml:
         return self._verify(new_text, expected)
 
     def _verify(self, new_text: str, expected: dict) -> str:
-        import yaml
 
         try:
             got = yaml.safe_load(new_text)
@@ -168,7 +167,6 @@ class RoomodesYaml:
     # --- where things are ------------------------------------------------------------------------
 
     def _root(self):
-        import yaml
 
         if self._node is None:
             self._node = yaml.compose(self.text, Loader=yaml.SafeLoader)
@@ -187,7 +185,6 @@ class RoomodesYaml:
     def _content_end(self, index: int) -> int:
         """Where the entry at ``index`` ends: its last token (a block node's end mark lies past the comments
         after it, and an alias's node is its anchor's, elsewhere in the file)."""
-        import yaml
 
         sequence = self._sequence()
         index %= len(sequence.value)
@@ -207,7 +204,6 @@ class RoomodesYaml:
         return end
 
     def _tokens(self) -> list:
-        import yaml
 
         if self._token_list is None:
             self._token_list = list(yaml.scan(self.text, Loader=yaml.SafeLoader))
@@ -223,7 +219,6 @@ class RoomodesYaml:
     def _dashes(self, sequence) -> list[int]:
         """The offsets of the ``-`` opening each entry of a block sequence (from the tokens: an alias
         entry's node carries its anchor's place)."""
-        import yaml
 
         column = sequence.start_mark.column
         dashes = [token.start_mark.index for token in self._tokens()
@@ -251,7 +246,6 @@ class RoomodesYaml:
     def _insert(self, sequence, value) -> str:
         if sequence.flow_style:
             if sequence.value:
-                import json
 
                 end = self._content_end(-1)
                 return self.text[:end] + ", " + json.dumps(value, ensure_ascii=False) + self.text[end:]

@@ -1,6 +1,5 @@
 #extra_requirements:
 #jsonschema==4.26.0
-#pyyaml==6.0.3
 #wmill==1.850.0
 
 """Install Roo Code's Phoenix orchestrator mode, its MCP tools and the seed's VS Code workspace.

@@ -32,6 +32,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from ..errors import InputError, PhoenixError
 from ..preserve import guarded_write, resolve_target
 from ..stack import Stack, load_stack
@@ -350,7 +352,6 @@ def _route_in_package(checkout: Path | None) -> bool | None:
     """Whether the checkout has the OpenAI-compatible route of issue 16 (None: no checkout to look in)."""
     if checkout is None:
         return None
-    import yaml
 
     for trigger in (checkout / "f" / "phoenix").rglob("*.http_trigger.yaml"):
         try:

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import urlsplit
 
+import yaml
+
 LABEL_PART_OF = "app.kubernetes.io/part-of"
 PART_OF = "phoenix"
 LABEL_COMPONENT = "app.kubernetes.io/component"
@@ -126,7 +128,6 @@ class PodSpec:
         return any("limits" in c.get("resources", {}) for c in self.document["spec"]["containers"])
 
     def yaml(self) -> str:
-        import yaml
 
         return yaml.safe_dump(self.document, sort_keys=False, default_flow_style=False, width=120)
 

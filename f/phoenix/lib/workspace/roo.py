@@ -44,6 +44,7 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
+from ..errors import InputError
 from ..omas.agents import AGENT_NAMES, load_council
 from ..preserve import PROTECTED
 from ..router.orchestrator import ENHANCEMENT_LEVELS, OMAS_AGENTS, ORCHESTRATOR_SCHEMA, WORKFLOW_TYPES
@@ -108,7 +109,6 @@ def mcp_tool_name(path: str, kind: str) -> str:
 
 def check_token_env(name: str) -> str:
     """The environment variable holding the MCP token: a NAME, which Roo's ``${env:NAME}`` accepts (``\\w+``)."""
-    from ..errors import InputError
 
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise InputError("mcp_token_env must be the NAME of an environment variable (letters, digits, _), "
