@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..errors import Unsupported
 from .services import google_sheets  # noqa: F401  (importing services registers its translators)
 from .ai import fold_sub_nodes
 from .nodes import NodeContext, NodeTranslation, translate_node
@@ -43,8 +44,10 @@ ALL_ITEMS_TYPES = {"aggregate", "merge", "summarize", "limit", "sort", "removeDu
 ITEM_LOOP_TYPES = {"splitOut"}
 
 
-class StructureError(Exception):
+class StructureError(Unsupported):
     """The graph could not be rebuilt as a structured flow (the file gets an error)."""
+
+    kind = "structure"
 
 
 @dataclass

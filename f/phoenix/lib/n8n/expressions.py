@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..errors import Unsupported
+
 # Helpers that only exist inside n8n; an expression using them cannot run anywhere else.
 UNSUPPORTED_HELPERS = {
     "$fromAI": "$fromAI() is filled in by an AI agent at tool-call time",
@@ -38,8 +40,10 @@ class Segment:
     text: str
 
 
-class Untranslatable(Exception):
+class Untranslatable(Unsupported):
     """An expression has no faithful translation; ``str(exc)`` says why."""
+
+    kind = "untranslatable"
 
 
 def is_expression(value) -> bool:

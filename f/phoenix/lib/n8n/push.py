@@ -41,6 +41,7 @@ from .client import N8nClient, writable_workflow
 from .errors import N8nAuthError, N8nError, N8nNotFound, N8nTimeout, N8nUnreachable
 from .export import (INDEX_NAME, canonical_workflow, content_fingerprint, dumps_workflow, file_name_for,
                      is_workflow, read_index, write_if_changed, write_index)
+from .workflow import WorkflowError
 
 DIFF_LIMIT = 20_000
 ON_CONFLICT = ("refuse", "overwrite")
@@ -174,11 +175,11 @@ def _load_local(path: Path) -> dict:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot be read: {exc}") from None
+        raise WorkflowError(f"cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise WorkflowError(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not is_workflow(document) or not isinstance(document.get("name"), str):
-        raise ValueError("not an n8n workflow (needs name, nodes and connections)")
+        raise WorkflowError("not an n8n workflow (needs name, nodes and connections)")
     return document
 
 
@@ -221,8 +222,7 @@ def push(stack: Stack | Mapping | str | None = None, *, folder: str = "n8n/git",
             if own_client:
                 api.close()
     except (N8nError, ConfigError) as exc:
-        kind = exc.kind if isinstance(exc, N8nError) else "config"
-        return {"ok": False, "error": {"kind": kind, "message": str(exc)}}
+        return exc.as_result()
     return {"ok": True, **report}
 
 
