@@ -10,8 +10,15 @@ goes through this module, and only this one:
 
     write_file(stack, "omas/agents/chaos.yaml", text)          # one file
     with guarded_write(stack, folder) as guard:               # many, one backup
-        guard.write(folder / "a.yaml", text)
+        guard.write(folder / "a.yaml", text)                  # text, bytes or a stream
         guard.remove(folder / "old.yaml")
+        with guard.open_new(folder / ".big.partial") as out:  # written piece by piece...
+            ...
+        guard.rename(folder / ".big.partial", folder / "big")  # ...then put in place
+
+The folders Phoenix keeps its own files in (``backup.dir``, ``state_dir``)
+are resolved by ``own_folder``: absolute anywhere, relative under the root,
+never in or around a protected folder.
 
 ``resolve_target`` decides where a path lands: a relative path is under the
 root and may not leave it (``..``, or a symbolic link pointing out); an
@@ -32,14 +39,14 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
-from .backup.archive import create_backup
+from .backup.archive import PREWRITE, create_backup
 from .backup.verify import verify_backup
-from .errors import PhoenixError
+from .errors import ConfigError, PhoenixError
 
 PROTECTED = (".roo", "omas")
-LABEL = "prewrite"
+LABEL = PREWRITE
 
 
 class PreservationError(PhoenixError):
@@ -85,7 +92,36 @@ def resolve_target(stack, target, *, absolute_ok: bool = False) -> Path:
         return path
     how = "is outside" if given_absolute else "leaves"
     raise WriteRefused(f"refusing to write {target}: it {how} the stack root {root}"
-                       + ("" if given_absolute else " (a relative path must stay under the root)"))
+                       + ("" if given_absolute else " (a relative path must stay under the root, links"
+                                                    " included; where the README allows an absolute path,"
+                                                    " give that instead)"))
+
+
+def own_folder(stack, configured, key: str) -> Path:
+    """Where a folder Phoenix keeps its own files in lands (``backup.dir``, ``state_dir``).
+
+    An absolute path may be anywhere, a relative one is under the root and
+    must stay there; neither may be, be inside or contain ``.roo/`` or
+    ``omas/``: backups inside ``.roo/`` would each need a backup of ``.roo/``
+    first (a loop), and state there would be a write into the operator's
+    configs on every run. Anything else is a ``ConfigError`` naming ``key``.
+    """
+    try:
+        path = resolve_target(stack, configured, absolute_ok=True)
+    except WriteRefused as exc:
+        raise ConfigError(stack.source, key, str(exc)) from None
+    return refuse_protected_home(stack, path, key)
+
+
+def refuse_protected_home(stack, path: Path, key: str) -> Path:
+    """``path``, unless it is, is inside or contains ``.roo/`` or ``omas/`` (then ``ConfigError``)."""
+    touched = protected_folders_touched(stack, [path])
+    if touched:
+        names = " and ".join(f"{folder}/" for folder in touched)
+        raise ConfigError(stack.source, key, f"{path} is, is inside or contains the protected {names}: "
+                                             "Phoenix keeps its own files apart from what it protects "
+                                             "(choose a folder of its own, e.g. <root>/backups)")
+    return path
 
 
 def protected_folders_touched(stack, targets) -> list[str]:
@@ -147,21 +183,45 @@ class Guard:
             raise WriteRefused(f"refusing to write {target}: not among the paths this write was guarded for")
         return path
 
-    def write(self, target, content: str | bytes) -> Path:
-        """Write one file atomically (a temporary file beside it, then a rename)."""
+    def write(self, target, content: str | bytes | BinaryIO, *, mode: int | None = None,
+              mtime: float | None = None) -> Path:
+        """Write one file atomically (a temporary file beside it, then a rename).
+
+        ``content`` is text, bytes, or a binary file object copied in chunks (a
+        restored member can be larger than memory). The file keeps the mode it
+        had (0o644 when new) unless ``mode`` is given; ``mtime`` sets its time.
+        """
         path = self._allowed(target)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = content.encode("utf-8") if isinstance(content, str) else content
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            # mkstemp makes the file private; keep the mode the file had
-            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+                if hasattr(content, "read"):
+                    shutil.copyfileobj(content, handle, 1 << 20)
+                else:
+                    handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+            # mkstemp makes the file private
+            if mode is None:
+                mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+            os.chmod(temporary, mode)
+            if mtime is not None:
+                os.utime(temporary, (mtime, mtime))
             os.replace(temporary, path)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            _discard(temporary)
             raise
+        return path
+
+    def open_new(self, target) -> BinaryIO:
+        """A new file (never an existing one: O_EXCL) opened for writing in binary, private
+        until renamed: for a stream written piece by piece, such as an archive."""
+        path = self._allowed(target)
+        return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+    def rename(self, source, target) -> Path:
+        """Move a file written under a temporary name into place (atomic on one disk)."""
+        origin, path = self._allowed(source), self._allowed(target)
+        os.replace(origin, path)
         return path
 
     def mkdir(self, target) -> Path:
@@ -191,6 +251,13 @@ class Guard:
             return False
         shutil.rmtree(path)
         return True
+
+
+def _discard(temporary) -> None:
+    try:
+        Path(temporary).unlink(missing_ok=True)
+    except OSError:  # a read-only or failing disk: the error that brought us here matters more
+        pass
 
 
 @contextmanager

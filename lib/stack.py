@@ -5,10 +5,12 @@ Locally it is a YAML file; inside Windmill it is a resource of type
 dict. Every key has a default, and the defaults describe a machine with nothing
 running, where the embedded model answers.
 
-``load_stack`` accepts a path, a dict, YAML text or None, merges it over the
-defaults, validates it against ``STACK_SCHEMA`` and raises ``ConfigError``
-naming the source, the dotted key and the reason for anything malformed or
-unknown.
+``load_stack`` accepts a path, a dict, YAML or JSON text or None, merges it
+over the defaults, validates it against ``STACK_SCHEMA`` and raises
+``ConfigError`` naming the source, the dotted key and the reason for anything
+malformed or unknown: a key written twice, a token pasted where a variable's
+name goes, and documents built to break parsers (too deep, alias bombs, tags,
+several documents, huge files; see ``lib/yaml_reader.py``) included.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Mapping, TypedDict
 
 from .errors import ConfigError
+from .redact import looks_like_secret, redact
+from .yaml_reader import check_plain, dotted, load_document, shown_key
 
 CATEGORIES = ("reasoning", "coding", "fast", "complex")
 ROO_DOMAINS = ("dataanalysis", "decisionmaking", "education",
@@ -54,6 +58,25 @@ _ENDPOINT = _obj({"name": {"type": "string", "minLength": 1}, "url": _URL,
                   "ignores_response_format": {"type": "boolean"}},
                  required=("name", "url"))
 
+# What scripts/stack.py runs on Podman (lib/workspace/). Ports and the root come
+# from services.* and root; these are only what Podman alone needs.
+_IMAGE = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/:@-]*$"}
+_WORKERS = {"type": "integer", "minimum": 0, "maximum": 64}
+_DATA_PATH = {"type": "string", "pattern": "^(volume:[A-Za-z0-9][A-Za-z0-9_.-]*|[^:]+|[A-Za-z]:[\\\\/].*)$"}
+_PG_NAME = {"type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$"}
+_PODMAN = _obj({
+    "images": _obj({name: _IMAGE for name in ("postgres", "windmill", "ollama", "n8n")}),
+    "workers": _obj({"default": _WORKERS, "inference": _WORKERS,
+                     "inference_tag": {"type": "string", "pattern": "^[A-Za-z0-9_.:$()\\[\\]-]{1,100}$"}}),
+    "gpu": _obj({"workers": {"type": "boolean"}, "ollama": {"type": "boolean"},
+                 "device": {"type": "string", "pattern": "^[A-Za-z0-9.-]+/[A-Za-z0-9.-]+=[A-Za-z0-9_.:-]+$"}}),
+    "paths": _obj({name: _DATA_PATH for name in ("postgres_data", "windmill_data", "ollama_data",
+                                                 "n8n_data", "hf_models")}),
+    "database": _obj({"name": _PG_NAME, "user": _PG_NAME}),
+    "secrets": _obj({"db_password_env": _ENV_NAME}),
+    "health_timeout_s": _SECONDS,
+})
+
 STACK_SCHEMA: dict = _obj({
     "version": {"const": 1},
     "name": {"type": "string"},
@@ -83,7 +106,7 @@ STACK_SCHEMA: dict = _obj({
         "overall_timeout_s": _SECONDS,
         "connect_timeout_s": _SECONDS,
         "max_tokens": {"type": "integer", "minimum": 1},
-        "temperature": {"type": "number", "minimum": 0},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
         "threads": {"type": ["integer", "null"], "minimum": 1},
         "breaker": _obj({"failures_to_open": {"type": "integer", "minimum": 1},
                          "cooldown_s": _SECONDS, "probe_timeout_s": _SECONDS}),
@@ -97,6 +120,7 @@ STACK_SCHEMA: dict = _obj({
                     "token_env": _ENV_NAME}),
     "backup": _obj({"dir": {"type": "string"}, "folders": _NAMES,
                     "keep": {"type": "integer", "minimum": 1}}),
+    "podman": _PODMAN,
 })
 
 DEFAULT_STACK: dict = {
@@ -148,6 +172,24 @@ DEFAULT_STACK: dict = {
                "dashboard_file": "docs/system-status.md"},
     "alerts": {"url": None, "token_env": None},
     "backup": {"dir": "backups", "folders": [".roo", "omas", "n8n", "src"], "keep": 7},
+    "podman": {
+        # pinned: the Windmill server matches the windmill-cli deploy is tested with (1.819.0);
+        # Postgres is the major Windmill's own compose file runs (it needs 14 or later);
+        # n8n is the version the tests run against
+        "images": {"postgres": "docker.io/library/postgres:16.13",
+                   "windmill": "ghcr.io/windmill-labs/windmill:1.819.0",
+                   "ollama": "docker.io/ollama/ollama:0.16.3",
+                   "n8n": "docker.io/n8nio/n8n:2.8.4"},
+        "workers": {"default": 2, "inference": 1, "inference_tag": "phoenix-inference"},
+        "gpu": {"workers": False, "ollama": False, "device": "nvidia.com/gpu=all"},
+        # relative to root (the seed's folders), absolute, or volume:NAME for a Podman volume
+        "paths": {"postgres_data": "windmill-db-phoenix", "windmill_data": "windmill/data",
+                  "ollama_data": "ollama-integration", "n8n_data": "volume:n8n-phoenix-data",
+                  "hf_models": "hf-models"},
+        "database": {"name": "windmill_phoenix", "user": "phoenix"},
+        "secrets": {"db_password_env": "PHOENIX_DB_PASSWORD"},
+        "health_timeout_s": 300,
+    },
 }
 
 
@@ -169,6 +211,9 @@ class Stack:
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
+
+    def __repr__(self) -> str:  # never the document: a value in it may be a secret put in the wrong place
+        return f"Stack(source={self.source!r}, name={redact(str(self.data.get('name')))!r})"
 
     def derived(self, key: Hashable, make: Callable[[], Any]) -> Any:
         """``make()``, computed once per key for this stack.
@@ -200,7 +245,11 @@ class Stack:
     def state_dir(self) -> Path:
         configured = self.data.get("state_dir")
         if configured:
-            return Path(os.path.expanduser(configured))
+            # like backup.dir: relative is under the root, never in .roo/ or omas/ (ConfigError);
+            # imported here because the guard imports the backup code, which imports this module
+            from .preserve import own_folder
+
+            return own_folder(self, configured, "state_dir")
         return phoenix_cache_dir() / "state"
 
 
@@ -222,45 +271,67 @@ def load_stack(source: str | os.PathLike | Mapping | None = None) -> Stack:
     if source is None and os.environ.get("PHOENIX_STACK"):
         source = os.environ["PHOENIX_STACK"]
     document, label = _read(source)
-    merged = _merge(copy.deepcopy(DEFAULT_STACK), document, label, "")
+    refuse_pasted_secrets(document, label)
+    merged = _merge(copy.deepcopy(DEFAULT_STACK), document)
     validate_stack(merged, label)
     return Stack(merged, label)
 
 
-def _read(source) -> tuple[dict, str]:
-    import yaml  # here, so set-up can import this module before installing anything
+#: a stack file is a few kilobytes; a bigger one is the wrong file (or an attack)
+MAX_STACK_BYTES = 1_000_000
+SECRET_NOT_NAME = ("looks like a secret value, not the name of a variable; "
+                   "put the value in that variable and write its name here")
 
+
+def _read(source) -> tuple[dict, str]:
     if source is None:
         return {}, "<defaults>"
     if isinstance(source, Mapping):
-        return dict(source), "<stack resource>"
+        document, label = dict(source), "<stack resource>"
+        check_plain(document, label)
+        return document, label
     if not isinstance(source, (str, os.PathLike)):
         # e.g. a number typed into the stack argument: say so, not a TypeError from pathlib
         raise ConfigError("<stack>", "", "a stack must be a mapping, a YAML file path or YAML text, "
                           f"got {type(source).__name__}")
-    text_given = isinstance(source, str) and "\n" in source
-    label = "<stack text>" if text_given else str(source)
-    if not text_given:
-        path = Path(source).expanduser()
-        if not path.is_file():
-            raise ConfigError(label, "", "file not found")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(label, "", f"cannot be read: {exc}") from exc
-    else:
-        text = source
-    try:
-        document = yaml.load(text, Loader=_stack_loader())  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(label, "", f"malformed YAML: {where}{getattr(exc, 'problem', exc)}") from exc
+    text, label = _text_of(source)
+    document = load_document(text, label)
     if document is None:
         return {}, label
     if not isinstance(document, dict):
-        raise ConfigError(label, "", f"expected a mapping at the top, got {type(document).__name__}")
+        raise ConfigError(label, "", f"expected a mapping at the top, got {_kind(document)}")
+    check_plain(document, label)
     return document, label
+
+
+def _text_of(source: str | os.PathLike) -> tuple[str, str]:
+    """The stack's text and the label messages name it by: YAML or JSON text as given, or a file's."""
+    if isinstance(source, str) and ("\n" in source or source.lstrip().startswith("{")):
+        if len(source) > MAX_STACK_BYTES:
+            raise ConfigError("<stack text>", "", f"{len(source)} characters: a stack is at most {MAX_STACK_BYTES}")
+        return source, "<stack text>"
+    name = os.fspath(source)
+    label = shown_key(name, limit=300)
+    path = Path(name).expanduser()
+    try:
+        if not path.is_file():
+            raise ConfigError(label, "", "file not found")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_STACK_BYTES + 1)
+    except (OSError, ValueError) as exc:  # a name too long or holding a NUL, a folder without permission
+        raise ConfigError(label, "", f"cannot be read: {getattr(exc, 'strerror', None) or type(exc).__name__}") from None
+    if len(data) > MAX_STACK_BYTES:
+        raise ConfigError(label, "", f"larger than {MAX_STACK_BYTES} bytes: a stack file is a few kilobytes "
+                          "(is this the right file?)")
+    try:
+        return data.decode("utf-8-sig"), label  # -sig: editors on Windows start files with a BOM
+    except UnicodeDecodeError as exc:
+        raise ConfigError(label, "", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _kind(value) -> str:
+    return {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false"}.get(
+        type(value), type(value).__name__)
 
 
 def read_stack_document(source) -> dict:
@@ -268,31 +339,33 @@ def read_stack_document(source) -> dict:
     return _read(source)[0]
 
 
-def _stack_loader():
-    """PyYAML's safe loader, reading 1e3 as a number as YAML 1.2 and JSON do (YAML 1.1 wants 1.0e+3)."""
-    import re
+def refuse_pasted_secrets(document, label: str, path: tuple = ()) -> None:
+    """Refuse a token written where the *name* of a variable goes, without repeating it.
 
-    import yaml
+    Every ``*_env`` key (an environment variable's name) and every ``*_variable``
+    key (a Windmill variable's path), wherever it is in the document, so that a
+    section added later is covered too.
+    """
+    if isinstance(document, dict):
+        for key, value in document.items():
+            where = path + (key,)
+            if _names_a_variable(key) and isinstance(value, str) and looks_like_secret(value):
+                raise ConfigError(label, dotted(where), SECRET_NOT_NAME)
+            refuse_pasted_secrets(value, label, where)
+    elif isinstance(document, list):
+        for index, item in enumerate(document):
+            refuse_pasted_secrets(item, label, path + (index,))
 
-    class StackLoader(yaml.SafeLoader):
-        pass
 
-    StackLoader.yaml_implicit_resolvers = {key: list(value) for key, value in
-                                           yaml.SafeLoader.yaml_implicit_resolvers.items()}
-    StackLoader.add_implicit_resolver(
-        "tag:yaml.org,2002:float",
-        re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-        list("-+0123456789"))
-    return StackLoader
+def _names_a_variable(key) -> bool:
+    return isinstance(key, str) and (key.endswith("_env") or key.endswith("_variable"))
 
 
-def _merge(base: dict, override: Mapping, label: str, prefix: str) -> dict:
-    """Deep-merge ``override`` into ``base``; lists and scalars replace."""
+def _merge(base: dict, override: Mapping) -> dict:
+    """Deep-merge ``override`` into ``base``; lists and scalars replace (keys are text: see check_plain)."""
     for key, value in override.items():
-        if not isinstance(key, str):
-            raise ConfigError(label, f"{prefix}{key!r}", "keys must be strings")
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            _merge(base[key], value, label, f"{prefix}{key}.")
+            _merge(base[key], value)
         else:
             base[key] = copy.deepcopy(value)
     return base
@@ -307,13 +380,18 @@ def validate_stack(document: dict, label: str = "<stack>") -> None:
     if not errors:
         return
     error = errors[0]
-    key = ".".join(str(p) for p in error.path)
+    key = dotted(error.path)
     if error.validator == "additionalProperties":
         unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        key = ".".join(filter(None, [key, unknown[0]]))
+        key = ".".join(filter(None, [key, shown_key(unknown[0])]))
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         raise ConfigError(label, key, f"unknown key (allowed here: {allowed})")
     if error.validator == "pattern":
         # URLs and variable names: the value may be a pasted secret, so it is not repeated
         raise ConfigError(label, key or "<top>", f"not a valid value here (must match {error.validator_value})")
-    raise ConfigError(label, key or "<top>", error.message)
+    raise ConfigError(label, key or "<top>", _brief(redact(error.message)))
+
+
+def _brief(message: str, limit: int = 300) -> str:
+    """jsonschema repeats the whole offending value: a 100 kB list makes no message."""
+    return message if len(message) <= limit else message[:limit] + "..."

@@ -2,7 +2,8 @@
 """Set up Phoenix on this machine: idempotent, cached outside the repo.
 
   python scripts/setup.py              # Python deps, embedded model, Windmill npm tools
-  python scripts/setup.py --for-tests  # the same, plus a real n8n for integration tests
+  python scripts/setup.py --for-tests  # the same, plus a real n8n for integration tests and
+                                       # Debian's podman for the pod-file tests (apt-get, as root)
 
 Every slow step is done once and cached under the Phoenix cache
 (~/.cache/phoenix, or $PHOENIX_CACHE): the llama-cpp-python wheel (PyPI has
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -87,9 +89,33 @@ def n8n() -> None:
     done(started)
 
 
+def podman() -> None:
+    """Debian's podman for the tests that hand the pod files to a real Podman (tests/workspace).
+
+    Only where apt-get runs as root (CI, a Debian container); elsewhere those
+    tests skip and say so, and the stand-in tests still run.
+    """
+    started = step("podman for the pod-file tests (Debian package)")
+    if shutil.which("podman"):
+        done(started, "already installed")
+        return
+    if not shutil.which("apt-get") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        print("    skipped: no apt-get run as root here; install Podman yourself to run tests/workspace/"
+              "test_podman_real.py (it skips without it)")
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    # with its recommends: catatonit builds the pause image every pod's infra container runs
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "podman"]):
+        if subprocess.run(command, env=env).returncode != 0:
+            print(f"    skipped: `{' '.join(command)}` failed; tests/workspace/test_podman_real.py will skip")
+            return
+    done(started)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--for-tests", action="store_true", help="also install a real n8n for the integration tests")
+    parser.add_argument("--for-tests", action="store_true",
+                        help="also install a real n8n for the integration tests, and podman where apt-get can")
     options = parser.parse_args(argv)
     from lib.stack import phoenix_cache_dir  # after nothing but the standard library + pyyaml
 
@@ -100,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     npm_tools()
     if options.for_tests:
         n8n()
+        podman()
     print("Phoenix is set up.")
     return 0
 

@@ -16,8 +16,11 @@ from lib.n8n.export import canonical_workflow
 from lib.n8n.workflow import WorkflowError, parse_workflow
 
 LIB = Path(__file__).resolve().parents[1] / "lib"
-#: exception classes under lib/ that are not PhoenixErrors, each with the reason (none today)
-NOT_PHOENIX_ERRORS: dict[str, str] = {}
+#: exception classes under lib/ that are not PhoenixErrors, each with the reason
+NOT_PHOENIX_ERRORS = {
+    "lib.yaml_reader._Refused": "private to the stack reader's loader, which turns it into a ConfigError",
+    "lib.backup.archive._DestinationFailed": "private to the archive writer, which turns it into a StorageError",
+}
 
 
 def _library_modules() -> list:
@@ -57,6 +60,8 @@ def test_every_exception_under_lib_is_a_phoenix_error_with_a_kind(cls):
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__qualname__)
 def test_every_exception_is_drawn_in_the_tree(cls):
     """The tree at the top of lib/errors.py names each class with its own kind (or none: its parent's)."""
+    if f"{cls.__module__}.{cls.__qualname__}" in NOT_PHOENIX_ERRORS:
+        return
     drawn = dict(re.findall(r"(?m)^ *[*-] (\w+)(?: \[(\w+)\])?", errors.__doc__))
     assert cls.__name__ in drawn, f"{cls.__name__} is missing from the tree in lib/errors.py's docstring"
     own = cls.__dict__.get("kind", "")

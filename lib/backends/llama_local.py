@@ -19,6 +19,7 @@ from typing import Iterator
 
 from ..errors import BackendDown, BackendHung, BadRequest, ServerError, UnusableOutput
 from .base import ChatRequest, Completion, Health, remaining
+from .model_files import file_identity
 
 REPEAT_PENALTY = 1.1
 _MODELS: dict[tuple, tuple[object, threading.Lock]] = {}
@@ -41,6 +42,19 @@ class CorruptModel(ServerError):
 
     kind = "corrupt_model"
     retryable = False
+
+    def __init__(self, backend: str, message: str, path: Path | None = None):
+        super().__init__(backend, message)
+        #: the router remembers this file, not the backend or model name (see model_files.py)
+        self.file_key = file_identity(path)
+
+
+class ModelFileMissing(BackendDown):
+    """No file where the stack says the model is."""
+
+    def __init__(self, backend: str, message: str, path: Path | None = None):
+        super().__init__(backend, message)
+        self.file_key = file_identity(path)
 
 
 def _refusals_mapped(name: str, chunks):
@@ -86,6 +100,10 @@ class LocalGGUF:
     def models(self, timeout: float = 1.0) -> list[str]:
         return [self.label] if self.path and self.path.is_file() else []
 
+    def model_file(self, model: str | None) -> Path | None:
+        """The file a request would load (the router keys what it learns about it by the file)."""
+        return self.path
+
     def complete(self, request: ChatRequest, model: str | None, deadline: float) -> Completion:
         started = time.monotonic()
         pieces, usage = [], {"prompt_tokens": 0, "finish": "stop"}
@@ -106,11 +124,11 @@ class LocalGGUF:
         if self.path is None:
             raise BackendDown(self.name, "no model file configured")
         if not self.path.is_file():
-            raise BackendDown(self.name, f"model file not found: {self.path}")
+            raise ModelFileMissing(self.name, f"model file not found: {self.path}", self.path)
         with open(self.path, "rb") as handle:
             magic = handle.read(4)
         if magic != b"GGUF":
-            raise CorruptModel(self.name, f"not a GGUF file (bad magic {magic!r}): {self.path}")
+            raise CorruptModel(self.name, f"not a GGUF file (bad magic {magic!r}): {self.path}", self.path)
 
     def _generate(self, request: ChatRequest, deadline: float, usage: dict) -> Iterator[str]:
         llama, lock = self._load(deadline)
@@ -179,4 +197,4 @@ class LocalGGUF:
             return Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.threads,
                          n_threads_batch=self.threads, chat_format=self.chat_format, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
-            raise CorruptModel(self.name, f"llama.cpp cannot load {self.path}: {exc}") from exc
+            raise CorruptModel(self.name, f"llama.cpp cannot load {self.path}: {exc}", self.path) from exc

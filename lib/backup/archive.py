@@ -13,6 +13,11 @@ it is complete and flushed, its checksum file first: a backup interrupted at
 any point leaves nothing that looks complete. Symbolic links and special files
 are not archived (a restored link could point anywhere); they are listed in
 the manifest as skipped.
+
+The backup folder is Phoenix's own: an absolute path anywhere, or a path
+under the root; never in ``.roo/`` or ``omas/`` (``ConfigError``). Every file
+in it is written through the guard (``lib/preserve.py``), and a folder that
+refuses the write (read-only, full) is a ``StorageError`` naming it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import tarfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, StorageError, os_reason
 from ..stack import Stack, load_stack
 
 PREFIX = "phoenix-backup-"
@@ -36,16 +41,26 @@ MANIFEST = "MANIFEST.json"
 FORMAT = "phoenix-backup/1"
 NAME_PATTERN = re.compile(r"^phoenix-backup-(\d{8}T\d{6}_\d{6}Z)-([a-z0-9][a-z0-9-]*)\.tar\.gz$")
 LABEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+#: the label of the one-folder backups the guard takes before a write (see lib/preserve.py)
+PREWRITE = "prewrite"
 CHUNK = 1 << 20
 
 
-def resolve_archive(stack, archive: str | None) -> Path:
-    """An absolute path, a name in the backup folder, or (None/empty) the newest backup."""
+def resolve_archive(stack, archive: str | None, *, full: bool = False) -> Path:
+    """An absolute path, a name in the backup folder, or (None/empty) the newest backup.
+
+    With ``full``, the newest is the newest that is not a ``prewrite`` backup:
+    those hold only the one folder a write touched, and restoring one as "the
+    latest backup" would bring back that folder alone.
+    """
     directory = backup_dir(stack)
     if not archive:
         found = list_backups(directory)
+        if full:
+            found = [p for p in found if label_of(p) != PREWRITE]
         if not found:
-            raise InputError(f"no backups in {directory}")
+            only = " other than pre-write backups (name one to restore it)" if full and list_backups(directory) else ""
+            raise InputError(f"no backups in {directory}{only}")
         return found[-1]
     path = Path(archive).expanduser()
     return path if path.is_absolute() else directory / path
@@ -56,8 +71,12 @@ def as_stack(stack) -> Stack:
     return stack if isinstance(stack, Stack) else load_stack(stack)
 
 
-def backup_dir(stack) -> Path:
-    return stack.under_root(stack["backup"]["dir"])
+def backup_dir(stack, configured: str | os.PathLike | None = None) -> Path:
+    """The backup folder (``backup.dir``, or ``configured``): absolute anywhere, relative under
+    the root; ``ConfigError`` when it would leave the root or sit in a protected folder."""
+    from ..preserve import own_folder  # imported here: the guard takes its backups with this module
+
+    return own_folder(stack, configured or stack["backup"]["dir"], "backup.dir")
 
 
 def list_backups(directory: Path) -> list[Path]:
@@ -73,6 +92,14 @@ def label_of(archive: Path) -> str | None:
     return match.group(2) if match else None
 
 
+def made_at(archive: Path) -> float | None:
+    """When the archive was made (UTC, from its name), as a Unix time."""
+    match = NAME_PATTERN.match(archive.name)
+    if not match:
+        return None
+    return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S_%fZ").replace(tzinfo=timezone.utc).timestamp()
+
+
 def checksum_path(archive: Path) -> Path:
     return archive.with_name(archive.name + ".sha256")
 
@@ -86,24 +113,22 @@ def create_backup(stack, folders: list[str] | None = None, label: str = "manual"
     if folders is not None and not isinstance(folders, list):
         # a string would be archived letter by letter ("omas" -> o, m, a, s)
         raise InputError(f"folders must be a list of folder names, got {type(folders).__name__}")
-    folders = list(folders or stack["backup"]["folders"])
-    for folder in folders:
-        check_relative(folder, "folder")
-    destination = Path(destination) if destination else backup_dir(stack)
+    folders = distinct_folders(folders or stack["backup"]["folders"])
+    destination = backup_dir(stack, destination)
     present = [f for f in folders if (root / f).is_dir()]
     if not present:
         raise InputError(f"nothing to back up: none of {', '.join(folders)} exists under {root}")
-    try:
-        destination.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = "is a file, not a folder" if destination.is_file() else f"cannot be created: {exc.strerror}"
-        raise ConfigError(stack.source, "backup.dir", f"{destination} {reason}") from None
-    final = _unused_name(destination, label)
-    manifest = {"format": FORMAT, "created_at": _now_iso(), "label": label, "root": str(root),
-                "folders": folders, "missing": [f for f in folders if f not in present],
-                "files": [], "dirs": [], "skipped": []}
-    digest = _write_partial_then_rename(final, lambda tar: _add_folders(tar, root, present, destination, manifest),
-                                        manifest)
+    from ..preserve import guarded_write  # here: the guard imports this module
+
+    # the backup folder touches no protected folder (backup_dir), so this takes no backup itself
+    with guarded_write(stack, destination, absolute_ok=True) as guard:
+        _make_folder(stack, guard, destination)
+        final = _unused_name(destination, label)
+        manifest = {"format": FORMAT, "created_at": _now_iso(), "label": label, "root": str(root),
+                    "folders": folders, "missing": [f for f in folders if f not in present],
+                    "files": [], "dirs": [], "skipped": []}
+        digest = _write_partial_then_rename(
+            guard, final, lambda tar: _add_folders(tar, root, present, destination, manifest), manifest)
     total = sum(f["size"] for f in manifest["files"])
     return {"archive": str(final), "sha256": digest, "files": len(manifest["files"]), "bytes": total,
             "folders": present, "missing": manifest["missing"], "skipped": manifest["skipped"],
@@ -114,8 +139,33 @@ def check_relative(name: str, what: str) -> None:
     if not isinstance(name, str):
         raise InputError(f"{what} {name!r} must be a path relative to the stack root, given as text")
     path = PurePosixPath(name)
-    if not name or path.is_absolute() or ".." in path.parts or name.startswith("\\") or ":" in name:
+    if (not name or path.is_absolute() or ".." in re.split(r"[\\/]", name) or name.startswith("\\")
+            or ":" in name or "\0" in name):
         raise InputError(f"{what} {name!r} must be a path relative to the stack root, without '..'")
+
+
+def distinct_folders(folders) -> list[str]:
+    """Each folder once, in the order given: ``omas``, ``omas/`` and ``./omas`` are one folder,
+    and a folder inside another one listed (``omas/agents`` with ``omas``) is already in it."""
+    for folder in folders:
+        check_relative(folder, "folder")
+    paths = list(dict.fromkeys(PurePosixPath(folder) for folder in folders))  # "./omas/" is "omas"
+    return [path.as_posix() for path in paths
+            if not any(other != path and _is_inside(path, other) for other in paths)]
+
+
+def _is_inside(path: PurePosixPath, folder: PurePosixPath) -> bool:
+    return path.parts[:len(folder.parts)] == folder.parts
+
+
+def _make_folder(stack, guard, destination: Path) -> None:
+    if destination.is_dir():
+        return
+    try:
+        guard.mkdir(destination)
+    except OSError as exc:
+        reason = "is a file, not a folder" if destination.is_file() else f"cannot be created: {os_reason(exc)}"
+        raise ConfigError(stack.source, "backup.dir", f"{destination} {reason}") from None
 
 
 def _unused_name(destination: Path, label: str) -> Path:
@@ -126,35 +176,77 @@ def _unused_name(destination: Path, label: str) -> Path:
             return candidate
 
 
-def _write_partial_then_rename(final: Path, fill, manifest: dict) -> str:
+class _DestinationFailed(Exception):
+    """The backup folder refused a write; a failure to *read* a source file is not this."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _write_partial_then_rename(guard, final: Path, fill, manifest: dict) -> str:
     partial = final.with_name(f".{final.name}.partial")
     hasher = hashlib.sha256()
-    # O_EXCL: two backups never share a partial file
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "wb") as raw:
+        try:
+            raw = guard.open_new(partial)  # O_EXCL: two backups never share a partial file
+        except OSError as exc:
+            raise _DestinationFailed(exc) from exc
+        try:
             sink = _HashingWriter(raw, hasher)
             with tarfile.open(fileobj=sink, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
                 fill(tar)
                 data = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
                 tar.addfile(_info(MANIFEST, len(data), 0o644, 0), io.BytesIO(data))
-            raw.flush()
-            os.fsync(raw.fileno())
+            _on_destination(lambda: (raw.flush(), os.fsync(raw.fileno())))
+        finally:
+            _close_quietly(raw)
         digest = hasher.hexdigest()
-        _write_checksum(final, digest)
-        os.replace(partial, final)
+        _on_destination(lambda: _write_checksum(guard, final, digest))
+        _on_destination(lambda: guard.rename(partial, final))
         _fsync_dir(final.parent)
         return digest
+    except _DestinationFailed as failed:
+        _discard(guard, partial)
+        raise StorageError("backup.dir", final.parent, os_reason(failed.error)) from None
     except BaseException:
-        partial.unlink(missing_ok=True)
+        _discard(guard, partial)
         raise
 
 
-def _write_checksum(final: Path, digest: str) -> None:
+def _close_quietly(handle) -> None:
+    # after a failure closing flushes the buffer into the same full disk again; after
+    # success everything is flushed and synced: either way only the first error matters
+    try:
+        handle.close()
+    except OSError:
+        pass
+
+
+def _on_destination(step):
+    try:
+        return step()
+    except OSError as exc:
+        raise _DestinationFailed(exc) from exc
+
+
+def _discard(guard, partial: Path) -> None:
+    try:
+        guard.remove(partial)
+    except OSError:  # a read-only or failing disk: the error that brought us here matters more
+        pass
+
+
+def _write_checksum(guard, final: Path, digest: str) -> None:
     target = checksum_path(final)
-    temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_text(f"{digest}  {final.name}\n", encoding="utf-8")
-    os.replace(temporary, target)
+    temporary = target.with_name(f".{target.name}.partial")  # retention clears it if a crash leaves it
+    try:
+        with guard.open_new(temporary) as handle:
+            handle.write(f"{digest}  {final.name}\n".encode("utf-8"))
+        guard.rename(temporary, target)
+    except BaseException:
+        _discard(guard, temporary)
+        raise
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -227,10 +319,13 @@ class _HashingWriter:
 
     def write(self, data: bytes) -> int:
         self.hasher.update(data)
-        return self.handle.write(data)
+        try:
+            return self.handle.write(data)
+        except OSError as exc:
+            raise _DestinationFailed(exc) from exc
 
     def flush(self) -> None:
-        self.handle.flush()
+        _on_destination(self.handle.flush)
 
 
 def sha256_file(path: Path) -> str:

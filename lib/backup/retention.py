@@ -8,7 +8,8 @@ pre-write snapshots never pushes the nightly ones out:
   stays);
 - if no archive of a label verifies, nothing of that label is deleted.
 Also removed, once a day old: ``.partial`` files of interrupted backups and
-checksum files whose archive is gone.
+checksum files whose archive is gone. Every deletion goes through the guard
+(``lib/preserve.py``), like every other write Phoenix makes.
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .archive import NAME_PATTERN, checksum_path, label_of, list_backups
+from ..errors import StorageError, os_reason
+from ..preserve import guarded_write
+from .archive import NAME_PATTERN, backup_dir, checksum_path, label_of, list_backups
 from .verify import verify_backup
 
 STALE_PARTIAL_S = 24 * 3600
 
 
-def apply_retention(directory: Path, keep: int, *, dry_run: bool = False) -> dict:
+def apply_retention(stack, keep: int | None = None, *, dry_run: bool = False) -> dict:
+    """Prune the stack's backup folder, keeping ``keep`` (default ``backup.keep``) per label."""
+    keep = stack["backup"]["keep"] if keep is None else keep
     if keep < 1:
         raise ValueError("keep must be at least 1")
+    directory = backup_dir(stack)
     groups: dict[str, list[Path]] = {}
     for archive in list_backups(directory):
         groups.setdefault(label_of(archive), []).append(archive)
@@ -41,13 +47,22 @@ def apply_retention(directory: Path, keep: int, *, dry_run: bool = False) -> dic
                 kept.append(archive)
             else:
                 deleted.append(archive)
+    leftovers = _leftovers(directory)
     if not dry_run:
-        for archive in deleted:
-            checksum_path(archive).unlink(missing_ok=True)
-            archive.unlink(missing_ok=True)
-    leftovers = _leftovers(directory, dry_run)
+        doomed = [path for archive in deleted for path in (checksum_path(archive), archive)] + leftovers
+        if doomed:
+            _remove(stack, doomed)
     return {"kept": [p.name for p in kept], "deleted": [p.name for p in deleted],
-            "leftovers_removed": leftovers, "notes": notes, "dry_run": dry_run}
+            "leftovers_removed": sorted(p.name for p in leftovers), "notes": notes, "dry_run": dry_run}
+
+
+def _remove(stack, paths: list[Path]) -> None:
+    with guarded_write(stack, *paths, absolute_ok=True) as guard:
+        for path in paths:
+            try:
+                guard.remove(path)
+            except OSError as exc:
+                raise StorageError("backup.dir", path, f"cannot delete: {os_reason(exc)}") from None
 
 
 def _newest_good(newest_first: list[Path]) -> Path | None:
@@ -57,20 +72,21 @@ def _newest_good(newest_first: list[Path]) -> Path | None:
     return None
 
 
-def _leftovers(directory: Path, dry_run: bool) -> list[str]:
+def _leftovers(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
-    removed = []
+    found = []
     for path in directory.iterdir():
         # only old leftovers: a backup running right now has a fresh partial, and
         # for an instant a checksum file without its archive (it is renamed first)
-        if time.time() - path.stat().st_mtime <= STALE_PARTIAL_S:
+        try:
+            if time.time() - path.stat().st_mtime <= STALE_PARTIAL_S:
+                continue
+        except FileNotFoundError:  # another job removed it meanwhile
             continue
         archive_name = path.name[:-len(".sha256")] if path.name.endswith(".sha256") else None
         orphan_checksum = bool(archive_name and NAME_PATTERN.match(archive_name)
                                and not path.with_name(archive_name).exists())
         if path.name.endswith(".partial") or orphan_checksum:
-            removed.append(path.name)
-            if not dry_run:
-                path.unlink(missing_ok=True)
-    return sorted(removed)
+            found.append(path)
+    return found

@@ -220,7 +220,7 @@ def test_a_killed_backup_leaves_only_a_partial_file_that_looks_incomplete(root, 
     # retention clears it once it is old enough not to be a backup still running
     old = time.time() - 2 * 24 * 3600
     os.utime(backups / left[0], (old, old))
-    assert apply_retention(backups, keep=3)["leftovers_removed"] == left
+    assert apply_retention(stack_for(root), keep=3)["leftovers_removed"] == left
     assert list(backups.iterdir()) == []
 
 

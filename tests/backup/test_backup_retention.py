@@ -30,7 +30,7 @@ def _damage(archive: Path) -> None:
 
 def test_only_the_newest_keep_survive(stack, tmp_path):
     made = _backups(stack, 5)
-    result = apply_retention(tmp_path / "backups", keep=2)
+    result = apply_retention(stack, keep=2)
     assert result["deleted"] == [p.name for p in made[:3][::-1]]
     assert list_backups(tmp_path / "backups") == made[3:]
     assert not any(Path(str(p) + ".sha256").exists() for p in made[:3])
@@ -40,7 +40,7 @@ def test_the_newest_good_backup_survives_however_old(stack, tmp_path):
     made = _backups(stack, 5)
     for archive in made[2:]:  # the three newest are damaged
         _damage(archive)
-    result = apply_retention(tmp_path / "backups", keep=2)
+    result = apply_retention(stack, keep=2)
     assert list_backups(tmp_path / "backups") == [made[1], made[3], made[4]]
     assert result["deleted"] == [made[2].name, made[0].name]
 
@@ -49,7 +49,7 @@ def test_when_nothing_verifies_nothing_is_deleted(stack, tmp_path):
     made = _backups(stack, 4)
     for archive in made:
         _damage(archive)
-    result = apply_retention(tmp_path / "backups", keep=1)
+    result = apply_retention(stack, keep=1)
     assert result["deleted"] == [] and result["notes"] == ["nightly: no archive verifies, nothing deleted"]
     assert list_backups(tmp_path / "backups") == made
 
@@ -57,13 +57,13 @@ def test_when_nothing_verifies_nothing_is_deleted(stack, tmp_path):
 def test_labels_are_kept_separately(stack, tmp_path):
     nightly = _backups(stack, 2, "nightly")
     prewrite = _backups(stack, 4, "prewrite")
-    apply_retention(tmp_path / "backups", keep=2)
+    apply_retention(stack, keep=2)
     assert list_backups(tmp_path / "backups") == nightly + prewrite[2:]
 
 
 def test_dry_run_deletes_nothing(stack, tmp_path):
     made = _backups(stack, 3)
-    result = apply_retention(tmp_path / "backups", keep=1, dry_run=True)
+    result = apply_retention(stack, keep=1, dry_run=True)
     assert len(result["deleted"]) == 2 and list_backups(tmp_path / "backups") == made
 
 
@@ -76,11 +76,11 @@ def test_fresh_leftovers_stay_old_ones_go(stack, tmp_path):
     orphan.write_text("0" * 64)
     old = time.time() - 3 * 24 * 3600
     os.utime(orphan, (old, old))
-    result = apply_retention(backups, keep=5)
+    result = apply_retention(stack, keep=5)
     assert result["leftovers_removed"] == [orphan.name]
     assert fresh.exists() and list_backups(backups) == made
 
 
-def test_keep_must_be_positive(tmp_path):
+def test_keep_must_be_positive(stack):
     with pytest.raises(ValueError):
-        apply_retention(tmp_path, keep=0)
+        apply_retention(stack, keep=0)

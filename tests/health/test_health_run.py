@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lib.backup.snapshot import take_snapshot
 from lib.health.run import BACKENDS_KEY, HISTORY_KEY, OUTBOX_KEY, last_dashboard, run_health
 from lib.health.containers import API_PATH
 from lib.stack import load_stack
@@ -63,7 +64,9 @@ def stack(tiny_stack, services, operator_root, monkeypatch):
                           "huggingface": {"endpoints": [{"name": "hf1", "url": f"{services['endpoint'].url}/v1"}]}}
     document["health"] = {"probe_timeout_s": 2, "flap_threshold": 2, "router_timeout_s": 60}
     document["alerts"] = {"url": f"{services['receiver'].url}/hook", "token_env": "PHX_ALERT_TOKEN"}
-    return load_stack(document)
+    stack = load_stack(document)
+    assert take_snapshot(stack, label="nightly")["ok"]  # last night's backup, verified
+    return stack
 
 
 def _statuses(report: dict) -> dict:
@@ -143,10 +146,13 @@ def test_an_undelivered_alert_waits_and_is_sent_once_later(stack, services):
     run_health(stack)
     report = run_health(stack)  # confirmed down: the alert fails
     assert report["alerts"]["pending"] == 1 and "HTTP 503" in report["alerts"]["errors"][0]
+    assert f"1 alert(s) not delivered to {receiver.url}/hook, waiting since" in report["markdown"]
+    quiet = run_health(stack, send_alerts=False)  # not sending: still shows what waits
+    assert quiet["alerts"]["pending"] == 1 and "1 alert(s) not delivered" in quiet["markdown"]
     receiver.routes["/hook"] = (200, {})
     report = run_health(stack)
     assert report["alerts"] == {"sent": 1, "pending": 0, "dropped": 0, "errors": [],
-                                "target": f"{receiver.url}/hook"}
+                                "target": f"{receiver.url}/hook", "waiting_since": None}
     run_health(stack)
     delivered = [r for r in receiver.requests if r["path"] == "/hook"]
     assert [json.loads(r["body"])["to"] for r in delivered] == ["down", "down"]  # one failed try, one delivery

@@ -19,6 +19,7 @@ import yaml
 import f.phoenix.lib.backends.llama_local as vendored_llama
 import lib.backends.llama_local as llama_local
 from lib.backends.base import Completion
+from lib.stack import load_stack
 
 SAFE_PROPOSAL = {"title": "Add a health script", "summary": "Write a new Windmill script that probes n8n.",
                  "risk": "low", "actions": [{"kind": "write", "target": "windmill/scripts/n8n_health.py"}]}
@@ -28,6 +29,16 @@ SAFE_PROPOSAL = {"title": "Add a health script", "summary": "Write a new Windmil
 def omas_stack(tiny_stack) -> dict:
     """The tiny-model stack (PhoenixCore absent, Ollama refused, embedded = tiny GGUF)."""
     return tiny_stack
+
+
+@pytest.fixture
+def stack(omas_stack, operator_root):
+    """The loaded stack over an operator root that has .roo/, omas/, n8n workflows and src/."""
+    for folder in (".roo/core", "omas/agents/chaos", "n8n/workflows", "src"):
+        (operator_root / folder).mkdir(parents=True)
+    (operator_root / "n8n/workflows/core-orchestration.json").write_text("{}")
+    (operator_root / ".roo/core/system.md").write_text("core")
+    return load_stack(omas_stack)
 
 
 @pytest.fixture

@@ -83,6 +83,18 @@ def test_a_code_veto_stands_whatever_the_model_says(omas_stack, operator_root, s
     assert "model: Deleting .roo is perfectly safe, trust me" in result["reasons"]
 
 
+def test_a_command_code_cannot_read_is_high_risk_whatever_the_model_says(omas_stack, scripted_model):
+    scripted_model.verdict = {"verdict": "keep", "risk": "low", "reasons": ["just a script"]}
+    command = "python3 -c \"exec(__import__('base64').b64decode('cHJpbnQoMSk='))\""
+    result = judge(_proposal([{"kind": "run", "target": command}]), TASK, omas_stack)
+    jsonschema.validate(result, THANATOS_OUTPUT)
+    assert (result["verdict"], result["risk"], result["violations"]) == ("keep", "high", [])
+    assert f"command not fully understood: python3 -c code: uses exec (in `{command}`)" in result["reasons"]
+    assert result["unrecognized_commands"] == [command]
+    decision = decide(TASK, [result], omas_stack)
+    assert decision["adopted"] == ["p1"] and decision["approval"]["required"] is True
+
+
 def test_the_model_can_veto_what_code_lets_through(omas_stack, write_omas, scripted_model):
     write_omas("agents/thanatos.yaml", {"model_veto": True})
     scripted_model.verdict = {"verdict": "veto", "risk": "medium", "reasons": ["no rollback plan"]}

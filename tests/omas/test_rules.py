@@ -2,18 +2,9 @@
 
 import pytest
 
-from lib.omas.rules import SEED_RULES, derive_actions, judge_in_code, touches
+from lib.omas.commands import read_command
+from lib.omas.rules import SEED_RULES, judge_in_code, touches
 from lib.preserve import PROTECTED, protected_folders_touched
-from lib.stack import load_stack
-
-
-@pytest.fixture
-def stack(omas_stack, operator_root):
-    for folder in (".roo/core", "omas/agents/chaos", "n8n/workflows", "src"):
-        (operator_root / folder).mkdir(parents=True)
-    (operator_root / "n8n/workflows/core-orchestration.json").write_text("{}")
-    (operator_root / ".roo/core/system.md").write_text("core")
-    return load_stack(omas_stack)
 
 
 def _violated(stack, actions):
@@ -34,14 +25,15 @@ def _violated(stack, actions):
     ("n8n update:workflow --all --active=false", [("disable", "n8n/workflows")]),
 ])
 def test_shell_commands_are_read_for_what_they_do(command, expected):
-    derived, understood = derive_actions({"kind": "run", "target": command})
-    assert understood
-    assert [(d["kind"], d["target"]) for d in derived] == expected
+    reading = read_command(command)
+    assert reading.understood, reading.doubts
+    assert [(e.kind, e.target) for e in reading.effects if e.kind != "read"] == expected
 
 
 def test_an_unknown_command_is_reported_not_guessed():
-    derived, understood = derive_actions({"kind": "run", "target": "python migrate.py --all"})
-    assert (derived, understood) == ([], False)
+    reading = read_command("migrate --all")
+    assert reading.effects == () and not reading.understood
+    assert reading.doubts == ("unknown program 'migrate'",)
 
 
 @pytest.mark.parametrize("target", [".roo", ".roo/core/system.md", "./.roo/core", "src/../.roo/x", "", ".", "*",
@@ -123,9 +115,10 @@ def test_a_command_inside_a_substitution_is_read_too(stack, command):
     # reported, so the deletion passed as an understood, harmless echo
     judgement = judge_in_code(stack, list(SEED_RULES), [{"kind": "run", "target": command}])
     assert ("delete", ".roo") in [(v["kind"], v["target"]) for v in judgement.violations]
-    assert judgement.unrecognized_commands == [command]
 
 
-def test_a_substitution_that_cannot_be_taken_apart_is_reported():
-    derived, understood = derive_actions({"kind": "run", "target": "echo $(rm -rf .roo; (cd x))"})
-    assert not understood
+def test_a_substitution_that_cannot_be_taken_apart_is_reported_and_still_read(stack):
+    judgement = judge_in_code(stack, list(SEED_RULES), [{"kind": "run", "target": "echo $(rm -rf .roo"}])
+    assert judgement.unrecognized_commands == ["echo $(rm -rf .roo"]
+    assert "does not parse" in judgement.doubts[0]
+    assert ("delete", ".roo") in [(v["kind"], v["target"]) for v in judgement.violations]

@@ -1,11 +1,14 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """Restore a backup into a folder: verified first, and a dry run unless you say otherwise.
 
-Leave archive empty for the newest backup and target empty for the stack's
-root folder. The dry run lists what would be created or replaced. Existing
+Leave archive empty for the newest full backup (pre-write backups of one
+folder are only restored by name) and target empty for the stack's root
+folder; a relative target is under the root. The dry run lists what would be
+created or replaced. Existing
 files that differ are replaced only with overwrite; entries that would land
 outside the target are refused; writing into .roo/ or omas/ first takes a
 verified backup of what is there.

@@ -8,13 +8,16 @@ their module:
 
 * PhoenixError [error]                anything Phoenix raises on purpose
   - ConfigError [config]              a stack or agent file: names the file, the dotted key, the reason
+  - StorageError [storage]            a folder Phoenix keeps its own files in refused a write
   - InputError [input]                an argument given to a script is unusable (also a ValueError)
     - WorkflowError                   not a usable n8n workflow (lib/n8n/workflow.py)
   - Unsupported [unsupported]         valid input asking for what Phoenix does not do
     - StructureError [structure]      an n8n graph with no structured-flow form (lib/n8n/translate.py)
     - Untranslatable [untranslatable] an n8n node or expression with no translation (lib/n8n/expressions.py)
+    - Unparsable [unparsable]         a command line the shell reader cannot take apart (lib/omas/shell_syntax.py)
   - BackendError [error]              a model source did not answer; ``kind`` is one of KINDS
     - BackendDown [down]              nothing answers: refused, file absent, library missing
+      - ModelFileMissing              no file where the stack says the model is (lib/backends/llama_local.py)
     - BackendHung [hung]              no answer before the deadline
       - NotStarted                    the deadline passed before the call (lib/backends/base.py)
     - ModelMissing [model_missing]    up, but without that model
@@ -35,6 +38,11 @@ their module:
   - PreservationError [backup_failed] a protected folder could not be backed up first (lib/preserve.py)
     - WriteRefused [write_refused]    a write that would land outside where it may
   - PodmanUnreachable [unreachable]   the container engine cannot be asked (lib/health/containers.py)
+  - PodmanError [podman_failed]       a podman command failed (lib/workspace/podman_cli.py)
+    - PodmanMissing [podman_missing]  there is no podman command
+  - StackRefused [conflict]           the stack's pod plan has conflicts: nothing changed (lib/workspace/stack_up.py)
+  - ServiceUnhealthy [unhealthy]      a service of the stack did not become healthy in time (same)
+  - StepFailed [step_failed]          a step after the pods (deploy, first jobs) failed (same)
   - JobFailed [failed]                a job ran and its work failed; ``result`` is what it found
     - InputRefused [input]            ... because it was given something unusable (also an InputError)
 
@@ -62,9 +70,18 @@ KINDS = ("error", "down", "hung", "model_missing", "server_error", "corrupt_mode
 
 
 class PhoenixError(Exception):
-    """Base of every error Phoenix raises deliberately."""
+    """Base of every error Phoenix raises deliberately.
+
+    Its text goes through ``redact``: an error ends up in traces, job logs and
+    saved state, and a token put in the wrong place must not ride along.
+    """
 
     kind = "error"
+
+    def __init__(self, *args):
+        from .redact import redact
+
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
     def as_result(self) -> dict:
         """This failure as the result a script returns: ``{"ok": False, "error": {"kind", "message", ...}}``."""
@@ -85,11 +102,32 @@ class ConfigError(PhoenixError):
     kind = "config"
 
     def __init__(self, source: str, key: str, reason: str):
-        self.source = source
-        self.key = key
+        from .redact import redact
+
+        self.source, self.key, self.reason = redact(source), redact(key), redact(reason)
+        where = f"{self.source}: {self.key}" if self.key else self.source
+        super().__init__(f"{where}: {self.reason}")
+
+
+class StorageError(PhoenixError):
+    """A folder Phoenix keeps its own files in refused a write: read-only, full, in the way.
+
+    The message names the setting, the path and the reason the disk gave
+    (``Read-only file system``, ``No space left on device``...).
+    """
+
+    kind = "storage"
+
+    def __init__(self, setting: str, path, reason: str):
+        self.setting = setting
+        self.path = str(path)
         self.reason = reason
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{setting}: cannot write {path}: {reason}")
+
+
+def os_reason(exc: OSError) -> str:
+    """What the disk said, without Python's decoration: "Read-only file system"."""
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 class InputError(PhoenixError, ValueError):

@@ -6,6 +6,11 @@ result and sync cursors cannot live in memory. Inside Windmill they are kept
 as Windmill state at a fixed, shared path (``f/phoenix/state/<key>``) so every
 script sees the same value; outside Windmill they are JSON files in the
 stack's ``state_dir``, written atomically.
+
+A store that cannot be written (a read-only or full disk, a folder where a
+state file goes, a Windmill state API error) raises ``StorageError`` naming
+the path and the reason, so that a caller can report it and carry on: state
+is evidence for the next run, not a reason to fail this one.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ import json
 import os
 import re
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import ConfigError
+from .errors import ConfigError, StorageError, os_reason
 
 STATE_PREFIX = "f/phoenix/state/"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -40,11 +45,14 @@ class FileStore:
         self._folder = str(self.directory)  # get() runs on every routed request: join strings, not Paths
 
     def _make_directory(self) -> None:
+        if self.directory.is_dir():
+            return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:  # a file in the way, no permission: name the stack key to fix
-            reason = "is a file, not a folder" if self.directory.is_file() else f"cannot be created: {exc.strerror}"
-            raise ConfigError("state_dir", "", f"{self.directory} {reason}") from None
+        except OSError as exc:  # a file in the way is the stack's to fix; a disk refusing is not
+            if self.directory.is_file():
+                raise ConfigError("state_dir", "", f"{self.directory} is a file, not a folder") from None
+            raise StorageError("state_dir", self.directory, f"cannot be created: {os_reason(exc)}") from None
 
     def _path(self, key: str) -> Path:
         return self.directory / _file_name(key)
@@ -60,26 +68,42 @@ class FileStore:
     def put(self, key: str, value: Any) -> None:
         self._make_directory()
         target = self._path(key)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{target.name}.")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{target.name}.")
+        except OSError as exc:
+            raise StorageError("state_dir", self.directory, os_reason(exc)) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(value, handle, sort_keys=True)
+                json.dump(_saved(value), handle, sort_keys=True)
             os.replace(tmp, target)
+        except OSError as exc:
+            _discard(tmp)
+            reason = "it is a folder, not a file" if target.is_dir() else os_reason(exc)
+            raise StorageError("state_dir", target, reason) from None
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            _discard(tmp)
             raise
 
     def update(self, key: str, change: Callable[[Any], Any], default: Any = None) -> Any:
         """Read, change and write one key under an inter-process lock."""
-        with self._locked(key):
+        with ExitStack() as held:
+            self._make_directory()
+            lock_path = self._path(key).with_suffix(".lock")
+            try:
+                held.enter_context(file_lock(lock_path))
+            except OSError as exc:
+                raise StorageError("state_dir", lock_path, f"cannot lock: {os_reason(exc)}") from None
             # read the file itself: another process's write can look unchanged to the cache's stat
             value = change(self.get(key, default, cached=False))
             self.put(key, value)
             return value
 
-    def _locked(self, key: str):
-        self._make_directory()
-        return file_lock(self._path(key).with_suffix(".lock"))
+
+def _discard(temporary: str) -> None:
+    try:
+        Path(temporary).unlink(missing_ok=True)
+    except OSError:  # the disk that failed the write may fail this too; the first error matters
+        pass
 
 
 @lru_cache(maxsize=256)
@@ -137,9 +161,14 @@ class WindmillStore:
         return default if value is None else value
 
     def put(self, key: str, value: Any) -> None:
+        value = _saved(value)
         import wmill
 
-        wmill.set_state(value, path=STATE_PREFIX + key)
+        try:
+            wmill.set_state(value, path=STATE_PREFIX + key)
+        except Exception as exc:  # the API's errors (HTTP, connection) vary by client version
+            raise StorageError("Windmill state", STATE_PREFIX + key,
+                               f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
     def update(self, key: str, change: Callable[[Any], Any], default: Any = None) -> Any:
         value = change(self.get(key, default))
@@ -150,3 +179,11 @@ class WindmillStore:
 def open_store(state_dir: Path) -> FileStore | WindmillStore:
     """The store for where this process runs."""
     return WindmillStore() if running_in_windmill() else FileStore(state_dir)
+
+
+def _saved(value: Any) -> Any:
+    """What is written: state outlives the job and people read it (the dashboard, the runs
+    page), so a token that slipped into an error or a detail is masked (lib/redact.py)."""
+    from .redact import redacted
+
+    return redacted(value)

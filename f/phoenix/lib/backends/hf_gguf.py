@@ -109,6 +109,13 @@ class HubGGUF:
     def models(self, timeout: float = 1.0) -> list[str]:
         return self._presence()[0]
 
+    def model_file(self, model: str | None) -> Path | None:
+        """The cached file a request for ``model`` would load, or None when it is not there."""
+        try:
+            return cached_path(self.stack, *split_model(model))
+        except (ModelMissing, BackendDown):
+            return None
+
     def complete(self, request: ChatRequest, model: str | None, deadline: float) -> Completion:
         return self._local(model).complete(request, model, deadline)
 

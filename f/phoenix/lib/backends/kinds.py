@@ -29,9 +29,11 @@ A record says:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from ..errors import BackendDown
+from ..redact import redact
 from ..stack import Stack
 from .base import Health
 
@@ -48,8 +50,18 @@ class Candidate:
     reason: str
 
     def to_dict(self) -> dict:
-        # spelled out: dataclasses.asdict deep-copies, and this runs for every candidate of every request
-        return {"backend": self.backend, "model": self.model, "reason": self.reason}
+        """The candidate as the trace shows it (a copy: the caller may change it)."""
+        return dict(self._shown)
+
+    @cached_property
+    def _shown(self) -> dict:
+        # once per candidate (candidate lists are kept per stack), not per request: a token
+        # pasted as a model name is masked in the trace like everywhere else
+        return {"backend": self.backend, "model": redact(self.model), "reason": redact(self.reason)}
+
+    @property
+    def shown_model(self) -> str | None:
+        return self._shown["model"]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from .archive import as_stack, backup_dir, create_backup
+from .archive import as_stack, create_backup
+from .records import record_verification
 from .retention import apply_retention
 from .verify import verify_backup
 
@@ -17,8 +18,9 @@ def take_snapshot(stack, folders: list[str] | None = None, label: str = "manual"
     stack = as_stack(stack)
     made = create_backup(stack, folders=folders, label=label)
     check = verify_backup(made["archive"])
-    result = {**made, "verified": check["ok"], "problems": check["problems"], "retention": None}
+    result = {**made, "verified": check["ok"], "problems": check["problems"], "retention": None,
+              "notes": [note for note in [record_verification(stack, made["archive"], check)] if note]}
     if check["ok"] and prune:
-        result["retention"] = apply_retention(backup_dir(stack), stack["backup"]["keep"])
+        result["retention"] = apply_retention(stack)
     result["ok"] = check["ok"]
     return result

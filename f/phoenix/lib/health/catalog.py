@@ -9,9 +9,10 @@ own section) are what each registered backend kind says they are
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..backends.registry import kinds
+from .backups import check_backups
 from .containers import PodmanView, check_container
 from .folders import check_folder
 from .integrations import check_n8n_workflows, check_omas_configs, check_router
@@ -35,14 +36,17 @@ def build_probes(stack) -> list[Probe]:
     return (_folder_probes(stack, timeout) + _service_probes(stack, timeout)
             + [p for p in backends if p.group == "services"]  # Ollama: a service of the stack too
             + _container_probes(stack, timeout) + _integration_probes(stack, timeout)
-            + [p for p in backends if p.group != "services"])
+            + [p for p in backends if p.group != "services"]
+            + [Probe("backup:newest", "backups", "Newest verified backup", partial(check_backups, stack), timeout)])
 
 
 def _folder_probes(stack, timeout: float) -> list[Probe]:
     needed = required_folders(stack)
+    # "omas", "omas/" and "./omas" are one folder: one probe (two would share one component id)
+    folders = dict.fromkeys(PurePosixPath(rel).as_posix() for rel in stack["health"]["folders"])
     return [Probe(f"folder:{rel}", "core", FOLDER_LABELS.get(rel, f"{rel}/"),
                   partial(check_folder, stack.under_root(rel), required=_clean(rel) in needed), timeout)
-            for rel in stack["health"]["folders"]]
+            for rel in folders]
 
 
 def required_folders(stack) -> set[str]:

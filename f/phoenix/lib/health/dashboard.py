@@ -19,11 +19,19 @@ SECTIONS = (
     ("Hybrid services", ("services", "containers")),
     ("Integrations", ("integrations",)),
     ("Model backends", ("backends",)),
+    ("Backups", ("backups",)),
 )
 
 
 def render_dashboard(report: dict, title: str = "Phoenix") -> str:
     lines = [f"# {title}: system status", "", _headline(report), ""]
+    if report.get("problems"):
+        lines += ["## Problems of this run", ""]
+        lines += [f"- ⚠️ {_line(problem)}" for problem in report["problems"]]
+        if any(p.startswith("state not saved") for p in report["problems"]):
+            lines.append("- The results above are this run's own: the next run will not know them "
+                         "(flap damping, history, alert retries and the router's view start from the last saved state).")
+        lines.append("")
     for heading, groups in SECTIONS:
         rows = [c for c in report["components"] if c["group"] in groups]
         if rows:
@@ -35,7 +43,29 @@ def render_dashboard(report: dict, title: str = "Phoenix") -> str:
         lines += ["## Changes in this run", ""]
         lines += [f"- {ICONS.get(e['to'], '')} {e['label']}: {e['from']} → {e['to']}" for e in report["events"]]
         lines.append("")
+    lines += _alerts_section(report.get("alerts") or {}, report["at_unix"])
     return "\n".join(lines)
+
+
+def _alerts_section(alerts: dict, now: float) -> list[str]:
+    """Alerts that could not be delivered: how many wait, since when, and why."""
+    lines = []
+    if alerts.get("pending"):
+        since = alerts.get("waiting_since")
+        when = f", waiting since {_when(since)} ({age_text(now - since)})" if since else ""
+        target = f" to {alerts['target']}" if alerts.get("target") else ""
+        lines.append(f"- 🔴 {alerts['pending']} alert(s) not delivered{target}{when}")
+        lines += [f"  - {_line(error)}" for error in alerts.get("errors", [])[:1]]
+        if alerts.get("skipped"):
+            lines.append("  - this run did not send alerts (send_alerts off)")
+    if alerts.get("dropped"):
+        why = "alerts.url is not set" if not alerts.get("target") else "the outbox keeps only the newest"
+        lines.append(f"- ⚪ {alerts['dropped']} alert(s) dropped: {why}")
+    return ["## Alerts", "", *lines, ""] if lines else []
+
+
+def _line(text) -> str:
+    return str(text).replace("\n", " ")
 
 
 def _headline(report: dict) -> str:
@@ -49,7 +79,7 @@ def _row(component: dict, now: float) -> str:
     status = component["status"]
     if component["raw_status"] != status:
         status += f" (now {component['raw_status']}, confirming)"
-    since = f"{_when(component['since_unix'])} ({_age(now - component['since_unix'])})"
+    since = f"{_when(component['since_unix'])} ({age_text(now - component['since_unix'])})"
     cells = [ICONS.get(component["status"], ""), component["label"], status,
              f"{component['latency_ms']:.0f} ms", since, component["detail"]]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
@@ -63,7 +93,7 @@ def _when(unix: float) -> str:
     return datetime.fromtimestamp(unix, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _age(seconds: float) -> str:
+def age_text(seconds: float) -> str:
     seconds = max(0, int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)

@@ -9,18 +9,23 @@ What a run leaves behind, in the store (``open_store(stack.state_dir)``):
 - ``health/alert_outbox``: alerts not delivered yet;
 - ``health/backends``: ``{backend: {"up", "at", "detail"}}``, the router's view
   of which model sources are healthy;
-and the dashboard in the operator's ``docs/system-status.md``.
+and the dashboard in the operator's ``docs/system-status.md``, written through
+the guard (``lib/preserve.py``): inside ``.roo/`` or ``omas/`` only after a
+verified backup, never outside the root.
+
+A state that cannot be saved (read-only or full ``state_dir``, a folder where
+a state file goes, a refused ``state_dir`` setting) does not end the run: the
+report and the dashboard are still made and say what could not be saved and
+why (``problems``); so does a dashboard file that could not be written.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError, PhoenixError, StorageError, os_reason
+from ..preserve import resolve_target, write_file
 from ..stack import Stack, load_stack
 from ..store import open_store
 from .alerts import deliver
@@ -69,13 +74,13 @@ def run_health(stack, *, send_alerts: bool = True, write_dashboard: bool = True,
     findings = run_probes(probes)
     duration_ms = round((time.monotonic() - began) * 1000, 1)
     now = time.time()
-    store = open_store(stack.state_dir)
+    store = StateKeeper(stack)
 
     events: list[dict] = []
 
     def observe(state):
         updated, new_events = apply_findings(state or {}, findings, stack["health"]["flap_threshold"], now)
-        events.extend(new_events)
+        events[:] = new_events  # a failed save runs this again on the state as read
         return updated
 
     state = store.update(STATE_KEY, observe, default={})
@@ -83,11 +88,55 @@ def run_health(stack, *, send_alerts: bool = True, write_dashboard: bool = True,
                                                                stack["health"]["history_runs"]), default=[])
     store.put(BACKENDS_KEY, backends_view(stack, state, now))
     report = build_report(findings, state, events, now, duration_ms)
-    report["alerts"] = _alert(stack, store, events) if send_alerts else {"sent": 0, "skipped": True}
-    report["markdown"] = render_dashboard(report, stack["name"].capitalize())
+    report["alerts"] = _alert(stack, store, events, send_alerts)
+    report["problems"] = store.problems  # the same list: what fails below is added to it
+    title = stack["name"].capitalize()
+    report["markdown"] = render_dashboard(report, title)
     report["dashboard_file"] = write_dashboard_file(stack, report["markdown"]) if write_dashboard else None
+    if (report["dashboard_file"] or "").startswith("not written: "):
+        store.problems.append(f"dashboard file {report['dashboard_file']}")
+        report["markdown"] = render_dashboard(report, title)
+    shown = len(store.problems)
     store.put(LAST_KEY, report)
+    if len(store.problems) > shown:  # this report could not be kept: at least its answer says so
+        report["markdown"] = render_dashboard(report, title)
     return report
+
+
+class StateKeeper:
+    """The store as a health run uses it: a state that cannot be saved is a problem to report,
+    not the end of the run (the dashboard is what the operator looks at when things go wrong)."""
+
+    def __init__(self, stack):
+        self.problems: list[str] = []
+        try:
+            self.store = open_store(stack.state_dir)
+        except ConfigError as exc:  # a refused state_dir setting: nothing can be kept
+            self.store = None
+            self._failed(exc)
+
+    def get(self, key: str, default):
+        return default if self.store is None else self.store.get(key, default)
+
+    def update(self, key: str, change, default):
+        if self.store is not None:
+            try:
+                return self.store.update(key, change, default)
+            except (StorageError, ConfigError) as exc:
+                self._failed(exc)
+        return change(self.get(key, default))
+
+    def put(self, key: str, value) -> None:
+        if self.store is not None:
+            try:
+                self.store.put(key, value)
+            except (StorageError, ConfigError) as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: PhoenixError) -> None:
+        problem = f"state not saved: {exc}"
+        if problem not in self.problems:
+            self.problems.append(problem)
 
 
 def build_report(findings: list[Finding], state: dict, events: list[dict], now: float, duration_ms: float) -> dict:
@@ -117,42 +166,51 @@ def backends_view(stack, state: dict, now: float) -> dict:
     return view
 
 
-def _alert(stack, store, events: list[dict]) -> dict:
+def _alert(stack, store, events: list[dict], send: bool) -> dict:
+    """Deliver (or, with ``send`` off, only count) the alerts; the summary says what still waits
+    and since when."""
     url, token_env = stack["alerts"]["url"], stack["alerts"]["token_env"]
-    outbox = store.get(OUTBOX_KEY, []) + events if url else events
+    stored = store.get(OUTBOX_KEY, [])
+    stored = stored if isinstance(stored, list) else []
+    if not send:
+        return {"sent": 0, "skipped": True, "pending": len(stored), "waiting_since": _oldest(stored),
+                "target": None, "errors": [], "dropped": 0}
+    outbox = stored + events if url else events
     waiting, summary = deliver(outbox, url, token_env, stack["name"])
     store.put(OUTBOX_KEY, waiting)
-    return summary
+    return {**summary, "waiting_since": _oldest(waiting)}
+
+
+def _oldest(outbox: list) -> float | None:
+    times = [e["at"] for e in outbox if isinstance(e, dict) and isinstance(e.get("at"), (int, float))]
+    return min(times) if times else None
 
 
 def write_dashboard_file(stack, markdown: str) -> str | None:
-    """Write the dashboard into the operator's folder: its path, "not written: <why>", or
-    None when there is no such folder."""
+    """Write the dashboard into the operator's folder through the guard: its path,
+    "not written: <why>", or None when there is no such folder.
+
+    ``health.dashboard_file`` is relative to the root (or absolute inside it);
+    in ``.roo/`` or ``omas/`` a verified backup is taken first, and a failed
+    backup leaves the file as it was.
+    """
     relative = stack["health"]["dashboard_file"]
     if not relative or not stack.root.is_dir():
         return None
-    target = stack.under_root(relative)
-    if target.is_dir():  # os.replace would fail after the probes, alerts and state were done
-        return f"not written: {target} is a folder"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return f"not written: {target.parent}: {exc.strerror}"
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the dashboard is for reading
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return str(target)
+        target = resolve_target(stack, relative)
+        if target.is_dir():  # the write would fail after the probes, alerts and state were done
+            return f"not written: {target} is a folder"
+        return write_file(stack, target, markdown + "\n")["written"]
+    except PhoenixError as exc:  # refused: outside the root, or no verified backup
+        return f"not written: {exc}"
+    except OSError as exc:  # a read-only or full disk: name the dashboard, not the temporary beside it
+        return f"not written: {stack.under_root(relative)}: {os_reason(exc)}"
 
 
 def last_dashboard(stack) -> str:
     """The dashboard of the last run, without probing anything."""
-    report = open_store(stack.state_dir).get(LAST_KEY)
+    report = StateKeeper(stack).get(LAST_KEY, None)
     if not report:
         return f"# {stack['name'].capitalize()}: system status\n\n_No health run yet: run f/phoenix/health/check._"
     return report["markdown"]

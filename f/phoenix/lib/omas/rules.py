@@ -28,10 +28,12 @@ Paths are matched the way the preservation guard (``lib/preserve.py``)
 matches them: a target touches a folder when it lies inside it or contains
 it, after resolving ``..``, absolute paths and symlinks under the root; and,
 because models write paths loosely, also textually (``./.roo/core``,
-``D:\\BooPhoenix\\.roo``, ``.roo/*``, ``*`` all touch ``.roo``). Shell
+``D:\\BooPhoenix\\.roo``, ``.roo/*``, ``.r*``, ``*`` all touch ``.roo``). Shell
 commands in ``run`` actions are read for what they delete, move, overwrite,
-copy or stop (``derive_actions``), so ``rm -rf .roo`` is a deletion of
-``.roo`` whatever kind the model gave it.
+copy or stop (``lib/omas/commands.py``), so ``bash -c "rm -rf .roo"`` is a
+deletion of ``.roo`` whatever kind the model gave it; a command the reader
+does not fully understand makes the proposal high risk, so a human approves
+it (``agents.approval_risk``).
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..preserve import PROTECTED, protected_folders_touched
 from ..errors import ConfigError
+from ..preserve import PROTECTED, protected_folders_touched
+from .commands import normalized_command, read_command
 from .schemas import ACTION_KINDS
 
 EFFECTS = ("forbid", "require_backup", "guidance")
@@ -142,7 +144,8 @@ def _segments(target: str) -> list[str]:
     text = target.strip().strip("'\"").replace("\\", "/")
     text = re.sub(r"^[A-Za-z]:", "", text)
     parts = [p for p in PurePosixPath(text).parts if p not in ("/", ".", "")]
-    return parts
+    # Windows drops trailing dots and spaces: `.roo.` and `.roo ` name `.roo` there
+    return [p if p in ("..",) else (p.rstrip(". ") or p) for p in parts]
 
 
 def _match(pattern: str, name: str) -> bool:
@@ -190,6 +193,15 @@ def touches(stack, target: str, folder: str) -> bool:
     return _within(real_target, real_folder) or _within(real_folder, real_target)
 
 
+def _handed_into(stack, operand: str, folder: str) -> bool:
+    """An operand handed to a program names a place in ``folder``: ``tests/omas`` does not,
+    ``omas/agents``, ``.r*``, ``~/BooPhoenix/.roo`` and an absolute path into it do."""
+    if within(stack, operand, folder):
+        return True
+    rooted = re.match(r"^(~|/|\\|[A-Za-z]:)", operand.strip()) is not None
+    return rooted and _textually_within(_segments(operand), _segments(folder))
+
+
 def _exists(stack, target: str) -> bool:
     if any(ch in target for ch in "*?["):
         return True  # a glob may match something that exists: assume it does
@@ -200,190 +212,58 @@ def _names_service(target: str, service: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(service.lower())}(?![A-Za-z0-9])", target.lower()) is not None
 
 
-# --- shell commands ----------------------------------------------------------
-_SEPARATORS = {";", "&&", "||", "|", "&", "\n"}
-_DELETERS = {"rm", "rmdir", "unlink", "shred", "del", "rd", "remove-item"}
-_WRITERS = {"truncate", "chmod", "chown", "touch", "mkdir", "tee", "set-content", "out-file"}
-
-
-def _args(words: list[str]) -> list[str]:
-    return [w for w in words if not w.startswith("-")]
-
-
-def _command_actions(words: list[str]) -> list[tuple[str, str]] | None:
-    """What one simple command does, as (kind, target) pairs; None when not understood."""
-    while words and (words[0] in ("sudo", "env", "nohup", "exec") or re.match(r"^\w+=", words[0])):
-        words = words[1:]
-    if not words:
-        return []
-    command, rest = os.path.basename(words[0]).lower(), words[1:]
-    paths = _args(rest)
-    if command in _DELETERS:
-        return [("delete", p) for p in paths]
-    if command in ("mv", "move", "move-item", "rename"):
-        return [("move", p) for p in paths[:-1]] + [("write", p) for p in paths[-1:]]
-    if command in ("cp", "copy", "copy-item", "rsync", "xcopy", "robocopy"):
-        return [("backup", p) for p in paths[:-1]] + [("write", p) for p in paths[-1:]]
-    if command == "tar":
-        return _tar_actions(rest)
-    if command in _WRITERS:
-        return [("write", p) for p in paths[1:]] if command in ("chmod", "chown") else [("write", p) for p in paths]
-    if command == "sed":
-        return [("write", p) for p in paths[1:]] if any(w.startswith("-i") for w in rest) else []
-    if command == "find":
-        destructive = "-delete" in rest or ("-exec" in rest and any(w in _DELETERS for w in rest))
-        return [("delete", p) for p in paths[:1]] if destructive else [("read", p) for p in paths[:1]]
-    if command == "git":
-        return _git_actions(rest)
-    if command in ("podman", "docker", "podman-compose", "docker-compose", "systemctl", "service", "kubectl"):
-        return _service_actions(command, rest)
-    if command == "n8n":
-        if any("workflow" in w for w in rest) and any(w.startswith("delete") or "active=false" in w for w in rest):
-            return [("disable", "n8n/workflows")]
-        return []
-    if command in ("echo", "printf", "pwd", "true", "write-host"):
-        return []
-    if command in ("cat", "ls", "dir", "grep", "head", "tail", "less", "wc", "stat", "get-content"):
-        return [("read", p) for p in paths]
-    return None
-
-
-def _tar_actions(rest: list[str]) -> list[tuple[str, str]]:
-    flags = rest[0] if rest else ""
-    creating = "c" in flags.lstrip("-") or "--create" in rest
-    archive = next((rest[i + 1] for i, w in enumerate(rest[:-1]) if w in ("-f", "--file")), None)
-    if not archive and rest and "f" in flags.lstrip("-") and len(rest) > 1:
-        archive = rest[1]
-    sources = [w for w in _args(rest[1:] if rest and not rest[0].startswith("-") else rest) if w != archive]
-    if creating:
-        return [("backup", p) for p in sources] + ([("write", archive)] if archive else [])
-    extracting = "x" in flags.lstrip("-") or "--extract" in rest
-    return [("write", ".")] if extracting else []
-
-
-def _git_actions(rest: list[str]) -> list[tuple[str, str]]:
-    sub = rest[0] if rest else ""
-    if sub == "clean":
-        return [("delete", p) for p in (_args(rest[1:]) or ["."])]
-    if sub in ("checkout", "restore") and ("--" in rest or sub == "restore"):
-        after = rest[rest.index("--") + 1:] if "--" in rest else _args(rest[1:])
-        return [("write", p) for p in after]
-    if sub == "reset" and "--hard" in rest:
-        return [("write", ".")]
-    if sub == "rm":
-        return [("delete", p) for p in _args(rest[1:])]
-    return []
-
-
-def _service_actions(command: str, rest: list[str]) -> list[tuple[str, str]]:
-    words = _args(rest)
-    if command in ("podman", "docker") and words[:1] == ["compose"]:
-        words = words[1:]
-        return [("stop", "compose")] if words[:1] == ["down"] else []
-    if command in ("podman-compose", "docker-compose"):
-        return [("stop", "compose")] if words[:1] == ["down"] else []
-    if command == "service" and len(words) >= 2:
-        words = [words[1], words[0]] + words[2:]
-    if not words:
-        return []
-    sub, names = words[0], words[1:]
-    kind = {"stop": "stop", "kill": "stop", "rm": "stop", "pause": "stop", "down": "stop", "delete": "stop",
-            "disable": "disable", "mask": "disable", "restart": "restart", "reload": "restart",
-            "install": "install", "start": "restart", "up": "restart"}.get(sub)
-    return [(kind, name) for name in names] if kind else []
-
-
-_SUBSTITUTION = re.compile(r"\$\(([^()]*)\)|`([^`]*)`|[<>]\(([^()]*)\)")
-
-
-def _substitutions(command: str) -> tuple[list[str], bool]:
-    """The commands inside ``$(...)``, backticks and ``<(...)``, innermost first (the shell
-    runs them too), and whether any substitution was left that this could not take apart."""
-    found = []
-    while (match := _SUBSTITUTION.search(command)) is not None:
-        found.append(next(group for group in match.groups() if group is not None))
-        command = command[:match.start()] + " _ " + command[match.end():]
-    return found, any(mark in command for mark in ("$(", "`", "<(", ">("))
-
-
-def derive_actions(action: dict) -> tuple[list[dict], bool]:
-    """What a ``run`` action's command does, as actions; (derived, understood).
-
-    Commands inside substitutions are read as well (they run first); the whole
-    command then counts as not understood, since its outer words are guesses.
-    """
-    inner, unreadable = _substitutions(action["target"])
-    if inner or unreadable:
-        derived = [found for text in inner for found in derive_actions({"kind": "run", "target": text})[0]]
-        return derived + _derive_simple(action["target"])[0], False
-    return _derive_simple(action["target"])
-
-
-def _derive_simple(command: str) -> tuple[list[dict], bool]:
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|<>")
-        lexer.whitespace_split = True
-        tokens = list(lexer)
-    except ValueError:
-        tokens = command.split()
-    derived, understood, words, redirect = [], True, [], None
-    for token in tokens + [";"]:
-        if redirect is not None:
-            if ">" in redirect and not redirect.endswith("&"):  # `2>&1` names a descriptor, not a file
-                derived.append({"kind": "write", "target": token})
-            redirect = None
-        elif token and set(token) <= set("<>&") and set(token) & set("<>"):
-            redirect = token
-        elif token in _SEPARATORS or (token and set(token) <= set(";&|")):
-            found = _command_actions(words)
-            understood = understood and found is not None
-            derived += [{"kind": k, "target": t} for k, t in (found or [])]
-            words = []
-        else:
-            words.append(token)
-    return derived, understood
-
-
 # --- judging a proposal ------------------------------------------------------
 @dataclass
 class CodeJudgement:
     violations: list[dict] = field(default_factory=list)
+    #: commands not fully understood, as given
     unrecognized_commands: list[str] = field(default_factory=list)
+    #: why, one line each: "command not fully understood: ..."
+    doubts: list[str] = field(default_factory=list)
     risk: str = "low"
     checked_rules: list[str] = field(default_factory=list)
 
 
 def _clean(action: dict) -> dict:
-    """Control characters never hide anything: in a command a newline separates commands and a
-    tab words; anywhere else they are dropped (a NUL would even break path resolution)."""
+    """Control characters never hide anything: they are dropped (a NUL would even break path
+    resolution); a command keeps the line ends and tabs a shell reads, as the command reader does."""
     target = action["target"]
     if action["kind"] == "run":
-        target = re.sub(r"[\t\v\f]", " ", re.sub(r"[\n\r]", " ; ", target))
+        return {"kind": "run", "target": normalized_command(target)}
     return {"kind": action["kind"], "target": re.sub(r"[\x00-\x1f\x7f]", "", target)}
 
 
-def expanded_actions(actions: list[dict]) -> tuple[list[dict], list[str]]:
-    """Every action, with ``run`` commands replaced by what they do (in order)."""
-    expanded, unrecognized = [], []
+def expanded_actions(actions: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Every action, with ``run`` commands followed by what they do (in order); and the doubts.
+
+    A derived ``run`` (a program whose code is not read) keeps what it was
+    handed (``handed``). A doubt is ``{"action": index, "command": ..., "reason": ...}``.
+    """
+    expanded, doubts = [], []
     actions = [_clean(action) for action in actions]
     for index, action in enumerate(actions):
         entry = {"index": index, "kind": action["kind"], "target": action["target"], "derived_from": None}
-        if action["kind"] != "run":
-            expanded.append(entry)
-            continue
-        derived, understood = derive_actions(action)
-        if not understood:
-            unrecognized.append(action["target"])
         expanded.append(entry)
-        expanded += [{"index": index, "kind": d["kind"], "target": d["target"], "derived_from": action["target"]}
-                     for d in derived]
-    return expanded, unrecognized
+        if action["kind"] != "run":
+            continue
+        reading = read_command(action["target"])
+        doubts += [{"action": index, "command": action["target"], "reason": r} for r in reading.doubts]
+        expanded += [{"index": index, "kind": e.kind, "target": e.target, "derived_from": action["target"],
+                      "handed": e.handed} for e in reading.effects]
+    return expanded, doubts
 
 
 def judge_in_code(stack, rules: list[Rule], actions: list[dict]) -> CodeJudgement:
-    """Apply every code-decided rule to a proposal's actions; nothing here asks a model."""
-    expanded, unrecognized = expanded_actions(actions)
-    judgement = CodeJudgement(unrecognized_commands=unrecognized,
+    """Apply every code-decided rule to a proposal's actions; nothing here asks a model.
+
+    A command the reader could not fully understand (or a program it cannot
+    read that is handed a folder a rule protects) makes the proposal high risk.
+    """
+    expanded, doubts = expanded_actions(actions)
+    doubts += _handed_protected(stack, rules, expanded)
+    judgement = CodeJudgement(unrecognized_commands=list(dict.fromkeys(d["command"] for d in doubts)),
+                              doubts=[f"command not fully understood: {d['reason']} (in `{d['command']}`)"
+                                      for d in doubts],
                               checked_rules=[r.id for r in rules if r.decided_in_code])
     for position, action in enumerate(expanded):
         judgement.risk = max_risk(judgement.risk, RISK_BY_KIND[action["kind"]])
@@ -393,9 +273,23 @@ def judge_in_code(stack, rules: list[Rule], actions: list[dict]) -> CodeJudgemen
                 judgement.violations.append({"rule": rule.id, "effect": rule.effect, "action": action["index"],
                                              "derived_from": action["derived_from"], "kind": action["kind"],
                                              "target": action["target"], "reason": reason})
-    if judgement.violations:
+    if judgement.violations or judgement.doubts:
         judgement.risk = "high"
     return judgement
+
+
+def _handed_protected(stack, rules: list[Rule], expanded: list[dict]) -> list[dict]:
+    """Programs whose code is not read, handed a folder a code rule (or the guard) protects."""
+    folders = list(dict.fromkeys([*PROTECTED, *(p for r in rules if r.decided_in_code for p in r.paths)]))
+    doubts = []
+    for action in expanded:
+        for handed in action.get("handed", ()):
+            folder = next((f for f in folders if _handed_into(stack, handed, f)), None)
+            if folder:
+                doubts.append({"action": action["index"], "command": action["derived_from"],
+                               "reason": f"{action['target']} is handed {handed!r}, which touches {folder}: "
+                                         "what it does there cannot be read"})
+    return doubts
 
 
 def _breaks(stack, rule: Rule, action: dict, earlier: list[dict]) -> str | None:

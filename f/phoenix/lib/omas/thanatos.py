@@ -4,8 +4,11 @@
 Two judges, in this order of authority:
 
 1. code: every rule that code can decide (``lib/omas/rules.py``) is applied
-   to the proposal's actions, shell commands included. A violation is a
-   veto, and it stands whatever the model says;
+   to the proposal's actions, shell commands included (read through
+   wrappers, shells' ``-c`` and interpreters' code, ``lib/omas/commands.py``).
+   A violation is a veto, and it stands whatever the model says; a command
+   code cannot fully understand makes the risk high, so DemiGod's decision
+   waits for a human's approval (``agents.approval_risk``, default high);
 2. the model: told the rules (guidance ones included) and the proposal, it
    gives a verdict, a risk and reasons. It can veto what code let through,
    never keep what code vetoed. If no model can answer, code alone decides
@@ -49,9 +52,7 @@ def judge(proposal: dict, task: str = "", stack=None) -> dict:
     advice = (f"model (advice only: model_veto is {agent.options['model_veto']})"
               if model_says_veto and not model_veto else "model")
     reasons += [f"{advice}: {r}" for r in (opinion["reasons"] if opinion else [])]
-    if code.unrecognized_commands:
-        reasons.append("code could not read these commands, so only the model judged them: "
-                       + "; ".join(code.unrecognized_commands))
+    reasons += code.doubts  # each makes the risk high: a human approves what code could not read
     risks = [proposal["risk"], code.risk] + ([opinion["risk"]] if opinion else [])
     output = {"agent": "thanatos", "proposal": proposal, "verdict": verdict, "decided_by": decided_by,
               "risk": max_risk(*risks), "reasons": reasons, "violations": code.violations,

@@ -28,9 +28,11 @@ from typing import Iterator
 
 from ..backends.base import ChatRequest, Completion, Health, NotStarted, document_problem, schema_problem
 from ..backends.kinds import Candidate
+from ..backends.model_files import model_file_key
 from ..backends.registry import build_backend, kind_of
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput, json_type, require_text
 from ..stack import Stack, load_stack
+from ..redact import redact
 from ..store import open_store
 from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYPES, build, system_prose
 from .breakers import Breakers
@@ -162,7 +164,7 @@ def _stream_rest(plan: _Plan, runner: "_Runner", candidate: Candidate, pieces, f
     except Exception as exc:  # noqa: BLE001 - the stream is committed: report, do not raise
         error = _as_backend_error(candidate, exc)
         interrupted = f"{error.kind}: {error}"
-        runner.breakers.record(candidate.backend, candidate.model, error.kind, str(error))
+        runner.breakers.record(candidate.backend, candidate.model, error.kind, str(error), _file_key(error))
     completion = Completion(text="".join(text), backend=candidate.backend,
                             model=_model_label(candidate), completion_tokens=len(text),
                             seconds=time.monotonic() - began)
@@ -184,7 +186,12 @@ def _as_backend_error(candidate: Candidate, exc: Exception) -> BackendError:
     """A backend's failure as one of the router's kinds; a bug in a client library is ``error``."""
     if isinstance(exc, BackendError):
         return exc
-    return BackendError(candidate.backend, f"unexpected {type(exc).__name__}: {str(exc)[:200]}")
+    return BackendError(candidate.backend, f"unexpected {type(exc).__name__}: {redact(str(exc))[:200]}")
+
+
+def _file_key(error: BackendError) -> str | None:
+    """The identity of the model file a failure was about (see backends/model_files.py)."""
+    return getattr(error, "file_key", None)
 
 
 def _model_label(candidate: Candidate) -> str:
@@ -215,6 +222,11 @@ class _Runner:
             self.attempts.append(_attempt(candidate, "skipped", 0.0, skip))
             return None
         backend = build_backend(self.stack, candidate.backend)
+        if self.breakers.knows_files():  # a file found unusable is skipped while it is the same file
+            skip = self.breakers.file_reason(model_file_key(backend, candidate.model))
+            if skip:
+                self.attempts.append(_attempt(candidate, "skipped", 0.0, skip))
+                return None
         if self.breakers.half_open(candidate.backend) and not self._probe(candidate, backend):
             return None
         return backend
@@ -243,7 +255,7 @@ class _Runner:
         if isinstance(exc, UnusableOutput):
             self.fallback = exc.completion or self.fallback
         if not isinstance(exc, NotStarted):  # out of time before calling it: no evidence about it
-            self.breakers.record(candidate.backend, candidate.model, exc.kind, str(exc))
+            self.breakers.record(candidate.backend, candidate.model, exc.kind, str(exc), _file_key(exc))
         return exc.retryable and try_number == 1 and time.monotonic() < self.overall_deadline
 
     def succeeded(self, candidate: Candidate, began: float, try_number: int, completion: Completion) -> None:
@@ -387,8 +399,9 @@ def _parse(completion: Completion, schema: dict | None):
 
 
 def _attempt(candidate, outcome: str, seconds: float, error: str, try_number: int = 1) -> dict:
-    entry = {"backend": candidate.backend, "model": candidate.model, "outcome": outcome,
-             "seconds": round(seconds, 4), "error": error}
+    # the error may quote a health detail or a client library's text: masked like every error
+    entry = {"backend": candidate.backend, "model": candidate.shown_model, "outcome": outcome,
+             "seconds": round(seconds, 4), "error": redact(error)}
     if try_number > 1:
         entry["try"] = try_number
     return entry

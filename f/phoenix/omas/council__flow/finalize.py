@@ -1,6 +1,7 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """The council's result: DemiGod's decision with its approval status."""
 

@@ -1,6 +1,7 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """Failure module: report which step of the council failed and why."""
 

@@ -1,6 +1,7 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
+#wmill==1.850.0
 
 """What the approver sees while the council waits: the plan, its risk and why approval is needed."""
 
