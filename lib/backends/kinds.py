@@ -99,7 +99,7 @@ class BackendKind:
     """Everything Phoenix knows about one kind of model source; see the module doc."""
 
     name: str
-    label: str
+    label: str  # what people read: the inventory's rows
     build: Callable[[Stack, str], Any]
     candidates: Callable[[Stack, Ask], Iterable[Offer]] = _none
     configured: Callable[[Stack], dict[str, list[str]]] = lambda _stack: {}

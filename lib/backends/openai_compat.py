@@ -429,5 +429,5 @@ def _probes(stack: Stack) -> list[HealthProbe]:
             for endpoint in _endpoints(stack)]
 
 
-KIND = BackendKind(name="openai", label="OpenAI-compatible endpoints", build=from_stack,
+KIND = BackendKind(name="openai", label="OpenAI-compatible endpoint", build=from_stack,
                    candidates=_candidates, configured=_configured, probes=_probes)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from ..backends.registry import inspecting_backend, kinds
+from ..backends.registry import inspecting_backend, kind_of, kinds
 from ..errors import BackendError, InputError
 from ..router.breakers import BREAKERS_KEY, well_formed
 from ..stack import Stack, load_stack
@@ -75,7 +75,7 @@ def _look(stack: Stack, name: str, timeout_s: float) -> tuple[bool, str, list[st
 
 def _row(name, up, detail, present, wanted, seconds, breaker) -> dict:
     have = {_normal(model) for model in present}
-    row = {"backend": name, "up": up, "detail": detail, "seconds": round(seconds, 3),
+    row = {"backend": name, "label": kind_of(name).label, "up": up, "detail": detail, "seconds": round(seconds, 3),
            "models": present, "configured": wanted,
            "missing": [model for model in wanted if _normal(model) not in have] if up else list(wanted)}
     if breaker and breaker.get("open_since"):

@@ -91,7 +91,7 @@ def test_the_router_answers_on_it_complete_and_streamed(echo, tiny_stack):
 
 def test_the_inventory_lists_it_with_what_it_lacks(echo, tiny_stack):
     rows = {row["backend"]: row for row in inventory(tiny_stack, timeout_s=1)["backends"]}
-    assert rows["echo"]["up"] and rows["echo"]["detail"] == "echo is listening"
+    assert rows["echo"]["up"] and rows["echo"]["detail"] == "echo is listening" and rows["echo"]["label"] == "Echo"
     assert rows["echo"]["models"] == ["echo-1"] and rows["echo"]["missing"] == ["echo-2"]
 
 

@@ -157,5 +157,5 @@ def _configured(stack: Stack) -> dict[str, list[str]]:
     return {"hf_gguf": list(dict.fromkeys(files))} if files else {}
 
 
-KIND = BackendKind(name="hf_gguf", label="Hugging Face GGUF files", build=from_stack, candidates=_candidates,
+KIND = BackendKind(name="hf_gguf", label="Hugging Face GGUF (in-process)", build=from_stack, candidates=_candidates,
                    configured=_configured)

@@ -100,7 +100,8 @@ def status_error(endpoint: Endpoint, status: int, text: str, model: str | None =
 
 
 def error_text(text) -> str:
-    """The message of an error body (``{"error": "..."}``, ``{"error": {"message": ...}}``), else the text: one short line."""
+    """The message of an error body (``{"error": "..."}``, ``{"error": {"message": ...}}``), else the
+    text; on one short line."""
     try:
         document = json.loads(text)
     except (ValueError, TypeError):
