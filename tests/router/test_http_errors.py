@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+from types import SimpleNamespace
 
 import httpx
 import httpx2
@@ -15,10 +16,10 @@ import pytest
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
 
 from lib.backends import openai_compat
-from lib.backends.http_errors import Endpoint, backend_error, error_text, mapped
+from lib.backends.http_errors import backend_error, error_text, mapped
 from lib.errors import BackendDown, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 
-WHERE = Endpoint("openai:tgi", "http://127.0.0.1:9", "OpenAI")
+WHERE = SimpleNamespace(name="openai:tgi", shown_url="http://127.0.0.1:9", api="OpenAI")  # an HTTP backend
 
 
 def _hub_error(status: int, body: str) -> HfHubHTTPError:

@@ -1,10 +1,10 @@
 # GENERATED from lib/backends/http_errors.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """The one place where what an HTTP client raised becomes one of the router's kinds.
 
-Both HTTP backends make every call inside ``mapped(endpoint, model)``, as
+Both HTTP backends make every call inside ``mapped(self, model)``, as
 httpx makes every httpcore call inside ``map_httpcore_exceptions``:
 
-    with mapped(self.endpoint, model):
+    with mapped(self, model):
         reply = client.chat(...)
 
 - an error status (the client's own exception carrying it) -> by status,
@@ -27,16 +27,15 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from typing import Protocol
 
 from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """Who is called, as messages name it."""
+class Endpoint(Protocol):
+    """Who is called, as messages name it: the HTTP backend itself."""
 
-    backend: str    # the backend name: "ollama", "openai:tgi"
+    name: str       # the backend name: "ollama", "openai:tgi"
     shown_url: str  # its URL with any secret masked (lib/redact.py)
     api: str        # whose JSON its answers are: "Ollama", "OpenAI"
 
@@ -72,7 +71,7 @@ def backend_error(endpoint: Endpoint, exc: Exception, model: str | None = None) 
     reply = _error_reply(exc)
     if reply is not None:
         return status_error(endpoint, *reply, model)
-    name, url = endpoint.backend, endpoint.shown_url
+    name, url = endpoint.name, endpoint.shown_url
     if isinstance(exc, _loaded("huggingface_hub.errors", "OfflineModeIsEnabled")):
         return BackendDown(name, f"{url} is on the Hugging Face hub and offline mode is on")
     if isinstance(exc, (ConnectionError,) + _http("ConnectError") + _http("ConnectTimeout")):
@@ -88,7 +87,7 @@ def backend_error(endpoint: Endpoint, exc: Exception, model: str | None = None) 
 
 def status_error(endpoint: Endpoint, status: int, text: str, model: str | None = None) -> BackendError:
     """An answer with an error status (``status`` <= 0: an error reported inside a stream)."""
-    name, message = endpoint.backend, error_text(text)
+    name, message = endpoint.name, error_text(text)
     if status == 404 or (model and "not found" in message.lower() and model in message):
         return ModelMissing(name, f"model {model or '?'} not found: {message}")
     if status in (401, 403):

@@ -41,7 +41,7 @@ from ..health.services import check_ollama
 from ..stack import Stack
 from ..redact import shown_url
 from .base import ChatRequest, Completion, Health, remaining
-from .http_errors import Endpoint, mapped, status_error
+from .http_errors import mapped, status_error
 from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
 
 CONNECT_TIMEOUT_S = 2.0
@@ -60,11 +60,12 @@ def from_stack(stack: Stack, key: str) -> "OllamaBackend":
 
 
 class OllamaBackend:
+    api = "Ollama"  # whose JSON its answers are, for error messages (http_errors.py)
+
     def __init__(self, url: str, *, name: str = "ollama", connect_timeout: float = CONNECT_TIMEOUT_S):
         self.name = name
         self.url = url.rstrip("/")
         self.shown_url = shown_url(self.url)  # for messages: the URL may carry secrets
-        self.endpoint = Endpoint(name, self.shown_url, "Ollama")
         self.connect_timeout = connect_timeout
 
     # -- interface ---------------------------------------------------------
@@ -82,12 +83,12 @@ class OllamaBackend:
         """``GET /api/version``: the ollama client has no method for it."""
         self._client(time.monotonic() + timeout)
         try:
-            with mapped(self.endpoint):
+            with mapped(self):
                 response = _HTTP[self.url].get(f"{self.url}/api/version")
         finally:
             _TIMEOUT.set(None)
         if response.status_code != 200:
-            raise status_error(self.endpoint, response.status_code, response.text)
+            raise status_error(self, response.status_code, response.text)
         try:
             return str(response.json()["version"])
         except (ValueError, KeyError, TypeError) as exc:
@@ -99,7 +100,7 @@ class OllamaBackend:
             return list(cached[1])
         client = self._client(time.monotonic() + timeout)
         try:
-            with mapped(self.endpoint):
+            with mapped(self):
                 listed = client.list()
         finally:
             _TIMEOUT.set(None)
@@ -113,7 +114,7 @@ class OllamaBackend:
         client = self._client(deadline)
         started = time.monotonic()
         try:
-            with mapped(self.endpoint, model):
+            with mapped(self, model):
                 reply = client.chat(model=model, messages=request.messages, stream=False,
                                     format=request.json_schema, options=_options(request))
         finally:
@@ -131,7 +132,7 @@ class OllamaBackend:
         model = self._model(model)
         self._known_missing(model)
         client = self._client(deadline)
-        with mapped(self.endpoint, model):
+        with mapped(self, model):
             parts = client.chat(model=model, messages=request.messages, stream=True,
                                 format=request.json_schema, options=_options(request))
             for part in parts:

@@ -48,7 +48,7 @@ from ..health.services import check_openai_endpoint
 from ..stack import Stack
 from ..redact import shown_url
 from .base import ChatRequest, Completion, Health, remaining, schema_problem
-from .http_errors import Endpoint, mapped, status_error
+from .http_errors import mapped, status_error
 from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
 
 CONNECT_TIMEOUT_S = 2.0
@@ -75,12 +75,13 @@ def from_stack(stack: Stack, key: str):
 
 
 class OpenAICompatBackend:
+    api = "OpenAI"  # whose JSON its answers are, for error messages (http_errors.py)
+
     def __init__(self, name: str, url: str, *, model: str | None = None, token_env: str | None = None,
                  ignores_response_format: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
         self.name = name
         self.url = url.rstrip("/")
         self.shown_url = shown_url(self.url)  # for messages: the URL may carry secrets
-        self.endpoint = Endpoint(name, self.shown_url, "OpenAI")
         self.model = model
         self.token_env = token_env
         self.ignores_response_format = ignores_response_format
@@ -102,11 +103,11 @@ class OpenAICompatBackend:
 
         _prepare_session()
         deadline = time.monotonic() + timeout
-        with mapped(self.endpoint):
+        with mapped(self):
             response = get_session().get(_models_url(self.url), headers=self._headers(),
                                          timeout=self._timeout(deadline))
         if response.status_code != 200:
-            raise status_error(self.endpoint, response.status_code, response.text)
+            raise status_error(self, response.status_code, response.text)
         try:
             return [str(entry["id"]) for entry in response.json().get("data", [])]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -122,7 +123,7 @@ class OpenAICompatBackend:
         messages, response_format = _shape(request, form, self.ignores_response_format)
         client = self._client(deadline, shared=False)
         try:
-            with mapped(self.endpoint, model or self.model):
+            with mapped(self, model or self.model):
                 chunks = client.chat_completion(messages, stream=True, response_format=response_format,
                                                 **self._arguments(request, model))
                 for chunk in chunks:
@@ -168,7 +169,7 @@ class OpenAICompatBackend:
     def _call(self, messages, request: ChatRequest, model, deadline, response_format) -> Completion:
         client = self._client(deadline)
         started = time.monotonic()
-        with mapped(self.endpoint, model or self.model):
+        with mapped(self, model or self.model):
             reply = _chat(client, messages, response_format=response_format, **self._arguments(request, model))
         try:
             choice = reply["choices"][0]
