@@ -119,9 +119,9 @@ def _make_folders(plan: Plan, say, run: Run) -> None:
     if not plan.new_folders:
         return
     # one guarded block: a refused target stops every folder before the first is made
-    with guarded_write(plan.stack, *plan.new_folders):
+    with guarded_write(plan.stack, *plan.new_folders) as guard:
         for folder in plan.new_folders:
-            folder.mkdir(parents=True, exist_ok=True)
+            guard.mkdir(folder)
     for step in plan.folders:
         if step.verb == "create":
             say(f"created {step.what}")
