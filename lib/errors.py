@@ -10,6 +10,7 @@ their module:
   - StorageError [storage]            a folder Phoenix keeps its own files in refused a write
   - InputError [input]                an argument given to a script is unusable (also a ValueError)
     - WorkflowError                   not a usable n8n workflow (lib/n8n/workflow.py)
+    - UnreadableInput [unreadable]    a document beyond Phoenix's reading bounds (lib/n8n/bounded.py)
   - Unsupported [unsupported]         valid input asking for what Phoenix does not do
     - StructureError [structure]      an n8n graph with no structured-flow form (lib/n8n/translate.py)
     - Untranslatable [untranslatable] an n8n node or expression with no translation (lib/n8n/expressions.py)

@@ -81,6 +81,14 @@ def npm_tools() -> None:
     done(started)
 
 
+def step_tools() -> None:
+    started = step("Bun and TypeScript for running and reading translated n8n steps (tests, deploy check)")
+    from scripts.tooling.step_tools import bun_binary
+
+    print(f"    ready: {bun_binary()}")
+    done(started)
+
+
 def n8n() -> None:
     started = step("n8n 2.8.4 for integration tests (about 7 minutes and 2.3 GB the first time)")
     from tests.support.n8n_server import ensure_n8n
@@ -124,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     python_dependencies(cache)
     embedded_model()
     npm_tools()
+    step_tools()
     if options.for_tests:
         n8n()
         podman()

@@ -15,10 +15,9 @@ Bun step computes it with the n8n runtime first, and the router reads it.
 from __future__ import annotations
 
 import dataclasses
-import json
-from typing import Optional
 
 from .expressions import Untranslatable, is_expression, to_input_transform, to_step_js
+from .literals import js_string, js_value
 from .nodes import BASE, LANGCHAIN, NodeContext, NodeTranslation, bun_step, pass_through_step, translates
 from .workflow import Node, Workflow
 
@@ -26,16 +25,17 @@ ROUTER_PATH = "f/phoenix/router"
 AI_ROOTS = ("agent", "chainLlm", "openAi", "chainSummarization")
 
 
-def fold_sub_nodes(workflow: Workflow, root: str, seen: Optional[set] = None) -> list[tuple[str, Node]]:
-    """Every sub-node feeding ``root``, recursively (a tool's own model, a store's embeddings)."""
-    seen = seen if seen is not None else {root}
-    found = []
-    for kind, sub in workflow.sub_nodes(root):
+def fold_sub_nodes(workflow: Workflow, root: str) -> list[tuple[str, Node]]:
+    """Every sub-node feeding ``root``, and theirs (a tool's own model, a store's embeddings), depth first."""
+    seen, found = {root}, []
+    todo = list(reversed(workflow.sub_nodes(root)))
+    while todo:  # iterative: a chain of thousands of sub-nodes must not end in RecursionError
+        kind, sub = todo.pop()
         if sub.name in seen:
             continue
         seen.add(sub.name)
         found.append((kind, sub))
-        found += fold_sub_nodes(workflow, sub.name, seen)
+        todo.extend(reversed(workflow.sub_nodes(sub.name)))
     return found
 
 
@@ -53,12 +53,12 @@ def router_call(ctx: NodeContext, parts: list) -> tuple[list[dict], dict[str, st
     parts = _merge_text([p for p in parts if p])
     try:
         pieces = [to_input_transform(part, item, ctx.node_items, ctx.workflow.name) if is_expression(part)
-                  else json.dumps(part, ensure_ascii=False) for part in parts]
+                  else js_string(part) for part in parts]
         prompt = " + ".join(piece if not is_expression(part) else f"String({piece} ?? '')"
                             for piece, part in zip(pieces, parts)) or "''"
     except Untranslatable:
         # The prompt needs n8n's runtime ($input.all(), .toJsonString(), Luxon...): compute it in a step.
-        joined = " + ".join(f"__str({to_step_js(part)})" for part in parts) or "''"
+        joined = " + ".join(f"__str({to_step_js(part)})" for part in parts) or '""'
         # It sees every item, as n8n's $input.all() does, with the loop's item as $json.
         prep = bun_step(dataclasses.replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_prompt")),
                         f"  setIndex(index);\n  const $json = input[index] ?? {{}};\n  return {{ prompt: {joined} }};",
@@ -162,7 +162,7 @@ def classifier(ctx: NodeContext) -> NodeTranslation:
                     + ("\nIf no category applies, answer: other" if fallback else "")
                     + "\nAnswer with the category name only.\n\nText:\n")
     modules, files, answers = router_call(ctx, [system, instructions, p.get("inputText", "={{ $json.chatInput }}")])
-    lowered = json.dumps([name.lower() for name in names])
+    lowered = js_value([name.lower() for name in names])
     unmatched = len(names) if fallback else -1
     category = (f"((a) => {{ const i = {lowered}.findIndex((c) => a.toLowerCase().includes(c));"
                 f" return i >= 0 ? i : {unmatched}; }})")
@@ -171,7 +171,7 @@ def classifier(ctx: NodeContext) -> NodeTranslation:
     def output(i: int) -> str:
         chosen = f"({items}).filter((_item, k) => {category}({answers}[k] ?? '') === {i})"
         if ctx.node.short_type == "sentimentAnalysis":
-            return f"{chosen}.map((item) => ({{...item, sentimentAnalysis: {{category: {json.dumps(names[i])}}}}}))"
+            return f"{chosen}.map((item) => ({{...item, sentimentAnalysis: {{category: {js_string(names[i])}}}}}))"
         return chosen  # the item goes out on its category's output unchanged
 
     count = len(names) + (1 if fallback else 0)

@@ -7,7 +7,10 @@ What it knows that a plain ``requests`` call does not:
   keys filtered to the lists n8n 2.8.4's OpenAPI file allows, so a body read
   with GET can be sent back with PUT;
 - 2.x "activate" is a publish and wants a JSON ``{}`` body (bodyless gets 415);
-- every call has a deadline, and every failure is one ``N8nError`` subclass.
+- every call has a deadline, and every failure is one ``N8nError`` subclass;
+- answers are parsed within bounds (``bounded.py``): an answer nested too
+  deeply is ``N8nBadResponse`` with the reason, and one unreadable workflow
+  in a list page is reported on its own (``on_unreadable``), not a failed page.
 
 The API key comes from a Windmill secret variable (inside Windmill) or an
 environment variable; it is kept in a private attribute and never appears in
@@ -17,7 +20,7 @@ environment variable; it is kept in a private attribute and never appears in
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import requests
 
@@ -25,6 +28,7 @@ from ..errors import ConfigError
 from ..redact import shown_url
 from ..stack import Stack, load_stack
 from ..store import running_in_windmill
+from .bounded import UnreadableInput, UnreadableItem, parse_json, parse_list_page
 from .errors import (N8nAuthError, N8nBadResponse, N8nError, N8nNotFound, N8nRejected,
                      N8nServerError, N8nTimeout, N8nUnreachable, redact)
 
@@ -118,10 +122,12 @@ class N8nClient:
     # -- workflows -------------------------------------------------------------
     def iter_workflows(self, *, active: bool | None = None, tags: str | None = None,
                        name: str | None = None, project_id: str | None = None,
-                       exclude_pinned_data: bool = False, limit: int = 100) -> Iterator[dict]:
+                       exclude_pinned_data: bool = False, limit: int = 100,
+                       on_unreadable: Callable[[UnreadableItem], None] | None = None) -> Iterator[dict]:
+        """Every workflow n8n lists; one it cannot be read goes to ``on_unreadable`` (default: raise)."""
         params = {"active": active, "tags": tags, "name": name, "projectId": project_id,
                   "excludePinnedData": exclude_pinned_data or None}
-        yield from self._paginate("/workflows", params, limit)
+        yield from self._paginate("/workflows", params, limit, on_unreadable)
 
     def list_workflows(self, **filters) -> list[dict]:
         return list(self.iter_workflows(**filters))
@@ -162,19 +168,29 @@ class N8nClient:
         return self._json("GET", f"/executions/{_segment(execution_id)}", params=params)
 
     # -- plumbing --------------------------------------------------------------
-    def _paginate(self, path: str, params: dict, limit: int) -> Iterator[dict]:
+    def _paginate(self, path: str, params: dict, limit: int,
+                  on_unreadable: Callable[[UnreadableItem], None] | None = None) -> Iterator[dict]:
         query = {k: _query_value(v) for k, v in params.items() if v is not None}
         query["limit"] = max(1, min(int(limit), PAGE_LIMIT_MAX))
         seen: set[str] = set()
         while True:
-            page = self._json("GET", path, params=query)
-            data = page.get("data") if isinstance(page, dict) else None
-            if not isinstance(data, list):
-                raise N8nBadResponse(f"GET {path}: expected {{data: [...]}} in the answer", url=path)
-            yield from data
+            response = self._send("GET", path, params=query)
+            try:
+                page, data = parse_list_page(_text_of(response, f"GET {path}"))
+            except UnreadableInput as exc:
+                raise N8nBadResponse(f"GET {path}: {exc}", status=response.status_code, url=path) from None
+            for item in data:
+                if not isinstance(item, UnreadableItem):
+                    yield item
+                elif on_unreadable is None:
+                    raise N8nBadResponse(f"GET {path}: an entry could not be read: {item.reason}", url=path)
+                else:
+                    on_unreadable(item)
             cursor = page.get("nextCursor")
             if not cursor:
                 return
+            if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
+                raise N8nBadResponse(f"GET {path}: nextCursor is not a cursor", url=path)
             if cursor in seen:  # a server bug must not become an endless loop
                 raise N8nBadResponse(f"GET {path}: nextCursor repeats", url=path)
             seen.add(cursor)
@@ -185,10 +201,10 @@ class N8nClient:
         if not response.content:
             return {}
         try:
-            return response.json()
-        except ValueError:
-            raise N8nBadResponse(f"{method} {path}: answer is not JSON "
-                                 f"({_snippet(response.text, self._api_key)})",
+            return parse_json(_text_of(response, f"{method} {path}"))
+        except UnreadableInput as exc:
+            raise N8nBadResponse(f"{method} {path}: answer is not JSON Phoenix can read: {exc} "
+                                 f"({_snippet(response.text[:300], self._api_key)})",
                                  status=response.status_code, url=path) from None
 
     def _send(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -201,6 +217,14 @@ class N8nClient:
             raise transport_error(exc, f"{method} {API_PREFIX}{path}", self.base_url) from None
         raise_for_status(response, f"{method} {path}", secrets=[self._api_key])
         return response
+
+
+def _text_of(response: requests.Response, what: str) -> str:
+    """An answer's body as text (JSON is UTF-8), or N8nBadResponse."""
+    try:
+        return response.content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise N8nBadResponse(f"{what}: answer is not UTF-8 text", status=response.status_code) from None
 
 
 def transport_error(exc: requests.RequestException, what: str, base_url: str) -> N8nError:

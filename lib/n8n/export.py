@@ -9,9 +9,13 @@ are the layout an operator sees. An unchanged workflow therefore gives a
 byte-identical file, and a real change gives a small diff.
 
 Beside the files, ``.n8n-sync.yaml`` records for each workflow the file it
-went to and the *base fingerprint*: a hash of the part of the workflow n8n
-accepts on write, as it was when pulled. Push compares it with n8n's current
-state to refuse overwriting a change made in n8n after the pull.
+went to, the *base fingerprint* (a hash of the part of the workflow n8n
+accepts on write, as it was when pulled; push compares it with n8n's current
+state to refuse overwriting a change made in n8n after the pull) and the
+sha256 of the file as written. A file changed since (by a byte) is the
+operator's: a pull keeps it and says so; a file the index does not list is
+never overwritten or removed. Every write goes through the guard of
+``lib/preserve.py``.
 
 Sources: the public API (``pull_from_api``) or a folder of exported JSON files
 such as the operator's ``n8n/workflows/`` (``pull_from_folder``), one workflow
@@ -24,7 +28,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +36,12 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from ..errors import ConfigError
+from ..preserve import PreservationError, guarded_write, resolve_target
 from ..stack import Stack, load_stack
+from .bounded import UnreadableInput, UnreadableItem, parse_yaml, read_json_file, read_text
 from .client import N8nClient, writable_workflow
 from .errors import N8nError
+from .manifest import local_stack, sha256_of
 from .workflow import WorkflowError
 
 INDEX_NAME = ".n8n-sync.yaml"
@@ -121,8 +127,15 @@ def is_workflow(value: Any) -> bool:
 
 
 def dumps_workflow(canonical: Mapping[str, Any]) -> str:
-    """The exact text of a workflow file: 2-space JSON, UTF-8, final newline."""
-    return json.dumps(canonical, indent=2, ensure_ascii=False) + "\n"
+    """The exact text of a workflow file: 2-space JSON, UTF-8, final newline.
+
+    A lone surrogate (valid in JSON text, not in UTF-8) stays a ``\\udXXX`` escape.
+    """
+    text = json.dumps(canonical, indent=2, ensure_ascii=False) + "\n"
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def content_fingerprint(workflow: Mapping[str, Any]) -> str:
@@ -135,7 +148,7 @@ def content_fingerprint(workflow: Mapping[str, Any]) -> str:
     # name may be absent in hand-made exports: hash what is there
     body = writable_workflow({"name": None, **canonical})
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def slugify(name: str) -> str:
@@ -151,42 +164,39 @@ def file_name_for(key: str, name: str | None) -> str:
 
 # -- the index of base fingerprints ---------------------------------------------
 def read_index(folder: Path) -> dict:
-    """``{key: {file, name, fingerprint}}``; an absent index is empty."""
+    """``{key: {file, name, fingerprint, sha256}}``; an absent index is empty."""
     path = Path(folder) / INDEX_NAME
     if not path.exists():
         return {}
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(str(path), "", f"unreadable sync index: {exc}") from exc
+        document = parse_yaml(read_text(path)) or {}
+    except UnreadableInput as exc:
+        raise ConfigError(str(path), "", f"unreadable sync index: {exc}") from None
     workflows = document.get("workflows") if isinstance(document, dict) else None
     if not isinstance(workflows, dict):
         raise ConfigError(str(path), "workflows", "expected a mapping of workflow ids")
-    return {str(k): v for k, v in workflows.items() if isinstance(v, dict)}
+    return {str(k): v for k, v in workflows.items() if isinstance(v, dict) and _safe_file(v.get("file"))}
 
 
-def write_index(folder: Path, index: Mapping[str, Mapping]) -> bool:
+def _safe_file(name) -> bool:
+    """A file name Phoenix itself would write into the folder (never a path out of it)."""
+    return name is None or (isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.json", name) is not None)
+
+
+def write_index(guard, folder: Path, index: Mapping[str, Mapping]) -> bool:
     body = {"workflows": {k: dict(index[k]) for k in sorted(index)}}
     text = INDEX_HEADER + yaml.safe_dump(body, sort_keys=True, allow_unicode=True, width=1000)
-    return write_if_changed(Path(folder) / INDEX_NAME, text)
+    return write_if_changed(guard, Path(folder) / INDEX_NAME, text)
 
 
-def write_if_changed(path: Path, text: str) -> bool:
-    """Atomically replace ``path`` with ``text`` unless it already holds it."""
+def write_if_changed(guard, path: Path, text: str) -> bool:
+    """Replace ``path`` with ``text`` through the guard (atomically) unless it already holds it."""
     try:
         if path.read_text(encoding="utf-8") == text:
             return False
     except (FileNotFoundError, UnicodeDecodeError):
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    guard.write(path, text)
     return True
 
 
@@ -220,23 +230,39 @@ class PullReport:
 
 
 def pull_from_api(client: N8nClient, out_dir: str | os.PathLike, *, prune: bool = True,
-                  discard_local_edits: bool = False) -> PullReport:
-    """Export every workflow n8n lists (cursor-paginated) into ``out_dir``."""
+                  discard_local_edits: bool = False, stack=None, absolute_ok: bool | None = None) -> PullReport:
+    """Export every workflow n8n lists (cursor-paginated) into ``out_dir``.
+
+    A workflow n8n returns that cannot be read (nested too deeply, not an
+    object, no id) is one entry in ``errors``; the others are written.
+    """
+    errors: list[dict] = []
+
+    def unreadable(item: UnreadableItem) -> None:
+        errors.append({"file": "api", "id": item.id, "name": item.name, "error": item.reason})
+
+    pulled = []
     # pinned data is dropped from the files anyway: do not transfer it
-    pulled = [Pulled(str(wf["id"]), wf, "api") for wf in client.iter_workflows(exclude_pinned_data=True)]
-    return write_workflows(pulled, Path(out_dir), source=client.base_url, prune=prune,
-                           discard_local_edits=discard_local_edits)
+    for workflow in client.iter_workflows(exclude_pinned_data=True, on_unreadable=unreadable):
+        if not isinstance(workflow, dict) or workflow.get("id") in (None, "") or isinstance(workflow.get("id"), (dict, list)):
+            errors.append({"file": "api", "id": None, "error": "an entry of n8n's list is not a workflow with an id"})
+            continue
+        pulled.append(Pulled(str(workflow["id"]), workflow, "api"))
+    report = write_workflows(pulled, Path(out_dir), source=client.base_url, prune=prune and not errors,
+                             discard_local_edits=discard_local_edits, stack=stack, absolute_ok=absolute_ok)
+    report.errors[:0] = errors
+    return report
 
 
 def pull_from_folder(src_dir: str | os.PathLike, out_dir: str | os.PathLike, *, prune: bool = True,
-                     discard_local_edits: bool = False) -> PullReport:
+                     discard_local_edits: bool = False, stack=None, absolute_ok: bool | None = None) -> PullReport:
     """Export the workflows of every ``*.json`` under ``src_dir`` (recursively)."""
     src = Path(src_dir)
     if not src.is_dir():
         raise ConfigError(str(src), "", "folder of n8n workflows not found")
     pulled, errors = read_workflow_folder(src, exclude=Path(out_dir))
     report = write_workflows(pulled, Path(out_dir), source=str(src), prune=prune,
-                             discard_local_edits=discard_local_edits)
+                             discard_local_edits=discard_local_edits, stack=stack, absolute_ok=absolute_ok)
     report.errors[:0] = errors
     return report
 
@@ -269,13 +295,9 @@ def read_workflow_folder(src: Path, exclude: Path | None = None) -> tuple[list[P
 
 def _workflows_in_file(path: Path) -> list[dict]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise WorkflowError("not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise WorkflowError(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except OSError as exc:
-        raise WorkflowError(f"cannot be read: {exc.strerror}") from None
+        document = read_json_file(path)
+    except UnreadableInput as exc:
+        raise WorkflowError(str(exc)) from None
     items = document if isinstance(document, list) else [document]
     if not items or not all(is_workflow(item) for item in items):
         raise WorkflowError("not an n8n workflow (needs a nodes list and a connections object)")
@@ -289,17 +311,32 @@ def _local_key(rel: str, position: int) -> str:
 
 
 def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, prune: bool,
-                    discard_local_edits: bool = False) -> PullReport:
-    """Write canonical files, drop stale ones, and refresh the index.
+                    discard_local_edits: bool = False, stack=None, absolute_ok: bool | None = None) -> PullReport:
+    """Write canonical files, drop stale ones, and refresh the index, all through the guard.
 
-    A file edited since the last pull (its content no longer matches its base
-    fingerprint) is an edit waiting to be pushed: it is kept as it is, with its
-    old base, unless ``discard_local_edits``; a scheduled pull must never
-    destroy work in progress. Push then sees whether n8n changed meanwhile.
+    A file changed since the last pull (its bytes no longer match what was
+    written) is the operator's: kept as it is, with its old base, unless
+    ``discard_local_edits``; a scheduled pull must never destroy work in
+    progress. Push then sees whether n8n changed meanwhile. A file the index
+    does not list is never overwritten or removed (``kept_foreign_file``).
+    Without a stack, the root is the current folder and ``out_dir`` the
+    caller's explicit choice (absolute allowed).
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    guarded = local_stack(stack)
+    allow = stack is None if absolute_ok is None else absolute_ok
+    try:
+        with guarded_write(guarded, out_dir, absolute_ok=allow) as guard:
+            out_dir = guard.mkdir(guard.targets[0])
+            return _write_all(guard, list(pulled), out_dir, source, prune, discard_local_edits)
+    except PreservationError as exc:
+        raise ConfigError("pull", "out_dir", str(exc)) from None
+
+
+def _write_all(guard, pulled: list[Pulled], out_dir: Path, source: str, prune: bool,
+               discard_local_edits: bool) -> PullReport:
     old_index = read_index(out_dir)
     index: dict[str, dict] = {} if prune else dict(old_index)
+    tracked = {entry.get("file") for entry in old_index.values()}
     report = PullReport(out_dir=str(out_dir), source=source)
     for item in pulled:
         try:
@@ -319,46 +356,79 @@ def write_workflows(pulled: Iterable[Pulled], out_dir: Path, *, source: str, pru
                                                          else "; n8n changed too: push will report a conflict")})
             continue
         file_name = file_name_for(item.key, name or Path(item.origin).stem)
-        changed = write_if_changed(out_dir / file_name, dumps_workflow(canonical))
+        text = dumps_workflow(canonical)
+        if file_name not in tracked and _differs(out_dir / file_name, text):
+            if previous:
+                index[item.key] = dict(previous)
+            report.workflows.append({"id": item.key, "name": name, "file": file_name, "origin": item.origin,
+                                     "status": "kept_foreign_file",
+                                     "reason": "a file of that name exists that Phoenix did not write: kept, "
+                                               "the workflow was not written (move the file away to pull it)"})
+            continue
+        changed = write_if_changed(guard, out_dir / file_name, text)
         if previous.get("file") and previous["file"] != file_name:  # renamed in n8n: the old file goes
-            _remove(out_dir / previous["file"], report)
-        index[item.key] = {"file": file_name, "name": name, "fingerprint": fingerprint}
+            _remove(guard, out_dir / previous["file"], report)
+        index[item.key] = {"file": file_name, "name": name, "fingerprint": fingerprint,
+                           "sha256": sha256_of(text.encode("utf-8"))}
         report.workflows.append({"id": item.key, "name": name, "file": file_name, "origin": item.origin,
                                  "status": "written" if changed else "unchanged"})
     if prune:
-        for key in sorted(set(old_index) - set(index)):
-            if not old_index[key].get("file"):
-                continue
-            if not discard_local_edits and local_edit(out_dir, old_index[key]):
-                index[key] = dict(old_index[key])  # gone from the source, but edited here: keep
-                report.workflows.append({"id": key, "name": old_index[key].get("name"),
-                                         "file": old_index[key]["file"], "origin": None,
-                                         "status": "kept_local_edit",
-                                         "reason": "no longer in the source, but edited since the last pull"})
-                continue
-            _remove(out_dir / old_index[key]["file"], report)
-    report.index_changed = write_index(out_dir, index)
+        _prune(guard, out_dir, old_index, index, report, discard_local_edits)
+    report.index_changed = write_index(guard, out_dir, index)
     return report
 
 
+def _prune(guard, out_dir: Path, old_index: dict, index: dict, report: PullReport, discard_local_edits: bool) -> None:
+    """Files of workflows gone from the source: removed, unless edited here (then kept and listed)."""
+    for key in sorted(set(old_index) - set(index)):
+        if not old_index[key].get("file"):
+            continue
+        if not discard_local_edits and local_edit(out_dir, old_index[key]):
+            index[key] = dict(old_index[key])
+            report.workflows.append({"id": key, "name": old_index[key].get("name"),
+                                     "file": old_index[key]["file"], "origin": None,
+                                     "status": "kept_local_edit",
+                                     "reason": "no longer in the source, but edited since the last pull"})
+            continue
+        _remove(guard, out_dir / old_index[key]["file"], report)
+
+
+def _differs(path: Path, text: str) -> bool:
+    """Whether a file is there with other content than ``text``."""
+    try:
+        return path.read_bytes() != text.encode("utf-8")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
 def local_edit(out_dir: Path, entry: Mapping) -> str | None:
-    """Why the file of an index entry counts as edited since the pull, or None."""
+    """Why the file of an index entry counts as changed since the pull, or None.
+
+    With the sha256 recorded at the pull, any change of a byte counts; an
+    older index without it falls back to the part of the workflow n8n stores.
+    """
     if not entry.get("file") or not entry.get("fingerprint"):
         return None
     path = out_dir / entry["file"]
     if not path.exists():
         return None  # deleted by hand: the pull restores it
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_json_file(path)
         current = content_fingerprint(document)
-    except (OSError, UnicodeDecodeError, ValueError, N8nError):
+    except (UnreadableInput, ValueError, N8nError):
         return "the file is not a readable workflow any more (edited by hand?)"
-    return None if current == entry["fingerprint"] else "edited since the last pull (not pushed yet)"
+    if current != entry["fingerprint"]:
+        return "edited since the last pull (not pushed yet)"
+    if entry.get("sha256") and sha256_of(path.read_bytes()) != entry["sha256"]:
+        return "changed since the last pull outside what n8n stores (formatting, tags, ...): kept"
+    return None
 
 
-def _remove(path: Path, report: PullReport) -> None:
+def _remove(guard, path: Path, report: PullReport) -> None:
     if path.exists() and path.suffix == ".json":
-        path.unlink()
+        guard.remove(path)
         report.removed.append(path.name)
 
 
@@ -373,19 +443,25 @@ def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
     ``errors`` and never stop the other workflows.
     """
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
-    target = stack.under_root(out_dir)
     try:
+        if not out_dir:
+            raise ConfigError("pull", "out_dir", "empty: give the folder the workflows are written to")
+        try:  # relative under the root; absolute where the README allows it (out_dir does)
+            target = resolve_target(stack, out_dir, absolute_ok=True)
+        except PreservationError as exc:
+            raise ConfigError("pull", "out_dir", str(exc)) from None
         _check_output(target)
         if source == "api":
             api = client or N8nClient.from_stack(stack)
             try:
-                report = pull_from_api(api, target, prune=prune, discard_local_edits=discard_local_edits)
+                report = pull_from_api(api, target, prune=prune, discard_local_edits=discard_local_edits,
+                                       stack=stack, absolute_ok=True)
             finally:
                 if client is None:
                     api.close()
         elif source == "folder":
             report = pull_from_folder(stack.under_root(folder or "n8n/workflows"), target, prune=prune,
-                                      discard_local_edits=discard_local_edits)
+                                      discard_local_edits=discard_local_edits, stack=stack, absolute_ok=True)
         else:
             raise ConfigError("pull", "source", f"unknown source {source!r} (api or folder)")
     except (N8nError, ConfigError) as exc:

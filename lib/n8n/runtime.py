@@ -8,7 +8,12 @@ rebuilds those bindings so the original expressions and code run unchanged.
 Items travel between steps as plain JSON objects (n8n's ``item.json``).
 
 The text is inlined in each step (Windmill flow steps are self-contained);
-only the parts a step needs are included.
+only the parts a step needs are included. The node's own expressions and
+code are string literals in the step; ``$e``/``$t`` evaluate an expression
+and ``runCode`` runs a Code node's source, both only when the node runs and
+with n8n's bindings as parameters (sloppy mode, as n8n runs them). Nothing in
+the runtime runs when the step file is loaded: its top level is declarations
+only, which ``deploy.py check`` verifies for every generated step.
 """
 
 from __future__ import annotations
@@ -30,7 +35,38 @@ function __str(value: any): string {
   if (value == null) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
-function n8nContext(items: any[], nodes: Record<string, any>, workflow: Record<string, any>) {
+// Compiled once per text: an n8n expression or Code node source is evaluated, never pasted into code.
+function n8nCompile(kind: "expression" | "code", source: string, names: string[]): Function {
+  const cache: Map<string, Function> = ((n8nCompile as any).cache ??= new Map());
+  const key = `${kind}\u0000${names.join(",")}\u0000${source}`;
+  let compiled = cache.get(key);
+  if (!compiled) {
+    const AsyncFunction = (async () => {}).constructor as FunctionConstructor;
+    try {
+      compiled = kind === "code" ? new AsyncFunction(...names, source) : new Function(...names, `return (\n${source}\n);`);
+    } catch (error: any) {
+      throw new Error(`the n8n ${kind} is not valid JavaScript (${error?.message ?? error}): ${source.slice(0, 200)}`);
+    }
+    cache.set(key, compiled);
+  }
+  return compiled;
+}
+// As n8n's expression evaluator: these globals do not exist inside {{ }} (n8n's own denylist). Not a
+// security boundary (an expression is the workflow author's code, run with the step's rights, as a
+// Code node is), but an expression sees what it would see in n8n.
+function n8nExpressionGlobals(): Record<string, any> {
+  const denied: Record<string, any> = {};
+  for (const name of ["document", "global", "window", "Window", "globalThis", "self", "alert", "prompt", "confirm",
+    "eval", "uneval", "setTimeout", "setInterval", "Function", "fetch", "XMLHttpRequest", "Promise", "Generator",
+    "GeneratorFunction", "AsyncFunction", "AsyncGenerator", "AsyncGeneratorFunction", "WebAssembly", "Reflect",
+    "Proxy", "escape", "unescape", "require", "module", "Bun", "Deno"]) denied[name] = {};
+  denied.process = { arch: process.arch, env: {}, platform: process.platform, pid: process.pid, ppid: process.ppid,
+    release: process.release, version: process.version, versions: process.versions };
+  return denied;
+}
+function n8nContext(items: any[], nodes: Record<string, any>, workflow: Record<string, any>,
+                    extra: Record<string, any> = {}) {
+  installN8nExtensions();
   let index = 0;
   const wrap = (list: any[]) => list.map((json) => ({ json }));
   const view = (name: string, list: any[]) => ({
@@ -52,7 +88,7 @@ function n8nContext(items: any[], nodes: Record<string, any>, workflow: Record<s
     return view(name, toItems(nodes[name]));
   };
   const input = view("$input", items);
-  return {
+  const bindings: Record<string, any> = {
     $: node,
     $input: input,
     $node: new Proxy({}, { get: (_t, name) => node(String(name)) }) as Record<string, any>,
@@ -67,10 +103,31 @@ function n8nContext(items: any[], nodes: Record<string, any>, workflow: Record<s
     $if: (condition: any, yes: any, no: any) => (condition ? yes : no),
     $max: Math.max,
     $min: Math.min,
+    ...extra,
+  };
+  const scope = (more: Record<string, any> = {}) => ({ ...bindings, $json: items[index] ?? {}, $itemIndex: index, ...more });
+  const denied = n8nExpressionGlobals();
+  const evaluate = (source: string) => {
+    if (!source.trim()) return undefined;
+    const values = { ...denied, ...scope() };
+    return n8nCompile("expression", source, Object.keys(values))(...Object.values(values));
+  };
+  return {
+    ...bindings,
     setIndex(i: number) { index = i; },
+    // an n8n expression's value ("={{ code }}")
+    $e: evaluate,
+    // text mixed with expressions ("=a {{ x }} b"): texts around each code part, stringified like n8n
+    $t: (texts: string[], codes: string[]) => texts.map((text, i) => (i < codes.length ? text + __str(evaluate(codes[i])) : text)).join(""),
+    // a Code node's source, with n8n's bindings and ``more`` (items, item, require...) as its parameters
+    runCode: (source: string, more: Record<string, any>) => {
+      const values = scope(more);
+      return n8nCompile("code", source, Object.keys(values))(...Object.values(values));
+    },
   };
 }
-// n8n adds these helpers to built-in types; the common ones are provided here.
+// n8n adds these helpers to built-in types; the common ones are provided here (once, when a step runs).
+function installN8nExtensions() {
 for (const [proto, name, fn] of [
   [String.prototype, "isEmpty", function (this: string) { return this.length === 0; }],
   [String.prototype, "isNotEmpty", function (this: string) { return this.length > 0; }],
@@ -95,12 +152,14 @@ for (const [proto, name, fn] of [
 ] as [any, string, Function][]) {
   if (!(name in proto)) Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
 }
+}
 // ---- end of runtime ----
 """
 
 # Luxon is what n8n's $now/$today/DateTime are; Bun installs it from npm on first run.
 LUXON_IMPORT = 'import { DateTime } from "luxon";\n'
-LUXON_BINDINGS = "  const $now = DateTime.now(); const $today = DateTime.now().startOf(\"day\");\n"
+# n8n's $now and $today, given to n8nContext so expressions and Code nodes see them
+LUXON_BINDINGS = '{ DateTime, $now: DateTime.now(), $today: DateTime.now().startOf("day") }'
 
 CONDITIONS = r"""
 // n8n's filter operators (IF, Filter, Switch): one function per operation.

@@ -9,12 +9,12 @@ placeholders with the operation named in the reason.
 
 from __future__ import annotations
 
-import json
 import re
 
 from .expressions import Untranslatable
+from .literals import js_value
 from .nodes import (BASE, CREDENTIAL_RESOURCE_PREFIX, NodeContext, NodeTranslation, bun_step,
-                    js_value, per_item, translates)
+                    params_js, per_item, translates)
 from .workflow import Node
 
 
@@ -29,7 +29,7 @@ def service_credential(node: Node, kind: str) -> str:
 def _credential_input(node: Node, kind: str) -> tuple[dict, str]:
     path = service_credential(node, kind)
     return ({"auth": {"type": "static", "value": f"$res:{path}"}},
-            f"Credential: the Windmill resource {path} holds the n8n {kind} credential's fields.")
+            "Credential: the Windmill resource in this step's auth input holds the n8n credential's fields.")
 
 
 def _resolve_locators(value):
@@ -93,16 +93,16 @@ def telegram(ctx: NodeContext) -> NodeTranslation:
         "if (method === 'sendMessage') {\n"
         "      request.parse_mode ??= 'Markdown';\n"
         "      const hasUrl = /(https?|ftp|file):\\/\\/\\S+|www\\.\\S+|\\S+\\.\\S+/.test(String(request.text ?? ''));\n"
-        f"      if (!hasUrl || ({node.type_version} >= 1.2 && options.disable_web_page_preview === undefined)) request.disable_web_page_preview = true;\n"
+        f"      if (!hasUrl || ({js_value(node.type_version)} >= 1.2 && options.disable_web_page_preview === undefined)) request.disable_web_page_preview = true;\n"
         "    }\n")
     body = (TELEGRAM_JS + per_item(
-        js_value({"fields": fields, "extra": _resolve_locators(extra)}),
+        params_js({"fields": fields, "extra": _resolve_locators(extra)}),
         "const { appendAttribution, ...options } = params.extra ?? {};\n"
-        f"    const method = {json.dumps(TELEGRAM_METHODS[operation])};\n"
+        f"    const method = {js_value(TELEGRAM_METHODS[operation])};\n"
         "    const request: any = { ...options, ...params.fields };\n"
         f"    {message_rules}"
         "    out.push(await telegram(auth, method, request));"))
-    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Telegram Bot API {operation}, once per item.\n{comment}")
+    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Telegram Bot API, once per item.\n{comment}")
 
 
 # --- Slack Web API ----------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def slack(ctx: NodeContext) -> NodeTranslation:
                if isinstance(options.get("thread_ts"), dict) else None}
     kind = "slackOAuth2Api" if p.get("authentication") == "oAuth2" else "slackApi"
     inputs, comment = _credential_input(node, kind)
-    body = per_item(js_value(request), (
+    body = per_item(params_js(request), (
         "const payload: any = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== ''));\n"
         "    if (typeof payload.blocks === 'string') payload.blocks = JSON.parse(payload.blocks);\n"
         "    const response = await fetch('https://slack.com/api/chat.postMessage', { method: 'POST',\n"
@@ -151,23 +151,14 @@ def email_send(ctx: NodeContext) -> NodeTranslation:
                "cc": options.get("ccEmail") or p.get("ccEmail"), "bcc": options.get("bccEmail") or p.get("bccEmail"),
                "replyTo": options.get("replyTo")}
     inputs, comment = _credential_input(node, "smtp")
-    body = ('import nodemailer from "nodemailer";\n' + per_item(js_value(message), (
+    body = (per_item(params_js(message), (
         "const transport = nodemailer.createTransport({ host: auth.host, port: Number(auth.port ?? 465),\n"
         "      secure: auth.secure ?? true, auth: auth.user ? { user: auth.user, pass: auth.password } : undefined });\n"
         "    const mail = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== ''));\n"
         "    const info = await transport.sendMail(mail);\n"
         "    out.push({ accepted: info.accepted, rejected: info.rejected, response: info.response, messageId: info.messageId });")))
-    return _hoist_imports(bun_step(ctx, body, extra_inputs=inputs,
-                                   comment=f"Sends one e-mail per item over SMTP (nodemailer).\n{comment}"))
-
-
-def _hoist_imports(translation: NodeTranslation) -> NodeTranslation:
-    """Move ``import`` lines a body carried to the top of the step file, where ES modules need them."""
-    for name, code in translation.files.items():
-        imports = [line for line in code.splitlines() if line.startswith("import ") and " from " in line]
-        rest = [line for line in code.splitlines() if line not in imports]
-        translation.files[name] = "\n".join(imports + rest) + "\n"
-    return translation
+    return bun_step(ctx, body, extra_inputs=inputs, imports='import nodemailer from "nodemailer";\n',
+                    comment=f"Sends one e-mail per item over SMTP (nodemailer).\n{comment}")
 
 
 # --- local commands and hashing -----------------------------------------------------------------
@@ -175,12 +166,12 @@ def _hoist_imports(translation: NodeTranslation) -> NodeTranslation:
 @translates(BASE + "executeCommand")
 def execute_command(ctx: NodeContext) -> NodeTranslation:
     once = ctx.node.parameters.get("executeOnce", True)
-    body = ('import { spawnSync } from "node:child_process";\n'
-            + per_item(js_value({"command": ctx.node.parameters.get("command", "")}), (
+    body = (per_item(params_js({"command": ctx.node.parameters.get("command", "")}), (
                 "const run = spawnSync('sh', ['-c', String(params.command)], { encoding: 'utf8' });\n"
                 "    out.push({ exitCode: run.status ?? 1, stderr: (run.stderr ?? '').trim(), stdout: (run.stdout ?? '').trim() });\n"
-                f"    if ({json.dumps(bool(once))}) break;")))
-    return _hoist_imports(bun_step(ctx, body, comment="Runs the command on the Windmill worker (sh -c), like n8n did on its host."))
+                f"    if ({js_value(bool(once))}) break;")))
+    return bun_step(ctx, body, imports='import { spawnSync } from "node:child_process";\n',
+                    comment="Runs the command on the Windmill worker (sh -c), like n8n did on its host.")
 
 
 @translates(BASE + "crypto")
@@ -192,8 +183,7 @@ def crypto(ctx: NodeContext) -> NodeTranslation:
     params = {"action": action, "type": p.get("type", "MD5"), "value": p.get("value", ""), "secret": p.get("secret", ""),
               "encoding": p.get("encoding", "hex"), "property": p.get("dataPropertyName", "data"),
               "encodingType": p.get("encodingType", "uuid"), "length": p.get("stringLength", 32)}
-    body = ('import { createHash, createHmac, randomUUID, randomBytes } from "node:crypto";\n'
-            + per_item(js_value(params), (
+    body = (per_item(params_js(params), (
                 "const algorithm = String(params.type).toLowerCase().replace('sha', 'sha').replace(/^sha(\\d)/, 'sha$1');\n"
                 "    let value: string;\n"
                 "    if (params.action === 'generate') value = params.encodingType === 'uuid' ? randomUUID()\n"
@@ -203,7 +193,7 @@ def crypto(ctx: NodeContext) -> NodeTranslation:
                 "    const item = structuredClone($json);\n"
                 "    item[params.property] = value;\n"
                 "    out.push(item);")))
-    return _hoist_imports(bun_step(ctx, body))
+    return bun_step(ctx, body, imports='import { createHash, createHmac, randomUUID, randomBytes } from "node:crypto";\n')
 
 
 # --- HTML extraction ----------------------------------------------------------------------------
@@ -222,7 +212,7 @@ def html_template(ctx: NodeContext) -> NodeTranslation:
     """n8n resolves ``{{ }}`` in the template even without a leading "=": compile it as an expression."""
     template = str(ctx.node.parameters.get("html", ""))
     template = template if template.startswith("=") else "=" + template
-    return bun_step(ctx, per_item(js_value({"html": template}), "out.push({ html: params.html });"))
+    return bun_step(ctx, per_item(params_js({"html": template}), "out.push({ html: params.html });"))
 
 
 def html_table(ctx: NodeContext) -> NodeTranslation:
@@ -230,7 +220,7 @@ def html_table(ctx: NodeContext) -> NodeTranslation:
     settings = {key: options.get(key, "") for key in ("caption", "tableAttributes", "headerAttributes",
                                                       "rowAttributes", "cellAttributes")}
     settings.update(capitalize=bool(options.get("capitalize")), custom=bool(options.get("customStyling")))
-    body = (f"  const o: any = {json.dumps(settings)};\n"
+    body = (f"  const o: any = {js_value(settings)};\n"
             "  if (!input.length) return [];\n"
             "  // As n8n's convertToHtmlTable: one table of every item, the union of their keys as columns.\n"
             "  const table = o.custom ? '' : \"style='border-spacing:0; font-family:helvetica,arial,sans-serif'\";\n"
@@ -259,8 +249,7 @@ def html_extract(ctx: NodeContext) -> NodeTranslation:
     options = p.get("options") if isinstance(p.get("options"), dict) else {}
     params = {"property": p.get("dataPropertyName", "data"), "values": values,
               "trim": options.get("trimValues", True), "clean": options.get("cleanUpText", True)}
-    body = ('import * as cheerio from "cheerio";\n'
-            + per_item(js_value(params), (
+    body = (per_item(params_js(params), (
                 "const get = (o: any, path: string) => path.split('.').reduce((v, k) => v?.[k], o);\n"
                 "    const source = get($json, String(params.property));\n"
                 "    if (source === undefined) throw new Error(`No property named \"${params.property}\" exists!`);\n"
@@ -280,7 +269,8 @@ def html_extract(ctx: NodeContext) -> NodeTranslation:
                 "      }\n"
                 "      out.push(item);\n"
                 "    }")))
-    return _hoist_imports(bun_step(ctx, body, comment="CSS-selector extraction with cheerio (the library n8n uses)."))
+    return bun_step(ctx, body, imports='import * as cheerio from "cheerio";\n',
+                    comment="CSS-selector extraction with cheerio (the library n8n uses).")
 
 
 # --- Google Sheets (Sheets API v4; the resource is Windmill's gsheets OAuth resource: {token}) ------
@@ -372,12 +362,12 @@ def google_sheets(ctx: NodeContext) -> NodeTranslation:
         raise Untranslatable("update without a column to match on")
     inputs, comment = _credential_input(node, "googleSheetsOAuth2Api")
     step = SHEETS_OPERATIONS["update" if operation == "appendOrUpdate" else operation]
-    body = SHEETS_JS + per_item(js_value(params), (
+    body = SHEETS_JS + per_item(params_js(params), (
         "const api = sheetsApi(auth, String(params.spreadsheet));\n"
         "    const title = await api.title(params.sheet);\n"
         f"    {step}"))
     return bun_step(ctx, body, extra_inputs=inputs,
-                    comment=f"Google Sheets {operation} (Sheets API v4), once per item; row 1 holds the column names.\n"
+                    comment=f"Google Sheets (Sheets API v4), once per item; row 1 holds the column names.\n"
                             f"{comment}\nUse a Windmill gsheets resource there: its token is refreshed by Windmill.")
 
 
@@ -425,7 +415,7 @@ def gmail(ctx: NodeContext) -> NodeTranslation:
             "html": p.get("emailType", "html") == "html", "cc": options.get("ccList"), "bcc": options.get("bccList"),
             "replyTo": options.get("replyTo"), "senderName": options.get("senderName")}
     inputs, comment = _credential_input(node, "gmailOAuth2")
-    body = GMAIL_JS + per_item(js_value(mail), "out.push(await gmailSend(auth, params));")
+    body = GMAIL_JS + per_item(params_js(mail), "out.push(await gmailSend(auth, params));")
     return bun_step(ctx, body, extra_inputs=inputs,
                     comment=f"Sends one e-mail per item with the Gmail API (n8n's attribution line is not added).\n"
                             f"{comment}\nUse a Windmill gmail resource there: its token is refreshed by Windmill.")
@@ -503,10 +493,10 @@ def airtable(ctx: NodeContext) -> NodeTranslation:
               "match": columns.get("matchingColumns") or ["id"], "typecast": bool(options.get("typecast"))}
     inputs, comment = _credential_input(node, "airtableTokenApi" if "airtableTokenApi" in node.credentials or not node.credentials
                                         else sorted(node.credentials)[0])
-    body = AIRTABLE_JS + per_item(js_value(params), (
+    body = AIRTABLE_JS + per_item(params_js(params), (
         "const api = airtableApi(auth, String(params.base), String(params.table));\n"
         f"    {AIRTABLE_OPERATIONS[operation]}"))
-    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Airtable {operation}, once per item.\n{comment}")
+    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Airtable, once per item.\n{comment}")
 
 
 # --- Postgres (execute query; the resource holds the n8n postgres credential or a Windmill postgresql one) ----
@@ -520,13 +510,12 @@ def postgres(ctx: NodeContext) -> NodeTranslation:
     options = p.get("options") if isinstance(p.get("options"), dict) else {}
     params = {"query": p.get("query", ""), "values": _query_values(options.get("queryReplacement", ""))}
     inputs, comment = _credential_input(ctx.node, "postgres")
-    body = ('import pg from "pg";\n'
-            "  const client = new pg.Client({ host: auth.host, port: Number(auth.port ?? 5432),\n"
+    body = ("  const client = new pg.Client({ host: auth.host, port: Number(auth.port ?? 5432),\n"
             "    database: auth.database ?? auth.dbname, user: auth.user, password: auth.password,\n"
             "    ssl: ['disable', undefined, false].includes(auth.ssl ?? auth.sslmode) ? false : { rejectUnauthorized: !auth.allowUnauthorizedCerts } });\n"
             "  await client.connect();\n"
             "  try {\n"
-            + per_item(js_value(params), (
+            + per_item(params_js(params), (
                 "const answer: any = await client.query(String(params.query), params.values);\n"
                 "    // n8n: the rows a query returns, or {success: true} for a statement without rows.\n"
                 "    for (const result of Array.isArray(answer) ? answer : [answer]) {\n"
@@ -534,8 +523,8 @@ def postgres(ctx: NodeContext) -> NodeTranslation:
                 "    }"))
             .replace("  return out;\n", "    return out;\n")
             + "  } finally {\n    await client.end();\n  }")
-    return _hoist_imports(bun_step(ctx, body, extra_inputs=inputs,
-                                   comment=f"Runs the query once per item over one connection (node-postgres).\n{comment}"))
+    return bun_step(ctx, body, extra_inputs=inputs, imports='import pg from "pg";\n',
+                    comment=f"Runs the query once per item over one connection (node-postgres).\n{comment}")
 
 
 def _query_values(raw) -> list:
@@ -572,7 +561,7 @@ def markdown(ctx: NodeContext) -> NodeTranslation:
         convert = ("const converter = new showdown.Converter();\n"
                    "    for (const [k, v] of Object.entries(params.options ?? {})) converter.setOption(k, v);\n"
                    "    const text = converter.makeHtml(String(params.source ?? ''));")
-    body = imports + per_item(js_value(params), (
+    body = per_item(params_js(params), (
         f"{convert}\n"
         "    const item: any = structuredClone($json);\n"
         "    const keys = String(params.key).split('.');\n"
@@ -580,7 +569,7 @@ def markdown(ctx: NodeContext) -> NodeTranslation:
         "    for (const k of keys.slice(0, -1)) cursor = cursor[k] = typeof cursor[k] === 'object' && cursor[k] ? cursor[k] : {};\n"
         "    cursor[keys.at(-1)!] = text;\n"
         "    out.push(item);"))
-    return _hoist_imports(bun_step(ctx, body))
+    return bun_step(ctx, body, imports=imports)
 
 
 # --- Supabase (rows over PostgREST; the resource holds the supabaseApi credential: {host, serviceRole}) -----
@@ -634,5 +623,5 @@ def supabase(ctx: NodeContext) -> NodeTranslation:
               "filterType": p.get("filterType", "manual"), "filterString": p.get("filterString", ""),
               "returnAll": bool(p.get("returnAll")), "limit": p.get("limit", 50)}
     inputs, comment = _credential_input(ctx.node, "supabaseApi")
-    body = SUPABASE_JS + per_item(js_value(params), SUPABASE_OPERATIONS[operation])
-    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Supabase {operation}, once per item.\n{comment}")
+    body = SUPABASE_JS + per_item(params_js(params), SUPABASE_OPERATIONS[operation])
+    return bun_step(ctx, body, extra_inputs=inputs, comment=f"Supabase, once per item.\n{comment}")

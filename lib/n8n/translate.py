@@ -32,7 +32,8 @@ from typing import Optional
 from ..errors import Unsupported
 from .services import google_sheets  # noqa: F401  (importing services registers its translators)
 from .ai import fold_sub_nodes
-from .nodes import NodeContext, NodeTranslation, translate_node
+from .literals import js_string, js_value, one_line, safe_identifier, text_block
+from .nodes import STEP_HEADER, NodeContext, NodeTranslation, translate_node
 from .workflow import Edge, Node, Workflow, strongly_connected
 
 EXIT = "\x00exit"
@@ -42,6 +43,13 @@ TRIGGER_INPUT = "n8n_trigger"
 ALL_ITEMS_TYPES = {"aggregate", "merge", "summarize", "limit", "sort", "removeDuplicates", "itemLists",
                    "splitInBatches", "code", "function", "respondToWebhook", "compareDatasets"}
 ITEM_LOOP_TYPES = {"splitOut"}
+# Branches and loops inside each other: real workflows nest a few levels; deeper is refused with a
+# reason, so no recursive walk (here, in the YAML writer, in Windmill) meets Python's recursion limit.
+MAX_NESTING = 40
+# Graph walks looking for where parallel paths meet: a few thousand steps for real workflows; a graph
+# wired so densely that this is exceeded is refused with a reason instead of taking minutes.
+MAX_WALK_STEPS = 2_000_000
+TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
 
 
 class StructureError(Unsupported):
@@ -87,13 +95,17 @@ class Region:
         for edge in self.edges:
             self.out[edge.source].append(edge)
             self.into[edge.target].append(edge)
+        self._succ: dict[str, list[str]] = {}
         self.loops: dict[str, Loop] = {}
         self.rep: dict[str, str] = {n: n for n in self.order}
         self._find_loops()
         self._post_dominators()
 
     def succ(self, name: str) -> list[str]:
-        return list(dict.fromkeys(e.target for e in self.out.get(name, [])))
+        found = self._succ.get(name)
+        if found is None:
+            found = self._succ[name] = list(dict.fromkeys(e.target for e in self.out.get(name, [])))
+        return found
 
     def _find_loops(self):
         for component in strongly_connected(self.order, self.succ):
@@ -215,6 +227,8 @@ class Structurer:
         self.guards: list[str] = []                # branch conditions around the current walk
         self.notes: list[str] = []                 # structural things not translated (for the description)
         self.budget = 40 * (len(self.order) + 5)
+        self.nesting = 0
+        self.walk_steps = 0
 
     # ---- ids and node translation ----------------------------------------------------------
 
@@ -226,7 +240,7 @@ class Structurer:
         while candidate in self.ids:
             candidate, counter = f"{base}_{counter}", counter + 1
         self.ids.add(candidate)
-        return candidate
+        return safe_identifier(candidate)
 
     def translate(self, name: str, arrivals: list[Arrival]) -> NodeTranslation:
         self.budget -= 1
@@ -303,7 +317,7 @@ class Structurer:
             modules, _ = self.walk(self.top, roots[0], [], EXIT)
             return modules
         default = roots[0]
-        flows = [Flow(root, 0, "[{}]", guard=(f'(flow_input.{TRIGGER_INPUT} ?? {json.dumps(default)}) === {json.dumps(root)}'),
+        flows = [Flow(root, 0, "[{}]", guard=f"(flow_input.{TRIGGER_INPUT} ?? {js_string(default)}) === {js_string(root)}",
                       label=f"entry: {root}") for root in roots]
         join = self.top.ipdom.get(ROOT, EXIT)
         modules, arrivals = self.dispatch(self.top, ROOT, flows, join, routing=True)
@@ -320,6 +334,15 @@ class Structurer:
 
     def walk(self, region: Region, start: str, arrivals: list[Arrival], stop: str) -> tuple[list[dict], list[Arrival]]:
         """Modules for the path from ``start`` up to (not including) ``stop``, and what arrives at ``stop``."""
+        self.nesting += 1
+        try:
+            if self.nesting > MAX_NESTING:
+                raise StructureError(f"branches and loops nested deeper than {MAX_NESTING} levels")
+            return self._walk(region, start, arrivals, stop)
+        finally:
+            self.nesting -= 1
+
+    def _walk(self, region: Region, start: str, arrivals: list[Arrival], stop: str) -> tuple[list[dict], list[Arrival]]:
         modules: list[dict] = []
         current = start
         while current != stop and current != EXIT:
@@ -493,7 +516,12 @@ class Structurer:
                 if node in seen or node == join or node not in region.nodes:
                     continue
                 seen.add(node)
-                todo += region.succ(node)
+                successors = region.succ(node)
+                todo += successors
+                self.walk_steps += len(successors) + 1
+                if self.walk_steps > MAX_WALK_STEPS:
+                    raise StructureError(f"the graph is wired too densely to rebuild as a structured flow "
+                                         f"({len(region.edges)} connections between {len(region.nodes)} nodes)")
             for node in seen:
                 reach[node] = reach.get(node, 0) + 1
         return {n for n, count in reach.items()
@@ -595,9 +623,11 @@ class Structurer:
         reason = (f"the n8n workflow loops back to {loop.header!r} with no condition that ever leaves the loop "
                   "(n8n would repeat it until a node fails); the loop-back was not translated")
         step_id = self.new_id(f"{loop.header}_loops_back")
-        self.files[f"{step_id}.ts"] = (f"// PLACEHOLDER: {reason}.\n"
-                                       "export async function main() {\n"
-                                       f"  throw new Error({json.dumps('Not translated: ' + reason)});\n}}\n")
+        self.files[f"{step_id}.ts"] = (STEP_HEADER
+                                       + "// PLACEHOLDER: a loop back that n8n repeats until a node fails; main() says why.\n"
+                                       + f"const N8N_NODE = {js_value({'name': loop.header, 'reason': reason})};\n"
+                                       + "export async function main() {\n"
+                                       + f"  throw new Error({js_string('Not translated: ' + reason)});\n}}\n")
         self.notes.append(reason)
         stop = {"id": step_id, "summary": f"PLACEHOLDER (not translated): loop back to {loop.header}",
                 "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
@@ -611,7 +641,8 @@ class Structurer:
         """The items that go round the loop again (n8n: the edges back into the loop's first node)."""
         step_id = step_id or self.new_id(f"{header}_next")
         self.ids.add(step_id)
-        self.files[f"{step_id}.ts"] = ("// Phoenix: the items that n8n sends back to the start of the loop.\n"
+        self.files[f"{step_id}.ts"] = (STEP_HEADER + "// The items that n8n sends back to the start of the loop.\n"
+                                       + f"const N8N_NODE = {js_value({'name': header})};\n"
                                        "export async function main(items: any) {\n"
                                        "  const flat = (v: any): any[] => v == null ? [] : Array.isArray(v) ? v.flatMap(flat) : v.outputs ? v.outputs.flatMap(flat) : [v];\n"
                                        "  return flat(items);\n}\n")
@@ -711,8 +742,27 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
             "value": {"modules": modules},
             "schema": _flow_schema(structurer, multiple_roots)}
     schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
+    for document in [flow, *schedules, *http]:
+        _plain_texts(document)
     return Translation(flow=flow, files=structurer.files, schedules=schedules, http_triggers=http,
                        status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes})
+
+
+def _plain_texts(document) -> None:
+    """Every summary and description holds workflow text: made plain, one way (literals.one_line/text_block)."""
+    todo = [document]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key == "summary" and isinstance(value, str):
+                    item[key] = one_line(value)
+                elif key == "description" and isinstance(value, str):
+                    item[key] = text_block(value)
+                else:
+                    todo.append(value)
 
 
 def _summary(workflow: Workflow, source: str) -> str:
@@ -721,30 +771,35 @@ def _summary(workflow: Workflow, source: str) -> str:
 
 def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer,
                  modules: list[dict]) -> str:
+    """The flow's description: one line per thing to know (names on one line each), then the sticky notes."""
     translated = sum(1 for s in status.values() if s == "translated")
-    lines = [f"Translated by Phoenix from the n8n workflow {workflow.name or '(unnamed)'!r} ({source}).",
+    lines = [f"Translated by Phoenix from the n8n workflow \"{one_line(workflow.name or '(unnamed)')}\" "
+             f"({one_line(source)}).",
              f"{translated} of {len(status)} nodes translated; "
              f"{len(status) - translated} became placeholder steps that fail when run, saying why."]
     for name, reason in reasons.items():
-        lines.append(f"- not translated: {name} ({workflow.nodes[name].type}): {reason}")
+        lines.append(f"- not translated: {one_line(name)} ({one_line(workflow.nodes[name].type)}): "
+                     f"{one_line(reason, 1000)}")
     for note in structurer.notes:
-        lines.append(f"- not translated: {note}")
+        lines.append(f"- not translated: {one_line(note, 1000)}")
     readers = _request_metadata_readers(workflow)
     if readers:
         lines.append("- not passed: the request's headers and query. Windmill's HTTP route gives the flow the "
                      "body only (input body); inputs headers and query stay empty unless the caller sets them. "
-                     f"Nodes whose expressions read headers or query (check them): {', '.join(readers)}")
+                     f"Nodes whose expressions read headers or query (check them): "
+                     f"{', '.join(one_line(r) for r in readers)}")
     resources = _resources_used(modules)
     if resources:
         lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
                      + ", ".join(resources))
     if len(structurer.top.roots) > 1:
+        roots = sorted(structurer.top.roots, key=structurer._root_rank)
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
-                     f"(default: the first of {', '.join(sorted(structurer.top.roots, key=structurer._root_rank))}).")
+                     f"(default: the first of {', '.join(one_line(r) for r in roots)}).")
     for note in workflow.sticky_notes:
         text = "\n".join(line.rstrip() for line in str(note.parameters.get("content", "")).strip().splitlines())
         if text:
-            lines.append(f"\nSticky note {note.name!r}:\n{text}")
+            lines.append(f"\nSticky note \"{one_line(note.name)}\":\n{text}")
     return "\n".join(lines)
 
 
@@ -806,7 +861,8 @@ def _trigger_documents(workflow: Workflow, structurer: Structurer, flow_path: st
         args = {TRIGGER_INPUT: node.name} if multiple_roots else {}
         if trigger["kind"] == "schedule":
             for cron in trigger["crons"]:
-                schedules.append({"schedule": cron, "timezone": trigger.get("timezone") or "UTC",
+                zone = trigger.get("timezone")
+                schedules.append({"schedule": cron, "timezone": zone if isinstance(zone, str) and TIMEZONE.match(zone) else "UTC",
                                   "script_path": flow_path, "is_flow": True,
                                   "enabled": bool(workflow.raw.get("active")), "args": args,
                                   "summary": f"{node.name} (n8n schedule)"[:200]})

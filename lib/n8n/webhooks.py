@@ -22,16 +22,19 @@ import base64
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote
 
 import requests
 
 from ..errors import ConfigError, InputError, require_text
+from ..preserve import guarded_write
 from ..stack import Stack, load_stack
 from ..store import running_in_windmill
+from .bounded import UnreadableInput, parse_json
 from .client import raise_for_status, transport_error
+from .literals import js_string, markdown_text
+from .manifest import GeneratedFiles
 from .errors import N8nBadResponse, N8nError
 
 AUTH_KINDS = ("none", "header", "basic", "bearer")
@@ -143,9 +146,10 @@ def _decode_body(response: requests.Response, what: str) -> Any:
         return None
     if "json" in response.headers.get("Content-Type", ""):
         try:
-            return response.json()
-        except ValueError:
-            raise N8nBadResponse(f"{what}: answer claims JSON but is not", status=response.status_code) from None
+            return parse_json(response.content.decode("utf-8"))
+        except (UnicodeDecodeError, UnreadableInput) as exc:
+            raise N8nBadResponse(f"{what}: answer claims JSON but is not usable: {exc}",
+                                 status=response.status_code) from None
     return response.text
 
 
@@ -190,7 +194,9 @@ def n8n_http_request_node(windmill_path: str, kind: str = "flow", *, mode: str =
     if mode not in ("sync", "async"):
         raise InputError(f"mode must be 'sync' or 'async', not {mode!r}")
     if inputs:
-        fields = ", ".join(f"{json.dumps(name)}: $json[{json.dumps(name)}]" for name in inputs)
+        # names as literals that cannot end the {{ }} expression they sit in
+        fields = ", ".join(f"{js_string(str(name), braces=True)}: $json[{js_string(str(name), braces=True)}]"
+                           for name in inputs)
         body = "={{ JSON.stringify({ " + fields + " }) }}"
     else:
         body = "={{ JSON.stringify($json) }}"
@@ -239,34 +245,40 @@ def write_webhook_contract(flow_dir: str | os.PathLike, windmill_path: str, *, k
                            stack: Stack | Mapping | str | None = None,
                            inputs_schema: Mapping | None = None, http_route: Mapping | None = None,
                            source_workflow: str | None = None,
-                           credential_name: str = DEFAULT_CREDENTIAL_NAME) -> dict:
-    """Write ``webhook.md`` and ``n8n_call.json`` into ``flow_dir``; return their paths.
+                           credential_name: str = DEFAULT_CREDENTIAL_NAME, absolute_ok: bool = False) -> dict:
+    """Write ``webhook.md`` and ``n8n_call.json`` into ``flow_dir``; return their paths (and any conflicts).
 
     ``inputs_schema`` is the flow's JSON Schema (its ``properties`` become the
     body fields); ``http_route`` is the ``{route_path, http_method}`` of an HTTP
     trigger the translator wrote, if any; ``source_workflow`` names the n8n
-    workflow the flow came from.
+    workflow the flow came from. ``flow_dir`` is relative to the stack root (or
+    absolute inside it; outside only with ``absolute_ok``); the files go
+    through the guard, and a contract file the operator changed since Phoenix
+    wrote it is kept (``conflicts``), as for translated flows.
     """
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
-    folder = Path(flow_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    inputs = sorted((inputs_schema or {}).get("properties", {}) or {})
+    inputs = sorted(str(name) for name in ((inputs_schema or {}).get("properties", {}) or {}))
     snippet = n8n_call_snippet(windmill_path, kind, stack=stack, inputs=inputs or None,
                                credential_name=credential_name)
     endpoints = windmill_endpoints(windmill_path, kind, stack=stack)
     md = _contract_markdown(endpoints, inputs, stack, http_route, source_workflow, credential_name)
-    json_path, md_path = folder / "n8n_call.json", folder / "webhook.md"
-    json_path.write_text(json.dumps(snippet, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    md_path.write_text(md, encoding="utf-8")
-    return {"webhook_md": str(md_path), "n8n_call_json": str(json_path)}
+    with guarded_write(stack, flow_dir, absolute_ok=absolute_ok) as guard:
+        folder = guard.mkdir(guard.targets[0])
+        run = GeneratedFiles.open(guard, folder)
+        run.write("n8n_call.json", json.dumps(snippet, indent=2, ensure_ascii=True) + "\n")
+        run.write("webhook.md", md)
+        outcome = run.finish()
+    paths = {"webhook_md": str(folder / "webhook.md"), "n8n_call_json": str(folder / "n8n_call.json")}
+    return {**paths, "conflicts": outcome["conflicts"]} if outcome["conflicts"] else paths
 
 
 def _contract_markdown(endpoints: dict, inputs: list[str], stack: Stack, http_route: Mapping | None,
                        source_workflow: str | None, credential_name: str) -> str:
-    example = json.dumps({name: "..." for name in inputs} or {"key": "value"})
+    # shown in a single-quoted shell argument: no quote may end it (\u0027 is the same JSON)
+    example = json.dumps({name: "..." for name in inputs} or {"key": "value"}).replace("'", "\\u0027")
     lines = [f"# Calling `{endpoints['path']}` from n8n", ""]
-    if source_workflow:
-        lines += [f"Translated from the n8n workflow `{source_workflow}`.", ""]
+    if source_workflow:  # workflow text: escaped Markdown, never inside a code span it could close
+        lines += [f"Translated from the n8n workflow {markdown_text(source_workflow)}.", ""]
     lines += [
         "## Endpoints", "",
         f"- run and wait for the result: `POST {endpoints['sync']}`",
@@ -276,10 +288,10 @@ def _contract_markdown(endpoints: dict, inputs: list[str], stack: Stack, http_ro
     if http_route:
         route = f"{stack.service_url('windmill')}/api/r/{str(http_route.get('route_path', '')).strip('/')}"
         lines.append(f"- HTTP trigger (same path/method as the n8n Webhook): "
-                     f"`{str(http_route.get('http_method', 'post')).upper()} {route}`")
+                     f"{markdown_text(str(http_route.get('http_method', 'post')).upper() + ' ' + route, 400)}")
     lines += [
         "", f"Body: the {'flow' if endpoints['kind'] == 'flow' else 'script'}'s arguments as a JSON object"
-        + (f" ({', '.join(f'`{n}`' for n in inputs)})." if inputs else "."),
+        + (f" ({', '.join(markdown_text(n) for n in inputs)})." if inputs else "."),
         "", "```sh",
         f"curl -sS -X POST '{endpoints['sync']}' \\",
         "  -H \"Authorization: Bearer $WINDMILL_TOKEN\" -H 'Content-Type: application/json' \\",
@@ -288,7 +300,7 @@ def _contract_markdown(endpoints: dict, inputs: list[str], stack: Stack, http_ro
         "## Token set-up (once)", "",
         "1. In Windmill: user settings → Tokens → create a token (scope it to this",
         "   flow or script where your edition offers scopes). Copy it.",
-        f"2. In n8n: Credentials → New → **Bearer Auth**, name it `{credential_name}`,",
+        f"2. In n8n: Credentials → New → **Bearer Auth**, name it {markdown_text(credential_name)},",
         "   paste the token as *Bearer Token*.",
         "3. Open `n8n_call.json` (beside this file), copy its content and paste it on",
         "   the n8n canvas: an HTTP Request node already pointing at the endpoint and",

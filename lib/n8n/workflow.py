@@ -12,12 +12,21 @@ Sticky notes are documentation: they are kept apart from the executable nodes.
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
 
 STICKY_NOTE = "n8n-nodes-base.stickyNote"
+# n8n nodes have a handful of inputs and outputs; an edge naming input 10,000 is not a workflow n8n made
+MAX_PORT = 1000
+# The largest real workflows have a few hundred nodes; far beyond these, the file is refused with a reason
+# rather than making a translate run take minutes.
+MAX_NODES = 10_000
+MAX_CONNECTIONS = 50_000
 
 
 class WorkflowError(InputError):
@@ -97,8 +106,11 @@ def parse_workflow(document: Any, source: str = "<workflow>") -> Workflow:
 
     Raises WorkflowError naming ``source`` for anything n8n itself would
     reject; tolerates what n8n tolerates (null slots, edges to missing nodes,
-    which are dropped with a warning).
+    which are dropped with a warning). A lone surrogate (``"\\ud800"`` is valid
+    JSON but no UTF-8 file can hold it) becomes U+FFFD everywhere, names and
+    the edges that refer to them alike.
     """
+    document = without_lone_surrogates(document)
     if not isinstance(document, dict):
         raise WorkflowError(f"{source}: not an n8n workflow (top level is {type(document).__name__}, not an object)")
     if "nodes" not in document:
@@ -109,13 +121,41 @@ def parse_workflow(document: Any, source: str = "<workflow>") -> Workflow:
         raise WorkflowError(f"{source}: 'nodes' must be a list, got {type(raw_nodes).__name__}")
     if not isinstance(raw_connections, dict):
         raise WorkflowError(f"{source}: 'connections' must be an object, got {type(raw_connections).__name__}")
+    if len(raw_nodes) > MAX_NODES:
+        raise WorkflowError(f"{source}: more than {MAX_NODES} nodes ({len(raw_nodes)})")
     nodes, notes = _parse_nodes(raw_nodes, source)
     warnings: list[str] = []
     main_edges, ai_edges = _parse_connections(raw_connections, nodes, source, warnings)
+    if len(main_edges) + len(ai_edges) > MAX_CONNECTIONS:
+        raise WorkflowError(f"{source}: more than {MAX_CONNECTIONS} connections ({len(main_edges) + len(ai_edges)})")
     name = document.get("name")
     return Workflow(name=name if isinstance(name, str) and name.strip() else "", nodes=nodes,
                     sticky_notes=notes, main_edges=main_edges, ai_edges=ai_edges,
                     warnings=warnings, raw=document)
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings and keys replaced by U+FFFD (a copy only if needed)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return _replaced(value)
+    except (TypeError, ValueError, RecursionError):
+        return value  # not JSON data: parse_workflow says what is wrong with it
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replaced(value: Any) -> Any:
+    if isinstance(value, str):  # a surrogate code point in a Python str is always a lone one
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    return value
 
 
 def _parse_nodes(raw_nodes: list, source: str) -> tuple[dict[str, Node], list[Node]]:
@@ -131,9 +171,7 @@ def _parse_nodes(raw_nodes: list, source: str) -> tuple[dict[str, Node], list[No
         if not isinstance(node_type, str) or not node_type:
             raise WorkflowError(f"{where} ({name!r}): node without a type")
         parameters = raw.get("parameters") if isinstance(raw.get("parameters"), dict) else {}
-        version = raw.get("typeVersion", 1)
-        node = Node(name=name, type=node_type,
-                    type_version=float(version) if isinstance(version, (int, float)) else 1.0,
+        node = Node(name=name, type=node_type, type_version=_version(raw.get("typeVersion", 1)),
                     parameters=parameters, disabled=bool(raw.get("disabled")),
                     notes=raw.get("notes") if isinstance(raw.get("notes"), str) else "",
                     credentials=raw.get("credentials") if isinstance(raw.get("credentials"), dict) else {},
@@ -148,6 +186,17 @@ def _parse_nodes(raw_nodes: list, source: str) -> tuple[dict[str, Node], list[No
     return nodes, notes
 
 
+def _version(value) -> float:
+    """A node's typeVersion as a finite number (1 when it is not one, as n8n's editor assumes)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 1.0
+    try:
+        version = float(value)
+    except OverflowError:  # an integer too large for a float
+        return 1.0
+    return version if math.isfinite(version) and 0 <= version < 1000 else 1.0
+
+
 def _parse_connections(raw: dict, nodes: dict[str, Node], source: str,
                        warnings: list[str]) -> tuple[list[Edge], list[Edge]]:
     main, ai = [], []
@@ -160,7 +209,14 @@ def _parse_connections(raw: dict, nodes: dict[str, Node], source: str,
         if not isinstance(kinds, dict):
             raise WorkflowError(f"{source}: connections[{source_name!r}] must be an object")
         for kind, outputs in kinds.items():
-            for output, slot in enumerate(outputs or []):
+            if not isinstance(outputs, list) or len(outputs) > MAX_PORT:
+                if outputs:
+                    warnings.append(f"connections[{source_name!r}][{kind!r}] is not a list of outputs: ignored")
+                continue
+            for output, slot in enumerate(outputs):
+                if slot is not None and not isinstance(slot, list):
+                    warnings.append(f"malformed connection slot from {source_name!r} ignored")
+                    continue
                 for target in slot or []:
                     edge = _edge(source_name, kind, output, target, nodes, warnings)
                     if edge:
@@ -176,7 +232,9 @@ def _edge(source_name: str, kind: str, output: int, target: Any, nodes: dict, wa
         warnings.append(f"connection from {source_name!r} to unknown node {target['node']!r} ignored")
         return None
     index = target.get("index", 0)
-    return Edge(source_name, output, target["node"], index if isinstance(index, int) else 0, kind)
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < MAX_PORT:
+        index = 0
+    return Edge(source_name, output, target["node"], index, str(kind))
 
 
 def strongly_connected(names: list[str], successors) -> list[list[str]]:

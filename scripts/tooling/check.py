@@ -27,6 +27,7 @@ import yaml
 
 from . import metadata, resources, windmill_tools
 from .extra_requirements import header_problems
+from .generated_steps import check_generated_steps
 from .tree import TRIGGER_FILE, PackageTree, flow_folder, load_tree
 
 NOT_PUSHED_TOPS = ("lib", "scripts", "tests", "resources", "benchmarks")
@@ -73,6 +74,7 @@ def check_tree(root: Path, lint: bool = True) -> list[Problem]:
     problems += check_imports(tree)
     problems += header_problems(tree)
     problems += check_resources(root)
+    problems += check_generated_steps(tree)  # generated_steps.py: nothing in a translated step runs on load
     if lint:
         problems += check_wmill_lint(root)
     return sorted(set(problems))

@@ -44,10 +44,10 @@ def tools_dir() -> Path:
     return phoenix_cache_dir() / "npm-tools"
 
 
-def _pins_digest() -> str:
+def _pins_digest(pins_dir: Path = PINS_DIR) -> str:
     digest = hashlib.sha256()
     for name in PIN_FILES:
-        digest.update(name.encode() + b"\0" + (PINS_DIR / name).read_bytes() + b"\0")
+        digest.update(name.encode() + b"\0" + (pins_dir / name).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -57,10 +57,10 @@ def _install_lock(directory: Path):
     return file_lock(directory / ".install.lock")
 
 
-def _installed(directory: Path, digest: str) -> bool:
+def _installed(directory: Path, digest: str, package: str = "windmill-cli") -> bool:
     stamp = directory / STAMP
     return (stamp.is_file() and stamp.read_text().strip() == digest
-            and (directory / "node_modules" / "windmill-cli" / "package.json").is_file())
+            and (directory / "node_modules" / package / "package.json").is_file())
 
 
 def ensure_npm_tools() -> Path:
@@ -79,13 +79,13 @@ def ensure_npm_tools() -> Path:
     return directory / "node_modules"
 
 
-def _npm_ci(directory: Path, digest: str) -> None:
+def _npm_ci(directory: Path, digest: str, pins_dir: Path = PINS_DIR) -> None:
     npm = shutil.which("npm")
     if not npm:
         raise ToolingError("npm is not installed (Node 20 + npm are needed for the Windmill tools)")
     (directory / STAMP).unlink(missing_ok=True)
     for name in PIN_FILES:
-        shutil.copyfile(PINS_DIR / name, directory / name)
+        shutil.copyfile(pins_dir / name, directory / name)
     # --ignore-scripts: nothing we use needs an install hook, and hooks may download.
     proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
                           cwd=directory, capture_output=True, text=True, timeout=NODE_TIMEOUT_S)

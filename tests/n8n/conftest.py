@@ -79,6 +79,15 @@ def n8n_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def step_reader():
+    """TypeScript's parser in one node process for the whole session (scripts/tooling/step_tools.py)."""
+    from scripts.tooling.step_tools import StepReader
+
+    with StepReader() as reader:
+        yield reader
+
+
 @pytest.fixture
 def windmill_variables(tmp_path, monkeypatch):
     """Make ``wmill.get_variable`` answer offline from a dict (WM_MOCKED_API_FILE)."""

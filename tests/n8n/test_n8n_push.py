@@ -262,3 +262,19 @@ def test_empty_folder_and_ids_given_as_text_are_config_results(tmp_path, monkeyp
     result = push(stack, workflow_ids="abc")  # would be the ids 'a', 'b', 'c'
     assert result["ok"] is False and result["error"]["kind"] == "config"
     assert "workflow_ids" in result["error"]["message"]
+
+
+def test_push_backups_never_go_inside_a_protected_folder(tmp_path):
+    """The stack's backup folder is refused for push backups as for every other backup writer."""
+    from lib.n8n.push import push
+    from lib.stack import load_stack
+
+    root = tmp_path / "root"
+    (root / "n8n" / "workflows").mkdir(parents=True)
+    (root / "omas").mkdir()
+    stack = load_stack({"root": str(root), "backup": {"dir": "omas/backups"}})
+    refused = push(stack, folder="n8n/workflows")
+    assert not refused["ok"] and "protected omas/" in refused["error"]["message"]
+    refused = push(load_stack({"root": str(root)}), folder="n8n/workflows", backup_dir=".roo/keep")
+    assert not refused["ok"] and "protected .roo/" in refused["error"]["message"]
+    assert not (root / "omas" / "backups").exists() and not (root / ".roo").exists()

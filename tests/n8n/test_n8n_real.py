@@ -257,7 +257,7 @@ def test_translated_webhook_workflow_keeps_the_webhook_contract(api, n8n_stack, 
     pulled = tmp_path / "git"
     pull_from_api(api, pulled)
     file_name = read_index(pulled)[created["id"]]["file"]
-    out = tmp_path / "windmill"
+    out = Path(n8n_stack["root"]) / "windmill"  # contract files go through the guard: under the root
     report = report_module.translate_folder(pulled, out, "f/phoenix/n8n")
     entry = next(e for e in report["workflows"] if e["file"] == file_name)
     assert entry["status"] == "translated", entry

@@ -137,7 +137,7 @@ def test_describe_is_a_structured_result():
 def test_contract_files_beside_a_flow(tmp_path, monkeypatch):
     monkeypatch.setenv("WINDMILL_TOKEN", "wm-token-should-not-appear")
     flow_dir = tmp_path / "core_orchestration__flow"
-    paths = write_webhook_contract(flow_dir, "f/phoenix/n8n/core_orchestration", stack=STACK,
+    paths = write_webhook_contract(flow_dir, "f/phoenix/n8n/core_orchestration", stack={**STACK, "root": str(tmp_path)},
                                    inputs_schema={"properties": {"body": {}, "query": {}}},
                                    http_route={"route_path": "n8n/core", "http_method": "post"},
                                    source_workflow="core-orchestration.json")

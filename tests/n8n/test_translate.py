@@ -88,23 +88,34 @@ def test_template_splitting_handles_nested_braces_and_strings():
     assert [s.text for s in split_template("{{ $json.a; }}")] == ["$json.a"]
 
 
-def test_step_js_keeps_values_and_stringifies_mixed_text():
+def test_step_js_hands_the_expression_text_to_the_runtime_as_literals():
     assert to_step_js("plain") == '"plain"'
-    assert to_step_js("={{ $json.n + 1 }}") == "(\n$json.n + 1\n)"
-    assert to_step_js("=Hi `{{ $json.who }}` ${x}") == "`Hi \\`${__str(\n$json.who\n)}\\` \\${x}`"
+    assert to_step_js("={{ $json.n + 1 }}") == '$e("$json.n + 1")'
+    assert to_step_js("=Hi `{{ $json.who }}` ${x}") == '$t(["Hi `", "` ${x}"], ["$json.who"])'
+    assert to_step_js("={{ a }}{{ b }}") == '$t(["", "", ""], ["a", "b"])'
     with pytest.raises(Untranslatable, match="fromAI"):
         to_step_js("={{ $fromAI('q') }}")
 
 
-def test_input_transform_rewrites_n8n_references():
+def test_input_transform_rewrites_n8n_paths_from_their_parsed_form():
     items = {"Fetch": "results.fetch"}.get
-    assert to_input_transform("={{ $json.body.text }}", "results.hook[0]", items) == "(results.hook[0].body.text)"
-    assert to_input_transform("=Q: {{ $('Fetch').item.json.q }}", "x", items) == "`Q: ${((results.fetch)[0].q) ?? ''}`"
-    assert to_input_transform('={{ $node["Fetch"].json.q }}', "x", items) == "((results.fetch)[0].q)"
+    assert to_input_transform("={{ $json.body.text }}", "results.hook[0]", items) == '((results.hook[0])["body"]["text"])'
+    assert to_input_transform("=Q: {{ $('Fetch').item.json.q }}", "x", items) == \
+        '("Q: " + String(((results.fetch)[0]["q"]) ?? ""))'
+    assert to_input_transform('={{ $node["Fetch"].json.q[0]?.r }}', "x", items) == '((results.fetch)[0]["q"][0]?.["r"])'
+    assert to_input_transform("={{ $('Fetch').last().json['a b'] }}", "x", items) == '((results.fetch).at(-1)["a b"])'
     with pytest.raises(Untranslatable, match="'Later'"):
         to_input_transform("={{ $('Later').first().json.q }}", "x", items)
-    with pytest.raises(Untranslatable, match=r"\$input"):
+    with pytest.raises(Untranslatable, match="more than a path"):
         to_input_transform("={{ $input.all().length }}", "x", items)
+
+
+@pytest.mark.parametrize("code", ["$json.a + 1", "$json.a\n;process.exit(1)", "$json['a'](1)", "$json.a; x",
+                                  "$json[\"a\\\"b\"]", "$json.constructor.constructor('x')()", "`${1}`",
+                                  "$json.a.b()", "$('A').item.json.x; y"])
+def test_input_transform_refuses_anything_but_a_path(code):
+    with pytest.raises(Untranslatable):
+        to_input_transform("={{ " + code + " }}", "x", {"A": "results.a"}.get)
 
 
 # ---- constructs ---------------------------------------------------------------------------------
@@ -188,7 +199,7 @@ def test_agent_and_its_sub_nodes_fold_into_one_router_call():
     [ask] = loop["modules"]
     assert ask["value"]["type"] == "script" and ask["value"]["path"] == "f/phoenix/router"
     prompt = ask["value"]["input_transforms"]["prompt"]["expr"]
-    assert "You are terse." in prompt and "flow_input.iter.value.chatInput" in prompt and "Search" in prompt
+    assert "You are terse." in prompt and '(flow_input.iter.value)["chatInput"]' in prompt and "Search" in prompt
     assert modules[1]["value"]["input_transforms"]["items"]["expr"] == \
         "results.agent.map((r) => String(r?.answer ?? '')).map((a) => ({output: a}))"
     assert set(translation.status) == {"Chat", "Agent", "Model", "Memory", "Search", "Reply"}
@@ -290,14 +301,14 @@ def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folde
                             "list.json", "notes.json"}
     for entry in entries.values():
         assert set(entry) == {"file", "status", "nodes_total", "nodes_translated", "placeholders",
-                              "untranslated_types", "error"}
+                              "untranslated_types", "error", "conflicts"}
     assert entries["broken.json"]["status"] == "error" and "malformed JSON" in entries["broken.json"]["error"]
     assert entries["empty.json"]["error"] == "empty file"
     assert "not an n8n workflow" in entries["list.json"]["error"]
     assert entries["nested/unknown.json"] == {
         "file": "nested/unknown.json", "status": "translated", "nodes_total": 3, "nodes_translated": 1,
         "placeholders": 2, "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
-        "error": None}
+        "error": None, "conflicts": []}
     out = tmp_path / "out"
     assert (out / "nested_agent__flow" / "flow.yaml").is_file()
     assert (out / "good.http_trigger.yaml").is_file()

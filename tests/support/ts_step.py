@@ -1,8 +1,11 @@
-"""Run a translated Bun step's TypeScript under Node, the way Windmill calls main().
+"""Run a translated Bun step's TypeScript the way Windmill calls main().
 
-Bun cannot be installed here, so the step is transpiled with the pinned
-esbuild (shipped with the Windmill tools) and imported by Node 20, which has
-the same ``fetch``, ``process.env`` and ES module semantics the steps use.
+``run_ts_step`` transpiles the step with the pinned esbuild (shipped with the
+Windmill tools) and imports it in Node 20, which has the same ``fetch``,
+``process.env`` and ES module semantics the steps use. ``run_bun_step`` runs
+it with Bun itself (Windmill's runtime for ``language: bun``, installed by
+set-up from npm: ``scripts/tooling/step_tools.py``): loading the file, then
+calling ``main``, exactly as a worker does.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def run_ts_step(code: str, *args) -> dict:
                               capture_output=True, text=True, timeout=60)
     if proc.returncode != 0 or not proc.stdout.strip():
         raise AssertionError(f"step did not load: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().split("\n")[-1])  # not splitlines: U+2028 is no line end here
 
 
 def syntax_errors(files: dict[str, str]) -> dict[str, str]:
@@ -87,3 +90,65 @@ console.log(JSON.stringify(errors));
     if proc.returncode != 0:
         raise AssertionError(proc.stderr[-2000:])
     return json.loads(proc.stdout)
+
+
+BUN_RUNNER = r"""
+// Load each step as a Windmill worker does, then (optionally) call main; never the network.
+const [dir, argsFile, callMain] = process.argv.slice(2);
+const fs = await import("node:fs");
+const path = await import("node:path");
+globalThis.fetch = async () => { throw new Error("no network in tests"); };
+const args = JSON.parse(fs.readFileSync(argsFile, "utf8"));
+const outcomes = {};
+for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "run.ts").sort()) {
+  let step;
+  try {
+    step = await import(path.join(dir, file));
+  } catch (error) {
+    outcomes[file] = { loaded: false, error: String(error?.message ?? error) };
+    continue;
+  }
+  if (callMain !== "1") { outcomes[file] = { loaded: true }; continue; }
+  try {
+    const result = await Promise.race([step.main(...args), new Promise((_, no) => setTimeout(() => no(new Error("timeout")), 10000))]);
+    outcomes[file] = { loaded: true, ok: true, result };
+  } catch (error) {
+    outcomes[file] = { loaded: true, ok: false, error: String(error?.message ?? error) };
+  }
+}
+fs.writeSync(1, JSON.stringify(outcomes) + "\n");
+process.exit(0);
+"""
+
+
+def run_bun_steps(files: dict[str, str], *args, call_main: bool = True) -> dict[str, dict]:
+    """Load every step with Bun (one process), then call ``main(*args)`` unless ``call_main`` is False.
+
+    Per file: ``{"loaded": bool, "ok": bool, "result"|"error": ...}``. ``fetch`` is replaced by a
+    function that fails, so no step reaches the network.
+    """
+    from scripts.tooling.step_tools import bun_binary
+
+    with tempfile.TemporaryDirectory(prefix="phoenix-bun-steps-") as tmp:
+        packages = npm_packages_for_steps()
+        if packages:
+            Path(tmp, "node_modules").symlink_to(packages)
+        for name, code in files.items():
+            Path(tmp, name).write_text(code, encoding="utf-8")
+        runner, arguments = Path(tmp, "run.ts"), Path(tmp, "args.json")
+        runner.write_text(BUN_RUNNER, encoding="utf-8")
+        arguments.write_text(json.dumps(list(args)), encoding="utf-8")
+        # no auto-install: a step's imports come from the local node_modules or fail
+        proc = subprocess.run([str(bun_binary()), "run", "--no-install", str(runner), tmp, str(arguments),
+                               "1" if call_main else "0"], capture_output=True, text=True, timeout=600, cwd=tmp)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise AssertionError(f"Bun did not run the steps: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().split("\n")[-1])
+
+
+def run_bun_step(code: str, *args) -> dict:
+    """One step under Bun: ``{"ok": True, "result": ...}`` or ``{"ok": False, "error": ...}``."""
+    outcome = run_bun_steps({"step.ts": code}, *args)["step.ts"]
+    if not outcome["loaded"]:
+        raise AssertionError(f"step did not load under Bun: {outcome['error']}")
+    return {key: value for key, value in outcome.items() if key != "loaded"}

@@ -176,11 +176,15 @@ class Guard:
         self.stack = stack
         self.targets = targets
         self.record = record
+        # the targets already passed resolve_target: a write is allowed when its real path is under
+        # one of theirs (one realpath per write: translation writes thousands of files)
+        self._real_targets = [_real(allowed) for allowed in targets]
 
     def _allowed(self, target) -> Path:
-        path = resolve_target(self.stack, target, absolute_ok=True)
+        raw = Path(os.path.expanduser(str(target)))
+        path = raw if raw.is_absolute() else self.stack.root / raw
         real = _real(path)
-        if not any(_within(real, _real(allowed)) for allowed in self.targets):
+        if not any(_within(real, allowed) for allowed in self._real_targets):
             raise WriteRefused(f"refusing to write {target}: not among the paths this write was guarded for")
         return path
 

@@ -1,26 +1,31 @@
 # GENERATED from lib/n8n/expressions.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
-"""n8n expressions (``"=Hello {{ $json.name }}"``) to JavaScript.
+"""n8n expressions (``"=Hello {{ $json.name }}"``) for translated steps and Windmill input transforms.
 
-Two targets:
+An expression's code is the workflow author's JavaScript, so it is data for
+Phoenix: it never becomes part of generated code. Two targets:
 
-- **step code** (``to_step_js``): the expression runs inside a translated Bun
-  step, per item, where the n8n runtime bindings exist (``$json``, ``$input``,
-  ``$('Node')``, ``$node[...]``, ``$now``...). n8n expressions are JavaScript,
-  so the code is kept as written and only the template around it is compiled.
-- **Windmill input transforms** (``to_input_transform``): the expression is
-  rewritten to Windmill's own expression context (``results.<step>``,
-  ``flow_input``), where no n8n helper exists. Anything that cannot be
-  rewritten comes back as a reason instead of a guess.
+- **step code** (``to_step_js``): the expression text is handed to the n8n
+  runtime the step carries as a string literal (``$e("$json.n + 1")``,
+  ``$t(["Hi ", ""], ["$json.who"])``); the runtime evaluates it per item with
+  n8n's bindings (``$json``, ``$input``, ``$('Node')``, ``$node[...]``,
+  ``$now``...) when the node runs, never when the step file is loaded.
+- **Windmill input transforms** (``to_input_transform``): Windmill evaluates
+  these itself, with no n8n runtime, so only a parsed, whitelisted form is
+  rewritten: a path into an item (``$json.a["b"][0]``, ``$('Node').item.json.x``,
+  ``$node["Node"].json.x``, ``$input.first().json.x``), ``$workflow.name``,
+  ``$now``/``$today``. The code is generated from the parsed path, names as
+  literals; anything else comes back as ``Untranslatable`` with the reason,
+  and the caller computes it in a step instead.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import Unsupported
+from .literals import js_string, js_value
 
 # Helpers that only exist inside n8n; an expression using them cannot run anywhere else.
 UNSUPPORTED_HELPERS = {
@@ -115,30 +120,32 @@ def check_supported(code: str) -> None:
             raise Untranslatable(UNSUPPORTED_HELPERS[helper])
 
 
-def _template_literal_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+def to_step_js(value) -> str:
+    """JavaScript computing ``value`` inside a translated step, the expression text as a literal.
 
-
-def to_step_js(value, stringify: str = "__str") -> str:
-    """JavaScript source computing ``value`` inside a translated step.
-
-    A non-expression string becomes a string literal; ``"={{ x }}"`` becomes
-    ``(x)`` (its value, not its text, as in n8n); mixed text becomes a
-    template literal whose code parts are stringified like n8n does.
+    A non-expression string is a string literal; ``"={{ x }}"`` is ``$e("x")``
+    (its value, not its text, as in n8n); text mixed with code is
+    ``$t(texts, codes)``, each code part stringified as n8n does.
     """
     if not is_expression(value):
-        return json.dumps(value, ensure_ascii=False)
+        return js_string(value)
     segments = split_template(value[1:])
-    codes = [s for s in segments if s.is_code]
-    for segment in codes:
-        check_supported(segment.text)
+    codes = [s.text for s in segments if s.is_code]
+    for code in codes:
+        check_supported(code)
     if len(segments) == 1 and codes:
-        return f"(\n{codes[0].text or 'undefined'}\n)"
+        return f"$e({js_string(codes[0])})"
     if not codes:
-        return json.dumps(value[1:], ensure_ascii=False)
-    parts = [f"${{{stringify}(\n{s.text or 'undefined'}\n)}}" if s.is_code else _template_literal_text(s.text)
-             for s in segments]
-    return "`" + "".join(parts) + "`"
+        return js_string(value[1:])
+    texts, pending = [], ""
+    for segment in segments:
+        if segment.is_code:
+            texts.append(pending)
+            pending = ""
+        else:
+            pending += segment.text
+    texts.append(pending)
+    return f"$t({js_value(texts)}, {js_value(codes)})"
 
 
 def referenced_nodes(value) -> set[str]:
@@ -166,9 +173,136 @@ def walk_strings(value):
 
 # --- Windmill input-transform target ---------------------------------------------------
 
-_NODE_ACCESS = re.compile(
-    r"""\$\(\s*(['"])(?P<a>.+?)\1\s*\)\.(?P<how>item|first\(\)|last\(\))\.json"""
-    r"""|\$node\[\s*(['"])(?P<b>.+?)\4\s*\]\.json""")
+_PATH_TOKEN = re.compile(r"""\s*(?:(?P<ident>[A-Za-z_$][\w$]*)|(?P<number>\d{1,9})(?![\w.])"""
+                         r"""|(?P<string>'[^'\\\n]*'|"[^"\\\n]*")|(?P<punct>\?\.|[.()\[\]]))""")
+
+
+def _path_tokens(code: str) -> list[tuple[str, str]]:
+    """(kind, text) tokens of a path expression, or Untranslatable for anything else."""
+    tokens, position = [], 0
+    while position < len(code):
+        if code[position:].strip() == "":
+            break
+        match = _PATH_TOKEN.match(code, position)
+        if not match:
+            raise Untranslatable(f"the expression {code[:60]!r} is more than a path into an item "
+                                 "(Windmill evaluates input transforms without n8n's runtime)")
+        kind = match.lastgroup
+        text = match.group(kind)
+        tokens.append((kind, text[1:-1] if kind == "string" else text))
+        position = match.end()
+    return tokens
+
+
+class _Path:
+    """A cursor over path tokens, raising Untranslatable on anything unexpected."""
+
+    def __init__(self, code: str):
+        self.code = code
+        self.tokens = _path_tokens(code)
+        self.at = 0
+
+    def take(self, kind: str, text: str | None = None) -> str:
+        if self.at < len(self.tokens):
+            found_kind, found = self.tokens[self.at]
+            if found_kind == kind and (text is None or found == text):
+                self.at += 1
+                return found
+        self.fail()
+
+    def fail(self):
+        raise Untranslatable(f"the expression {self.code[:60]!r} is more than a path into an item "
+                             "(Windmill evaluates input transforms without n8n's runtime)")
+
+    def kind(self) -> str:
+        return self.tokens[self.at][0] if self.at < len(self.tokens) else ""
+
+    def peek(self, text: str) -> bool:
+        return self.at < len(self.tokens) and self.tokens[self.at][1] == text
+
+    def done(self) -> bool:
+        return self.at == len(self.tokens)
+
+    def call(self, name: str) -> None:
+        self.take("ident", name)
+        self.take("punct", "(")
+        self.take("punct", ")")
+
+
+def _item_root(path: _Path, current: str, node_items: Callable[[str], Optional[str]]) -> str:
+    """The JavaScript for the item a path starts from (``$json``, ``$('X').item.json``, ...)."""
+    first = path.take("ident")
+    if first == "$json":
+        return f"({current})"
+    if first == "$input":
+        path.take("punct", ".")
+        if path.peek("item"):
+            path.take("ident", "item")
+        else:
+            path.call("first")
+        path.take("punct", ".")
+        path.take("ident", "json")
+        return f"({current})"
+    if first in ("$", "$node"):
+        if first == "$":
+            path.take("punct", "(")
+            name = path.take("string")
+            path.take("punct", ")")
+            path.take("punct", ".")
+            how = "item" if path.peek("item") else "last" if path.peek("last") else "first"
+            if how == "item":
+                path.take("ident", "item")
+            else:
+                path.call(how)
+        else:
+            path.take("punct", "[")
+            name = path.take("string")
+            path.take("punct", "]")
+            how = "item"
+        path.take("punct", ".")
+        path.take("ident", "json")
+        items = node_items(name)
+        if items is None:
+            raise Untranslatable(f"reads node {name!r}, which has no Windmill step before this point")
+        return f"({items}).at(-1)" if how == "last" else f"({items})[0]"
+    raise Untranslatable(f"uses {first}, which has no equivalent in a Windmill input transform")
+
+
+def _path_js(code: str, current: str, node_items, workflow_name: str) -> str:
+    check_supported(code)
+    path = _Path(code)
+    if len(path.tokens) == 1 and path.kind() in ("number", "string"):
+        kind, text = path.tokens[0]
+        return text if kind == "number" else js_string(text)
+    if path.peek("$workflow"):
+        path.take("ident")
+        path.take("punct", ".")
+        path.take("ident", "name")
+        result = js_string(workflow_name)
+    elif path.peek("$now") or path.peek("$today"):
+        path.take("ident")
+        result = "new Date().toISOString()"
+    else:
+        result = _item_root(path, current, node_items)
+        while not path.done():
+            result += _accessor(path)
+    if not path.done():
+        path.fail()  # something follows a complete value
+    return result
+
+
+def _accessor(path: _Path) -> str:
+    """``.name`` / ``?.name`` / ``["key"]`` / ``[0]`` as JavaScript with the key as a literal."""
+    if path.peek("["):
+        path.take("punct", "[")
+        kind = path.kind()
+        key = path.take("number") if kind == "number" else path.take("string")
+        path.take("punct", "]")
+        return f"[{key}]" if kind == "number" else f"[{js_string(key)}]"
+    optional = path.peek("?.")
+    path.take("punct", "?." if optional else ".")
+    name = path.take("ident")
+    return f"{'?.' if optional else ''}[{js_string(name)}]"
 
 
 def to_input_transform(value, current_item: str, node_items: Callable[[str], Optional[str]],
@@ -180,34 +314,12 @@ def to_input_transform(value, current_item: str, node_items: Callable[[str], Opt
     gives the items of an earlier node, or None when it has no step to read.
     """
     if not is_expression(value):
-        return json.dumps(value, ensure_ascii=False)
+        return js_string(value)
     segments = split_template(value[1:])
     if not any(s.is_code for s in segments):
-        return json.dumps(value[1:], ensure_ascii=False)
-    rewritten = [Segment(s.is_code, _rewrite(s.text, current_item, node_items, workflow_name) if s.is_code else s.text)
-                 for s in segments]
-    if len(rewritten) == 1:
-        return f"({rewritten[0].text})"
-    parts = [f"${{({s.text}) ?? ''}}" if s.is_code else _template_literal_text(s.text) for s in rewritten]
-    return "`" + "".join(parts) + "`"
-
-
-def _rewrite(code: str, current: str, node_items, workflow_name: str) -> str:
-    check_supported(code)
-
-    def node_access(match: re.Match) -> str:
-        name = match.group("a") or match.group("b")
-        items = node_items(name)
-        if items is None:
-            raise Untranslatable(f"reads node {name!r}, which has no Windmill step before this point")
-        return f"({items}).at(-1)" if match.group("how") == "last()" else f"({items})[0]"
-
-    code = _NODE_ACCESS.sub(node_access, code)
-    code = re.sub(r"\$input\.(item|first\(\))\.json", lambda _m: current, code)
-    code = re.sub(r"(?<![\w$])\$json(?![\w$])", lambda _m: current, code)
-    code = re.sub(r"\$workflow\.name", lambda _m: json.dumps(workflow_name), code)
-    code = re.sub(r"(?<![\w$])\$(now|today)(?![\w$.])", lambda _m: "new Date().toISOString()", code)
-    leftovers = sorted(h for h in helpers_used(code))
-    if leftovers:
-        raise Untranslatable(f"uses {', '.join(leftovers)}, which has no equivalent in a Windmill input transform")
-    return code
+        return js_string(value[1:])
+    parts = [_path_js(s.text, current_item, node_items, workflow_name) if s.is_code else js_string(s.text)
+             for s in segments]
+    if len(parts) == 1:
+        return f"({parts[0]})"
+    return "(" + " + ".join(f"String(({p}) ?? \"\")" if s.is_code else p for s, p in zip(segments, parts)) + ")"

@@ -15,13 +15,13 @@ run and says why: nothing is silently dropped.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .runtime import CONDITIONS, CORE, LUXON_BINDINGS, LUXON_IMPORT
 from .expressions import Untranslatable, referenced_nodes, to_input_transform, to_step_js, walk_strings
+from .literals import js_key, js_string, js_value
 from .workflow import Node, Workflow
 
 CREDENTIAL_RESOURCE_PREFIX = "f/phoenix/n8n_credentials/"
@@ -77,7 +77,7 @@ def translate_node(ctx: NodeContext) -> NodeTranslation:
         return translator(ctx)
     except Untranslatable as exc:
         return placeholder(ctx, str(exc))
-    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+    except (AttributeError, TypeError, ValueError, KeyError, OverflowError) as exc:
         # Parameters of a shape this translator does not know (a whole object given as one
         # expression, a list where n8n writes an object): this node only, never the whole file.
         return placeholder(ctx, f"its parameters have a shape the translator does not handle "
@@ -101,24 +101,28 @@ def _is_ai_sub_node(short: str) -> bool:
 
 # --- building blocks --------------------------------------------------------------------
 
-def js_value(value) -> str:
-    """A parameter tree as JavaScript, expressions compiled for per-item evaluation."""
+# The first line of every generated step: no workflow text ever goes into a comment.
+STEP_HEADER = "// Translated from n8n by Phoenix. N8N_NODE below names the node (as data, never as code).\n"
+
+
+def params_js(value) -> str:
+    """A parameter tree as JavaScript: data as literals, each expression as a literal the runtime evaluates."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {js_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{js_key(k)}: {params_js(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(js_value(v) for v in value) + "]"
+        return "[" + ", ".join(params_js(v) for v in value) + "]"
     if isinstance(value, str):
         return to_step_js(value)
-    return json.dumps(value)
+    return js_value(value)
 
 
-def header_comment(node: Node, extra: str = "") -> str:
-    lines = [f'// n8n node "{node.name}" ({node.type} v{node.type_version:g}), translated by Phoenix.']
+def node_literal(node: Node, extra: dict | None = None) -> str:
+    """``const N8N_NODE = {...};``: who the step stands for, as a literal (names, type, notes)."""
+    about = {"name": node.name, "type": node.type, "typeVersion": node.type_version}
     if node.notes:
-        lines += [f"// Note in n8n: {line}" for line in node.notes.splitlines()]
-    if extra:
-        lines += [f"// {line}" for line in extra.splitlines()]
-    return "\n".join(lines) + "\n"
+        about["notes"] = node.notes
+    about.update(extra or {})
+    return f"const N8N_NODE = {js_value(about)};\n"
 
 
 def node_refs_input(ctx: NodeContext) -> Optional[str]:
@@ -127,26 +131,32 @@ def node_refs_input(ctx: NodeContext) -> Optional[str]:
     for text in walk_strings(ctx.node.parameters):
         names |= referenced_nodes(text)
     known = {name: ctx.node_items(name) for name in sorted(names)}
-    pairs = [f"{json.dumps(name)}: {expr}" for name, expr in known.items() if expr is not None]
+    pairs = [f"{js_key(name)}: {expr}" for name, expr in known.items() if expr is not None]
     return "({" + ", ".join(pairs) + "})" if pairs else None
 
 
 def bun_step(ctx: NodeContext, body: str, *, conditions: bool = False, extra_inputs: dict | None = None,
              comment: str = "", output: Callable[[int], str] | None = None,
-             predicates: list[str] | None = None) -> NodeTranslation:
-    """A Bun rawscript step running ``body`` with the n8n runtime in scope."""
+             predicates: list[str] | None = None, imports: str = "") -> NodeTranslation:
+    """A Bun rawscript step running ``body`` with the n8n runtime in scope.
+
+    ``comment`` is Phoenix's own text about the step; ``imports`` are the
+    ``import`` lines the body needs (they must come first in an ES module).
+    """
     uses_luxon = "DateTime" in body or "$now" in body or "$today" in body
     workflow = {"name": ctx.workflow.name, "id": str(ctx.workflow.raw.get("id", ""))}
     parameters = ["items: any", "nodes: Record<string, any> = {}"] + [f"{k}: any" for k in (extra_inputs or {})]
-    code = (header_comment(ctx.node, comment)
-            + (LUXON_IMPORT if uses_luxon else "")
+    code = (STEP_HEADER
+            + "".join(f"// {line}\n" for line in comment.splitlines())
+            + imports + (LUXON_IMPORT if uses_luxon else "")
+            + node_literal(ctx.node)
             + CORE + (CONDITIONS if conditions else "")
             + f"\nexport async function main({', '.join(parameters)}) {{\n"
             + "  const input = toItems(items);\n"
+            + "  const n8n = n8nContext(input, nodes ?? {}, "
+            + f"{js_value(workflow)}{', ' + LUXON_BINDINGS if uses_luxon else ''});\n"
             + "  const { $, $input, $node, $items, $workflow, $execution, $env, $vars, $runIndex, $prevNode,"
-            + " $ifEmpty, $if, $max, $min, setIndex } =\n"
-            + f"    n8nContext(input, nodes ?? {{}}, {json.dumps(workflow, ensure_ascii=False)});\n"
-            + (LUXON_BINDINGS if uses_luxon else "")
+            + " $ifEmpty, $if, $max, $min, setIndex, $e, $t } = n8n;\n"
             + body.rstrip() + "\n}\n")
     transforms = {"items": {"type": "javascript", "expr": ctx.items}}
     refs = node_refs_input(ctx)
@@ -154,13 +164,20 @@ def bun_step(ctx: NodeContext, body: str, *, conditions: bool = False, extra_inp
         transforms["nodes"] = {"type": "javascript", "expr": refs}
     for name, expr in (extra_inputs or {}).items():
         transforms[name] = expr
+    return _rawscript(ctx, code, transforms, ctx.node.name, output=output, predicates=predicates)
+
+
+def _rawscript(ctx: NodeContext, code: str, transforms: dict, summary: str, *,
+               output: Callable[[int], str] | None = None, predicates: list[str] | None = None,
+               status: str = "translated", reason: str = "") -> NodeTranslation:
+    """One Bun step with its inline file, named by the Phoenix-made step id."""
     file_name = f"{ctx.step_id}.ts"
-    module = {"id": ctx.step_id, "summary": ctx.node.name,
+    module = {"id": ctx.step_id, "summary": summary,
               "value": {"type": "rawscript", "language": "bun", "content": f"!inline {file_name}",
                         "input_transforms": transforms}}
     step_result = f"results.{ctx.step_id}"
-    return NodeTranslation(modules=[module], files={file_name: code},
-                           output=output or (lambda _i: step_result), predicates=predicates)
+    return NodeTranslation(modules=[module], files={file_name: code}, output=output or (lambda _i: step_result),
+                           predicates=predicates, status=status, reason=reason)
 
 
 def per_item(params_js: str, expression: str) -> str:
@@ -182,25 +199,24 @@ def routing_outputs(ctx: NodeContext, count: int) -> tuple[Callable[[int], str],
 
 
 def placeholder(ctx: NodeContext, reason: str) -> NodeTranslation:
-    """A step that fails when run, naming the node and why it was not translated."""
+    """A step that fails when run, naming the node and why it was not translated.
+
+    Its n8n parameters and credential references travel in the file as
+    literals (``N8N_NODE``), for whoever writes the replacement.
+    """
     node = ctx.node
     message = (f'n8n node "{node.name}" ({node.type}) was not translated to Windmill: {reason}. '
                "Replace this placeholder step with an equivalent script.")
-    parameters = json.dumps(node.parameters, indent=2, ensure_ascii=False)
-    credentials = ", ".join(sorted(node.credentials)) or "none"
-    code = (f'// PLACEHOLDER: n8n node "{node.name}" ({node.type} v{node.type_version:g}) was NOT translated.\n'
-            f"// Reason: {reason}\n// Credentials it used in n8n (references only): {credentials}\n"
-            "// Its n8n parameters, for whoever writes the replacement:\n"
-            + "".join(f"//   {line}\n" for line in parameters.splitlines()[:200])
+    code = (STEP_HEADER
+            + "// PLACEHOLDER: this n8n node was NOT translated; main() fails, saying why.\n"
+            + "// N8N_NODE holds its parameters and the credentials it used (references only).\n"
+            + node_literal(node, {"reason": reason, "credentials": sorted(node.credentials),
+                                  "parameters": node.parameters})
             + "export async function main(items: any) {\n"
-            + f"  throw new Error({json.dumps(message, ensure_ascii=False)});\n}}\n")
-    file_name = f"{ctx.step_id}.ts"
-    module = {"id": ctx.step_id, "summary": f"PLACEHOLDER (not translated): {node.name} [{node.short_type}]",
-              "value": {"type": "rawscript", "language": "bun", "content": f"!inline {file_name}",
-                        "input_transforms": {"items": {"type": "javascript", "expr": ctx.items}}}}
-    step_result = f"results.{ctx.step_id}"
-    return NodeTranslation(modules=[module], files={file_name: code}, output=lambda _i: step_result,
-                           status="placeholder", reason=reason)
+            + f"  throw new Error({js_string(message)});\n}}\n")
+    return _rawscript(ctx, code, {"items": {"type": "javascript", "expr": ctx.items}},
+                      f"PLACEHOLDER (not translated): {node.name} [{node.short_type}]",
+                      status="placeholder", reason=reason)
 
 
 PASS_THROUGH_JS = """export async function main(items: any) {
@@ -217,13 +233,11 @@ def pass_through_step(ctx: NodeContext, summary: str, why: str) -> NodeTranslati
     (Windmill's ``identity`` would return the previous module's raw result,
     which after a loop or a branch is not this node's items.)
     """
-    file_name = f"{ctx.step_id}.ts"
-    module = {"id": ctx.step_id, "summary": summary,
-              "value": {"type": "rawscript", "language": "bun", "content": f"!inline {file_name}",
-                        "input_transforms": {"items": {"type": "javascript", "expr": ctx.items}}}}
+    code = STEP_HEADER + "".join(f"// {line}\n" for line in why.splitlines()) + node_literal(ctx.node) + PASS_THROUGH_JS
+    translation = _rawscript(ctx, code, {"items": {"type": "javascript", "expr": ctx.items}}, summary)
     step_result = f"results.{ctx.step_id}"
-    return NodeTranslation(modules=[module], files={file_name: header_comment(ctx.node, why) + PASS_THROUGH_JS},
-                           output=lambda i: step_result if i == 0 else "[]")
+    translation.output = lambda i: step_result if i == 0 else "[]"
+    return translation
 
 
 def disabled_pass_through(ctx: NodeContext) -> NodeTranslation:
@@ -371,8 +385,15 @@ def _legacy_cron(item: dict) -> Optional[str]:
     return None
 
 
+# one cron field: numbers, names (JAN, MON), ranges, steps, lists, and croner's ? L W #
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#-]{1,64}$")
+
+
 def _normalize_cron(expression: str) -> Optional[str]:
+    """A workflow's cron text as Windmill's 6 fields, or None when it is not plain cron syntax."""
     fields = expression.split()
+    if not all(_CRON_FIELD.match(field) for field in fields):
+        return None
     if len(fields) == 5:
         return "0 " + " ".join(fields)
     if len(fields) == 6:
@@ -411,12 +432,12 @@ def set_node(ctx: NodeContext) -> NodeTranslation:
         if p.get("mode") == "raw":
             expression = (f"const data = typeof params.jsonOutput === 'string' ? JSON.parse(params.jsonOutput) : params.jsonOutput;\n"
                           f"    out.push({keep} ? {{ ...$json, ...data }} : data);")
-            params_js = js_value({"jsonOutput": p.get("jsonOutput", "{}")})
+            params_code = params_js({"jsonOutput": p.get("jsonOutput", "{}")})
         else:
             assignments = ((p.get("assignments") or {}).get("assignments") or []) if version >= 3.3 else \
                 [{"name": f.get("name"), "value": f.get(f"{f.get('type', 'string')}Value", f.get("stringValue")),
                   "type": f.get("type", "string")} for f in ((p.get("fields") or {}).get("values") or [])]
-            params_js = js_value({"assignments": [{"name": a.get("name", ""), "value": a.get("value"),
+            params_code = params_js({"assignments": [{"name": a.get("name", ""), "value": a.get("value"),
                                                    "type": a.get("type", "string")} for a in assignments
                                                   if isinstance(a, dict)]})
             expression = (f"const item: any = {keep} ? structuredClone($json) : {{}};\n"
@@ -428,11 +449,11 @@ def set_node(ctx: NodeContext) -> NodeTranslation:
                 for kind, entries in values.items() if isinstance(entries, list)
                 for v in entries if isinstance(v, dict)]
         keep = "false" if p.get("keepOnlySet") else "true"
-        params_js = js_value({"assignments": flat})
+        params_code = params_js({"assignments": flat})
         expression = (f"const item: any = {keep} ? structuredClone($json) : {{}};\n"
                       f"    for (const a of params.assignments) setPath(item, String(a.name), a.value, {dot});\n"
                       "    out.push(item);")
-    return bun_step(ctx, SET_JS + per_item(params_js, expression))
+    return bun_step(ctx, SET_JS + per_item(params_code, expression))
 
 
 @translates(BASE + "if")
@@ -457,7 +478,7 @@ def _condition_router(ctx: NodeContext, outputs: int) -> NodeTranslation:
     if legacy:
         conditions["combineOperation"] = p.get("combineOperation", "all")
     body = ("  const outputs: any[][] = [[], []];\n"
-            + per_item(js_value({"conditions": conditions}),
+            + per_item(params_js({"conditions": conditions}),
                        f"(n8nConditions(params.conditions, {str(legacy).lower()}) ? outputs[0] : outputs[1]).push($json);")
             .replace("  return out;\n", "  return { outputs };\n").replace("  const out: any[] = [];\n", ""))
     output, predicates = routing_outputs(ctx, outputs)
@@ -492,7 +513,7 @@ def switch_node(ctx: NodeContext) -> NodeTranslation:
                   ".map((r: any) => Number(r.output)).slice(0, 1);\n"
                   f"    if (!chosen.length && {fallback} >= 0) chosen = [{fallback}];")
     body = (f"  const outputs: any[][] = Array.from({{ length: {count} }}, () => []);\n"
-            + per_item(js_value(params), choose + "\n    for (const i of chosen) (outputs[i] ??= []).push($json);")
+            + per_item(params_js(params), choose + "\n    for (const i of chosen) (outputs[i] ??= []).push($json);")
             .replace("  return out;\n", "  return { outputs };\n").replace("  const out: any[] = [];\n", ""))
     output, predicates = routing_outputs(ctx, count)
     return bun_step(ctx, body, conditions=True, output=output, predicates=predicates)
@@ -527,10 +548,10 @@ def merge_node(ctx: NodeContext) -> NodeTranslation:
         if not pairs or any(not a or not b for a, b in pairs):
             raise Untranslatable("merge by fields without field names")
         join_mode = p.get("joinMode", "keepMatches")
-        body = (f"  const pairs = {json.dumps(pairs)};\n"
+        body = (f"  const pairs = {js_value(pairs)};\n"
                 "  const get = (o: any, path: string) => path.split('.').reduce((v, k) => v?.[k], o);\n"
                 "  const matches = (a: any, b: any) => pairs.every(([x, y]: string[]) => get(a, x) == get(b, y));\n"
-                f"  const joinMode = {json.dumps(join_mode)};\n"
+                f"  const joinMode = {js_value(join_mode)};\n"
                 "  if (joinMode === 'keepNonMatches') return lists[0].filter((a: any) => !lists[1].some((b: any) => matches(a, b)));\n"
                 "  const out: any[] = [];\n"
                 "  for (const a of lists[0]) {\n"
@@ -541,11 +562,11 @@ def merge_node(ctx: NodeContext) -> NodeTranslation:
                 "  return out;")
     else:
         raise Untranslatable(f"Merge mode {mode!r}{f' ({join})' if join else ''} is not supported")
-    prefix = (f"  const p: any = {json.dumps({k: v for k, v in p.items() if isinstance(v, (str, int, float, bool))})};\n"
+    prefix = (f"  const p: any = {js_value({k: v for k, v in p.items() if isinstance(v, (str, int, float, bool))})};\n"
               "  const mode = p.mode ?? 'append';\n"
               "  const lists: any[][] = (inputs as any[]).map(toItems);\n")
     return bun_step(ctx, prefix + body, extra_inputs={"inputs": {"type": "javascript", "expr": inputs_js}},
-                    comment=f"Merge: mode {mode}{f', {join}' if join else ''}; inputs arrive in n8n input order.")
+                    comment="Merge: inputs arrive in n8n input order.")
 
 
 @translates(BASE + "noOp", BASE + "executionData")
@@ -563,24 +584,21 @@ def code_node(ctx: NodeContext) -> NodeTranslation:
         source = "return items;" if short != "functionItem" else "return item;"
     if "$getWorkflowStaticData" in source or "this.helpers" in source or "$binary" in source:
         raise Untranslatable("the code uses n8n internals ($getWorkflowStaticData, this.helpers or binary data)")
-    indented = "\n".join("      " + line for line in source.splitlines())
+    # The source is a literal the runtime runs when the node runs (sloppy mode, n8n's bindings as parameters).
+    prelude = ("  const require = createRequire(import.meta.url);  // n8n Code nodes may require() modules\n"
+               f"  const source = {js_string(source)};\n")
     if short == "functionItem" or (short == "code" and p.get("mode") == "runOnceForEachItem"):
-        item_binding = "let item: any = $json;" if short == "functionItem" else "const item = { json: $json };"
-        body = ("  const out: any[] = [];\n"
+        item = "$json" if short == "functionItem" else "{ json: $json }"
+        body = (prelude + "  const out: any[] = [];\n"
                 "  for (let $itemIndex = 0; $itemIndex < input.length; $itemIndex++) {\n"
                 "    setIndex($itemIndex);\n"
                 "    const $json = input[$itemIndex];\n"
-                f"    const result = await (async () => {{\n      {item_binding}\n"
-                f"      return await (async () => {{\n{indented}\n      }})();\n    }})();\n"
-                "    out.push(...unwrap(result));\n"
+                f"    out.push(...unwrap(await n8n.runCode(source, {{ item: {item}, require }})));\n"
                 "  }\n  return out;")
     else:
-        body = ("  const result = await (async () => {\n"
-                "    const items = $input.all();\n"
-                "    const $json = input[0] ?? {};\n"
-                f"    return await (async () => {{\n{indented}\n    }})();\n"
-                "  })();\n  return unwrap(result);")
-    return bun_step(ctx, body, comment="The n8n code below runs unchanged with n8n's bindings rebuilt.")
+        body = prelude + "  return unwrap(await n8n.runCode(source, { items: $input.all(), require }));"
+    return bun_step(ctx, body, imports='import { createRequire } from "node:module";\n',
+                    comment="The n8n code is a string the runtime runs with n8n's bindings when the node runs.")
 
 
 HTTP_JS = r"""
@@ -681,7 +699,7 @@ def _http_step(ctx: NodeContext, request: dict) -> NodeTranslation:
         comment += (f"\nCredentials: the n8n credential is expected as the Windmill resource {credential},"
                     "\nholding the credential's own fields (see n8nRequest).")
     auth = "auth" if credential else "undefined"
-    body = HTTP_JS + per_item(js_value(request), f"out.push(...await n8nRequest(params, {auth}));")
+    body = HTTP_JS + per_item(params_js(request), f"out.push(...await n8nRequest(params, {auth}));")
     return bun_step(ctx, body, extra_inputs=extra, comment=comment)
 
 
@@ -710,13 +728,13 @@ def split_out(ctx: NodeContext) -> NodeTranslation:
                   "        out.push(entry && typeof entry === 'object' && !Array.isArray(entry) && !params.destination\n"
                   "          ? { ...base, ...entry } : { ...base, [key]: entry });\n"
                   "      }\n    }")
-    return bun_step(ctx, per_item(js_value(params), expression))
+    return bun_step(ctx, per_item(params_js(params), expression))
 
 
 @translates(BASE + "splitInBatches")
 def split_in_batches(ctx: NodeContext) -> NodeTranslation:
     size = ctx.node.parameters.get("batchSize", 1 if ctx.node.type_version >= 3 else 10)
-    body = (f"  const size = Math.max(1, Number({js_value(size)}) || 1);\n"
+    body = (f"  const size = Math.max(1, Number({params_js(size)}) || 1);\n"
             "  const batches: any[][] = [];\n"
             "  for (let i = 0; i < input.length; i += size) batches.push(input.slice(i, i + size));\n"
             "  return batches;")
@@ -728,12 +746,12 @@ def aggregate(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
     if p.get("aggregate") == "aggregateAllItemData":
         destination = p.get("destinationFieldName", "data")
-        body = f"  return [{{ {json.dumps(destination)}: input }}];"
+        body = f"  return [{{ {js_key(destination)}: input }}];"
     else:
         fields = [(f.get("fieldToAggregate", ""), f.get("outputFieldName") if f.get("renameField") else None)
                   for f in ((p.get("fieldsToAggregate") or {}).get("fieldToAggregate") or []) if isinstance(f, dict)]
         merge = "true" if (p.get("options") or {}).get("mergeLists") else "false"
-        body = (f"  const fields = {json.dumps(fields)};\n"
+        body = (f"  const fields = {js_value(fields)};\n"
                 "  const get = (o: any, path: string) => path.split('.').reduce((v, k) => v?.[k], o);\n"
                 "  const out: any = {};\n"
                 "  for (const [field, rename] of fields) {\n"
@@ -747,7 +765,7 @@ def aggregate(ctx: NodeContext) -> NodeTranslation:
 def limit(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
     count = _int(p.get("maxItems", 1), 1)
-    body = f"  return {json.dumps(p.get('keep', 'firstItems'))} === 'lastItems' ? input.slice(-{count}) : input.slice(0, {count});"
+    body = f"  return {js_value(p.get('keep', 'firstItems'))} === 'lastItems' ? input.slice(-{count}) : input.slice(0, {count});"
     return bun_step(ctx, body)
 
 
@@ -758,7 +776,7 @@ def sort_items(ctx: NodeContext) -> NodeTranslation:
         raise Untranslatable(f"Sort type {p.get('type')!r} is not translated")
     fields = [(f.get("fieldName", ""), f.get("order", "ascending"))
               for f in ((p.get("sortFieldsUi") or {}).get("sortField") or []) if isinstance(f, dict)]
-    body = (f"  const fields = {json.dumps(fields)};\n"
+    body = (f"  const fields = {js_value(fields)};\n"
             "  const get = (o: any, path: string) => path.split('.').reduce((v, k) => v?.[k], o);\n"
             "  return [...input].sort((a, b) => {\n"
             "    for (const [field, order] of fields) {\n"
@@ -773,14 +791,15 @@ def sort_items(ctx: NodeContext) -> NodeTranslation:
 @translates(BASE + "removeDuplicates")
 def remove_duplicates(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
-    if p.get("operation", "removeDuplicateInputItems") != "removeDuplicateInputItems":
+    # Item Lists calls this operation "removeDuplicates" (within the input, as here)
+    if p.get("operation", "removeDuplicateInputItems") not in ("removeDuplicateInputItems", "removeDuplicates"):
         raise Untranslatable("removing duplicates across executions needs n8n's deduplication store")
     fields = p.get("fieldsToCompare", "")
     if isinstance(fields, dict):
         fields = ",".join(f.get("fieldName", "") for f in fields.get("fields") or [])
     compare = p.get("compare", "allFields")
-    body = (f"  const fields = {json.dumps([f.strip() for f in str(fields).split(',') if f.strip()])};\n"
-            f"  const compare = {json.dumps(compare)};\n"
+    body = (f"  const fields = {js_value([f.strip() for f in str(fields).split(',') if f.strip()])};\n"
+            f"  const compare = {js_value(compare)};\n"
             "  const seen = new Set<string>();\n"
             "  const get = (o: any, path: string) => (path in o ? o[path] : path.split('.').reduce((v, k) => v?.[k], o));\n"
             "  return input.filter((item) => {\n"
@@ -794,7 +813,7 @@ def remove_duplicates(ctx: NodeContext) -> NodeTranslation:
 def rename_keys(ctx: NodeContext) -> NodeTranslation:
     pairs = [(k.get("currentKey", ""), k.get("newKey", "")) for k in
              ((ctx.node.parameters.get("keys") or {}).get("key") or []) if isinstance(k, dict)]
-    body = (f"  const pairs = {json.dumps(pairs)};\n"
+    body = (f"  const pairs = {js_value(pairs)};\n"
             "  return input.map((item) => {\n"
             "    const out: any = { ...item };\n"
             "    for (const [from, to] of pairs) if (from in out) { out[to] = out[from]; delete out[from]; }\n"
@@ -808,7 +827,7 @@ def summarize(ctx: NodeContext) -> NodeTranslation:
     values = [(v.get("aggregation", "count"), v.get("field", "")) for v in
               ((p.get("fieldsToSummarize") or {}).get("values") or []) if isinstance(v, dict)]
     split = [f.strip() for f in str(p.get("fieldsToSplitBy", "") or "").split(",") if f.strip()]
-    body = (f"  const values = {json.dumps(values)};\n  const split = {json.dumps(split)};\n"
+    body = (f"  const values = {js_value(values)};\n  const split = {js_value(split)};\n"
             "  const groups = new Map<string, any[]>();\n"
             "  for (const item of input) {\n"
             "    const key = JSON.stringify(split.map((f) => item[f]));\n"
@@ -873,7 +892,7 @@ def stop_and_error(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
     message = p.get("errorMessage", "Workflow stopped") if p.get("errorType", "errorMessage") == "errorMessage" \
         else p.get("errorObject", "{}")
-    body = per_item(js_value({"message": message}),
+    body = per_item(params_js({"message": message}),
                     "throw new Error(typeof params.message === 'string' ? params.message : JSON.stringify(params.message));")
     return bun_step(ctx, body)
 
@@ -886,8 +905,8 @@ def respond_to_webhook(ctx: NodeContext) -> NodeTranslation:
         raise Untranslatable(f"responding with {how} is not translated")
     params = {"body": p.get("responseBody", "")}
     body = ("  setIndex(0);\n  const $json = input[0] ?? {};\n"
-            f"  const params: any = {js_value(params)};\n"
-            f"  const how = {json.dumps(how)};\n"
+            f"  const params: any = {params_js(params)};\n"
+            f"  const how = {js_value(how)};\n"
             "  if (how === 'allIncomingItems') return input;\n"
             "  if (how === 'noData') return {};\n"
             "  if (how === 'json') return typeof params.body === 'string' && params.body.trim() ? JSON.parse(params.body) : params.body;\n"
@@ -975,9 +994,9 @@ def date_time(ctx: NodeContext) -> NodeTranslation:
               "startDate": p.get("startDate", ""), "endDate": p.get("endDate", ""), "units": p.get("units", ["day"]),
               "isoString": bool(options.get("isoString")), "part": p.get("part", "month")}
     settings = ctx.workflow.raw.get("settings") if isinstance(ctx.workflow.raw.get("settings"), dict) else {}
-    zone = json.dumps(settings.get("timezone") or "")
+    zone = js_value(settings.get("timezone") or "")
     include = "true" if options.get("includeInputFields") else "false"
-    body = DATETIME_JS + per_item(js_value(params), (
+    body = DATETIME_JS + per_item(params_js(params), (
         f"const zone = {zone} || process.env.GENERIC_TIMEZONE || \"America/New_York\";  // n8n's default timezone\n"
         f"    const item: any = {include} ? {{ ...$json }} : {{}};\n"
         f"    {DATETIME_OPERATIONS[operation]}\n"

@@ -20,7 +20,8 @@ and decides:
 
 A dry run (the default) writes nothing anywhere and returns the diff of each
 change. A real push first saves n8n's current version of every workflow it is
-about to overwrite into a time-stamped backup folder, then PUTs only the
+about to overwrite into a time-stamped backup folder (through the guard of
+``lib/preserve.py``, like the rewritten files and index), then PUTs only the
 writable fields, then re-reads the workflow and records it as the new base so
 the next push starts from what n8n really holds. ``on_conflict="overwrite"``
 pushes over a conflict (still with a backup).
@@ -35,12 +36,18 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
+from contextlib import nullcontext
+
+from ..backup.archive import backup_dir as backup_folder
 from ..errors import ConfigError
+from ..preserve import PreservationError, guarded_write, resolve_target
 from ..stack import Stack, load_stack
+from .bounded import UnreadableInput, read_json_file
 from .client import N8nClient, writable_workflow
 from .errors import N8nAuthError, N8nError, N8nNotFound, N8nTimeout, N8nUnreachable
 from .export import (INDEX_NAME, canonical_workflow, content_fingerprint, dumps_workflow, file_name_for,
                      is_workflow, read_index, write_if_changed, write_index)
+from .manifest import local_stack, sha256_of
 from .workflow import WorkflowError
 
 DIFF_LIMIT = 20_000
@@ -49,8 +56,16 @@ ON_CONFLICT = ("refuse", "overwrite")
 
 def push_folder(client: N8nClient, folder: str | os.PathLike, *, dry_run: bool = True,
                 on_conflict: str = "refuse", only_ids: list[str] | None = None,
-                create_missing: bool = False, backup_dir: str | os.PathLike | None = None) -> dict:
-    """Push every workflow file of ``folder`` (or ``only_ids``) to n8n."""
+                create_missing: bool = False, backup_dir: str | os.PathLike | None = None,
+                stack=None, absolute_ok: bool | None = None) -> dict:
+    """Push every workflow file of ``folder`` (or ``only_ids``) to n8n.
+
+    The folder and the backup folder are written only through the guard of
+    ``stack`` (default: rooted at the current folder, paths the caller's
+    explicit choice).
+    """
+    guarded = local_stack(stack)
+    allow = stack is None if absolute_ok is None else absolute_ok
     if on_conflict not in ON_CONFLICT:
         raise ConfigError("push", "on_conflict", f"must be one of {', '.join(ON_CONFLICT)}")
     folder = Path(folder)
@@ -60,16 +75,19 @@ def push_folder(client: N8nClient, folder: str | os.PathLike, *, dry_run: bool =
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     # never inside the folder: a translator or a second pull would read backups as workflows
     backups = Path(backup_dir or folder.parent / f"{folder.name}-backups") / stamp
-    context = _Context(client, folder, index, dry_run, on_conflict, create_missing, backups)
     # One cheap read first: a dry run of files n8n never saw asks nothing else, and must
     # not report a plan n8n could not take (unreachable, wrong key) as ok.
-    next(client.iter_workflows(limit=1), None)
-    results = []
-    for path in sorted(folder.glob("*.json")):
-        results.append(context.push_file(path, only_ids))
-    results = [r for r in results if r is not None]
-    if not dry_run:
-        write_index(folder, context.index)
+    next(client.iter_workflows(limit=1, on_unreadable=lambda _item: None), None)
+    try:
+        # a dry run writes nothing, so it takes no backup of .roo/ or omas/ either
+        with (nullcontext() if dry_run else guarded_write(guarded, folder, backups, absolute_ok=allow)) as guard:
+            context = _Context(client, folder, index, dry_run, on_conflict, create_missing, backups, guard)
+            results = [r for r in (context.push_file(path, only_ids) for path in sorted(folder.glob("*.json")))
+                       if r is not None]
+            if not dry_run:
+                write_index(guard, folder, context.index)
+    except PreservationError as exc:
+        raise ConfigError("push", "folder", str(exc)) from None
     counts: dict[str, int] = {}
     for item in results:
         counts[item["status"]] = counts.get(item["status"], 0) + 1
@@ -80,7 +98,8 @@ def push_folder(client: N8nClient, folder: str | os.PathLike, *, dry_run: bool =
 class _Context:
     """The state one push run shares across files."""
 
-    def __init__(self, client, folder, index, dry_run, on_conflict, create_missing, backups):
+    def __init__(self, client, folder, index, dry_run, on_conflict, create_missing, backups, guard):
+        self.guard = guard
         self.client = client
         self.folder = folder
         self.index = dict(index)
@@ -151,9 +170,7 @@ class _Context:
 
     def _backup(self, remote: Mapping, file_name: str) -> Path:
         """n8n's current version, raw as GET returned it, before we overwrite it."""
-        self.backups.mkdir(parents=True, exist_ok=True)
-        target = self.backups / file_name
-        target.write_text(json.dumps(remote, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        target = self.guard.write(self.backups / file_name, json.dumps(remote, indent=2, ensure_ascii=True) + "\n")
         self.backed_up = True
         return target
 
@@ -162,22 +179,21 @@ class _Context:
         canonical = canonical_workflow(remote)
         new_key = str(remote["id"])
         new_name = file_name_for(new_key, canonical.get("name"))
-        write_if_changed(self.folder / new_name, dumps_workflow(canonical))
+        text = dumps_workflow(canonical)
+        write_if_changed(self.guard, self.folder / new_name, text)
         if new_name != path.name:
-            path.unlink(missing_ok=True)
+            self.guard.remove(path)
         if drop_key and drop_key != new_key:
             self.index.pop(drop_key, None)
         self.index[new_key] = {"file": new_name, "name": canonical.get("name"),
-                               "fingerprint": content_fingerprint(canonical)}
+                               "fingerprint": content_fingerprint(canonical), "sha256": sha256_of(text.encode("utf-8"))}
 
 
 def _load_local(path: Path) -> dict:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkflowError(f"cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise WorkflowError(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        document = read_json_file(path)
+    except UnreadableInput as exc:
+        raise WorkflowError(str(exc)) from None
     if not is_workflow(document) or not isinstance(document.get("name"), str):
         raise WorkflowError("not an n8n workflow (needs name, nodes and connections)")
     return document
@@ -201,23 +217,30 @@ def push(stack: Stack | Mapping | str | None = None, *, folder: str = "n8n/git",
     """Push a pulled folder (relative to the stack root) back to n8n; dry run by default.
 
     Backups go to ``backup_dir`` or, by default, ``<stack backup dir>/n8n-push/<UTC time>/``.
+    ``folder`` and ``backup_dir`` are relative to the root (they may not leave it) or
+    absolute (README: settings that accept an absolute path).
     Expected failures come back as ``{"ok": False, "error": {...}}``.
     """
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
-    backups = stack.under_root(backup_dir) if backup_dir else stack.under_root(stack.data["backup"]["dir"]) / "n8n-push"
     own_client = client is None
     try:
         if not folder:
             raise ConfigError("push", "folder", "empty: give the folder of pulled workflows")
+        try:
+            folder_path = resolve_target(stack, folder, absolute_ok=True)
+            # the stack's backup folder is checked as every backup writer checks it (never in .roo/ or omas/)
+            backups = backup_folder(stack, backup_dir) if backup_dir else backup_folder(stack) / "n8n-push"
+        except PreservationError as exc:
+            raise ConfigError("push", "backup_dir" if backup_dir else "folder", str(exc)) from None
         if workflow_ids is not None and not isinstance(workflow_ids, list):
             # a string would be taken letter by letter as ids
             raise ConfigError("push", "workflow_ids",
                               f"must be a list of workflow ids, got {type(workflow_ids).__name__}")
         api = client or N8nClient.from_stack(stack)
         try:
-            report = push_folder(api, stack.under_root(folder), dry_run=dry_run, on_conflict=on_conflict,
+            report = push_folder(api, folder_path, dry_run=dry_run, on_conflict=on_conflict,
                                  only_ids=workflow_ids or None, create_missing=create_missing,
-                                 backup_dir=backups)
+                                 backup_dir=backups, stack=stack, absolute_ok=True)
         finally:
             if own_client:
                 api.close()

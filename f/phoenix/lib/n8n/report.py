@@ -11,20 +11,32 @@ shape::
                     "nodes_translated", "placeholders", "untranslated_types",
                     "error"}]}
 
-with ``file`` relative to the input folder and sticky notes never counted.
+with ``file`` relative to the input folder and sticky notes never counted,
+plus ``conflicts``: the generated files kept because the operator changed
+them since Phoenix wrote them (or Phoenix never wrote them), each with its
+path relative to the output folder and the reason.
+
+Re-running never destroys the operator's work: each flow folder carries a
+manifest (``manifest.py``) of what Phoenix wrote, and every write and removal
+goes through the guard of ``lib/preserve.py`` (a verified backup first inside
+``.roo/`` or ``omas/``; outside the stack root only where absolute paths are
+allowed). Without a stack (the CLI, library calls), the root is the current
+folder and the output folder given is the caller's explicit choice.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Optional
 
 import yaml
 
 from ..errors import InputError
+from ..preserve import PreservationError, guarded_write, resolve_target, write_file
+from .bounded import UnreadableInput, read_json_file
+from .manifest import MANIFEST_NAME, GeneratedFiles, local_stack
 from .translate import StructureError, Translation, translate_workflow
 from .workflow import STICKY_NOTE, WorkflowError
 
@@ -57,20 +69,37 @@ def slug_for(relative: str) -> str:
 
 
 def translate_folder(input_dir: str | Path, output_dir: str | Path,
-                     path_prefix: str = DEFAULT_PATH_PREFIX) -> dict:
-    """Translate every n8n JSON file under ``input_dir`` into ``output_dir``; return the report."""
+                     path_prefix: str = DEFAULT_PATH_PREFIX, *, stack=None, absolute_ok: bool | None = None) -> dict:
+    """Translate every n8n JSON file under ``input_dir`` into ``output_dir``; return the report.
+
+    Writes go through the guard of ``stack`` (default: rooted at the current
+    folder); an absolute ``output_dir`` outside the root is accepted when
+    ``absolute_ok`` (default: when no stack is given, i.e. a path the caller
+    named explicitly).
+    """
     source_root = Path(input_dir)
     if not source_root.is_dir():
         raise InputError(f"{input_dir}: not a folder")
     if not isinstance(path_prefix, str) or not WINDMILL_FOLDER.match(path_prefix.rstrip("/")) \
             or ".." in path_prefix.split("/"):
         raise InputError(f"path_prefix {path_prefix!r}: expected a Windmill folder such as {DEFAULT_PATH_PREFIX}")
-    target_root = Path(output_dir)
+    guarded = local_stack(stack)
+    allow = stack is None if absolute_ok is None else absolute_ok
     try:
-        target_root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # e.g. a file already has that name: refuse, touch nothing
-        reason = "not a folder" if target_root.exists() else exc.strerror
-        raise InputError(f"{output_dir}: cannot write there: {reason}") from None
+        target_root = resolve_target(guarded, output_dir, absolute_ok=allow)
+        if target_root.exists() and not target_root.is_dir():  # e.g. a file already has that name: touch nothing
+            raise InputError(f"{output_dir}: cannot write there: not a folder")
+        with guarded_write(guarded, target_root, absolute_ok=allow) as guard:
+            try:
+                guard.mkdir(target_root)
+            except OSError as exc:
+                raise InputError(f"{output_dir}: cannot write there: {exc.strerror}") from None
+            return _translate_all(source_root, target_root, path_prefix, guard)
+    except PreservationError as exc:  # outside the root, or no verified backup of .roo/omas
+        raise InputError(str(exc)) from None
+
+
+def _translate_all(source_root: Path, target_root: Path, path_prefix: str, guard) -> dict:
     files = sorted(p for p in source_root.rglob("*.json") if p.is_file())
     loaded = {path: _load(path) for path in files}
     slugs = _slugs([p.relative_to(source_root).as_posix() for p in files])
@@ -81,22 +110,16 @@ def translate_folder(input_dir: str | Path, output_dir: str | Path,
     for path in files:
         relative = path.relative_to(source_root).as_posix()
         entries.append(_translate_one(relative, loaded[path], target_root, slugs[relative],
-                                      flow_paths[relative], by_id.get, routes))
+                                      flow_paths[relative], by_id.get, routes, guard))
     return {"workflows": entries}
 
 
 def _load(path: Path):
-    """The parsed JSON, or an error message (never raises)."""
+    """The parsed JSON, or a _Failure saying why not (never raises)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return _Failure(f"cannot be read: {exc}")
-    if not text.strip():
-        return _Failure("empty file")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        return _Failure(f"malformed JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")
+        return read_json_file(path)
+    except UnreadableInput as exc:
+        return _Failure(str(exc))
 
 
 class _Failure:
@@ -127,14 +150,16 @@ def _flows_by_workflow_id(loaded: dict, root: Path, flow_paths: dict[str, str]) 
 
 
 def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, flow_path_of,
-                   routes: set[tuple[str, str]]) -> dict:
+                   routes: set[tuple[str, str]], guard) -> dict:
     entry = {"file": relative, "status": "error", "nodes_total": _count_nodes(document), "nodes_translated": 0,
-             "placeholders": 0, "untranslated_types": [], "error": None}
+             "placeholders": 0, "untranslated_types": [], "error": None, "conflicts": []}
     if isinstance(document, _Failure):
         entry["error"] = document.message
         return entry
     try:
         translation = translate_workflow(document, relative, flow_path, flow_path_of)
+        _unique_routes(translation, slug, routes)
+        rendered = render_translation(translation, slug)
     except (WorkflowError, StructureError) as exc:
         entry["error"] = str(exc).removeprefix(f"{relative}: ")  # the entry already names the file
         return entry
@@ -144,12 +169,16 @@ def _translate_one(relative: str, document, target_root: Path, slug: str, flow_p
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the folder; reported as our bug
         entry["error"] = f"internal translator error (a Phoenix bug, please report): {type(exc).__name__}: {exc}"
         return entry
-    _unique_routes(translation, slug, routes)
-    write_translation(translation, target_root, slug)
+    try:
+        outcome = write_translation(rendered, target_root, slug, guard)
+    except (OSError, PreservationError) as exc:
+        entry["error"] = f"could not be written: {exc}"
+        return entry
     placeholders = [n for n, s in translation.status.items() if s != "translated"]
     entry.update(status="translated", nodes_total=len(translation.status),
                  nodes_translated=len(translation.status) - len(placeholders), placeholders=len(placeholders),
-                 untranslated_types=sorted({translation.types[n] for n in placeholders}))
+                 untranslated_types=sorted({translation.types[n] for n in placeholders}),
+                 conflicts=outcome["conflicts"])
     return entry
 
 
@@ -169,33 +198,30 @@ def _count_nodes(document) -> int:
     return 0
 
 
-def write_translation(translation: Translation, target_root: Path, slug: str) -> list[Path]:
-    """Write the flow folder (replaced whole, so no stale step file survives) and trigger files."""
-    folder = target_root / f"{slug}__flow"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    written = [folder / "flow.yaml"]
-    written[0].write_text(dump_yaml(translation.flow), encoding="utf-8")
-    for name, text in translation.files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-        written.append(folder / name)
+def render_translation(translation: Translation, slug: str) -> dict[str, str]:
+    """Every file of one translated workflow, by path relative to the output folder."""
+    folder = f"{slug}__flow"
+    files = {f"{folder}/flow.yaml": dump_yaml(translation.flow)}
+    files.update({f"{folder}/{name}": text for name, text in translation.files.items()})
     for suffix, documents in (("schedule", translation.schedules), ("http_trigger", translation.http_triggers)):
-        _remove_stale(target_root, slug, suffix)
         for index, document in enumerate(documents):
             name = f"{slug}.{suffix}.yaml" if len(documents) == 1 else f"{slug}_{index + 1}.{suffix}.yaml"
-            (target_root / name).write_text(dump_yaml(document), encoding="utf-8")
-            written.append(target_root / name)
-    return written
+            files[name] = dump_yaml(document)
+    return files
 
 
-def _remove_stale(target_root: Path, slug: str, suffix: str) -> None:
-    """Trigger files a previous translation of the same workflow left (no directory scan: folders get big)."""
-    (target_root / f"{slug}.{suffix}.yaml").unlink(missing_ok=True)
-    index = 1
-    while (target_root / f"{slug}_{index}.{suffix}.yaml").exists():
-        (target_root / f"{slug}_{index}.{suffix}.yaml").unlink()
-        index += 1
+def write_translation(files: dict[str, str], target_root: Path, slug: str, guard) -> dict:
+    """Write one workflow's files, keeping what the operator changed; stale generated files go.
+
+    The flow folder's manifest records them all (the trigger files beside the
+    folder too). Returns ``{written, removed, conflicts}`` with paths relative
+    to ``target_root``.
+    """
+    folder = target_root / f"{slug}__flow"
+    run = GeneratedFiles.open(guard, target_root, folder / MANIFEST_NAME)
+    for relative, text in files.items():
+        run.write(relative, text)
+    return run.finish()
 
 
 def summarize(report: dict) -> dict:
@@ -208,36 +234,45 @@ def summarize(report: dict) -> dict:
             "errors": sum(1 for e in entries if e["status"] == "error"),
             "nodes_total": total, "nodes_translated": translated,
             "placeholders": sum(e["placeholders"] for e in entries),
+            "conflicts": sum(len(e.get("conflicts") or []) for e in entries),
             "share_translated": round(translated / total, 4) if total else 0.0}
 
 
 def format_summary(summary: dict) -> str:
     return (f"{summary['files']} files: {summary['translated']} translated, {summary['errors']} errors; "
             f"{summary['nodes_translated']}/{summary['nodes_total']} nodes translated to real steps "
-            f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders")
+            f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders"
+            + (f"; {summary['conflicts']} generated file(s) kept because they were changed (see conflicts)"
+               if summary.get("conflicts") else ""))
 
 
-def write_report(report: dict, path: Optional[str | Path]) -> None:
+def write_report(report: dict, path: Optional[str | Path], *, stack=None, absolute_ok: bool | None = None) -> None:
+    """The report as JSON at ``path`` (through the guard; without a stack, an explicit path of the caller's)."""
     if path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(report, indent=2, ensure_ascii=True) + "\n"
+        write_file(local_stack(stack), path, text, absolute_ok=stack is None if absolute_ok is None else absolute_ok)
 
 
 def translate_stack_folder(stack=None, input_dir: str = "n8n/workflows", out_dir: str = "n8n/windmill",
                            path_prefix: str = DEFAULT_PATH_PREFIX) -> dict:
-    """The Windmill entry point: folders relative to the stack root; a missing folder is a result, not a crash."""
-    from ..stack import load_stack
+    """The Windmill entry point: folders relative to the stack root; a missing folder is a result, not a crash.
 
-    loaded = load_stack(stack)
-    source, target = loaded.under_root(input_dir), loaded.under_root(out_dir)
-    if source is None or target is None:
+    ``out_dir`` may also be an absolute path (README: which settings accept one);
+    a relative one must stay under the root.
+    """
+    from ..stack import Stack, load_stack
+
+    loaded = stack if isinstance(stack, Stack) else load_stack(stack)
+    source = loaded.under_root(input_dir)
+    if source is None or not out_dir:
         which = "input_dir" if source is None else "out_dir"
         return {"ok": False, "error": f"{which} is empty: give a folder", "summary": None, "workflows": []}
     if not source.is_dir():
         return {"ok": False, "error": f"input folder not found: {source}", "summary": None, "workflows": []}
     try:
-        report = translate_folder(source, target, path_prefix)
-    except InputError as exc:  # an output path that is a file, a bad path_prefix
+        target = resolve_target(loaded, out_dir, absolute_ok=True)
+        report = translate_folder(source, out_dir, path_prefix, stack=loaded, absolute_ok=True)
+    except (InputError, PreservationError) as exc:  # an output path that is a file, outside the root, a bad prefix
         return {"ok": False, "error": str(exc), "summary": None, "workflows": []}
     summary = summarize(report)
     return {"ok": True, "error": None, "summary": summary, "message": format_summary(summary),

@@ -61,10 +61,13 @@ def _translation_summary(translation: Mapping[str, Any]) -> dict:
     total = sum(int(e.get("nodes_total") or 0) for e in entries if isinstance(e, Mapping))
     real = sum(int(e.get("nodes_translated") or 0) for e in entries if isinstance(e, Mapping))
     share = real / total if total else 0.0
+    kept = [c for e in entries if isinstance(e, Mapping) for c in (e.get("conflicts") or [])]
     text = (f"{len(done)}/{len(entries)} workflow(s) translated, {real}/{total} nodes to real steps "
             f"({share:.0%}), {len(entries) - len(done)} error(s)")
+    if kept:
+        text += f", {len(kept)} generated file(s) kept because they were changed (see conflicts)"
     return {"ok": True, "files": len(entries), "translated": len(done), "nodes_total": total,
-            "nodes_translated": real, "text": text}
+            "nodes_translated": real, "conflicts": kept, "text": text}
 
 
 def sync_failure(message: str, name: str = "Error", step_id: str = "unknown") -> dict:
