@@ -12,9 +12,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.tiny_gguf import write_tiny_gguf
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -25,8 +25,6 @@ def free_port() -> int:
 
 
 def tiny_model(folder: Path) -> Path:
-    from tests.support.tiny_gguf import write_tiny_gguf
-
     return write_tiny_gguf(folder / "tiny.gguf")
 
 

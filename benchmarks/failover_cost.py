@@ -30,10 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from _loopback import REPO, free_port, phoenix_stack, server, tiny_model  # noqa: E402
+from benchmarks._loopback import REPO, free_port, phoenix_stack, server, tiny_model  # noqa: E402
+from lib.router.core import route  # noqa: E402
+from lib.stack import load_stack  # noqa: E402
 
 PROMPT = "Explain why the sky is blue"
 
@@ -45,9 +47,6 @@ def _stack(work: Path, name: str, ollama_url: str, openai_url: str, attempt_time
 
 
 def in_process(stack: dict, prefer: list[str], count: int = 11) -> tuple[list[float], list[str]]:
-    from lib.router.core import route
-    from lib.stack import load_stack
-
     loaded = load_stack(stack)
     times, answered_by = [], []
     for _ in range(count):

@@ -29,6 +29,7 @@ from lib.n8n.client import N8nClient  # noqa: E402
 from lib.n8n.errors import N8nError  # noqa: E402
 from lib.n8n.export import pull_from_api, pull_from_folder, read_workflow_folder  # noqa: E402
 from lib.n8n.push import push_folder  # noqa: E402
+from tests.support.n8n_server import N8nServer, installed_n8n  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/corpus/n8n/zie619-dev")
 
@@ -50,11 +51,9 @@ def folder_figures(corpus: Path, work: Path) -> None:
 
 
 def real_figures(corpus: Path, count: int, work: Path) -> None:
-    from tests.support.n8n_server import N8nServer, installed_n8n
-
     binary = installed_n8n()
     if binary is None:
-        print("real n8n: not installed (python tests/support/n8n_server.py install)")
+        print("real n8n: not installed (python -m tests.support.n8n_server install)")
         return
     with N8nServer(binary, work / "n8n-home") as server, N8nClient(server.url, server.api_key) as api:
         pulled, _ = read_workflow_folder(corpus)

@@ -48,10 +48,15 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of the cost map at import
 
-from _loopback import phoenix_stack, server, tiny_model  # noqa: E402
+from benchmarks._loopback import phoenix_stack, server, tiny_model  # noqa: E402
+from lib.backends import registry  # noqa: E402
+from lib.backends.base import Completion  # noqa: E402
+from lib.backends.openai_compat import OpenAICompatBackend, _chat, _prepare_session  # noqa: E402
+from lib.router.core import route  # noqa: E402
+from lib.stack import load_stack  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
@@ -60,9 +65,6 @@ def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
     import httpx
     import litellm
     from litellm import Router
-
-    from lib.router.core import route
-    from lib.stack import load_stack
 
     litellm.telemetry = False
     http = httpx.Client(timeout=30)
@@ -94,8 +96,6 @@ def callers(api: str, url: str, state_dir: Path, max_tokens: int) -> dict:
             return bare.chat(model="llama3:8b", messages=MESSAGES, stream=False,
                              options={"num_predict": max_tokens, "temperature": 0})
     else:
-        from lib.backends.openai_compat import OpenAICompatBackend, _chat, _prepare_session
-
         _prepare_session()  # offline mode would refuse loopback otherwise
         bare = OpenAICompatBackend("openai:bare", url)._new_client(None)  # the client exactly as Phoenix builds it
         bare.timeout = 30
@@ -195,18 +195,12 @@ class NullBackend:
     name = "ollama"
 
     def complete(self, request, model, deadline):
-        from lib.backends.base import Completion
-
         return Completion("hello there", "ollama", model or "-", 1, 8, 0.0, "length")
 
 
 def logic_only(state_dir: Path, rounds: int) -> None:
     import litellm
     from litellm import Router
-
-    from lib.backends import registry
-    from lib.router.core import route
-    from lib.stack import load_stack
 
     litellm.telemetry = False
     stack = load_stack(phoenix_stack(state_dir, ollama_url="http://127.0.0.1:9"))

@@ -79,7 +79,7 @@ def load_document(text: str, label: str) -> Any:
         raise ConfigError(label, refused.key, refused.reason) from None
     except yaml.YAMLError as exc:
         # from None: PyYAML's own message quotes the offending line, which may hold a secret
-        raise ConfigError(label, "", f"malformed YAML: {_where(exc)}{_problem(exc)}") from None
+        raise ConfigError(label, "", f"malformed YAML: {yaml_error_message(exc)}") from None
     except RecursionError:  # cannot happen within MAX_DEPTH; a last guard all the same
         raise ConfigError(label, "", f"nested too deeply (more than {MAX_DEPTH} levels)") from None
     finally:
@@ -87,12 +87,26 @@ def load_document(text: str, label: str) -> Any:
             loader.dispose()
 
 
-def _where(exc) -> str:
+def yaml_error_message(exc: Exception) -> str:
+    """A PyYAML error on one line, where and what: ``line 3, column 7: mapping values are not allowed here``.
+
+    The one wording for YAML that does not parse, wherever Phoenix reads it
+    (the stack, agent files, health's config check, the tooling). Never
+    PyYAML's own text: it quotes the offending line, which may hold a secret.
+    """
+    location = yaml_error_location(exc)
+    problem = yaml_error_problem(exc)
+    return f"line {location[0]}, column {location[1]}: {problem}" if location else problem
+
+
+def yaml_error_location(exc: Exception) -> tuple[int, int] | None:
+    """(line, column), 1-based like an editor, of the problem; None when PyYAML names no place."""
     mark = getattr(exc, "problem_mark", None)
-    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return (mark.line + 1, mark.column + 1) if mark is not None else None
 
 
-def _problem(exc) -> str:
+def yaml_error_problem(exc: Exception) -> str:
+    """What is wrong, in PyYAML's words, without the quoted text."""
     problem = getattr(exc, "problem", None)
     if problem:
         return str(problem)

@@ -26,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.errors import ConfigError, InputError  # noqa: E402
 from lib.n8n.report import DEFAULT_PATH_PREFIX, format_summary, summarize, translate_folder, write_report  # noqa: E402
+from lib.n8n.manifest import local_stack  # noqa: E402
 from lib.preserve import PreservationError  # noqa: E402
+from lib.stack import load_stack  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,9 +63,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stack(path: str | None):
     """The stack the guard protects: the given file's, or one rooted at the current folder."""
-    from lib.n8n.manifest import local_stack
-    from lib.stack import load_stack
-
     return load_stack(path) if path else local_stack()
 
 

@@ -39,7 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from f.phoenix.lib.errors import InputError, JobFailed, PhoenixError  # noqa: E402  (the copy scripts run)
+# The library as the scripts import it: this process loads only the vendored copy, as a
+# Windmill job does (under pytest, tests/support/one_library.py makes it lib's own classes).
+from f.phoenix.lib.errors import InputError, JobFailed, PhoenixError  # noqa: E402
 from f.phoenix.lib.stack import load_stack, read_stack_document  # noqa: E402
 from scripts.tooling.flow_runner import flow_file, run_flow  # noqa: E402
 from scripts.tooling.local_runner import (LocalRunError, check_resources, load_document, run_script,  # noqa: E402

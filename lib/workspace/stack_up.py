@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol
 
 from ..errors import InputError, PhoenixError
+from ..health.run import run_health
 from ..preserve import guarded_write
 from ..progress import report_progress
 from .db_secret import new_password, secret_document, secret_format, secret_labels, secret_values
@@ -237,8 +238,6 @@ def status(stack, podman: Podman, *, dashboard: bool = True) -> dict:
                 for name in ("postgres", "windmill", "ollama", "n8n")}
     result = {"podman": survey.version_text, "pods": pods, "services": services}
     if dashboard:
-        from ..health.run import run_health
-
         result["markdown"] = run_health(stack, send_alerts=False, write_dashboard=False)["markdown"]
     return result
 

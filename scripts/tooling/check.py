@@ -7,9 +7,11 @@ module ids, ``results.X`` naming a step that has not run yet, ``!inline``
 files that are missing, scripts/flows named by flows, schedules and triggers
 that are not in the tree, ``f.phoenix...`` imports that do not resolve
 inside the pushed tree, files under ``f/`` that are not Windmill items
-(tests, caches), the generated resources being out of date, and entry
+(tests, caches), the generated resources being out of date, entry
 scripts whose generated ``#extra_requirements:`` block is missing,
-incomplete or pinned unlike requirements.txt.
+incomplete or pinned unlike requirements.txt, a script argument or flow
+input without a description (the help text of the Windmill form), and
+``no_main_func`` missing on a library module or set on a script.
 
 Every problem names a file, an item (module id, argument, key) and a reason.
 """
@@ -20,15 +22,19 @@ import ast
 import json
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import jsonschema
 import yaml
 
+from lib.yaml_reader import yaml_error_location, yaml_error_problem
+
 from . import metadata, resources, windmill_tools
+from .deps import dependency_warnings
 from .extra_requirements import header_problems
 from .generated_steps import check_generated_steps
-from .tree import TRIGGER_FILE, PackageTree, flow_folder, load_tree
+from .problems import Problem
+from .tree import TRIGGER_FILE, PackageTree, file_defines_main, flow_folder, load_tree
 
 NOT_PUSHED_TOPS = ("lib", "scripts", "tests", "resources", "benchmarks")
 CACHE_DIRS = {".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules", ".ipynb_checkpoints",
@@ -47,16 +53,6 @@ SCRIPT_KEYS = {
 }
 SCRIPT_KINDS = {"script", "trigger", "approval", "failure", "preprocessor", "command"}
 ALLOWED_EXTRA = {".gitkeep"}
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    item: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.item}: {self.reason}" if self.item else f"{self.file}: {self.reason}"
 
 
 def check_tree(root: Path, lint: bool = True) -> list[Problem]:
@@ -88,8 +84,6 @@ def check_warnings(root: Path) -> list[Problem]:
     description and a timeout. What entries need and Windmill will not
     install is a problem (extra_requirements.py), not a warning.
     """
-    from .deps import dependency_warnings
-
     tree = load_tree(Path(root).resolve())
     return sorted(set(dependency_warnings(tree) + metadata_warnings(tree)))
 
@@ -98,7 +92,7 @@ def metadata_warnings(tree: PackageTree) -> list[Problem]:
     warnings = []
     for path, rel in sorted(tree.script_metadata.items()):
         script = tree.scripts.get(path)
-        if script is None or not _defines_main(tree.root / script):
+        if script is None or not file_defines_main(tree.root / script):
             continue
         try:
             document = metadata.read_metadata(tree.root / rel) or {}
@@ -110,14 +104,6 @@ def metadata_warnings(tree: PackageTree) -> list[Problem]:
             warnings.append(Problem(rel, "timeout", "none: a hung job holds a worker until the instance-wide "
                                                     "limit; set one in seconds"))
     return warnings
-
-
-def _defines_main(path: Path) -> bool:
-    try:
-        module = ast.parse(path.read_text(encoding="utf-8"))
-    except SyntaxError:
-        return False
-    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in module.body)
 
 
 # --- layout ----------------------------------------------------------------
@@ -169,7 +155,7 @@ def _layout_of_file(tree: PackageTree, rel: str, name: str) -> list[Problem]:
     if name in ALLOWED_EXTRA or name == "folder.meta.yaml":
         return []
     stem, _, suffix = name.partition(".")
-    known = suffix in ("py", "script.yaml", "script.lock", "schedule.yaml", "resource.yaml",
+    known = suffix in ("py", "ts", "script.yaml", "script.lock", "schedule.yaml", "resource.yaml",
                        "variable.yaml") or TRIGGER_FILE.search(name)
     if not known:
         if name.endswith(".py") or name.endswith(".script.yaml"):
@@ -180,8 +166,12 @@ def _layout_of_file(tree: PackageTree, rel: str, name: str) -> list[Problem]:
     problems = []
     if not SNAKE.match(stem):
         problems.append(Problem(rel, "", "item names are snake_case (a-z, 0-9, _)"))
-    if suffix == "script.yaml" and f"{rel[: -len('.script.yaml')]}.py" not in tree.files:
-        problems.append(Problem(rel, "", "script metadata without its script (.py beside it)"))
+    script = rel[: -len(".script.yaml")]
+    if suffix == "script.yaml" and f"{script}.py" not in tree.files and f"{script}.ts" not in tree.files:
+        problems.append(Problem(rel, "", "script metadata without its script (.py or .ts beside it)"))
+    if suffix == "ts" and f"{rel[: -len('.ts')]}.script.yaml" not in tree.files:
+        # a Bun script (wmill.yaml defaultTs: bun); without metadata the push cannot describe it
+        problems.append(Problem(rel, "", "TypeScript script without its metadata (.script.yaml beside it)"))
     return problems
 
 
@@ -194,9 +184,9 @@ def _load_yaml_items(tree: PackageTree) -> tuple[dict[str, dict], list[Problem]]
         try:
             document = yaml.safe_load((tree.root / rel).read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark else ""
-            problems.append(Problem(rel, where, f"malformed YAML: {getattr(exc, 'problem', exc)}"))
+            location = yaml_error_location(exc)
+            problems.append(Problem(rel, f"line {location[0]}" if location else "",
+                                    f"malformed YAML: {yaml_error_problem(exc)}"))
             continue
         if not isinstance(document, dict):
             problems.append(Problem(rel, "", "expected a mapping at the top"))
@@ -291,6 +281,7 @@ def check_flows(tree: PackageTree, documents: dict[str, dict]) -> list[Problem]:
                 tops.append((special, [value[special]]))
         every = [m for _, mods in tops for m, _ in _all_modules(mods)]
         problems += _duplicate_ids(rel, every)
+        problems += _flow_inputs_described(rel, flow.get("schema"))
         all_ids = {str(m.get("id")) for m in every}
         inputs = set(((flow.get("schema") or {}).get("properties") or {}).keys())
         check_inputs = isinstance(flow.get("schema"), dict)
@@ -299,6 +290,16 @@ def check_flows(tree: PackageTree, documents: dict[str, dict]) -> list[Problem]:
             problems += _check_modules(tree, rel, mods, visible, all_ids, inputs if check_inputs else None,
                                        in_loop=False)
     return problems
+
+
+def _flow_inputs_described(rel: str, schema) -> list[Problem]:
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return []
+    return [Problem(rel, f"schema.{name}", "no description: the flow's form shows it under the field; write "
+                                           "what the input is and what leaving it empty does")
+            for name, prop in properties.items()
+            if not (isinstance(prop, dict) and str(prop.get("description") or "").strip())]
 
 
 def _duplicate_ids(rel: str, modules: list[dict]) -> list[Problem]:
@@ -543,6 +544,7 @@ def check_scripts(tree: PackageTree) -> list[Problem]:
     inferred = metadata.expected_schemas(tree.root, [tree.root / rel for rel in sources])
     for rel, meta_rel in sources.items():
         problems += _check_one_script(tree, rel, meta_rel, inferred[rel], inferred[rel]["parsed"])
+        problems += _check_arguments_described(rel, inferred[rel])
     return problems
 
 
@@ -554,7 +556,7 @@ def _check_one_script(tree, rel, meta_rel, inferred, parsed) -> list[Problem]:
     problems = []
     if parsed.get("type") == "Invalid":
         problems.append(Problem(rel, "main", "windmill-parser-wasm-py cannot parse this file"))
-    runnable = parsed.get("auto_kind") != "lib"
+    runnable = not inferred["library"]
     for key in sorted(set(document) - SCRIPT_KEYS):
         problems.append(Problem(meta_rel, key, "unknown script metadata key (Windmill ignores it)"))
     if document.get("kind", "script") not in SCRIPT_KINDS:
@@ -571,6 +573,37 @@ def _check_one_script(tree, rel, meta_rel, inferred, parsed) -> list[Problem]:
         if not (tree.root / lock[len("!inline "):].strip()).is_file():
             problems.append(Problem(meta_rel, "lock", f"'{lock}' names a missing file"))
     problems += _schema_drift(meta_rel, document.get("schema"), inferred["schema"])
+    problems += _library_flag(meta_rel, document, inferred["library"])
+    return problems
+
+
+def _library_flag(meta_rel: str, document: dict, library: bool) -> list[Problem]:
+    """no_main_func: true exactly on modules without main() (what Windmill's server records for them)."""
+    hint = "run `python scripts/deploy.py metadata`"
+    flag = document.get("no_main_func")
+    if library and flag is not True:
+        return [Problem(meta_rel, "no_main_func", f"a module without main() is library code: mark it "
+                                                  f"`no_main_func: true` so the UI does not offer it as a runnable "
+                                                  f"script; {hint}")]
+    if not library and "no_main_func" in document:
+        return [Problem(meta_rel, "no_main_func", f"the script has a main(): no_main_func belongs only to library "
+                                                  f"modules; {hint}")]
+    return []
+
+
+def _check_arguments_described(rel: str, inferred: dict) -> list[Problem]:
+    """Every argument of main() has a description (the help under its field in the form); the Args: section is sound."""
+    docstring = inferred["docstring"]
+    arguments = (inferred["schema"].get("properties") or {}) if not inferred["library"] else {}
+    problems = [Problem(rel, f"argument {name}", f"no description (the help under its field in the Windmill form): "
+                                                 f"add `{name}: ...` to the docstring's Args: section, then run "
+                                                 f"`python scripts/deploy.py metadata`")
+                for name, prop in arguments.items() if not str(prop.get("description") or "").strip()]
+    problems += [Problem(rel, f"Args: {name}", "the docstring describes an argument main() does not take")
+                 for name in docstring.arguments if name not in arguments]
+    problems += [Problem(rel, "Args:", f"'{line}' is not an entry `name: description` (continuation lines are "
+                                       f"indented deeper than the names)")
+                 for line in docstring.malformed]
     return problems
 
 
@@ -710,8 +743,6 @@ def _bound_names(node) -> set[str]:
 # --- resources ---------------------------------------------------------------
 
 def check_resources(root: Path) -> list[Problem]:
-    import jsonschema
-
     try:
         files = resources.load_resource_files(root)
     except ValueError as exc:

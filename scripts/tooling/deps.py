@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import windmill_tools
-from .tree import PackageTree, flow_folder
+from .problems import Problem
+from .tree import PackageTree, defines_main, flow_folder
 
 # Import names whose PyPI distribution is named differently.
 DISTRIBUTIONS = {"yaml": "pyyaml", "llama_cpp": "llama-cpp-python", "huggingface_hub": "huggingface-hub",
@@ -54,8 +55,7 @@ def read_imports(root: Path, rel: str) -> FileImports | None:
     except SyntaxError:
         return None  # check reports it
     top = {id(node) for node in module.body}
-    imports = FileImports(rel, [], [], any(
-        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in module.body))
+    imports = FileImports(rel, [], [], defines_main(module))
     package = rel.split("/")[:-1]
     for node in ast.walk(module):
         if isinstance(node, ast.Import):
@@ -178,14 +178,12 @@ def distribution(module: str) -> str:
     return normalize(DISTRIBUTIONS.get(module, module))
 
 
-def dependency_warnings(tree: PackageTree, analysis: Analysis | None = None):
+def dependency_warnings(tree: PackageTree, analysis: Analysis | None = None) -> list[Problem]:
     """Imports Windmill reads as a dependency on a folder (not a script), so it follows nothing there.
 
     What entries need and Windmill will not install is a problem, not a
     warning: see extra_requirements.py.
     """
-    from .check import Problem
-
     analysis = analysis or analyse(tree)
     warnings = []
     for path, deps in sorted(analysis.windmill_reads.items()):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import deps
+from .problems import Problem
 from .tree import PackageTree, load_tree
 
 REQUIREMENTS_FILE = "requirements.txt"
@@ -145,10 +146,8 @@ def refresh_headers(root: Path) -> list[str]:
     return changes
 
 
-def header_problems(tree: PackageTree, analysis: deps.Analysis | None = None) -> list:
+def header_problems(tree: PackageTree, analysis: deps.Analysis | None = None) -> list[Problem]:
     """Entries whose block is missing, incomplete, pinned unlike requirements.txt, or lists extras."""
-    from .check import Problem
-
     pins = read_pins(tree.root)
     hint = "run `python scripts/deploy.py metadata`"
     problems = []
@@ -176,8 +175,6 @@ def header_problems(tree: PackageTree, analysis: deps.Analysis | None = None) ->
 
 
 def _block_problems(rel: str, declared: dict[str, str], needed: list[Needed], pins: dict[str, str], hint: str):
-    from .check import Problem
-
     problems = []
     for n in needed:
         item = f"{ITEM} {n.distribution}"

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 import time
 import traceback
 import types
@@ -47,6 +46,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
+
+# The job's own copy of the library, not lib/: this module runs in the job's process
+# (scripts/run.py), which must hold one copy of every class (tests/test_one_library.py).
+from f.phoenix.lib.yaml_reader import yaml_error_message
 
 from .local_runner import REPO, LocalRunError, _mock_windmill_api, _resolve_value, resolve_arguments, run_script
 
@@ -132,8 +135,10 @@ def load_flow(path: Path) -> dict:
     label = _label(path)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise FlowRunError(f"{label}: cannot be read as YAML: {exc}") from exc
+    except OSError as exc:
+        raise FlowRunError(f"{label}: cannot be read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise FlowRunError(f"{label}: malformed YAML: {yaml_error_message(exc)}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("value"), dict):
         raise FlowRunError(f"{label}: not a flow (expected a mapping with `value`)")
     _only(document, FLOW_KEYS, label, "the flow")
@@ -410,11 +415,12 @@ class _Runner:
 
     def _import_inline(self, file: Path):
         # __flow folders are importable packages in Windmill: import the file the same way
+        # (the repository root is importable: this module was imported from it)
         try:
             name = file.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
         except ValueError:
-            name = None
-        if name and str(REPO) in sys.path:
+            name = None  # a flow outside the package (tests build some): load the file itself
+        if name:
             return importlib.import_module(name)
         spec = importlib.util.spec_from_file_location(f"phoenix_flow_inline_{file.stem}", file)
         module = importlib.util.module_from_spec(spec)
@@ -544,8 +550,6 @@ def run_flow(path: str | Path, args: dict, resources: dict | None = None, *, aut
     if file is None:
         raise FlowRunError(f"no flow at {path} (expected {str(path).rstrip('/')}{FLOW_SUFFIX}/flow.yaml under f/ or u/)")
     document = load_flow(file)
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     _mock_windmill_api(resources)
     inputs = flow_inputs(document, args, resources, _label(file))
     return _Runner(file, document, resources, auto_approve, on_step).run(inputs)

@@ -22,7 +22,9 @@ from pathlib import PurePosixPath
 from lib.n8n.manifest import MANIFEST_NAME
 from lib.n8n.nodes import STEP_HEADER
 
-from .tree import flow_folder
+from .problems import Problem
+from .step_tools import StepReader
+from .tree import PackageTree, flow_folder
 
 
 def generated_step_files(tree) -> dict[str, str]:
@@ -56,11 +58,8 @@ def _listed_in_manifests(tree) -> set[str]:
     return listed
 
 
-def check_generated_steps(tree) -> list:
+def check_generated_steps(tree: PackageTree) -> list[Problem]:
     """One problem per generated step that is not Phoenix's known shape (or does not parse)."""
-    from .check import Problem
-    from .step_tools import StepReader
-
     files = generated_step_files(tree)
     if not files:
         return []

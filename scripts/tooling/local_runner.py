@@ -21,7 +21,6 @@ Resources file (YAML)::
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import json
@@ -33,6 +32,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+
+# The job's own copy of the library, not lib/: this module runs in the job's process
+# (scripts/run.py), which must hold one copy of every class (tests/test_one_library.py).
+from f.phoenix.lib.yaml_reader import yaml_error_message
+
+from .tree import file_defines_main, load_tree
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -95,11 +100,7 @@ def _load_yaml(text: str, source: str):
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        # one line: where and what, not PyYAML's multi-line excerpt
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise LocalRunError(f"{source}: malformed JSON/YAML: {where}{problem}") from exc
+        raise LocalRunError(f"{source}: malformed JSON/YAML: {yaml_error_message(exc)}") from exc
 
 
 def windmill_module_path(script: str) -> Path:
@@ -154,8 +155,6 @@ def _resolve_value(value, resources: dict):
 def run_script(script: str, args: dict, resources: dict):
     """Import the script as Windmill would and call its main()."""
     path = windmill_module_path(script)
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     _mock_windmill_api(resources)
     module_name = path.relative_to(REPO).with_suffix("").as_posix().replace("/", ".")
     module = importlib.import_module(module_name)
@@ -229,21 +228,11 @@ def _mock_windmill_api(resources: dict) -> None:
 def runnable_items(root: Path = REPO) -> list[dict]:
     """Every script (a file with a ``main()``; library modules have none) and flow that a
     push uploads, by Windmill path, with its summary."""
-    from .tree import load_tree
-
     tree = load_tree(root)
     items = [{"path": path, "kind": "script", "summary": _summary(root / tree.script_metadata.get(path, ""))}
-             for path, rel in tree.scripts.items() if _defines_main(root / rel)]
+             for path, rel in tree.scripts.items() if file_defines_main(root / rel)]
     items += [{"path": path, "kind": "flow", "summary": _summary(root / rel)} for path, rel in tree.flows.items()]
     return sorted(items, key=lambda item: item["path"])
-
-
-def _defines_main(path: Path) -> bool:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
-        return False
-    return any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body)
 
 
 def _summary(metadata: Path) -> str:

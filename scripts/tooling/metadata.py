@@ -5,19 +5,31 @@ say exactly what ``main()`` accepts. ``refresh_metadata`` rewrites it from the
 pinned windmill-parser-wasm-py through the CLI's own ``inferSchema`` (the code
 behind `wmill generate-metadata`, which needs a server here), keeping every
 other field (summary, description, tag, timeout...) and the per-argument UI
-fields Windmill itself keeps (descriptions, titles, placeholders...). It also
-writes each entry script's generated ``#extra_requirements:`` block.
+fields Windmill itself keeps (titles, placeholders...). Each argument's
+``description`` comes from the ``Args:`` section of the script's docstring
+(docstrings.py) when it has one there, else it is kept as written.
+
+A module without ``main()`` (the vendored library) is marked
+``no_main_func: true``, the value Windmill's server computes for it and
+`wmill sync pull` writes back (ConservationMetrics/gc-scripts-hub's
+``f/common_logic``): the UI then does not offer it as a runnable script. The
+CLI leaves the field out of what it compares and sends, so it changes no push.
+It also writes each entry script's generated ``#extra_requirements:`` block.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
 import yaml
 
+from lib.yaml_reader import yaml_error_message
+
 from . import windmill_tools
+from .docstrings import read_docstring
+from .extra_requirements import refresh_headers
+from .tree import is_library_module, load_tree
 
 DEFAULT_SCHEMA = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
                   "properties": {}, "required": []}
@@ -28,8 +40,6 @@ def script_files(root: Path) -> list[Path]:
 
     Files inside a ``*__flow`` folder are a flow's inline steps, not scripts.
     """
-    from .tree import load_tree
-
     tree = load_tree(root)
     return [root / rel for rel in sorted(tree.scripts.values())]
 
@@ -58,21 +68,10 @@ def dump_yaml(document: dict) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def docstring_summary(source: str) -> tuple[str, str]:
-    """(summary, description) from main()'s docstring, else the module's."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return "", ""
-    mains = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main"]
-    text = (ast.get_docstring(mains[0]) if mains else None) or ast.get_docstring(tree) or ""
-    first, _, rest = text.strip().partition("\n")
-    return first.strip(), rest.strip()
-
-
-def new_metadata(source: str, schema: dict) -> dict:
-    summary, description = docstring_summary(source)
-    return {"summary": summary, "description": description, "lock": "", "kind": "script", "schema": schema}
+def new_metadata(source: str) -> dict:
+    """A script.yaml for a new script: summary and description from its docstring (schema set by the caller)."""
+    docstring = read_docstring(source)
+    return {"summary": docstring.summary, "description": docstring.description, "lock": "", "kind": "script"}
 
 
 def read_metadata(path: Path) -> dict | None:
@@ -82,7 +81,7 @@ def read_metadata(path: Path) -> dict | None:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ValueError(f"malformed YAML: {exc}") from exc
+        raise ValueError(f"malformed YAML: {yaml_error_message(exc)}") from exc
     if document is None:
         return {}
     if not isinstance(document, dict):
@@ -91,8 +90,14 @@ def read_metadata(path: Path) -> dict | None:
 
 
 def expected_schemas(root: Path, scripts: list[Path]) -> dict[str, dict]:
-    """Per script (repo-relative path): what Windmill infers given the committed schema."""
-    items = {}
+    """Per script (repo-relative path): what its metadata must say, given the committed schema.
+
+    Windmill's inference (``infer_script_schemas``: ``schema``, ``has_preprocessor``,
+    ``notices``, ``parsed``) with the docstring's argument descriptions written into
+    the schema, plus ``docstring`` (docstrings.Docstring) and ``library`` (no main():
+    ``no_main_func: true``).
+    """
+    items, docstrings = {}, {}
     for script in scripts:
         rel = script.relative_to(root).as_posix()
         try:
@@ -101,8 +106,42 @@ def expected_schemas(root: Path, scripts: list[Path]) -> dict[str, dict]:
             current = None
         if not isinstance(current, dict):
             current = json.loads(json.dumps(DEFAULT_SCHEMA))
-        items[rel] = (script.read_text(encoding="utf-8"), current)
-    return windmill_tools.infer_script_schemas(items)
+        source = script.read_text(encoding="utf-8")
+        items[rel], docstrings[rel] = (source, current), read_docstring(source)
+    inferred = windmill_tools.infer_script_schemas(items)
+    for rel, result in inferred.items():
+        result["docstring"] = docstrings[rel]
+        result["library"] = is_library_module(items[rel][0])
+        for name, prop in (result["schema"].get("properties") or {}).items():
+            if docstrings[rel].arguments.get(name):
+                prop["description"] = docstrings[rel].arguments[name]
+    return inferred
+
+
+def generated_fields(result: dict) -> dict:
+    """What metadata owns in a script.yaml, from one ``expected_schemas`` result (flags present only when on)."""
+    fields = {"schema": result["schema"]}
+    if result["has_preprocessor"]:
+        fields["has_preprocessor"] = True
+    if result["library"]:
+        fields["no_main_func"] = True
+    return fields
+
+
+def with_generated_fields(document: dict, result: dict) -> dict:
+    """The document with its generated fields rewritten; everything else kept, in its order.
+
+    A flag that is switched on goes right after ``kind`` (where `wmill sync pull` puts it).
+    """
+    fields = generated_fields(result)
+    kept = {k: v for k, v in document.items() if k not in ("has_preprocessor", "no_main_func")}
+    updated = {}
+    for key, value in kept.items():
+        updated[key] = fields.get(key, value)
+        if key == "kind":
+            updated |= {k: v for k, v in fields.items() if k != "schema"}
+    updated |= {k: v for k, v in fields.items() if k not in updated}
+    return updated
 
 
 def refresh_metadata(root: Path, scripts: list[Path] | None = None) -> list[str]:
@@ -113,8 +152,6 @@ def refresh_metadata(root: Path, scripts: list[Path] | None = None) -> list[str]
     """
     changes = []
     if scripts is None:
-        from .extra_requirements import refresh_headers
-
         changes += refresh_headers(root)
         scripts = script_files(root)
     inferred = expected_schemas(root, scripts)
@@ -130,16 +167,13 @@ def refresh_metadata(root: Path, scripts: list[Path] | None = None) -> list[str]
             changes.append(f"skipped {target.relative_to(root)}: {exc} (fix it by hand)")
             continue
         if document is None:
-            document = new_metadata(script.read_text(encoding="utf-8"), result["schema"])
+            updated = with_generated_fields(new_metadata(script.read_text(encoding="utf-8")), result)
             changes.append(f"created {target.relative_to(root)}")
-        elif document.get("schema") != result["schema"]:
-            document["schema"] = result["schema"]
-            changes.append(f"updated schema of {target.relative_to(root)}")
         else:
-            continue
-        if result["has_preprocessor"]:
-            document["has_preprocessor"] = True
-        else:
-            document.pop("has_preprocessor", None)
-        target.write_text(dump_yaml(document), encoding="utf-8")
+            updated = with_generated_fields(document, result)
+            differ = [k for k in ("schema", "has_preprocessor", "no_main_func") if document.get(k) != updated.get(k)]
+            if not differ:
+                continue
+            changes.append(f"updated {', '.join(differ)} of {target.relative_to(root)}")
+        target.write_text(dump_yaml(updated), encoding="utf-8")
     return changes

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from . import resources, windmill_tools
+from .metadata import dump_yaml, read_metadata
 from .tree import FLOW_SUFFIX, TRIGGER_FILE, flow_folder, item_path
 
 ROOT_FILES = ("wmill.yaml", "wmill-lock.yaml")
@@ -141,8 +142,6 @@ def check_inference_tag(tag: str | None) -> None:
 
 
 def retag_inference_scripts(stage: Path, tag: str) -> list[str]:
-    from .metadata import dump_yaml, read_metadata
-
     changed = []
     for path in sorted(stage.rglob("*.script.yaml")):
         document = read_metadata(path) or {}
@@ -155,8 +154,6 @@ def retag_inference_scripts(stage: Path, tag: str) -> list[str]:
 
 def inference_scripts(root: Path) -> list[str]:
     """Scripts committed with the inference placeholder tag."""
-    from .metadata import read_metadata
-
     found = []
     for path in sorted(root.glob("[fu]/**/*.script.yaml")):
         try:

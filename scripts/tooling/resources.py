@@ -27,6 +27,9 @@ from pathlib import Path
 
 import yaml
 
+from lib.stack import DEFAULT_STACK, STACK_SCHEMA
+from lib.yaml_reader import yaml_error_message
+
 from . import metadata
 
 RESOURCE_FOLDER = "f/phoenix"
@@ -38,8 +41,6 @@ SECRET_REFERENCE = re.compile(r"^\$(var|res):[fu]/\S+$")
 
 def stack_resource_type() -> dict:
     """The resource type document for the stack, generated from STACK_SCHEMA."""
-    from lib.stack import STACK_SCHEMA
-
     return {
         "description": "Phoenix stack: the operator's home AI stack (root folder, services, models, routing, "
                        "agents, health, alerts, backup). Every key is optional: defaults fill the rest.",
@@ -49,8 +50,6 @@ def stack_resource_type() -> dict:
 
 def stack_resource_template() -> dict:
     """A small stack resource: only what an operator must look at; defaults fill the rest."""
-    from lib.stack import DEFAULT_STACK
-
     services = DEFAULT_STACK["services"]
     return {
         "resource_type": STACK_TYPE,
@@ -119,7 +118,7 @@ def _load(path: Path, rel: str) -> dict:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ValueError(f"{rel}: malformed YAML: {exc}") from exc
+        raise ValueError(f"{rel}: malformed YAML: {yaml_error_message(exc)}") from exc
     if not isinstance(document, dict):
         raise ValueError(f"{rel}: expected a mapping at the top")
     return document

@@ -8,6 +8,7 @@ and the tests all need the same answers, so they live here once.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +71,30 @@ def item_path(rel: str) -> str:
     """Windmill path of a file: cut at the first dot of the file name."""
     folder, _, name = rel.rpartition("/")
     return f"{folder}/{name.split('.', 1)[0]}" if folder else name.split(".", 1)[0]
+
+
+def defines_main(module: ast.Module) -> bool:
+    """A top-level ``def main``: a runnable script, whose arguments are its form."""
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in module.body)
+
+
+def file_defines_main(path: Path) -> bool:
+    """``defines_main`` of a file; False when it cannot be read or parsed (check reports that)."""
+    try:
+        return defines_main(ast.parse(path.read_text(encoding="utf-8")))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return False
+
+
+def is_library_module(source: str) -> bool:
+    """Python that parses and has no ``main()``: shared code, which Windmill records as ``no_main_func``.
+
+    The server decides it from the code the same way (a file it cannot parse is not marked).
+    """
+    try:
+        return not defines_main(ast.parse(source))
+    except SyntaxError:
+        return False
 
 
 def flow_folder(rel: str) -> str | None:

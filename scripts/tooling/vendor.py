@@ -49,6 +49,12 @@ def vendor(source_root: Path = SOURCE, copy_root: Path = COPY) -> list[str]:
         if rel not in sources:
             path.unlink()
             changed.append(f"removed {rel}")
+            # its generated metadata goes too: a script.yaml without its script fails wmill lint
+            for suffix in (".script.yaml", ".script.lock"):
+                metadata = path.with_name(path.stem + suffix)
+                if metadata.exists():
+                    metadata.unlink()
+                    changed.append(f"removed {metadata.relative_to(copy_root).as_posix()}")
     for folder in sorted(copy_root.rglob("*"), reverse=True):
         if folder.is_dir() and not any(p for p in folder.iterdir() if p.name != "__pycache__"):
             for cache in folder.glob("__pycache__"):

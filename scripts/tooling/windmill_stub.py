@@ -8,6 +8,8 @@ resources: exists/get/create/update), with the shapes of Windmill's OpenAPI
 (backend/windmill-api/openapi.yaml). It checks the bearer token like the
 server does, keeps a workspace in memory (empty by default, or seeded with
 items for a test), and records every request so a test can see what was sent.
+Like the server, it decides a Python script's ``no_main_func`` from its
+content (no top-level ``main``: a library module) whatever the request says.
 
 It is NOT a Windmill: anything it does not know answers 404 and is recorded
 in ``unknown`` so a test fails loudly rather than passing on a guess.
@@ -23,6 +25,8 @@ import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .tree import is_library_module
 
 VERSION = "CE v1.819.0"
 ITEMS = r"(?P<collection>folders|scripts|flows|schedules|http_triggers|variables)"
@@ -86,6 +90,18 @@ class StubWorkspace:
                 if not any(drop and name.endswith(suffix) for drop, suffix in dropped):
                     archive.writestr(name, text)
         return buffer.getvalue()
+
+
+def library_flag(body: dict) -> dict:
+    """The body as the server stores a script: ``no_main_func`` true, or absent, from the code itself.
+
+    Windmill's create_script parses a Python script's content and records
+    ``no_main_func`` only when it is true; for other languages it keeps what was sent.
+    """
+    if body.get("language") != "python3" or not isinstance(body.get("content"), str):
+        return body
+    stored = {k: v for k, v in body.items() if k != "no_main_func"}
+    return {**stored, "no_main_func": True} if is_library_module(body["content"]) else stored
 
 
 def _handler(ws: StubWorkspace, lock: threading.Lock):
@@ -245,6 +261,8 @@ def _handler(ws: StubWorkspace, lock: threading.Lock):
             key = body.get("path") or body.get("name")
             with lock:
                 ws.writes.append(("POST", f"{collection}/create", body))
+                if collection == "scripts":
+                    body = library_flag(body)
                 ws.items.setdefault(collection, {})[key] = body
                 ws.export(collection, key, body)
             self._send(201, key, "text/plain")
@@ -255,6 +273,8 @@ def _handler(ws: StubWorkspace, lock: threading.Lock):
                 ws.writes.append(("POST", f"{collection}/update/{path}", body))
                 stored = ws.items.setdefault(collection, {}).setdefault(path, {})
                 stored.update(body)
+                if collection == "scripts":
+                    stored = ws.items[collection][path] = library_flag(stored)
                 ws.export(collection, path, stored)
             self._send(200, path, "text/plain")
 

@@ -7,6 +7,7 @@ packages pinned in ``scripts/tooling/npm/package.json`` + ``package-lock.json``
 and installed once into ``phoenix_cache_dir()/npm-tools`` (never into the
 repo). Each batch runs in ONE node process through ``npm/bridge.mjs``, so
 validating hundreds of files costs one node start-up, not hundreds.
+`python -m scripts.tooling.windmill_tools` installs them (set-up does it too).
 """
 
 from __future__ import annotations
@@ -17,16 +18,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from lib.stack import phoenix_cache_dir  # noqa: E402
-from lib.store import file_lock  # noqa: E402
+from lib.stack import phoenix_cache_dir
+from lib.store import file_lock
 
 PINS_DIR = Path(__file__).resolve().parent / "npm"
 PIN_FILES = ("package.json", "package-lock.json")

@@ -9,6 +9,7 @@ import pytest
 
 from lib import preserve
 from lib.backup.archive import list_backups
+from lib.guard import unprotected_write
 from lib.preserve import (PreservationError, WriteRefused, ensure_backup_before_write, guarded_write,
                           protected_folders_touched, remove_file, write_protected_file)
 from tests.backup.trees import stack_for
@@ -132,3 +133,17 @@ def test_remove_file_backs_up_a_protected_file_first(stack, root, tmp_path):
     record = remove_file(stack, "omas/agents/chaos.yaml")
     assert record["removed"] and record["verified"]
     assert not (root / "omas/agents/chaos.yaml").exists()
+
+
+def test_the_writer_without_backups_refuses_protected_folders_and_takes_no_backup(stack, root, tmp_path):
+    # lib/guard.py: what the backup code writes its archives with (it cannot call the guard
+    # that takes backups with it); a protected target needs preserve.guarded_write instead.
+    for target in (".roo/core/orchestration.yaml", "omas", "."):
+        with pytest.raises(WriteRefused, match="needs a verified backup first"):
+            with unprotected_write(stack, target):
+                raise AssertionError("the block must not run")
+    assert (root / ".roo/core/orchestration.yaml").read_text() == "mode: reasoning\n"
+    with unprotected_write(stack, "backups") as guard:
+        guard.write(root / "backups" / "note.txt", "x")
+    assert guard.record["archive"] is None and list_backups(root / "backups") == []
+    assert preserve.Guard is type(guard)  # one writer class, whichever door it came through

@@ -26,6 +26,12 @@ def main(name: str, tone: Literal["plain", "warm"] = "plain", stack: Optional[c_
     """Greet someone.
 
     Used by the deploy tests as a typical thin script.
+
+    Args:
+        name: Who to greet.
+        tone: How warm the greeting
+            sounds.
+        stack: The Phoenix stack resource.
     """
     return {"greeting": f"hello {name}", "tone": tone}
 '''
@@ -54,7 +60,7 @@ FLOW = {
                                                    "tone": {"type": "static", "value": "warm"}}}},
     ]},
     "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-               "properties": {"name": {"type": "string", "description": ""}}, "required": ["name"]},
+               "properties": {"name": {"type": "string", "description": "Who to greet"}}, "required": ["name"]},
 }
 
 SCHEDULE = {"schedule": "0 */5 * * * *", "timezone": "UTC", "script_path": "f/phoenix/demo/hello",

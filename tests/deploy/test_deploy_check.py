@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from scripts import deploy
-from scripts.tooling import check
-from scripts.tooling.check import Problem
+from scripts.tooling import check, metadata
+from scripts.tooling.problems import Problem
 from tests.deploy.sample_package import write, write_yaml
 
 FLOW_FILE = "f/phoenix/demo/greet__flow/flow.yaml"
@@ -89,12 +89,62 @@ def test_flow_step_naming_a_script_that_is_not_there(package):
     assert "f/phoenix/demo/gone" in problem.reason
 
 
+def add_times_argument(root, described: bool) -> None:
+    source = (root / SCRIPT_FILE).read_text().replace("name: str,", "name: str, times: int = 1,")
+    if described:
+        source = source.replace("        name: Who to greet.\n", "        name: Who to greet.\n        times: How many greetings.\n")
+    write(root, SCRIPT_FILE, source)
+
+
 def test_schema_out_of_date(package):
-    source = (package / SCRIPT_FILE).read_text().replace("name: str,", "name: str, times: int = 1,")
-    write(package, SCRIPT_FILE, source)
+    add_times_argument(package, described=True)
     [problem] = problems_of(package)
     assert (problem.file, problem.item) == ("f/phoenix/demo/hello.script.yaml", "schema.times")
     assert "schema out of date" in problem.reason and "deploy.py metadata" in problem.reason
+
+
+def test_an_argument_without_a_description_fails_the_check_naming_file_and_argument(package, capsys):
+    add_times_argument(package, described=False)
+    assert deploy.main(["metadata", "--root", str(package)]) == 0
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (SCRIPT_FILE, "argument times")
+    assert "no description" in problem.reason and "Args:" in problem.reason
+    assert deploy.main(["check", "--root", str(package)]) == deploy.EXIT_PROBLEMS
+    assert f"{SCRIPT_FILE}: argument times: no description" in capsys.readouterr().out
+
+
+def test_a_description_written_in_the_script_yaml_counts_and_metadata_keeps_it(package):
+    add_times_argument(package, described=False)
+    metadata.refresh_metadata(package)
+    meta_file = package / "f/phoenix/demo/hello.script.yaml"
+    meta = yaml.safe_load(meta_file.read_text())
+    meta["schema"]["properties"]["times"]["description"] = "Written in the Windmill UI"
+    write_yaml(package, "f/phoenix/demo/hello.script.yaml", meta)
+    assert problems_of(package) == []
+    assert metadata.refresh_metadata(package) == []  # nothing to change: the UI's text stays
+    assert yaml.safe_load(meta_file.read_text())["schema"]["properties"]["times"]["description"] == \
+        "Written in the Windmill UI"
+
+
+def test_the_docstring_describes_only_real_arguments_in_well_formed_entries(package):
+    source = (package / SCRIPT_FILE).read_text().replace(
+        "        stack: The Phoenix stack resource.\n",
+        "        stack: The Phoenix stack resource.\n        volume: How loud.\n        just some words\n")
+    write(package, SCRIPT_FILE, source)
+    metadata.refresh_metadata(package)
+    found = sorted((p.item, p.reason) for p in problems_of(package))
+    assert found == [("Args:", "'just some words' is not an entry `name: description` (continuation lines are "
+                               "indented deeper than the names)"),
+                     ("Args: volume", "the docstring describes an argument main() does not take")]
+
+
+def test_a_flow_input_without_a_description_fails_the_check(package):
+    flow = yaml.safe_load((package / FLOW_FILE).read_text())
+    flow["schema"]["properties"]["shout"] = {"type": "boolean", "default": False}
+    flow["schema"]["properties"]["name"]["description"] = "  "
+    write_yaml(package, FLOW_FILE, flow)
+    found = sorted((p.file, p.item) for p in problems_of(package))
+    assert found == [(FLOW_FILE, "schema.name"), (FLOW_FILE, "schema.shout")]
 
 
 def test_schema_with_a_changed_type_says_both_sides(package):
@@ -105,7 +155,7 @@ def test_schema_with_a_changed_type_says_both_sides(package):
 
 
 def test_metadata_command_repairs_the_schema(package, capsys):
-    write(package, SCRIPT_FILE, (package / SCRIPT_FILE).read_text().replace("name: str,", "name: str, times: int = 1,"))
+    add_times_argument(package, described=True)
     meta = yaml.safe_load((package / "f/phoenix/demo/hello.script.yaml").read_text())
     meta["timeout"], meta["tag"] = 120, "gpu"
     write_yaml(package, "f/phoenix/demo/hello.script.yaml", meta)
@@ -114,7 +164,9 @@ def test_metadata_command_repairs_the_schema(package, capsys):
     after = yaml.safe_load((package / "f/phoenix/demo/hello.script.yaml").read_text())
     assert after["timeout"] == 120 and after["tag"] == "gpu" and after["summary"] == "Greet someone."
     assert after["schema"]["properties"]["times"]["type"] == "integer"
+    assert after["schema"]["properties"]["times"]["description"] == "How many greetings."
     assert problems_of(package) == []
+    assert metadata.refresh_metadata(package) == []  # the descriptions survive the next run
 
 
 def test_script_without_metadata(package):
@@ -143,7 +195,6 @@ def test_import_of_a_name_the_module_does_not_define(package):
 def test_relative_imports_resolve_and_lib_outside_f_does_not(package):
     write(package, "f/phoenix/lib/util.py", "from .stack import c_phoenix_stack\nfrom ..lib.stack import nope\n")
     write(package, "f/phoenix/lib/other.py", "from lib.stack import load_stack\n")
-    from scripts.tooling import metadata
     metadata.refresh_metadata(package)
     reasons = {(p.file, p.reason.split(":")[0]) for p in problems_of(package)}
     assert reasons == {("f/phoenix/lib/util.py", "from f.phoenix.lib.stack import nope"),
@@ -154,7 +205,6 @@ def test_relative_imports_resolve_and_lib_outside_f_does_not(package):
 def test_import_of_a_module_that_wmill_yaml_excludes(package):
     write(package, "f/phoenix/lib/tests/helpers.py", "X = 1\n")
     write(package, "f/phoenix/lib/use.py", "from f.phoenix.lib.tests.helpers import X\n")
-    from scripts.tooling import metadata
     metadata.refresh_metadata(package)
     problems = problems_of(package)
     assert any(p.file == "f/phoenix/lib/use.py" and "wmill.yaml excludes it" in p.reason for p in problems)
@@ -300,7 +350,6 @@ def test_sample_package_has_no_dependency_warning(package):
 
 def test_package_style_import_is_read_by_windmill_as_a_folder(package):
     write(package, "f/phoenix/lib/helpers.py", "from . import stack\n\nVALUE = 1\n")
-    from scripts.tooling import metadata
     metadata.refresh_metadata(package)
     [warning] = warnings_of(package)
     assert (warning.file, warning.item) == ("f/phoenix/lib/helpers.py", "imports")
@@ -325,6 +374,25 @@ def test_vendor_writes_lib_metadata_and_the_resource_type(package, tmp_path, mon
     assert "wrote resources/c_phoenix_stack.resource-type.yaml" in out
     meta = yaml.safe_load((copy / "tools" / "clock.script.yaml").read_text())
     assert meta["summary"] == "Time helpers." and meta["lock"] == "" and meta["kind"] == "script"
+    assert list(meta) == ["summary", "description", "lock", "kind", "no_main_func", "schema"]
+    assert meta["no_main_func"] is True
+    assert problems_of(package) == []
+
+
+def test_no_main_func_marks_library_modules_and_only_them(package):
+    lib_meta, hello_meta = "f/phoenix/lib/stack.script.yaml", "f/phoenix/demo/hello.script.yaml"
+    assert yaml.safe_load((package / lib_meta).read_text())["no_main_func"] is True
+    assert "no_main_func" not in yaml.safe_load((package / hello_meta).read_text())
+    for rel, change in ((lib_meta, lambda meta: meta.pop("no_main_func")),
+                        (hello_meta, lambda meta: meta.update(no_main_func=True))):
+        meta = yaml.safe_load((package / rel).read_text())
+        change(meta)
+        write_yaml(package, rel, meta)
+    found = {p.file: p.reason for p in problems_of(package, lint=True)}
+    assert set(found) == {lib_meta, hello_meta}
+    assert "mark it `no_main_func: true`" in found[lib_meta]
+    assert "belongs only to library modules" in found[hello_meta]
+    assert deploy.main(["metadata", "--root", str(package)]) == 0
     assert problems_of(package) == []
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from scripts import deploy
 from scripts.tooling import push as pushing
-from scripts.tooling.tree import load_tree
+from scripts.tooling.tree import flow_folder, item_path, load_tree
 from scripts.tooling.windmill_stub import StubWorkspace, WindmillStub
 
 REPO = deploy.REPO
@@ -23,6 +23,7 @@ def expected_items(root) -> set[tuple[str, str]]:
     """Every item of the package, read from the tree independently of the plan."""
     tree = load_tree(root)
     items = {("script", p) for p in tree.scripts} | {("flow", p) for p in tree.flows}
+    items |= {("script", item_path(rel)) for rel in tree.pushed if rel.endswith(".ts") and not flow_folder(rel)}
     items |= {("schedule", p) for p in tree.schedules} | {("trigger", p) for p in tree.triggers}
     items |= {("folder", p) for p in tree.folders}
     items |= {("resource_type", p.name.split(".")[0]) for p in (root / "resources").glob("*.resource-type.yaml")}
@@ -118,6 +119,11 @@ def test_push_to_an_empty_workspace_creates_everything(package, target_env, caps
     hello = created["f/phoenix/demo/hello"]
     assert hello["schema"]["properties"]["stack"]["format"] == "resource-c_phoenix_stack"
     assert hello["summary"] == "Greet someone."
+    assert hello["schema"]["properties"]["name"]["description"] == "Who to greet."
+    # The CLI never sends no_main_func; the server (and the stand-in) decide it from the code.
+    assert not any("no_main_func" in body for body in created.values())
+    assert ws.items["scripts"]["f/phoenix/lib/stack"]["no_main_func"] is True
+    assert "no_main_func" not in ws.items["scripts"]["f/phoenix/demo/hello"]
 
 
 def test_push_refuses_a_tree_that_fails_check(package, target_env, capsys):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from scripts.tooling import windmill_tools
 from tests.deploy.sample_package import FLOW, HELLO, SCHEDULE, TRIGGER
 
+REPO = Path(__file__).resolve().parents[2]
 PINS = {"windmill-cli": "1.819.0", "windmill-yaml-validator": "1.775.2", "windmill-parser-wasm-py": "1.782.0"}
 
 
@@ -26,7 +28,7 @@ def test_installed_tools_are_the_pinned_versions():
     for name, version in PINS.items():
         assert json.loads((modules / name / "package.json").read_text())["version"] == version
     assert modules.parent == windmill_tools.tools_dir()
-    assert not (windmill_tools.REPO / "node_modules").exists()
+    assert not (REPO / "node_modules").exists()
 
 
 def test_ensure_is_idempotent_and_does_not_run_npm_when_cached(monkeypatch):

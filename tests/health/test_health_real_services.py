@@ -74,7 +74,7 @@ def test_real_postgres_is_up(real_postgres):
 def real_n8n(tmp_path_factory):
     binary = installed_n8n()
     if binary is None:
-        pytest.skip("n8n 2.8.4 not installed in the cache (tests/support/n8n_server.py install)")
+        pytest.skip("n8n 2.8.4 not installed in the cache (python -m tests.support.n8n_server install)")
     with N8nServer(binary, tmp_path_factory.mktemp("n8n")) as server:
         yield server
 

@@ -15,6 +15,7 @@ import threading
 
 import pytest
 
+from scripts.tooling.step_tools import StepReader
 from tests.support.n8n_server import N8nServer, ensure_n8n, installed_n8n, n8n_install_dir
 from tests.support.n8n_standin import StandInN8n
 
@@ -72,7 +73,7 @@ def n8n_server(tmp_path_factory):
         binary = ensure_n8n()
     if binary is None:
         pytest.skip(f"n8n 2.8.4 is not installed in {n8n_install_dir()}: run "
-                    "`python tests/support/n8n_server.py install` (ensure_n8n()) or set PHOENIX_N8N_INSTALL=1")
+                    "`python -m tests.support.n8n_server install` (ensure_n8n()) or set PHOENIX_N8N_INSTALL=1")
     server = N8nServer(binary, tmp_path_factory.mktemp("n8n-home"))
     server.start()
     yield server
@@ -82,8 +83,6 @@ def n8n_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def step_reader():
     """TypeScript's parser in one node process for the whole session (scripts/tooling/step_tools.py)."""
-    from scripts.tooling.step_tools import StepReader
-
     with StepReader() as reader:
         yield reader
 

@@ -1,8 +1,8 @@
 """OMAS fixtures: the tiny-model stack, an operator omas/ folder, and a scripted model.
 
 ``scripted_model`` stands in for the model *inside* the real router: it
-replaces the in-process GGUF backend's ``complete`` (in ``lib/`` and in the
-vendored copy the Windmill scripts import), so routing, fallbacks, schema
+replaces the in-process GGUF backend's ``complete`` (the scripts' vendored copy
+is lib/ itself in tests: tests/support/one_library.py), so routing, fallbacks, schema
 validation and the orchestrator JSON all run for real, and only the text the
 model writes is chosen by the test.
 """
@@ -16,7 +16,6 @@ import threading
 import pytest
 import yaml
 
-import f.phoenix.lib.backends.llama_local as vendored_llama
 import lib.backends.llama_local as llama_local
 from lib.backends.base import Completion
 from lib.stack import load_stack
@@ -85,16 +84,15 @@ class ScriptedModel:
 @pytest.fixture
 def scripted_model(monkeypatch):
     model = ScriptedModel()
-    for module in (llama_local, vendored_llama):
-        original = module.LocalGGUF.complete
+    original = llama_local.LocalGGUF.complete
 
-        def complete(self, request, name, deadline, _original=original):
-            text, role = model.text_for(request)
-            if text is None:
-                return _original(self, request, name, deadline)
-            self._check_file()  # a missing or corrupt file still fails like the real backend
-            model.calls.append((role, self.name))
-            return Completion(text=text, backend=self.name, model=self.label, completion_tokens=len(text))
+    def complete(self, request, name, deadline):
+        text, role = model.text_for(request)
+        if text is None:
+            return original(self, request, name, deadline)
+        self._check_file()  # a missing or corrupt file still fails like the real backend
+        model.calls.append((role, self.name))
+        return Completion(text=text, backend=self.name, model=self.label, completion_tokens=len(text))
 
-        monkeypatch.setattr(module.LocalGGUF, "complete", complete)
+    monkeypatch.setattr(llama_local.LocalGGUF, "complete", complete)
     return model

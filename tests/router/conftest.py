@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lib.backends import ollama_backend
 from tests.support.ollama_server import OllamaStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +31,6 @@ def ollama_server(tiny_gguf):
 @pytest.fixture
 def ollama(ollama_server):
     """The stand-in, healthy and with an empty request log, for one test."""
-    from lib.backends import ollama_backend
-
     ollama_backend._TAGS.clear()  # a listing cached by an earlier test would answer for the server
     if ollama_server._server is None:
         ollama_server.start()

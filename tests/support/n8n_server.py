@@ -12,7 +12,7 @@ no templates, no version checks, nothing but 127.0.0.1), waits for
 ``/healthz/readiness``, creates the owner and an API key through the same
 REST calls the UI makes, and stops it with SIGTERM.
 
-Run by hand:  python tests/support/n8n_server.py install
+Run by hand:  python -m tests.support.n8n_server install
 """
 
 from __future__ import annotations
@@ -30,12 +30,8 @@ from typing import Callable
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from lib.stack import phoenix_cache_dir  # noqa: E402
-from lib.store import file_lock  # noqa: E402
+from lib.stack import phoenix_cache_dir
+from lib.store import file_lock
 
 N8N_VERSION = "2.8.4"
 # `xlsx` resolves to a tarball host this machine cannot reach; the registry's

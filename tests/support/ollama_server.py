@@ -22,7 +22,8 @@ not JSON), ``slow_stream`` (one token every ``slow_s`` seconds),
 ``ignore_format`` (free text whatever ``format`` asks), ``obedient`` (ignores
 ``format``/``response_format`` too, but, like an instruction-following model,
 answers a minimal valid instance when a system message spells out a JSON
-Schema); ``stop()`` then
+Schema), ``call_tool`` (a non-streamed chat given ``tools`` answers with a
+``tool_calls`` call of the first one, minimal valid arguments); ``stop()`` then
 ``start()`` gives connection refused and recovery on the same port.
 
 Run alone: ``python -m tests.support.ollama_server --gguf tiny.gguf --port N``.
@@ -40,7 +41,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-FAULTS = (None, "hang", "500", "garbage", "slow_stream", "stream_error", "ignore_format", "obedient")
+FAULTS = (None, "hang", "500", "garbage", "slow_stream", "stream_error", "ignore_format", "obedient", "call_tool")
 SCHEMA_CUE = "JSON Schema:"
 
 
@@ -243,7 +244,14 @@ class _Handler(BaseHTTPRequestHandler):
                 text += piece
                 count += bool(piece)
                 finish = reason or finish
-            self._send(200, self._final(model, text, finish, count, started))
+            reply = self._final(model, text, finish, count, started)
+            if self.owner.fault == "call_tool" and body.get("tools"):
+                function = body["tools"][0]["function"]
+                arguments = instance_of(function.get("parameters") or {"type": "object"})
+                reply["message"] = {"role": "assistant", "content": "",
+                                    "tool_calls": [{"function": {"name": function["name"], "arguments": arguments}}]}
+                reply["done_reason"] = "stop"
+            self._send(200, reply)
 
     def _final(self, model, text, finish, count, started) -> dict:
         took = time.monotonic_ns() - started

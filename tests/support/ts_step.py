@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from lib.stack import phoenix_cache_dir
+from scripts.tooling.step_tools import bun_binary
 from scripts.tooling.windmill_tools import ensure_npm_tools
 
 
@@ -127,8 +128,6 @@ def run_bun_steps(files: dict[str, str], *args, call_main: bool = True) -> dict[
     Per file: ``{"loaded": bool, "ok": bool, "result"|"error": ...}``. ``fetch`` is replaced by a
     function that fails, so no step reaches the network.
     """
-    from scripts.tooling.step_tools import bun_binary
-
     with tempfile.TemporaryDirectory(prefix="phoenix-bun-steps-") as tmp:
         packages = npm_packages_for_steps()
         if packages:

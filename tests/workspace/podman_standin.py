@@ -42,8 +42,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
 STATE = Path(os.environ.get("PODMAN_STANDIN_STATE", "podman-standin-state.json"))
-SERVICES = HERE / "service_standins.py"
+SERVICES = "tests.workspace.service_standins"  # run with -m, the repository on PYTHONPATH
 
 
 def load() -> dict:
@@ -117,7 +118,9 @@ def start_container(state: dict, c: dict) -> None:
     if service is None or service[0] in state["unhealthy"]:
         return
     kind, host, port = service
-    proc = subprocess.Popen([sys.executable, str(SERVICES), kind, host, str(port)], start_new_session=True,
+    python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    proc = subprocess.Popen([sys.executable, "-m", SERVICES, kind, host, str(port)], start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": python_path},
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     state["processes"][c["Name"]] = proc.pid
     deadline = time.monotonic() + 10

@@ -15,7 +15,7 @@ does:
 - ``ollama``: ``/api/version`` and an empty ``/api/tags``;
 - ``n8n``: ``/healthz`` and ``/healthz/readiness``.
 
-Run: ``python tests/workspace/service_standins.py KIND HOST PORT``; or
+Run: ``python -m tests.workspace.service_standins KIND HOST PORT``; or
 ``serve(kind, host, port)`` in a thread of a test.
 """
 
@@ -29,13 +29,8 @@ import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from scripts.tooling.windmill_stub import StubWorkspace, _handler  # noqa: E402
+from scripts.tooling.windmill_stub import StubWorkspace, _handler
 
 HEALTH_MARKDOWN = "# Phoenix: system status\n\n_stand-in result_"
 

@@ -12,6 +12,16 @@ created or replaced. Existing
 files that differ are replaced only with overwrite; entries that would land
 outside the target are refused; writing into .roo/ or omas/ first takes a
 verified backup of what is there.
+
+Args:
+    archive: The backup to restore: a file name in the stack's backup folder or a full path; empty
+        for the newest backup.
+    target: The folder to restore into; empty for the stack's root folder.
+    dry_run: Only list what would be created or replaced, and write nothing. Turn it off to restore.
+    overwrite: Replace existing files that differ from the backup; without it such files make the
+        restore refuse.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
 """
 
 from typing import Optional

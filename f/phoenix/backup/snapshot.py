@@ -9,6 +9,16 @@ Archives .roo/, omas/, n8n/ and src/ by default (the stack's backup.folders)
 with a manifest of sha256 sums, written under a temporary name and renamed
 only when complete; verifies it; then applies retention (the newest backups
 of each label are kept, and never the newest good one is deleted).
+
+Args:
+    folders: The folders to archive, relative to the stack root; empty for the stack's
+        backup.folders (.roo, omas, n8n and src by default).
+    label: A name for this backup in its file name (lowercase letters, digits and dashes); retention
+        keeps the newest backups of each label apart.
+    prune: After a verified backup, delete the old ones beyond the stack's backup.keep (never the
+        newest good one).
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
 """
 
 from typing import Optional

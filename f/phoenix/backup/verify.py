@@ -7,6 +7,12 @@
 
 Leave archive empty for the newest backup; give a file name from the backup
 folder or a full path for another one.
+
+Args:
+    archive: The backup to verify: a file name in the stack's backup folder or a full path; empty
+        for the newest backup.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
 """
 
 from typing import Optional

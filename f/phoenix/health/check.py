@@ -14,6 +14,14 @@ through Podman, the operator's folders, models and integrations, all at once
 with per-probe deadlines. Keeps history with flap damping, alerts the stack's
 alert URL once per status change, tells the router which backends are up, and
 writes docs/system-status.md in the operator's folder.
+
+Args:
+    output: dashboard answers with the status dashboard as markdown; report with every component's
+        status, detail and history as JSON.
+    send_alerts: POST each confirmed status change to the stack's alerts.url.
+    write_dashboard: Also write the dashboard to docs/system-status.md in the operator's folder.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
 """
 
 from typing import Literal, Optional

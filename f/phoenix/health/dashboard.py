@@ -7,7 +7,12 @@
 #ollama==0.6.3
 #wmill==1.850.0
 
-"""Show the status dashboard of the last health check, without probing anything."""
+"""Show the status dashboard of the last health check, without probing anything.
+
+Args:
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
+"""
 
 from typing import Optional
 

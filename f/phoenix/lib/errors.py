@@ -36,7 +36,7 @@ their module:
     - N8nServerError [server_error]   n8n failed itself (HTTP 5xx)
     - N8nBadResponse [bad_response]   a 2xx answer that is not the JSON expected
     - N8nConflict [conflict]          a push would overwrite a change made in n8n
-  - PreservationError [backup_failed] a protected folder could not be backed up first (lib/preserve.py)
+  - PreservationError [backup_failed] a protected folder could not be backed up first (lib/guard.py)
     - WriteRefused [write_refused]    a write that would land outside where it may
   - PodmanUnreachable [unreachable]   the container engine cannot be asked (lib/health/containers.py)
   - PodmanError [podman_failed]       a podman command failed (lib/workspace/podman_cli.py)
@@ -62,6 +62,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from .redact import redact
+
 
 #: the kinds a ``BackendError`` may have: the outcome the router records for a failed
 #: attempt (its own outcomes add "ok", "skipped", "interrupted"); "error" is a failure
@@ -80,8 +82,6 @@ class PhoenixError(Exception):
     kind = "error"
 
     def __init__(self, *args):
-        from .redact import redact
-
         super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
     def as_result(self) -> dict:
@@ -103,8 +103,6 @@ class ConfigError(PhoenixError):
     kind = "config"
 
     def __init__(self, source: str, key: str, reason: str):
-        from .redact import redact
-
         self.source, self.key, self.reason = redact(source), redact(key), redact(reason)
         where = f"{self.source}: {self.key}" if self.key else self.source
         super().__init__(f"{where}: {self.reason}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, Mapping, TypedDict
 
 from .errors import ConfigError
+from .guard import own_folder
 from .redact import looks_like_secret, redact
 from .yaml_reader import check_plain, dotted, load_document, shown_key
 
@@ -246,10 +247,7 @@ class Stack:
     def state_dir(self) -> Path:
         configured = self.data.get("state_dir")
         if configured:
-            # like backup.dir: relative is under the root, never in .roo/ or omas/ (ConfigError);
-            # imported here because the guard imports the backup code, which imports this module
-            from .preserve import own_folder
-
+            # like backup.dir: relative is under the root, never in .roo/ or omas/ (ConfigError)
             return own_folder(self, configured, "state_dir")
         return phoenix_cache_dir() / "state"
 

@@ -19,12 +19,15 @@ import json
 import os
 import re
 import tempfile
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
+
+from filelock import FileLock
 
 from .errors import ConfigError, StorageError, os_reason
+from .redact import redacted
 
 STATE_PREFIX = "f/phoenix/state/"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -111,24 +114,16 @@ def _file_name(key: str) -> str:
     return f"{_UNSAFE.sub('_', key)}.json"
 
 
-@contextmanager
-def file_lock(lock_path: Path) -> Iterator[None]:
-    """An exclusive inter-process lock held on ``lock_path`` while the block runs.
+def file_lock(lock_path: Path) -> FileLock:
+    """An exclusive inter-process lock on ``lock_path``, held while a ``with`` block runs.
 
-    Used for state updates and for installs into the shared cache. On Windows
-    (no fcntl) it does not lock: last writer wins, files stay whole.
+    Used for state updates and for installs into the shared cache. ``filelock``
+    takes the operating system's lock (``flock`` on Linux and macOS,
+    ``msvcrt.locking`` on Windows), so it holds on every system the README
+    promises, and the system releases it when a process dies. It waits as long
+    as the holder takes; a new lock object per call, like a new open file.
     """
-    with open(lock_path, "a+") as handle:
-        try:
-            import fcntl
-        except ImportError:
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return FileLock(lock_path)
 
 
 def _read_fresh(path: str) -> str:
@@ -184,6 +179,4 @@ def open_store(state_dir: Path) -> FileStore | WindmillStore:
 def _saved(value: Any) -> Any:
     """What is written: state outlives the job and people read it (the dashboard, the runs
     page), so a token that slipped into an error or a detail is masked (lib/redact.py)."""
-    from .redact import redacted
-
     return redacted(value)

@@ -15,6 +15,15 @@ times, one model at a time), then a small structured (JSON schema) request.
 Returns per model: median wall time, tokens, tokens/s and whether its JSON fit
 the schema; models that are down or missing are listed with the reason.
 An empty prompt uses a standard one.
+
+Args:
+    prompt: The prompt every model answers; empty for a standard one.
+    runs: How many times each model answers it (1-10); the median time is reported.
+    max_tokens: Tokens each answer may take (1-4096).
+    backends: Only these backends, e.g. ollama, embedded or openai:<name>; empty for every backend
+        of the stack.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
 """
 
 from typing import List, Optional

@@ -14,6 +14,11 @@ Asks every backend of the stack at once (PhoenixCore, Ollama, Hugging Face
 GGUF files in the cache, OpenAI-compatible endpoints, the embedded model),
 each within timeout_s. Nothing is downloaded or loaded. Includes the
 router's circuit-breaker view of each backend.
+
+Args:
+    timeout_s: Seconds each backend has to answer (above 0, at most 50); they are all asked at once.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults, which describe a
+        machine with nothing else running.
 """
 
 from typing import Optional

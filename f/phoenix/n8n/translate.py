@@ -8,6 +8,14 @@ Reads every *.json under input_dir (recursively, relative to the stack root),
 writes one flow folder per workflow (plus schedule and HTTP trigger files) to
 out_dir, and returns the report: status and node counts per file. Nodes that
 cannot be translated become placeholder steps that fail when run, saying why.
+
+Args:
+    input_dir: The folder of n8n workflow JSON files (read recursively), relative to the stack root.
+    out_dir: Where the Windmill flow folders go, relative to the stack root.
+    path_prefix: The Windmill folder the translated flows will live in: each flow is
+        <path_prefix>/<workflow slug>, and calls between workflows use these paths.
+    stack: The Phoenix stack resource (c_phoenix_stack): the root folder comes from it; empty for
+        the defaults.
 """
 
 from typing import Optional

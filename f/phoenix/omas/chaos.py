@@ -15,6 +15,12 @@ healthy models, from a different model (run in parallel). Every proposal
 carries structured actions ({kind, target}) so Thanatos can decide the
 preservation rules in code. Agent settings come from the operator's omas/
 folder (omas/agents/chaos.yaml), with working defaults.
+
+Args:
+    task: What the council should decide or do.
+    proposals: How many proposals to write (1-5); empty for the agent's configured count.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults (the embedded model
+        answers).
 """
 
 from typing import Optional

@@ -15,6 +15,16 @@ adopts only proposals that survived, and answers in the seed's orchestrator
 format with execution.omas_agent and the other facts filled by the system.
 Says whether the decision's risk needs human approval (approval_risk, or
 the stack's agents.approval_risk).
+
+Args:
+    task: The task the council decides on.
+    judgements: Thanatos' verdicts, one per proposal ({proposal, verdict keep|veto, risk, reasons,
+        ...}).
+    chaos: Chaos' result, for the decision's trace and contributions; may be empty.
+    approval_risk: The risk from which a human must approve: low, medium, high, never, or stack for
+        the stack's agents.approval_risk.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults (the embedded model
+        answers).
 """
 
 from typing import Literal, Optional

@@ -14,6 +14,12 @@ Rules that code can decide (never modify .roo/ without a backup, keep the
 OMAS agents operational, preserve the n8n workflows, and the operator's
 omas/rules/*.yaml) are decided in code on the proposal's actions; a code
 veto stands whatever the model says. The model judges the rest.
+
+Args:
+    proposal: One proposal as Chaos writes it: {id, title, summary, risk, actions[{kind, target}]}.
+    task: The task the proposal answers, for the model's judgement; may be empty.
+    stack: The Phoenix stack resource (c_phoenix_stack); empty for the defaults (the embedded model
+        answers).
 """
 
 from typing import Optional

@@ -28,6 +28,12 @@ class ChatRequest:
     json_schema: dict | None = None
     seed: int | None = None
     stop: list[str] = field(default_factory=list)
+    #: OpenAI-style function definitions, for backends that call tools natively; their
+    #: reply is then written as the call-or-answer JSON ``json_schema`` describes
+    #: (``tool_reply``), so it is validated like any structured answer
+    tools: list[dict] | None = None
+    #: "auto", "required" or ``{"type": "function", "function": {"name"}}``
+    tool_choice: str | dict | None = None
 
 
 @dataclass
@@ -75,6 +81,27 @@ def remaining(deadline: float, backend: str) -> float:
     if left <= 0:
         raise NotStarted(backend, "deadline passed before the call could start")
     return left
+
+
+def tool_reply(content: str, calls: list[tuple[str, object]]) -> str:
+    """A native tool-calling reply as the call-or-answer JSON (see lib/openai_api/tools.py):
+    ``{"tool_call": {"name", "arguments"}}`` for the first call, else ``{"answer": content}``
+    (content already in that form is kept: the prompt describes it too)."""
+    if calls:
+        name, arguments = calls[0]
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except ValueError:
+                pass  # left as text: the schema check names it
+        return json.dumps({"tool_call": {"name": name, "arguments": arguments}})
+    try:
+        document = json.loads(content)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and document.keys() & {"tool_call", "answer"}:
+        return content
+    return json.dumps({"answer": content})
 
 
 def schema_problem(text: str, schema: dict) -> str | None:

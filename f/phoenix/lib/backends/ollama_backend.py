@@ -40,7 +40,7 @@ from ..errors import BackendDown, BackendError, BackendHung, ModelMissing, Unusa
 from ..health.services import check_ollama
 from ..stack import Stack
 from ..redact import shown_url
-from .base import ChatRequest, Completion, Health, remaining
+from .base import ChatRequest, Completion, Health, remaining, tool_reply
 from .http_errors import mapped, status_error
 from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
 
@@ -115,16 +115,25 @@ class OllamaBackend:
         started = time.monotonic()
         try:
             with mapped(self, model):
-                reply = client.chat(model=model, messages=request.messages, stream=False,
-                                    format=request.json_schema, options=_options(request))
+                if request.tools:  # Ollama's own tool calling; the reply is checked against the call schema
+                    reply = client.chat(model=model, messages=request.messages, stream=False,
+                                        tools=request.tools, options=_options(request))
+                else:
+                    reply = client.chat(model=model, messages=request.messages, stream=False,
+                                        format=request.json_schema, options=_options(request))
         finally:
             _TIMEOUT.set(None)
-        completion = Completion(text=reply.message.content or "", backend=self.name, model=model,
+        text = reply.message.content or ""
+        if request.tools:
+            text = tool_reply(text, [(call.function.name, call.function.arguments)
+                                     for call in reply.message.tool_calls or []])
+        completion = Completion(text=text, backend=self.name, model=model,
                                 prompt_tokens=reply.prompt_eval_count or 0,
                                 completion_tokens=reply.eval_count or 0,
                                 seconds=time.monotonic() - started,
                                 finish_reason=_finish(reply.done_reason))
-        if request.json_schema is not None and completion.finish_reason == "length":
+        if request.json_schema is not None and not request.tools and completion.finish_reason == "length":
+            # (with tools the JSON is written here whole, around whatever text came)
             raise UnusableOutput(self.name, "JSON answer cut off by max_tokens", completion)
         return completion
 

@@ -8,19 +8,16 @@ import json
 from pathlib import Path
 
 from ..errors import AllBackendsFailed, ConfigError
+from ..omas.agents import load_council
+from ..router.core import route
 from .folders import config_files, parse_config
 
-SEED_AGENTS = ("chaos", "demigod", "thanatos")
 #: attempt outcomes that mean "nothing to run on", not "something broke"
 _ABSENT = {"down", "model_missing", "circuit_open", "skipped"}
 TINY_PROMPT = "Reply with the single word OK."
 
 
 def check_router(stack, timeout: float) -> tuple[str, str]:
-    try:
-        from ..router.core import route
-    except ImportError as exc:
-        return "unknown", f"router not available here ({exc})"
     try:
         result = route(TINY_PROMPT, _within_deadline(stack, timeout), max_tokens=8)
     except AllBackendsFailed as exc:
@@ -58,10 +55,6 @@ def check_omas_configs(stack, timeout: float) -> tuple[str, str]:
     if broken:
         return "degraded", f"{len(broken)} of {len(configs)} configs malformed: {'; '.join(broken[:3])}"
     try:
-        from ..omas.agents import load_council
-    except ImportError:
-        return _seed_agents_named(folder, configs)
-    try:
         council = load_council(stack)
     except ConfigError as exc:
         return "down", f"the council does not load: {exc}"
@@ -70,15 +63,6 @@ def check_omas_configs(stack, timeout: float) -> tuple[str, str]:
     if council.ignored:
         detail += f"; {len(council.ignored)} agent file(s) not read: {'; '.join(council.ignored[:3])}"
     return "up", detail
-
-
-def _seed_agents_named(folder: Path, configs: list[Path]) -> tuple[str, str]:
-    """Without the OMAS loader: at least a config per seed agent."""
-    named = " ".join(p.relative_to(folder).as_posix().lower() for p in configs)
-    missing = [a for a in SEED_AGENTS if a not in named]
-    if missing:
-        return "degraded", f"{len(configs)} configs parse; no config for agent(s) {', '.join(missing)}"
-    return "up", f"{len(configs)} configs parse (chaos, demigod, thanatos found)"
 
 
 def workflow_problem(path: Path) -> str | None:

@@ -35,6 +35,7 @@ import yaml
 
 from ..errors import InputError
 from ..preserve import PreservationError, guarded_write, resolve_target, write_file
+from ..stack import Stack, load_stack
 from .bounded import UnreadableInput, read_json_file
 from .manifest import MANIFEST_NAME, GeneratedFiles, local_stack
 from .translate import StructureError, Translation, translate_workflow
@@ -260,8 +261,6 @@ def translate_stack_folder(stack=None, input_dir: str = "n8n/workflows", out_dir
     ``out_dir`` may also be an absolute path (README: which settings accept one);
     a relative one must stay under the root.
     """
-    from ..stack import Stack, load_stack
-
     loaded = stack if isinstance(stack, Stack) else load_stack(stack)
     source = loaded.under_root(input_dir)
     if source is None or not out_dir:

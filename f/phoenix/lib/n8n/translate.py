@@ -35,7 +35,7 @@ from .services import google_sheets  # noqa: F401  (importing services registers
 from .ai import fold_sub_nodes
 from .literals import js_string, js_value, one_line, safe_identifier, text_block
 from .nodes import STEP_HEADER, NodeContext, NodeTranslation, translate_node
-from .workflow import Edge, Node, Workflow, strongly_connected
+from .workflow import Edge, Node, Workflow, parse_workflow, strongly_connected
 
 EXIT = "\x00exit"
 ROOT = "\x00root"
@@ -727,8 +727,6 @@ def _unique_targets(flows: list[Flow]) -> list[Flow]:
 
 def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambda _id: None) -> Translation:
     """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError."""
-    from .workflow import parse_workflow
-
     workflow = parse_workflow(document, source)
     structurer = Structurer(workflow, flow_path_of)
     modules = structurer.build()

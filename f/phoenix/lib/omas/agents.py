@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..yaml_reader import yaml_error_message
 from ..router.classify import COMPLEXITIES, TASK_TYPES
 from .rules import RULES_FILE_SCHEMA, SEED_IDS, SEED_RULES, Rule, rules_from_document
 from .schemas import JUDGEMENT_MODEL_SCHEMA, PROPOSAL_MODEL_SCHEMA, PROSE_SCHEMA
@@ -297,9 +298,7 @@ def _read_yaml(path: Path) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(label, "", f"cannot be read: {exc}") from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(label, "", f"malformed YAML: {where}{getattr(exc, 'problem', exc)}") from exc
+        raise ConfigError(label, "", f"malformed YAML: {yaml_error_message(exc)}") from exc
     if document is None:
         return {}
     if not isinstance(document, dict):

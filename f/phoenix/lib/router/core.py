@@ -65,15 +65,27 @@ def route(prompt: str, stack: Stack | dict | str | None = None, *, task_type: st
           complexity: str = "auto", priority: str = "auto", mode: str = "text",
           agent: str = "none", system: str | None = None, json_schema: dict | None = None,
           max_tokens: int | None = None, temperature: float | None = None,
-          workflow_type: str = "windmill", prefer: list[str] | None = None) -> dict:
+          workflow_type: str = "windmill", prefer: list[str] | None = None,
+          messages: list[dict] | None = None, stop: list[str] | None = None, seed: int | None = None,
+          tools: list[dict] | None = None, tool_choice: str | dict | None = None) -> dict:
     """Answer ``prompt`` on the first candidate that can; see the module doc.
 
     ``prefer`` moves candidates named ``backend`` or ``backend:model`` to the
     front (the rest still follow as fallbacks), e.g. so that several agents
     can ask different models for diverse proposals.
+
+    ``messages`` is a whole conversation (system, user, assistant turns as
+    ``{"role", "content"}`` with text content) sent instead of ``prompt``
+    alone; ``prompt`` is then what the task is classified from (the last
+    user turn, say). ``stop`` ends the answer at any of its strings; ``seed``
+    makes sampling repeatable where the backend supports it. ``tools`` (OpenAI
+    function definitions) and ``tool_choice`` go to backends that call tools
+    natively, with ``json_schema`` the call-or-answer schema their reply is
+    written in and checked against (lib/openai_api/tools.py); the others
+    answer under that schema directly.
     """
     plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
-                 max_tokens, temperature, workflow_type, prefer)
+                 max_tokens, temperature, workflow_type, prefer, _Turns(messages, stop, seed, tools, tool_choice))
     runner = _Runner(plan.stack, plan.started)
 
     def answer(backend, candidate: Candidate, deadline: float):
@@ -94,7 +106,10 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
                  complexity: str = "auto", priority: str = "auto", mode: str = "text",
                  agent: str = "none", system: str | None = None, json_schema: dict | None = None,
                  max_tokens: int | None = None, temperature: float | None = None,
-                 workflow_type: str = "windmill", prefer: list[str] | None = None) -> Iterator[str | dict]:
+                 workflow_type: str = "windmill", prefer: list[str] | None = None,
+                 messages: list[dict] | None = None, stop: list[str] | None = None,
+                 seed: int | None = None, tools: list[dict] | None = None,
+                 tool_choice: str | dict | None = None) -> Iterator[str | dict]:
     """Like ``route``, streaming: yields text pieces (``str``), then the result (``dict``).
 
     Until a candidate yields its first piece, failures fall back exactly as in
@@ -102,7 +117,7 @@ def route_stream(prompt: str, stack: Stack | dict | str | None = None, *, task_t
     and the result says so (``trace.interrupted``) with the text so far.
     """
     plan = _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
-                 max_tokens, temperature, workflow_type, prefer)
+                 max_tokens, temperature, workflow_type, prefer, _Turns(messages, stop, seed, tools, tool_choice))
     runner = _Runner(plan.stack, plan.started)
 
     def first_piece(backend, candidate: Candidate, deadline: float):
@@ -273,13 +288,25 @@ class _Runner:
         return True
 
 
+@dataclass
+class _Turns:
+    """What a caller with a whole conversation adds to a prompt (the OpenAI API's)."""
+
+    messages: list[dict] | None = None
+    stop: list[str] | None = None
+    seed: int | None = None
+    tools: list[dict] | None = None
+    tool_choice: str | dict | None = None
+
+
 def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, json_schema,
-          max_tokens, temperature, workflow_type, prefer) -> _Plan:
+          max_tokens, temperature, workflow_type, prefer, turns: _Turns) -> _Plan:
     started = time.monotonic()
     stack = stack if isinstance(stack, Stack) else load_stack(stack)
     _check_inputs(prompt, task_type, complexity, priority, mode, agent, workflow_type)
     _check_sampling(max_tokens, temperature)
     _check_prefer(prefer)
+    _check_turns(turns)
     if json_schema is not None:
         _check_schema(json_schema)
     task = classify(prompt, task_type, complexity)
@@ -288,7 +315,7 @@ def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, j
         ("candidates", task.task_type, task.complexity, task.domain, chosen_priority, tuple(prefer or ())),
         lambda: prefer_first(order_candidates(stack, task, chosen_priority), prefer))
     schema = json_schema or (PROSE_SCHEMA if mode == "orchestrator" else None)
-    request = _request(stack, prompt, mode, system, schema, max_tokens, temperature)
+    request = _request(stack, prompt, mode, system, schema, max_tokens, temperature, turns)
     return _Plan(stack, started, task, chosen_priority, candidates, request, mode, agent, workflow_type,
                  json_schema)
 
@@ -311,6 +338,7 @@ def _result(plan: _Plan, attempts: list[dict], completion: Completion, parsed) -
         "json": parsed if plan.user_schema else None,
         "classification": plan.task.to_dict(),
         "model": {"backend": completion.backend, "model": completion.model},
+        "finish_reason": completion.finish_reason,
         "usage": {"prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
                   "generation_s": round(completion.seconds, 4)},
         "trace": {"priority": plan.priority, "candidates": [c.to_dict() for c in plan.candidates],
@@ -361,6 +389,30 @@ def _check_prefer(prefer) -> None:
         raise InputError(f"prefer={prefer!r} must be a list of backend or backend:model names")
 
 
+MESSAGE_ROLES = ("system", "user", "assistant")
+MAX_STOPS = 4
+
+
+def _check_turns(turns: _Turns) -> None:
+    """A conversation the backends can all take: text turns with known roles."""
+    if turns.messages is not None:
+        if not isinstance(turns.messages, list) or not turns.messages:
+            raise InputError("messages must be a non-empty list of {role, content} turns")
+        for index, message in enumerate(turns.messages):
+            if not isinstance(message, dict) or message.get("role") not in MESSAGE_ROLES \
+                    or not isinstance(message.get("content"), str):
+                raise InputError(f"messages[{index}] must be {{role: {'/'.join(MESSAGE_ROLES)}, content: text}}")
+    stop = turns.stop
+    if stop is not None and (not isinstance(stop, list) or len(stop) > MAX_STOPS
+                             or not all(isinstance(s, str) and s for s in stop)):
+        raise InputError(f"stop={stop!r} must be a list of at most {MAX_STOPS} non-empty strings")
+    if turns.seed is not None and type(turns.seed) is not int:
+        raise InputError(f"seed={turns.seed!r} must be a whole number")
+    if turns.tools is not None and (not isinstance(turns.tools, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("function"), dict) for t in turns.tools)):
+        raise InputError("tools must be a list of {type: function, function: {name, parameters}}")
+
+
 def _check_schema(schema) -> None:
     import jsonschema
 
@@ -373,16 +425,19 @@ def _check_schema(schema) -> None:
 
 
 def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: dict | None,
-             max_tokens: int | None, temperature: float | None) -> ChatRequest:
+             max_tokens: int | None, temperature: float | None, turns: _Turns) -> ChatRequest:
     routing = stack["routing"]
     max_tokens = max_tokens or routing["max_tokens"]
     if mode == "orchestrator":
         max_tokens = max(max_tokens, ORCHESTRATOR_MIN_TOKENS)
     system = system or (SYSTEM_PROMPT if mode == "orchestrator" else None)
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+    conversation = turns.messages or [{"role": "user", "content": prompt}]
+    messages = ([{"role": "system", "content": system}] if system else []) + list(conversation)
     return ChatRequest(messages=messages, json_schema=schema,
                        max_tokens=max_tokens,
-                       temperature=routing["temperature"] if temperature is None else temperature)
+                       temperature=routing["temperature"] if temperature is None else temperature,
+                       seed=turns.seed, stop=list(turns.stop or []), tools=turns.tools or None,
+                       tool_choice=turns.tool_choice)
 
 
 def _parse(completion: Completion, schema: dict | None):

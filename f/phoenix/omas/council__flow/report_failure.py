@@ -1,9 +1,14 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
-#wmill==1.850.0
 
-"""Failure module: report which step of the council failed and why."""
+"""Failure module: report which step of the council failed and why.
+
+Args:
+    message: The failed step's error message.
+    name: The error's type name.
+    step_id: The id of the step that failed.
+"""
 
 from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import failure_report

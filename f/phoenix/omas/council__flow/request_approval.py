@@ -1,9 +1,12 @@
 #extra_requirements:
 #jsonschema==4.26.0
 #pyyaml==6.0.3
-#wmill==1.850.0
 
-"""What the approver sees while the council waits: the plan, its risk and why approval is needed."""
+"""What the approver sees while the council waits: the plan, its risk and why approval is needed.
+
+Args:
+    decision: DemiGod's decision (DEMIGOD_OUTPUT) waiting for approval.
+"""
 
 from f.phoenix.lib.job import job
 from f.phoenix.lib.omas.council import approval_request

@@ -1,0 +1,114 @@
+"""Start time of an n8n node-host step under Bun, against n8n's engine loaded the spike's way.
+
+Windmill starts one process per step, so what a host step costs before it does
+any work is the time to load n8n's engine. Each sample is a fresh Bun process:
+
+- ``host``: imports f/phoenix/n8n_host/host.ts and loads the engine (the bundle
+  the host builds once per worker, with its bytecode cache); ``ready`` is Bun's
+  clock at that moment, measured from the process's own start;
+- ``spike``: requires n8n-workflow, n8n-core, @n8n/di and @n8n/config unbundled,
+  as docs/n8n-node-spike.cjs does (tests/n8n_host/reference.cjs);
+
+``cpu`` is the CPU time the process had used at that moment (user + system, all
+its threads): on a machine shared with other work the wall-clock figure grows
+with the load, the CPU figure much less, so both are printed;
+
+then both run the same Set node (3 assignments with Luxon, 2 items): ``set`` is
+that first run inside the process (node type loaded on first use), ``wall`` the
+whole process from spawn to exit as seen from here. Figures are medians of
+--runs samples taken in alternation. The one-off bundle build is timed first.
+
+    python benchmarks/n8n_host_start.py [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.n8n_host.cases import CASES  # noqa: E402
+from tests.support.n8n_host_run import HERE, bun_binary, host_environment, missing  # noqa: E402
+
+HOST = REPO / "f" / "phoenix" / "n8n_host" / "host.ts"
+SET_CASE = CASES["set_luxon_timezone"]
+
+HOST_PROBE = """
+const host = await import(process.argv[2]);
+await host.warmUp();
+const ready = performance.now();
+const usage = process.cpuUsage();
+const result = await host.runNode(JSON.parse(process.argv[3]));
+console.log("PROBE " + JSON.stringify({ ready, cpu: (usage.user + usage.system) / 1000, set: performance.now() - ready, items: result.outputs[0].length }));
+process.exit(0);
+"""
+
+SPIKE_PROBE = """
+const { run } = require(process.argv[2]);
+const ready = performance.now();
+const usage = process.cpuUsage();
+run(JSON.parse(process.argv[3])).then((result) => {
+  console.log("PROBE " + JSON.stringify({ ready, cpu: (usage.user + usage.system) / 1000, set: performance.now() - ready, items: result.outputs[0].length }));
+  process.exit(0);
+});
+"""
+
+
+def sample(bun: Path, probe: Path, target: Path, env: dict) -> dict:
+    started = time.perf_counter()
+    proc = subprocess.run([str(bun), str(probe), str(target), json.dumps(SET_CASE)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    wall = (time.perf_counter() - started) * 1000
+    lines = [line for line in proc.stdout.split("\n") if line.startswith("PROBE ")]
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"{probe.name} failed: {proc.stderr[-2000:]}")
+    figures = json.loads(lines[-1][len("PROBE "):])
+    if figures["items"] != 2:
+        raise SystemExit(f"{probe.name}: the Set node gave {figures['items']} items, not 2")
+    return {**figures, "wall": wall}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args(argv)
+    if missing():
+        print(f"cannot measure: {missing()}")
+        return 1
+    bun = bun_binary()
+    with tempfile.TemporaryDirectory(prefix="phoenix-host-bench-") as tmp:
+        host_probe, spike_probe = Path(tmp, "host_probe.ts"), Path(tmp, "spike_probe.cjs")
+        host_probe.write_text(HOST_PROBE, encoding="utf-8")
+        spike_probe.write_text(SPIKE_PROBE, encoding="utf-8")
+        env = host_environment(Path(tmp, "cache"))
+        started = time.perf_counter()
+        first = sample(bun, host_probe, HOST, env)
+        print(f"bundle build (once per worker and n8n version) + first step: {time.perf_counter() - started:.2f} s")
+        samples: dict[str, list[dict]] = {"host": [], "spike": []}
+        for _ in range(args.runs):
+            samples["host"].append(sample(bun, host_probe, HOST, env))
+            samples["spike"].append(sample(bun, spike_probe, HERE / "reference.cjs", env))
+    print(f"Bun {subprocess.run([str(bun), '--version'], capture_output=True, text=True).stdout.strip()}, "
+          f"median of {args.runs} fresh processes each (first host step after the build: ready {first['ready']:.0f} ms)")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'':8}{'ready (start)':>15}{'cpu at ready':>14}{'set node':>10}{'wall':>9}")
+    for name, runs in samples.items():
+        med = {key: statistics.median(r[key] for r in runs) for key in ("ready", "cpu", "set", "wall")}
+        print(f"{name:8}{med['ready']:>12.0f} ms{med['cpu']:>11.0f} ms{med['set']:>7.0f} ms{med['wall']:>6.0f} ms")
+    host_ready = statistics.median(r["ready"] for r in samples["host"])
+    print(f"host step start {'within' if host_ready <= 400 else 'ABOVE'} the 0.4 s target: {host_ready / 1000:.2f} s "
+          f"(load average now {os.getloadavg()[0]:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+// The n8n node host: runs ONE n8n node with n8n's own engine on the items a step was given.
+//
+// A Windmill step imports it as `import { runNode } from "/f/phoenix/n8n_host/host.ts"`.
+// runNode builds a one-off n8n workflow around the node: a manual trigger, one pinned
+// node per input (named like the real upstream node, so `$('Name')` and paired items
+// resolve), pinned nodes for every other node the expressions may reference, then
+// n8n-core's WorkflowExecute runs it up to the node, with the node's own settings
+// (executeOnce, alwaysOutputData, onError, retries) doing what they do in n8n.
+import { CredentialsHelper, type CredentialValues } from "./credentials.ts";
+import { engine, type Engine } from "./engine.ts";
+import { NodeTypes } from "./node_types.ts";
+
+export type Item = { json: Record<string, unknown>; binary?: Record<string, unknown>; pairedItem?: unknown };
+
+export type NodeSettings = {
+  executeOnce?: boolean;
+  alwaysOutputData?: boolean;
+  onError?: "stopWorkflow" | "continueRegularOutput" | "continueErrorOutput";
+  continueOnFail?: boolean; // n8n's older spelling of onError: continueRegularOutput
+  retryOnFail?: boolean;
+  maxTries?: number;
+  waitBetweenTries?: number;
+};
+
+export type HostNode = NodeSettings & {
+  name: string;
+  type: string;
+  typeVersion: number;
+  parameters?: Record<string, unknown>;
+  settings?: NodeSettings;
+  credentials?: Record<string, { id?: string | null; name: string }>;
+  disabled?: boolean;
+};
+
+export type RunRequest = {
+  node: HostNode;
+  items?: Item[]; // the node's first input (shorthand for inputs: [items])
+  inputs?: Item[][]; // one item list per input, for nodes with several (Merge)
+  inputNodes?: string[]; // the node feeding each input, as named in the workflow (default "Input", "Input 2", ...)
+  credentials?: CredentialValues; // decrypted values by credential type name
+  context?: {
+    nodes?: Record<string, Item[]>; // other nodes' output the expressions may read, by node name
+    parents?: Record<string, string[]>; // upstream node names of the input and context nodes (paired items walk them)
+    timezone?: string;
+    staticData?: Record<string, unknown>;
+    workflowName?: string;
+    workflowId?: string;
+  };
+};
+
+export type RunError = { message: string; description?: string; node?: string };
+export type RunResult = { outputs: Item[][]; staticData: Record<string, unknown>; error?: RunError };
+
+export class HostRequestError extends Error {
+  name = "HostRequestError";
+}
+
+const START = "Phoenix host start";
+const SETTING_KEYS = ["executeOnce", "alwaysOutputData", "onError", "continueOnFail", "retryOnFail", "maxTries", "waitBetweenTries"] as const;
+
+let shared: { engine: Engine; types: NodeTypes } | undefined;
+
+async function prepared(): Promise<{ engine: Engine; types: NodeTypes }> {
+  if (!shared) {
+    const e = await engine();
+    shared = { engine: e, types: new NodeTypes(e) };
+  }
+  return shared;
+}
+
+/** Load n8n's engine now (a step may call this at import time to overlap it with other work). */
+export async function warmUp(): Promise<void> {
+  await prepared();
+}
+
+/** Plain JSON objects as n8n items (each item pairs with the input item of the same index). */
+export function toItems(jsons: Record<string, unknown>[]): Item[] {
+  return jsons.map((json, item) => ({ json, pairedItem: { item } }));
+}
+
+export async function runNode(request: RunRequest): Promise<RunResult> {
+  const { engine: e, types } = await prepared();
+  const plan = planWorkflow(request);
+  const workflow = new e.workflow.Workflow({
+    id: request.context?.workflowId ?? "phoenix-host",
+    name: request.context?.workflowName ?? "Phoenix host",
+    nodes: plan.nodes,
+    connections: plan.connections,
+    active: false,
+    nodeTypes: types,
+    staticData: structuredClone(request.context?.staticData ?? {}),
+    settings: { executionOrder: "v1", ...(request.context?.timezone ? { timezone: request.context.timezone } : {}) },
+  });
+  const credentials = new CredentialsHelper(e, types, structuredClone(request.credentials ?? {}));
+  const execution = new e.core.WorkflowExecute(additionalData(e, workflow, credentials), "manual");
+  const run = await execution.run({
+    workflow,
+    startNode: workflow.getNode(START),
+    destinationNode: { nodeName: request.node.name, mode: "inclusive" },
+    pinData: plan.pinData,
+    additionalRunFilterNodes: plan.contextNames,
+  });
+  return result(run, request.node.name, workflow);
+}
+
+type Plan = { nodes: any[]; connections: Record<string, any>; pinData: Record<string, Item[]>; contextNames: string[] };
+
+function planWorkflow(request: RunRequest): Plan {
+  const target = workflowNode(request.node);
+  const inputs = request.inputs ?? [request.items ?? []];
+  if (request.inputs && request.items) throw new HostRequestError("give either items or inputs, not both");
+  const inputNames = inputs.map((_, i) => request.inputNodes?.[i] ?? (i === 0 ? "Input" : `Input ${i + 1}`));
+  const pinned = new Map<string, Item[]>();
+  for (const [name, items] of Object.entries(request.context?.nodes ?? {})) pinned.set(name, checkedItems(items, `context node ${name}`));
+  inputNames.forEach((name, i) => {
+    if (pinned.has(name)) throw new HostRequestError(`${JSON.stringify(name)} is both an input and a context node: give its items once`);
+    pinned.set(name, checkedItems(inputs[i], `input ${i}`));
+  });
+  if (pinned.has(START)) throw new HostRequestError(`the node name ${JSON.stringify(START)} is reserved by the host`);
+  if (pinned.has(target.name) || target.name === START) {
+    throw new HostRequestError(`the node ${JSON.stringify(target.name)} cannot also be its own input or context`);
+  }
+  const parentsOf = request.context?.parents ?? {};
+
+  const nodes: any[] = [{ id: "phoenix-start", name: START, type: "n8n-nodes-base.manualTrigger", typeVersion: 1, position: [0, 0], parameters: {} }];
+  const connections: Record<string, any> = {};
+  const connect = (from: string, to: string, index: number) => {
+    const main = ((connections[from] ??= { main: [[]] }).main[0] ??= []);
+    main.push({ node: to, type: "main", index });
+  };
+  let row = 0;
+  for (const name of pinned.keys()) {
+    nodes.push({ id: `phoenix-pinned-${row}`, name, type: "n8n-nodes-base.noOp", typeVersion: 1, position: [200, 200 * row++], parameters: {} });
+    const parents = parentsOf[name] ?? [];
+    const unknown = parents.filter((p) => !pinned.has(p));
+    if (unknown.length) {
+      throw new HostRequestError(`the parents of ${JSON.stringify(name)} must be input or context nodes too: ${JSON.stringify(unknown)} are not`);
+    }
+    if (parents.length === 0) connect(START, name, 0);
+    for (const parent of parents) connect(parent, name, 0);
+  }
+  nodes.push({ ...target, position: [400, 0] });
+  inputNames.forEach((name, i) => connect(name, target.name, i));
+  const pinData = Object.fromEntries(pinned);
+  return { nodes, connections, pinData, contextNames: [...pinned.keys()] };
+}
+
+function workflowNode(node: HostNode): any {
+  if (!node || typeof node.name !== "string" || !node.name || typeof node.type !== "string" || typeof node.typeVersion !== "number") {
+    throw new HostRequestError("node needs a name, a type and a typeVersion");
+  }
+  const { settings, ...rest } = node;
+  const merged: any = { id: "phoenix-node", parameters: {}, ...rest };
+  for (const key of SETTING_KEYS) if (settings?.[key] !== undefined) merged[key] = settings[key];
+  return merged;
+}
+
+function checkedItems(items: unknown, where: string): Item[] {
+  if (!Array.isArray(items)) throw new HostRequestError(`${where}: expected a list of items`);
+  items.forEach((item: any, i) => {
+    if (!item || typeof item !== "object" || !item.json || typeof item.json !== "object" || Array.isArray(item.json)) {
+      throw new HostRequestError(`${where}, item ${i}: an n8n item is {json: {...}} (use toItems() for plain objects)`);
+    }
+  });
+  return items as Item[];
+}
+
+function additionalData(e: Engine, workflow: any, credentialsHelper: CredentialsHelper): any {
+  return {
+    credentialsHelper,
+    hooks: new e.core.ExecutionLifecycleHooks("manual", "phoenix-host", workflow),
+    executeWorkflow: async () => {
+      throw new HostRequestError("this node calls another workflow, which the node host cannot run");
+    },
+    restApiUrl: "", instanceBaseUrl: "", webhookBaseUrl: "", webhookWaitingBaseUrl: "", webhookTestBaseUrl: "",
+    formWaitingBaseUrl: "", currentNodeParameters: undefined, variables: {}, userId: "phoenix",
+    setExecutionStatus() {}, logAiEvent() {}, getRunExecutionData: async () => undefined,
+  };
+}
+
+function result(run: any, name: string, workflow: any): RunResult {
+  const data = run.data.resultData;
+  const staticData = JSON.parse(JSON.stringify(workflow.staticData ?? {}));
+  delete staticData.__dataChanged;
+  const task = data.runData?.[name]?.[0];
+  const outputs: Item[][] = (task?.data?.main ?? []).map((output: Item[] | null) => (output ?? []).map(plainItem));
+  const failure = data.error ?? task?.error;
+  if (!failure) return { outputs, staticData };
+  return { outputs, staticData, error: { message: String(failure.message), description: failure.description ?? undefined, node: failure.node?.name } };
+}
+
+function plainItem(item: any): Item {
+  // Only what travels between steps: JSON data, binary metadata, the pairing with the input.
+  const out: Item = { json: item.json };
+  if (item.binary) out.binary = item.binary;
+  if (item.pairedItem !== undefined) out.pairedItem = item.pairedItem;
+  return out;
+}

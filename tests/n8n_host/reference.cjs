@@ -1,0 +1,97 @@
+// The reference: the same node run through n8n's engine loaded the spike's way
+// (docs/n8n-node-spike.cjs: plain require() of the installed packages, no bundle, no host code).
+// argv[2]: the cases file the host runner reads; prints one JSON line of results.
+// Required as a module (the start-time benchmark) it exports run(case).
+const path = require("path");
+const fs = require("fs");
+const NM = process.env.PHOENIX_N8N_MODULES;
+const req = (m) => require(path.join(NM, m));
+const { Workflow } = req("n8n-workflow");
+const core = req("n8n-core");
+req("@n8n/di").Container.get(req("@n8n/config").TaskRunnersConfig).enabled = false;
+const known = require(path.join(NM, "n8n-nodes-base/dist/known/nodes.json"));
+const knownCreds = require(path.join(NM, "n8n-nodes-base/dist/known/credentials.json"));
+
+const cache = {};
+const nodeTypes = {
+  getByName(t) {
+    const k = known[t.replace("n8n-nodes-base.", "")];
+    return (cache[t] ??= new (require(path.join(NM, "n8n-nodes-base", k.sourcePath))[k.className])());
+  },
+  getByNameAndVersion(t, v) { const n = this.getByName(t); return n.nodeVersions ? (n.nodeVersions[v] ?? n.getNodeType(v)) : n; },
+  getKnownTypes() { return {}; },
+};
+
+class CredHelper {
+  constructor(values) { this.values = values; }
+  async authenticate(creds, type, opts) {
+    const k = knownCreds[type];
+    const def = new (require(path.join(NM, "n8n-nodes-base", k.sourcePath))[k.className])();
+    for (const [outer, props] of Object.entries(def.authenticate?.properties || {})) {
+      opts[outer] = opts[outer] || {};
+      for (const [key, v] of Object.entries(props)) {
+        const sub = (s) => String(s).replace(/=\{\{\$credentials\.(\w+)\}\}/, (_, x) => creds[x]);
+        opts[outer][sub(key)] = sub(v);
+      }
+    }
+    return opts;
+  }
+  async preAuthentication() { return undefined; }
+  getParentTypes() { return []; }
+  async getDecrypted(ad, nodeCreds, type) { return this.values[type]; }
+  async getCredentials() { return {}; }
+  async updateCredentials() {}
+  async updateCredentialsOauthTokenData() {}
+  getCredentialsProperties() { return []; }
+}
+
+async function run(c) {
+  // c: {node, inputs: [[items]], inputNodes, context: {nodes, parents, timezone, staticData}, credentials}
+  const ctx = c.context || {};
+  const inputs = c.inputs || [c.items || []];
+  const names = inputs.map((_, i) => (c.inputNodes || [])[i] || (i === 0 ? "Input" : `Input ${i + 1}`));
+  const pin = { ...(ctx.nodes || {}) };
+  names.forEach((n, i) => (pin[n] = inputs[i]));
+  const trigger = { id: "t", name: "Trigger", type: "n8n-nodes-base.manualTrigger", typeVersion: 1, position: [0, 0], parameters: {} };
+  const nodes = [trigger];
+  const connections = {};
+  const link = (a, b, i) => ((connections[a] ??= { main: [[]] }).main[0].push({ node: b, type: "main", index: i }));
+  Object.keys(pin).forEach((n, row) => {
+    nodes.push({ id: "p" + row, name: n, type: "n8n-nodes-base.noOp", typeVersion: 1, position: [200, 200 * row], parameters: {} });
+    const parents = (ctx.parents || {})[n] || [];
+    if (parents.length) parents.forEach((p) => link(p, n, 0)); else link("Trigger", n, 0);
+  });
+  const { settings, ...node } = c.node;
+  nodes.push({ id: "n", parameters: {}, ...node, ...(settings || {}), position: [400, 0] });
+  names.forEach((n, i) => link(n, node.name, i));
+  const wf = new Workflow({ id: "w", name: "reference", nodes, connections, active: false, nodeTypes,
+    staticData: JSON.parse(JSON.stringify(ctx.staticData || {})),
+    settings: { executionOrder: "v1", ...(ctx.timezone ? { timezone: ctx.timezone } : {}) } });
+  const additionalData = { credentialsHelper: new CredHelper(c.credentials || {}), hooks: new core.ExecutionLifecycleHooks("manual", "x", wf),
+    executeWorkflow: async () => { throw new Error("no"); }, restApiUrl: "", instanceBaseUrl: "", webhookBaseUrl: "",
+    webhookWaitingBaseUrl: "", webhookTestBaseUrl: "", formWaitingBaseUrl: "", currentNodeParameters: undefined, variables: {},
+    userId: "u", setExecutionStatus() {}, logAiEvent() {}, getRunExecutionData: async () => undefined };
+  const r = (await new core.WorkflowExecute(additionalData, "manual").run({ workflow: wf, startNode: trigger,
+    destinationNode: { nodeName: node.name, mode: "inclusive" }, pinData: pin, additionalRunFilterNodes: Object.keys(pin) })).data.resultData;
+  const task = r.runData[node.name]?.[0];
+  const outputs = (task?.data?.main || []).map((o) => (o || []).map((i) => {
+    const item = { json: i.json };
+    if (i.binary) item.binary = i.binary;
+    if (i.pairedItem !== undefined) item.pairedItem = i.pairedItem;
+    return item;
+  }));
+  const failure = r.error || task?.error;
+  const staticData = JSON.parse(JSON.stringify(wf.staticData)); delete staticData.__dataChanged;
+  return failure ? { outputs, staticData, error: { message: String(failure.message) } } : { outputs, staticData };
+}
+
+module.exports = { run };
+if (require.main === module) (async () => {
+  const cases = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const results = {};
+  for (const [name, c] of Object.entries(cases)) {
+    try { results[name] = await run(c); } catch (e) { results[name] = { thrown: String(e && e.message) }; }
+  }
+  console.log("RESULTS " + JSON.stringify(results));
+  process.exit(0);
+})();

@@ -1,0 +1,170 @@
+"""The n8n node host against n8n's own engine, and the outputs the hand port used to get wrong.
+
+Every case (cases.py) runs twice: through the host under Bun (bundled engine,
+f/phoenix/n8n_host/host.ts) and through n8n's engine loaded the spike's way
+(reference.cjs). The outputs must be equal, and for each known hand-port
+difference n8n's own answer is pinned as well.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import subprocess
+import threading
+
+import pytest
+
+from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, http_case
+from tests.support.n8n_host_run import (HOST_RUNNER, bun_binary, host_environment, missing, run_host,
+                                       run_reference)
+
+pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
+
+SECRET = "s3cr3t-token-never-in-output"
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        type(self).seen.append({"path": self.path, "token": self.headers.get("X-Token")})
+        body = json.dumps({"path": self.path, "ok": True}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def loopback():
+    _Recorder.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.seen
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def runs(loopback, tmp_path_factory):
+    url, seen = loopback
+    cases = {**CASES, "http_header_auth": http_case(url, SECRET)}
+    host = run_host(cases, cache=tmp_path_factory.mktemp("host-cache"))
+    host_requests = list(seen)
+    reference = run_reference(cases)
+    return {"host": host, "reference": reference, "host_requests": host_requests}
+
+
+def outputs(result: dict) -> list[list[dict]]:
+    assert "thrown" not in result, result
+    return result["outputs"]
+
+
+def jsons(result: dict, output: int = 0) -> list[dict]:
+    return [item["json"] for item in outputs(result)[output]]
+
+
+@pytest.mark.parametrize("case", [*CASES, "http_header_auth"])
+def test_host_gives_n8n_engines_output(runs, case):
+    host, reference = runs["host"][case], runs["reference"][case]
+    assert "thrown" not in host and "thrown" not in reference, (host, reference)
+    assert host["outputs"] == reference["outputs"]
+    assert host["staticData"] == reference["staticData"]
+    assert (host.get("error") or {}).get("message") == (reference.get("error") or {}).get("message")
+
+
+def test_set_luxon_and_extensions_in_the_workflow_time_zone(runs):
+    first, second = jsons(runs["host"]["set_luxon_timezone"])
+    assert first == {"zone": "Asia/Tokyo", "local": "2024-01-02 09:30", "iso": "2024-03-06", "url": True, "count": "7"}
+    assert second["url"] is False and second["count"] == "8"  # type string stringifies numbers
+
+
+def test_expressions_read_other_nodes_through_paired_items(runs):
+    result = runs["host"]["other_node_reference"]
+    # Orders item 0 pairs with Customer item 1: $('Customer').item follows the pairing.
+    assert [j["customer"] for j in jsons(result)] == ["Bo", "Ana"]
+    assert [j["first"] for j in jsons(result)] == ["Ana", "Ana"]
+    assert [item["pairedItem"] for item in outputs(result)[0]] == [{"item": 0}, {"item": 1}]
+
+
+def test_code_node_both_modes_and_legacy_sloppy_function(runs):
+    assert jsons(runs["host"]["code_all_items"]) == [{"x": x, "index": x - 1, "total": 3} for x in (1, 2, 3)]
+    assert jsons(runs["host"]["code_each_item"]) == [{"doubled": 2, "itemIndex": 0}, {"doubled": 4, "itemIndex": 1}]
+    assert jsons(runs["host"]["function_sloppy"]) == [{"x": 1, "doubled": 2}, {"x": 5, "doubled": 10}]
+
+
+def test_summarize_and_split_out_as_n8n_names_and_keeps_them(runs):
+    assert jsons(runs["host"]["summarize"]) == [{"concatenated_tag": "a,b,c", "unique_count_user_id": 2, "sum_amount": 9}]
+    assert jsons(runs["host"]["split_out_other_fields"]) == [{"id": 1, "tags": {"t": "x"}}, {"id": 1, "tags": "y"}]
+
+
+def test_merge_v2_combines_two_inputs_by_position(runs):
+    result = runs["host"]["merge_v2_two_inputs"]
+    assert jsons(result) == [{"a": 1, "same": "right", "b": 1}, {"a": 2, "b": 2}]
+    assert outputs(result)[0][0]["pairedItem"] == [{"item": 0}, {"item": 0, "input": 1}]
+
+
+def test_execute_once_and_always_output_data(runs):
+    assert jsons(runs["host"]["execute_once"]) == [{"seen": 1}]
+    assert jsons(runs["host"]["always_output_data"]) == [{}]
+
+
+def test_on_error_continue_turns_the_failure_into_an_item_and_stop_reports_it(runs):
+    assert jsons(runs["host"]["on_error_continue"]) == [{"error": "boom from the node"}]
+    error_output = outputs(runs["host"]["on_error_error_output"])
+    assert len(error_output) == 2 and error_output[0] == [] and "too big" in json.dumps(error_output[1])
+    stopped = runs["host"]["on_error_stop"]
+    assert stopped["error"] == {"message": "boom from the node", "node": "Code"} and stopped["outputs"] == []
+
+
+def test_retry_on_fail_retries_and_static_data_comes_back(runs):
+    result = runs["host"]["retry_then_succeed"]
+    assert jsons(result) == [{"tries": 2}]
+    assert result["staticData"] == {"kept": "yes", "global": {"tries": 2}}
+
+
+def test_http_request_sends_the_header_credential_and_never_returns_it(runs):
+    result = runs["host"]["http_header_auth"]
+    assert jsons(result) == [{"path": "/items/7", "ok": True}, {"path": "/items/8", "ok": True}]
+    # n8n sends the two requests concurrently: their arrival order is not part of the contract.
+    assert sorted(runs["host_requests"], key=lambda r: r["path"]) == [
+        {"path": "/items/7", "token": SECRET}, {"path": "/items/8", "token": SECRET}]
+    assert SECRET not in json.dumps(result)
+
+
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory):
+    cases = {name: request for name, (request, _) in BAD_REQUESTS.items()}
+    return run_host({**cases, "missing_credentials": MISSING_CREDENTIALS}, cache=tmp_path_factory.mktemp("host-cache"))
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS)
+def test_bad_requests_are_refused_saying_what_is_wrong(refused, case):
+    assert BAD_REQUESTS[case][1] in refused[case].get("thrown", ""), refused[case]
+
+
+def test_missing_credentials_fail_the_node_naming_the_type(refused):
+    error = refused["missing_credentials"]["error"]["message"]
+    assert "httpHeaderAuth" in error and "Service token" in error
+
+
+def test_without_the_modules_folder_the_host_names_the_variable(tmp_path):
+    env = {k: v for k, v in host_environment(tmp_path).items() if k != "PHOENIX_N8N_MODULES"}
+    proc = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert "HostSetupError: PHOENIX_N8N_MODULES is not set" in proc.stdout
+    env["PHOENIX_N8N_MODULES"] = str(tmp_path)
+    proc = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert f"PHOENIX_N8N_MODULES={tmp_path} lacks n8n-workflow" in proc.stdout
+
+
+def _write(folder, cases: dict):
+    file = folder / "cases.json"
+    file.write_text(json.dumps(cases), encoding="utf-8")
+    return file
