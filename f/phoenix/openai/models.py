@@ -1,5 +1,4 @@
 #extra_requirements:
-#filelock==4.3.1
 #httpx==0.28.1
 #httpx2==2.16.2
 #huggingface-hub==2.4.0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..models.inventory import configured_models
 from ..router.classify import TASK_TYPES
 from ..stack import Stack
 from .tools import as_turn, call_schema, check_tools, instructions, native_tools
@@ -62,8 +63,6 @@ def read_chat(body: dict, stack: Stack) -> ChatCall:
 
 def model_ids(stack: Stack) -> list[str]:
     """Every model name this API answers to: routed ones first, then each concrete one the stack knows."""
-    from ..models.inventory import configured_models
-
     ids = ["phoenix"] + [f"phoenix-{task}" for task in TASK_TYPES]
     for backend, models in configured_models(stack).items():
         if backend in ("phoenixcore", "embedded") or backend.startswith("openai:"):
