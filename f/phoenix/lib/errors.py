@@ -36,6 +36,8 @@ their module:
     - N8nServerError [server_error]   n8n failed itself (HTTP 5xx)
     - N8nBadResponse [bad_response]   a 2xx answer that is not the JSON expected
     - N8nConflict [conflict]          a push would overwrite a change made in n8n
+  - ApiError                          the OpenAI-compatible API answers with an error status; an instance's
+                                      ``kind`` is OpenAI's error type (lib/openai_api/errors.py)
   - PreservationError [backup_failed] a protected folder could not be backed up first (lib/guard.py)
     - WriteRefused [write_refused]    a write that would land outside where it may
   - PodmanUnreachable [unreachable]   the container engine cannot be asked (lib/health/containers.py)
