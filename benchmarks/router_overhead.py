@@ -40,6 +40,7 @@ all: ``route()`` over a backend that answers at once, against LiteLLM's
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -205,9 +206,8 @@ def logic_only(state_dir: Path, rounds: int) -> None:
     stack = load_stack(phoenix_stack(state_dir, ollama_url="http://127.0.0.1:9"))
     router = Router(model_list=[{"model_name": "tiny", "litellm_params": {
         "model": "ollama_chat/llama3:8b", "api_base": "http://127.0.0.1:9"}}])
-    original = registry.FACTORIES["ollama"]
-    registry.FACTORIES["ollama"] = lambda _stack, _key: NullBackend()
-    try:
+    null_ollama = dataclasses.replace(registry.kind_of("ollama"), build=lambda _stack, _key: NullBackend())
+    with registry.registered(null_ollama):
         calls = {
             "phoenix": lambda: route("hi", stack, prefer=["ollama"], max_tokens=8, temperature=0),
             "litellm": lambda: router.completion(model="tiny", messages=MESSAGES, max_tokens=8, temperature=0,
@@ -224,8 +224,6 @@ def logic_only(state_dir: Path, rounds: int) -> None:
                     began = time.perf_counter()
                     calls[name]()
                     times[name].append(time.perf_counter() - began)
-    finally:
-        registry.FACTORIES["ollama"] = original
     ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
     print(f"\nrouter logic alone (no client, no HTTP): {len(times['phoenix'])} calls each, median ms per request")
     print(f"  phoenix route() over a backend that answers at once   {ms['phoenix']:8.3f}")

@@ -5,8 +5,8 @@ import zipfile
 
 import pytest
 
+from lib.backends import embedded
 from lib.errors import BackendDown
-from lib.models import embedded
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ ALLOWED_LAZY = {
                                                       "--for-tests (the JSONC editor's reference)",
     ("scripts/setup.py", "lib.stack"): "set-up runs before requirements.txt is installed; lib imports pinned "
                                        "packages, so it is imported once they are there",
-    ("scripts/setup.py", "lib.models.embedded"): "after requirements.txt is installed (see lib.stack)",
+    ("scripts/setup.py", "lib.backends.embedded"): "after requirements.txt is installed (see lib.stack)",
     ("scripts/setup.py", "scripts.tooling.windmill_tools"): "after requirements.txt is installed (it imports lib)",
     ("scripts/setup.py", "tests.support.n8n_server"): "after requirements.txt is installed (requests, lib), and "
                                                       "only with --for-tests",

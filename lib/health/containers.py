@@ -20,11 +20,15 @@ import subprocess
 import threading
 from pathlib import Path
 
+from ..errors import PhoenixError
+
 API_PATH = "/v4.0.0/libpod/containers/json?all=true"
 
 
-class PodmanUnreachable(Exception):
+class PodmanUnreachable(PhoenixError):
     """Podman could not be asked; the message says why."""
+
+    kind = "unreachable"
 
 
 class PodmanView:

@@ -23,6 +23,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+
 # Real workflows nest about 12 levels (the deepest of the 463 development files); 100 leaves room
 # and keeps every recursive walk after parsing far from Python's recursion limit.
 MAX_DEPTH = 100
@@ -34,8 +36,10 @@ _BRACKETS = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-class UnreadableInput(ValueError):
+class UnreadableInput(InputError):
     """A document that cannot be read within Phoenix's bounds; ``str(exc)`` says why."""
+
+    kind = "unreadable"
 
 
 def _refuse_constant(name: str):

@@ -26,9 +26,9 @@ class N8nError(PhoenixError):
         self.url = url
         super().__init__(message)
 
-    def as_result(self) -> dict:
-        """The structured form scripts return instead of raising."""
-        return {"kind": self.kind, "status": self.status, "message": str(self)}
+    def details(self) -> dict:
+        """The HTTP status n8n answered with, when it answered (``as_result``)."""
+        return {} if self.status is None else {"status": self.status}
 
 
 class N8nUnreachable(N8nError):

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..errors import Unsupported
 from .literals import js_string, js_value
 
 # Helpers that only exist inside n8n; an expression using them cannot run anywhere else.
@@ -43,8 +44,10 @@ class Segment:
     text: str
 
 
-class Untranslatable(Exception):
+class Untranslatable(Unsupported):
     """An expression has no faithful translation; ``str(exc)`` says why."""
+
+    kind = "untranslatable"
 
 
 def is_expression(value) -> bool:

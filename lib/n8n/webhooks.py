@@ -159,9 +159,7 @@ def call_webhook(path: str, payload: Any = None, **options) -> dict:
     try:
         return {"ok": True, **call_n8n_webhook(path, payload, **options)}
     except (N8nError, ConfigError, InputError) as exc:
-        kind = getattr(exc, "kind", "config" if isinstance(exc, ConfigError) else "input")
-        return {"ok": False, "error": {"kind": kind, "status": getattr(exc, "status", None),
-                                       "message": str(exc)}}
+        return exc.as_result()
 
 
 # -- n8n → Windmill ---------------------------------------------------------------
@@ -238,7 +236,7 @@ def describe_windmill_call(windmill_path: str, kind: str = "flow", *, mode: str 
         snippet = n8n_call_snippet(windmill_path, kind, mode=mode, stack=stack,
                                    credential_name=credential_name)
     except (InputError, ConfigError) as exc:
-        return {"ok": False, "error": {"kind": "input", "message": str(exc)}}
+        return exc.as_result()
     return {"ok": True, "endpoints": endpoints, "credential": {"type": "httpBearerAuth", "name": credential_name},
             "n8n_snippet": snippet}
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..errors import Unsupported
+
 #: nesting the parser follows before it gives up (substitutions in substitutions...)
 MAX_DEPTH = 24
 #: compound commands inside compound commands (subshells, groups, loops) before it gives up
@@ -33,8 +35,10 @@ _ANSI = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "
          "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
 
 
-class Unparsable(ValueError):
+class Unparsable(Unsupported):
     """The text is not a command line this parser can take apart (message says what and where)."""
+
+    kind = "unparsable"
 
 
 # --- the tree ----------------------------------------------------------------

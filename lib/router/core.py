@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..backends.base import ChatRequest, Completion, Health, NotStarted, document_problem, schema_problem
+from ..backends.kinds import Candidate
 from ..backends.model_files import model_file_key
-from ..backends.registry import build_backend
+from ..backends.registry import build_backend, kind_of
 from ..errors import AllBackendsFailed, BackendError, InputError, UnusableOutput, json_type, require_text
-from ..models.embedded import EMBEDDED_MODEL_NAME
 from ..stack import Stack, load_stack
 from ..redact import redact
 from ..store import open_store
@@ -37,7 +37,7 @@ from .orchestrator import OMAS_AGENTS, PROSE_SCHEMA, SYSTEM_PROMPT, WORKFLOW_TYP
 from .breakers import Breakers
 from .classify import COMPLEXITIES, TASK_TYPES, Classification, classify
 from .domain_context import domain_context, with_context
-from .policy import Candidate, order_candidates, prefer_first
+from .policy import order_candidates, prefer_first
 
 MODES = ("text", "orchestrator")
 #: the orchestrator JSON needs room: its prose fields alone may take ~300 tokens
@@ -211,9 +211,9 @@ def _file_key(error: BackendError) -> str | None:
 
 
 def _model_label(candidate: Candidate) -> str:
-    if candidate.backend in ("embedded", "phoenixcore"):
-        return {"embedded": EMBEDDED_MODEL_NAME, "phoenixcore": "PhoenixCore"}[candidate.backend]
-    return candidate.model or "default"
+    """The model a streamed answer came from, as ``complete`` would have named it."""
+    kind = kind_of(candidate.backend)
+    return (kind and kind.model_label) or candidate.model or "default"
 
 
 class _Runner:

@@ -30,9 +30,13 @@ TIMEOUT_S = 300
 class PodmanError(PhoenixError):
     """A podman command failed; the message names the command (never its input) and Podman's reason."""
 
+    kind = "podman_failed"
+
 
 class PodmanMissing(PodmanError):
     """There is no podman command to run."""
+
+    kind = "podman_missing"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import pytest
 
 from lib.errors import AllBackendsFailed
 from lib.health import integrations
-from lib.health.catalog import build_probes, check_local_model
-from lib.health.folders import check_folder, check_gguf_file
+from lib.health.catalog import build_probes
+from lib.health.folders import check_folder, check_gguf_file, check_local_model
 from lib.stack import load_stack
 
 

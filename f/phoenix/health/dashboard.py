@@ -5,7 +5,6 @@
 #jsonschema==4.26.0
 #llama-cpp-python==0.3.36
 #ollama==0.6.3
-#pydantic==2.13.4
 #wmill==1.850.0
 
 """Show the status dashboard of the last health check, without probing anything.

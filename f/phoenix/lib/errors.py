@@ -1,17 +1,63 @@
 # GENERATED from lib/errors.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
-"""Exception hierarchy shared by every Phoenix capability.
+"""The errors Phoenix raises, one tree: catch at the level you care about.
 
-Callers catch at the level they care about: ``PhoenixError`` for anything we
-raise on purpose, ``ConfigError`` for a bad stack or agent file, and the
-``BackendError`` family for a model source that could not answer. Each backend
-failure names its *kind* so the router can decide whether a retry can help and
-the trace can say plainly what happened.
+Every failure a caller may catch is a ``PhoenixError`` with a ``kind``, a
+short word that results, traces and the router's breakers carry (``[kind]``
+below; a class without one has its parent's). Classes defined elsewhere name
+their module:
+
+* PhoenixError [error]                anything Phoenix raises on purpose
+  - ConfigError [config]              a stack or agent file: names the file, the dotted key, the reason
+  - StorageError [storage]            a folder Phoenix keeps its own files in refused a write
+  - InputError [input]                an argument given to a script is unusable (also a ValueError)
+    - WorkflowError                   not a usable n8n workflow (lib/n8n/workflow.py)
+    - UnreadableInput [unreadable]    a document beyond Phoenix's reading bounds (lib/n8n/bounded.py)
+  - Unsupported [unsupported]         valid input asking for what Phoenix does not do
+    - StructureError [structure]      an n8n graph with no structured-flow form (lib/n8n/translate.py)
+    - Untranslatable [untranslatable] an n8n node or expression with no translation (lib/n8n/expressions.py)
+    - Unparsable [unparsable]         a command line the shell reader cannot take apart (lib/omas/shell_syntax.py)
+  - BackendError [error]              a model source did not answer; ``kind`` is one of KINDS
+    - BackendDown [down]              nothing answers: refused, file absent, library missing
+      - ModelFileMissing              no file where the stack says the model is (lib/backends/llama_local.py)
+    - BackendHung [hung]              no answer before the deadline
+      - NotStarted                    the deadline passed before the call (lib/backends/base.py)
+    - ModelMissing [model_missing]    up, but without that model
+    - ServerError [server_error]      the backend failed (HTTP 5xx)
+      - CorruptModel [corrupt_model]  a model file llama.cpp cannot use (lib/backends/llama_local.py)
+    - BadRequest [bad_request]        this request was refused (HTTP 4xx): retrying cannot help
+    - UnusableOutput [unusable_output] an answer, but not what was asked for
+  - AllBackendsFailed [all_backends_failed]  every candidate failed; ``attempts`` says why
+  - N8nError [error]                  talking to n8n failed (lib/n8n/errors.py):
+    - N8nUnreachable [unreachable]    nothing answers at its address
+    - N8nTimeout [timeout]            no answer before the deadline
+    - N8nAuthError [auth]             the API key or webhook credential is missing or refused
+    - N8nNotFound [not_found]         no such workflow, execution or webhook
+    - N8nRejected [rejected]          n8n refused the request body or method
+    - N8nServerError [server_error]   n8n failed itself (HTTP 5xx)
+    - N8nBadResponse [bad_response]   a 2xx answer that is not the JSON expected
+    - N8nConflict [conflict]          a push would overwrite a change made in n8n
+  - ApiError                          the OpenAI-compatible API answers with an error status; an instance's
+                                      ``kind`` is OpenAI's error type (lib/openai_api/errors.py)
+  - PreservationError [backup_failed] a protected folder could not be backed up first (lib/guard.py)
+    - WriteRefused [write_refused]    a write that would land outside where it may
+  - PodmanUnreachable [unreachable]   the container engine cannot be asked (lib/health/containers.py)
+  - PodmanError [podman_failed]       a podman command failed (lib/workspace/podman_cli.py)
+    - PodmanMissing [podman_missing]  there is no podman command
+  - StackRefused [conflict]           the stack's pod plan has conflicts: nothing changed (lib/workspace/stack_up.py)
+  - ServiceUnhealthy [unhealthy]      a service of the stack did not become healthy in time (same)
+  - StepFailed [step_failed]          a step after the pods (deploy, first jobs) failed (same)
+  - JobFailed [failed]                a job ran and its work failed; ``result`` is what it found
+    - InputRefused [input]            ... because it was given something unusable (also an InputError)
+
+The router decides with a backend failure's kind whether a retry can help
+(``retryable``) and the trace says plainly what happened.
 
 Failures fail: a script whose work failed raises ``JobFailed`` (through
 ``raise_if_failed``), carrying its whole result, so Windmill marks the job
 failed and its error handlers run; expected outcomes (a dry-run plan,
 "nothing changed", a health check that found something down, a vetoed
-proposal) are results.
+proposal) are results. A function that returns expected failures as results
+builds them with ``exc.as_result()``, the one shape ``raise_if_failed`` reads.
 """
 
 from __future__ import annotations
@@ -21,6 +67,13 @@ from typing import Any, Mapping
 from .redact import redact
 
 
+#: the kinds a ``BackendError`` may have: the outcome the router records for a failed
+#: attempt (its own outcomes add "ok", "skipped", "interrupted"); "error" is a failure
+#: its backend did not map (a client library's bug)
+KINDS = ("error", "down", "hung", "model_missing", "server_error", "corrupt_model", "bad_request",
+         "unusable_output")
+
+
 class PhoenixError(Exception):
     """Base of every error Phoenix raises deliberately.
 
@@ -28,8 +81,18 @@ class PhoenixError(Exception):
     saved state, and a token put in the wrong place must not ride along.
     """
 
+    kind = "error"
+
     def __init__(self, *args):
         super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
+
+    def as_result(self) -> dict:
+        """This failure as the result a script returns: ``{"ok": False, "error": {"kind", "message", ...}}``."""
+        return {"ok": False, "error": {"kind": self.kind, "message": str(self), **self.details()}}
+
+    def details(self) -> dict:
+        """What else the result's ``error`` says (an HTTP status, say); nothing by default."""
+        return {}
 
 
 class ConfigError(PhoenixError):
@@ -38,6 +101,8 @@ class ConfigError(PhoenixError):
     The message always names the file, the key (a dotted path) and the reason,
     so an operator can fix it without reading code.
     """
+
+    kind = "config"
 
     def __init__(self, source: str, key: str, reason: str):
         self.source, self.key, self.reason = redact(source), redact(key), redact(reason)
@@ -51,6 +116,8 @@ class StorageError(PhoenixError):
     The message names the setting, the path and the reason the disk gave
     (``Read-only file system``, ``No space left on device``...).
     """
+
+    kind = "storage"
 
     def __init__(self, setting: str, path, reason: str):
         self.setting = setting
@@ -66,6 +133,14 @@ def os_reason(exc: OSError) -> str:
 
 class InputError(PhoenixError, ValueError):
     """An argument given to a script is unusable (empty prompt, bad choice)."""
+
+    kind = "input"
+
+
+class Unsupported(PhoenixError):
+    """Valid input that asks for something Phoenix does not do; says what."""
+
+    kind = "unsupported"
 
 
 class BackendError(PhoenixError):
@@ -126,6 +201,8 @@ class UnusableOutput(BackendError):
 class AllBackendsFailed(PhoenixError):
     """Every candidate failed; ``attempts`` says which and why."""
 
+    kind = "all_backends_failed"
+
     def __init__(self, attempts: list[dict]):
         self.attempts = attempts
         lines = [f"  - {a['backend']}:{a.get('model') or '-'} {a['outcome']}: {a.get('error', '')}"
@@ -141,6 +218,8 @@ class JobFailed(PhoenixError):
     runs page and in a flow's failure module.
     """
 
+    kind = "failed"
+
     def __init__(self, what: str, result: Mapping[str, Any]):
         self.what = what
         self.result = dict(result)
@@ -150,12 +229,14 @@ class JobFailed(PhoenixError):
 class InputRefused(JobFailed, InputError):
     """A failed result whose error is of kind ``input``: the job was given something unusable."""
 
+    kind = "input"
+
 
 def raise_if_failed(result, what: str):
     """The result as it is, unless it says its work failed (``"ok": false``): then ``JobFailed``."""
     if isinstance(result, Mapping) and result.get("ok") is False:
         error = result.get("error")
-        refused = isinstance(error, Mapping) and error.get("kind") == "input"
+        refused = isinstance(error, Mapping) and error.get("kind") == InputError.kind
         raise (InputRefused if refused else JobFailed)(what, result)
     return result
 

@@ -31,9 +31,13 @@ PROTECTED = (".roo", "omas")
 class PreservationError(PhoenixError):
     """A write into a protected folder was refused: no verified backup could be taken."""
 
+    kind = "backup_failed"
+
 
 class WriteRefused(PreservationError):
     """A write was refused because of where it would land (outside the root, undeclared)."""
+
+    kind = "write_refused"
 
 
 def _real(path: Path) -> Path:

@@ -5,8 +5,7 @@
 #jsonschema==4.26.0
 #llama-cpp-python==0.3.36
 #ollama==0.6.3
-#pydantic==2.13.4
-#pyyaml==6.0.3
+#requests==2.34.2
 #wmill==1.850.0
 
 """Compare the operator's models on the same prompts: PhoenixCore, Ollama, Hugging Face, embedded.

@@ -5,8 +5,7 @@
 #jsonschema==4.26.0
 #llama-cpp-python==0.3.36
 #ollama==0.6.3
-#pydantic==2.13.4
-#pyyaml==6.0.3
+#requests==2.34.2
 #wmill==1.850.0
 
 """What models are where: each backend's health, its models, and what is missing.

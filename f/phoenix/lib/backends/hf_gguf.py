@@ -9,6 +9,9 @@ and without the hub a miss costs ~23 s of retries. ``ensure_hf_gguf`` fetches
 ahead of time and honours offline mode (the stack's ``offline`` or
 ``HF_HUB_OFFLINE``). ``Llama.from_pretrained`` is not used: it lists the repo
 first and so cannot work offline.
+
+As a backend kind (``hf_gguf``), its candidates are the files the stack maps
+to the task's Roo domain (``models.huggingface.gguf``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from typing import Iterator
 from ..errors import BackendDown, ModelMissing
 from ..stack import Stack
 from .base import ChatRequest, Completion, Health
-from .llama_local import LocalGGUF, default_threads
+from .kinds import Ask, BackendKind, Candidate, Offer
+from .llama_local import LocalGGUF, stack_threads
 
 DEFAULT_N_CTX = 4096
 
@@ -122,9 +126,8 @@ class HubGGUF:
         repo, filename = split_model(model)
         path = cached_path(self.stack, repo, filename)
         entry = _entry(self.stack, repo, filename)
-        threads = self.stack["routing"].get("threads") or default_threads()
         return LocalGGUF(self.name, path, chat_format=entry.get("chat_format", "chatml"),
-                         n_ctx=entry.get("n_ctx", DEFAULT_N_CTX), threads=threads, label=model)
+                         n_ctx=entry.get("n_ctx", DEFAULT_N_CTX), threads=stack_threads(self.stack), label=model)
 
     def _presence(self) -> tuple[list[str], list[str]]:
         present, missing = [], []
@@ -139,3 +142,20 @@ class HubGGUF:
                 except (ModelMissing, BackendDown):
                     missing.append(name)
         return present, missing
+
+
+# -- the kind -----------------------------------------------------------------
+def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
+    domain = ask.task.domain
+    return [("main", Candidate("hf_gguf", f"{entry['repo']}/{entry['file']}",
+                               f"Hugging Face GGUF mapped to Roo domain {domain}"))
+            for entry in stack["models"]["huggingface"]["gguf"].get(domain, [])]
+
+
+def _configured(stack: Stack) -> dict[str, list[str]]:
+    files = [f"{e['repo']}/{e['file']}" for entries in stack["models"]["huggingface"]["gguf"].values() for e in entries]
+    return {"hf_gguf": list(dict.fromkeys(files))} if files else {}
+
+
+KIND = BackendKind(name="hf_gguf", label="Hugging Face GGUF (in-process)", build=from_stack, candidates=_candidates,
+                   configured=_configured)

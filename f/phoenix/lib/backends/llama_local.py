@@ -72,6 +72,11 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def stack_threads(stack) -> int:
+    """``routing.threads``, else ``default_threads()``."""
+    return stack["routing"].get("threads") or default_threads()
+
+
 class LocalGGUF:
     """A GGUF file run in this process."""
 

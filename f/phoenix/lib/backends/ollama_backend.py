@@ -17,24 +17,32 @@
   missing without a chat round trip); the version is ``GET /api/version``,
   which the client has no method for.
 
-Errors become the router's kinds: connection refused -> down, timeout ->
-hung, 404 "model ... not found" -> model missing (skipped, not retried),
-5xx and broken connections -> server error, a body that is not the JSON the
-API promises -> unusable output.
+Errors become the router's kinds in ``http_errors.py`` (shared with the
+OpenAI-compatible backend): connection refused -> down, timeout -> hung, 404
+"model ... not found" -> model missing (skipped, not retried), 5xx and broken
+connections -> server error, a body that is not the JSON the API promises ->
+unusable output.
+
+As a backend kind (``ollama``), its candidates are the stack's
+``models.ollama`` lists, by task category in the policy's order; its health
+check is ``check_ollama`` (every model the policy names is there).
 """
 
 from __future__ import annotations
 
 import contextvars
-import json
 import threading
 import time
+from functools import partial
 from typing import Iterator
 
-from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
+from ..errors import BackendDown, BackendError, BackendHung, ModelMissing, UnusableOutput
+from ..health.services import check_ollama
 from ..stack import Stack
 from ..redact import shown_url
 from .base import ChatRequest, Completion, Health, remaining, tool_reply
+from .http_errors import mapped, status_error
+from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
 
 CONNECT_TIMEOUT_S = 2.0
 TAGS_TTL_S = 5.0
@@ -52,6 +60,8 @@ def from_stack(stack: Stack, key: str) -> "OllamaBackend":
 
 
 class OllamaBackend:
+    api = "Ollama"  # whose JSON its answers are, for error messages (http_errors.py)
+
     def __init__(self, url: str, *, name: str = "ollama", connect_timeout: float = CONNECT_TIMEOUT_S):
         self.name = name
         self.url = url.rstrip("/")
@@ -71,16 +81,14 @@ class OllamaBackend:
 
     def version(self, timeout: float = 2.0) -> str:
         """``GET /api/version``: the ollama client has no method for it."""
-        deadline = time.monotonic() + timeout
-        self._client(deadline)
+        self._client(time.monotonic() + timeout)
         try:
-            response = _HTTP[self.url].get(f"{self.url}/api/version")
-        except Exception as exc:  # mapped below; nothing else escapes
-            raise self._error(exc) from exc
+            with mapped(self):
+                response = _HTTP[self.url].get(f"{self.url}/api/version")
         finally:
             _TIMEOUT.set(None)
         if response.status_code != 200:
-            raise self._status_error(response.status_code, response.text)
+            raise status_error(self, response.status_code, response.text)
         try:
             return str(response.json()["version"])
         except (ValueError, KeyError, TypeError) as exc:
@@ -92,9 +100,8 @@ class OllamaBackend:
             return list(cached[1])
         client = self._client(time.monotonic() + timeout)
         try:
-            listed = client.list()
-        except Exception as exc:
-            raise self._error(exc) from exc
+            with mapped(self):
+                listed = client.list()
         finally:
             _TIMEOUT.set(None)
         names = [m.model for m in listed.models if m.model]
@@ -107,14 +114,13 @@ class OllamaBackend:
         client = self._client(deadline)
         started = time.monotonic()
         try:
-            if request.tools:  # Ollama's own tool calling; the reply is checked against the call schema
-                reply = client.chat(model=model, messages=request.messages, stream=False,
-                                    tools=request.tools, options=_options(request))
-            else:
-                reply = client.chat(model=model, messages=request.messages, stream=False,
-                                    format=request.json_schema, options=_options(request))
-        except Exception as exc:
-            raise self._error(exc, model) from exc
+            with mapped(self, model):
+                if request.tools:  # Ollama's own tool calling; the reply is checked against the call schema
+                    reply = client.chat(model=model, messages=request.messages, stream=False,
+                                        tools=request.tools, options=_options(request))
+                else:
+                    reply = client.chat(model=model, messages=request.messages, stream=False,
+                                        format=request.json_schema, options=_options(request))
         finally:
             _TIMEOUT.set(None)
         text = reply.message.content or ""
@@ -135,7 +141,7 @@ class OllamaBackend:
         model = self._model(model)
         self._known_missing(model)
         client = self._client(deadline)
-        try:
+        with mapped(self, model):
             parts = client.chat(model=model, messages=request.messages, stream=True,
                                 format=request.json_schema, options=_options(request))
             for part in parts:
@@ -145,10 +151,6 @@ class OllamaBackend:
                 if time.monotonic() > deadline and not part.done:
                     parts.close()
                     raise BackendHung(self.name, "stream passed its deadline")
-        except BackendError:
-            raise
-        except Exception as exc:
-            raise self._error(exc, model) from exc
 
     # -- internals ---------------------------------------------------------
     def _model(self, model: str | None) -> str:
@@ -179,47 +181,6 @@ class OllamaBackend:
                 client = _CLIENTS[self.url]
         _TIMEOUT.set(timeout)
         return client
-
-    def _error(self, exc: Exception, model: str | None = None) -> BackendError:
-        """Map what the client raised to one of the router's kinds."""
-        import httpx
-        import ollama
-        import pydantic
-
-        if isinstance(exc, BackendError):
-            return exc
-        if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
-            return BackendDown(self.name, f"nothing answers at {self.shown_url} (connection refused or unreachable)")
-        if isinstance(exc, httpx.TimeoutException):
-            return BackendHung(self.name, f"no answer from {self.shown_url} before the deadline ({type(exc).__name__})")
-        if isinstance(exc, ollama.ResponseError):
-            return self._status_error(exc.status_code, exc.error, model)
-        if isinstance(exc, (ValueError, pydantic.ValidationError)):  # json.JSONDecodeError is a ValueError
-            return UnusableOutput(self.name, f"answer is not Ollama's JSON: {str(exc)[:160]}")
-        if isinstance(exc, httpx.HTTPError):
-            return ServerError(self.name, f"connection broken: {type(exc).__name__}: {exc}")
-        raise exc  # unexpected: let it surface with its traceback
-
-    def _status_error(self, status: int, message: str, model: str | None = None) -> BackendError:
-        message = _error_text(message)
-        if status == 404 or (model and "not found" in message.lower() and model in message):
-            return ModelMissing(self.name, f"model {model or '?'} not found: {message}")
-        if status in (401, 403):
-            return BackendDown(self.name, f"refused (HTTP {status}): {message}")
-        if 400 <= status < 500:
-            return BadRequest(self.name, f"request rejected (HTTP {status}): {message}")
-        return ServerError(self.name, f"HTTP {status}: {message}" if status > 0 else message)
-
-
-def _error_text(message: str) -> str:
-    """The ``error`` of an ``{"error": ...}`` body, or the text itself, kept short."""
-    try:
-        document = json.loads(message)
-        if isinstance(document, dict) and "error" in document:
-            message = str(document["error"])
-    except (ValueError, TypeError):
-        pass
-    return str(message)[:300]
 
 
 def _tagged(model: str) -> str:
@@ -272,3 +233,24 @@ def _DeadlineTransport(verify: bool):
             return super().handle_request(request)
 
     return DeadlineTransport(retries=0, verify=verify)
+
+
+# -- the kind -----------------------------------------------------------------
+def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
+    lists = stack["models"]["ollama"]
+    return [("main", Candidate("ollama", name, f"ollama {category} model for a {ask.task.task_type} task"))
+            for category in ask.categories for name in lists.get(category, [])]
+
+
+def _wanted(stack: Stack) -> list[str]:
+    """Every model the stack's policy may ask of Ollama, once each, in the stack's order."""
+    return list(dict.fromkeys(name for names in stack["models"]["ollama"].values() for name in names))
+
+
+def _probes(stack: Stack) -> list[HealthProbe]:
+    return [HealthProbe("service:ollama", "services", "Ollama", "ollama",
+                        partial(check_ollama, stack.service_url("ollama"), sorted(_wanted(stack))))]
+
+
+KIND = BackendKind(name="ollama", label="Ollama", build=from_stack, candidates=_candidates,
+                   configured=lambda stack: {"ollama": _wanted(stack)}, probes=_probes)

@@ -22,7 +22,13 @@ library's own hook (offline mode still blocks them).
 Per request, the client prepares and sends the request (its provider helper
 and ``_inner_post``) and this module reads the JSON reply (``_chat``): the
 client's own reply objects cost more than everything else it does. Its
-streaming path is used as it is.
+streaming path is used as it is. Those and the library's own request hook are
+private names of huggingface_hub: ``_hub_internals`` alone touches them.
+
+Errors become the router's kinds in ``http_errors.py`` (shared with Ollama).
+As a backend kind (``openai``), each of ``models.huggingface.endpoints`` is a
+backend ``openai:<name>``, a candidate for the Roo domains it lists (all when
+it lists none), checked by health's ``check_openai_endpoint``.
 """
 
 from __future__ import annotations
@@ -32,15 +38,18 @@ import os
 import re
 import threading
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
+from types import SimpleNamespace
 from typing import Iterator
 from urllib.parse import urlparse
 
-from ..errors import BackendDown, BackendError, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
+from ..errors import BackendDown, BackendError, BackendHung, BadRequest, UnusableOutput
+from ..health.services import check_openai_endpoint
 from ..stack import Stack
 from ..redact import shown_url
-from .registry import Unavailable
 from .base import ChatRequest, Completion, Health, remaining, schema_problem, tool_reply
+from .http_errors import mapped, status_error
+from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
 
 CONNECT_TIMEOUT_S = 2.0
 #: structured-output forms, tried in order; see the module doc
@@ -66,6 +75,8 @@ def from_stack(stack: Stack, key: str):
 
 
 class OpenAICompatBackend:
+    api = "OpenAI"  # whose JSON its answers are, for error messages (http_errors.py)
+
     def __init__(self, name: str, url: str, *, model: str | None = None, token_env: str | None = None,
                  ignores_response_format: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
         self.name = name
@@ -92,13 +103,11 @@ class OpenAICompatBackend:
 
         _prepare_session()
         deadline = time.monotonic() + timeout
-        try:
+        with mapped(self):
             response = get_session().get(_models_url(self.url), headers=self._headers(),
                                          timeout=self._timeout(deadline))
-        except Exception as exc:
-            raise self._error(exc) from exc
         if response.status_code != 200:
-            raise self._status_error(response.status_code, response.text)
+            raise status_error(self, response.status_code, response.text)
         try:
             return [str(entry["id"]) for entry in response.json().get("data", [])]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -114,18 +123,15 @@ class OpenAICompatBackend:
         messages, response_format = _shape(request, form, self.ignores_response_format)
         client = self._client(deadline, shared=False)
         try:
-            chunks = client.chat_completion(messages, stream=True, response_format=response_format,
-                                            **self._arguments(request, model))
-            for chunk in chunks:
-                piece = chunk.choices[0].delta.content if chunk.choices else None
-                if piece:
-                    yield piece
-                if time.monotonic() > deadline:
-                    raise BackendHung(self.name, "stream passed its deadline")
-        except BackendError:
-            raise
-        except Exception as exc:
-            raise self._error(exc, model) from exc
+            with mapped(self, model or self.model):
+                chunks = client.chat_completion(messages, stream=True, response_format=response_format,
+                                                **self._arguments(request, model))
+                for chunk in chunks:
+                    piece = chunk.choices[0].delta.content if chunk.choices else None
+                    if piece:
+                        yield piece
+                    if time.monotonic() > deadline:
+                        raise BackendHung(self.name, "stream passed its deadline")
         finally:
             client.close()  # releases the streamed response's connection
 
@@ -163,10 +169,8 @@ class OpenAICompatBackend:
     def _call(self, messages, request: ChatRequest, model, deadline, response_format) -> Completion:
         client = self._client(deadline)
         started = time.monotonic()
-        try:
+        with mapped(self, model or self.model):
             reply = _chat(client, messages, response_format=response_format, **self._arguments(request, model))
-        except Exception as exc:
-            raise self._error(exc, model) from exc
         try:
             choice = reply["choices"][0]
             text = choice["message"].get("content") or ""
@@ -241,38 +245,6 @@ class OpenAICompatBackend:
         left = remaining(deadline, self.name)
         return httpx2.Timeout(left, connect=min(self.connect_timeout, left))
 
-    # -- errors --------------------------------------------------------------
-    def _error(self, exc: Exception, model: str | None = None) -> BackendError:
-        import httpx2
-        from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
-
-        if isinstance(exc, BackendError):
-            return exc
-        if isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout)):
-            return BackendDown(self.name, f"nothing answers at {self.shown_url} (connection refused or unreachable)")
-        if isinstance(exc, (InferenceTimeoutError, httpx2.TimeoutException)):
-            return BackendHung(self.name, f"no answer from {self.shown_url} before the deadline")
-        if isinstance(exc, OfflineModeIsEnabled):
-            return BackendDown(self.name, f"{self.shown_url} is on the Hugging Face hub and offline mode is on")
-        if isinstance(exc, HfHubHTTPError) and exc.response is not None:
-            return self._status_error(exc.response.status_code, exc.response.text, model)
-        if isinstance(exc, (ValueError, KeyError)):
-            return UnusableOutput(self.name, f"answer is not OpenAI JSON: {str(exc)[:160]}")
-        if isinstance(exc, httpx2.HTTPError):
-            return ServerError(self.name, f"connection broken: {type(exc).__name__}: {exc}")
-        raise exc
-
-    def _status_error(self, status: int, text: str, model: str | None = None) -> BackendError:
-        message = _error_text(text)
-        if status == 404:
-            return ModelMissing(self.name, f"model {model or self.model or '-'} not served here: {message}")
-        if status in (401, 403):
-            return BackendDown(self.name, f"refused our credentials (HTTP {status}): {message}")
-        # llama-cpp-python's server answers 500 to a body it cannot validate
-        if 400 <= status < 500 or "response_format" in message:
-            return BadRequest(self.name, f"request rejected (HTTP {status}): {message}")
-        return ServerError(self.name, f"HTTP {status}: {message}")
-
 
 def _chat(client, messages: list[dict], **parameters) -> dict:
     """What ``client.chat_completion(messages, **parameters)`` asks, answered as the server's JSON.
@@ -285,12 +257,8 @@ def _chat(client, messages: list[dict], **parameters) -> dict:
     client together (benchmarks/router_overhead.py). A test checks that both
     send the same request, so a new huggingface_hub cannot drift silently.
     """
-    from huggingface_hub.inference._providers import get_provider_helper
-
-    helper = get_provider_helper(client.provider, task="conversational", model=client.model)
-    prepared = helper.prepare_request(inputs=messages, parameters={**parameters, "stream": False},
-                                      headers=client.headers, model=client.model, api_key=client.token)
-    reply = json.loads(client._inner_post(prepared))
+    hub = _hub_internals()
+    reply = json.loads(hub.post(client, hub.prepare(client, messages, {**parameters, "stream": False})))
     if not isinstance(reply, dict):
         raise ValueError(f"expected a JSON object, got {type(reply).__name__}")
     return reply
@@ -345,18 +313,6 @@ def _json_part(text: str) -> str:
     return stripped[start:end + 1]
 
 
-def _error_text(text: str) -> str:
-    try:
-        document = json.loads(text)
-        error = document.get("error", document) if isinstance(document, dict) else document
-        if isinstance(error, dict):
-            error = error.get("message", error)
-        text = str(error)
-    except (ValueError, TypeError):
-        pass
-    return " ".join(str(text).split())[:300]
-
-
 def _models_url(url: str) -> str:
     return f"{url}/models" if urlparse(url).path.rstrip("/").endswith("/v1") else f"{url}/v1/models"
 
@@ -382,7 +338,7 @@ def _prepare_session() -> None:
         import httpx2
         from huggingface_hub import set_client_factory
 
-        library_hooks = _library_request_hooks()
+        library_hooks = _hub_internals().request_hooks
 
         def hook(request):
             if _is_hub(request.url.host):
@@ -430,12 +386,63 @@ def _transport_by_scheme():
     return TransportByScheme()
 
 
-def _library_request_hooks() -> list:
-    """huggingface_hub's own request hooks (offline mode, request ids) for hub requests."""
+@lru_cache(maxsize=1)
+def _hub_internals() -> SimpleNamespace:
+    """The private huggingface_hub names this module relies on: used here, and nowhere else.
+
+    - ``prepare(client, messages, parameters)`` and ``post(client, prepared)``:
+      how ``InferenceClient.chat_completion`` prepares a request (its provider
+      helper) and sends it (``_inner_post``), for ``_chat``;
+    - ``request_hooks``: the library's own hooks for hub requests (offline mode,
+      request ids), which ``_prepare_session`` keeps for the hub.
+
+    A huggingface_hub that moves one fails here, by name; a test checks that
+    ``_chat`` still sends what ``chat_completion`` sends.
+    """
+    from huggingface_hub.inference._providers import get_provider_helper
+
     try:  # the hook itself: reading it off a session would build a client (and a TLS context) for nothing
         from huggingface_hub.utils._http import hf_request_event_hook
+        request_hooks = [hf_request_event_hook]
     except ImportError:
         from huggingface_hub import get_session
 
-        return list(get_session().event_hooks.get("request", []))
-    return [hf_request_event_hook]
+        request_hooks = list(get_session().event_hooks.get("request", []))
+
+    def prepare(client, messages: list[dict], parameters: dict):
+        helper = get_provider_helper(client.provider, task="conversational", model=client.model)
+        return helper.prepare_request(inputs=messages, parameters=parameters, headers=client.headers,
+                                      model=client.model, api_key=client.token)
+
+    def post(client, prepared) -> bytes:
+        return client._inner_post(prepared)
+
+    return SimpleNamespace(prepare=prepare, post=post, request_hooks=request_hooks)
+
+
+# -- the kind -----------------------------------------------------------------
+def _endpoints(stack: Stack) -> list[dict]:
+    return stack["models"]["huggingface"]["endpoints"]
+
+
+def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
+    return [("main", Candidate(f"openai:{endpoint['name']}", endpoint.get("model") or None,
+                               f"OpenAI-compatible endpoint {endpoint['name']}"))
+            for endpoint in _endpoints(stack)
+            if not endpoint.get("domains") or ask.task.domain in endpoint["domains"]]
+
+
+def _configured(stack: Stack) -> dict[str, list[str]]:
+    return {f"openai:{endpoint['name']}": [endpoint["model"]] if endpoint.get("model") else []
+            for endpoint in _endpoints(stack)}
+
+
+def _probes(stack: Stack) -> list[HealthProbe]:
+    return [HealthProbe(f"backend:openai:{endpoint['name']}", "backends", f"endpoint {endpoint['name']}",
+                        f"openai:{endpoint['name']}",
+                        partial(check_openai_endpoint, endpoint["url"], endpoint.get("token_env")))
+            for endpoint in _endpoints(stack)]
+
+
+KIND = BackendKind(name="openai", label="OpenAI-compatible endpoint", build=from_stack,
+                   candidates=_candidates, configured=_configured, probes=_probes)

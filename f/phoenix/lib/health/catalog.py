@@ -1,18 +1,22 @@
 # GENERATED from lib/health/catalog.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
-"""Which probes a stack gets: the seed's core components, hybrid services, integrations and backends."""
+"""Which probes a stack gets: the seed's core components, hybrid services, integrations and backends.
+
+The model backends' probes (Ollama among the services, the others in their
+own section) are what each registered backend kind says they are
+(``BackendKind.probes``, lib/backends/kinds.py).
+"""
 
 from __future__ import annotations
 
-import importlib.util
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-from ..models.embedded import default_path
+from ..backends.registry import kinds
 from .backups import check_backups
 from .containers import PodmanView, check_container
-from .folders import check_folder, check_gguf_file
+from .folders import check_folder
 from .integrations import check_n8n_workflows, check_omas_configs, check_router
-from .services import check_n8n, check_ollama, check_openai_endpoint, check_postgres, check_windmill
+from .services import check_n8n, check_postgres, check_windmill
 from .probes import Probe
 
 FOLDER_LABELS = {
@@ -28,9 +32,11 @@ FOLDER_LABELS = {
 
 def build_probes(stack) -> list[Probe]:
     timeout = float(stack["health"]["probe_timeout_s"])
+    backends = _backend_probes(stack, timeout)
     return (_folder_probes(stack, timeout) + _service_probes(stack, timeout)
+            + [p for p in backends if p.group == "services"]  # Ollama: a service of the stack too
             + _container_probes(stack, timeout) + _integration_probes(stack, timeout)
-            + _backend_probes(stack, timeout)
+            + [p for p in backends if p.group != "services"]
             + [Probe("backup:newest", "backups", "Newest verified backup", partial(check_backups, stack), timeout)])
 
 
@@ -44,16 +50,14 @@ def _folder_probes(stack, timeout: float) -> list[Probe]:
 
 
 def required_folders(stack) -> set[str]:
-    """The folders this stack uses: the Roo configs, the agents, the n8n workflows, PhoenixCore's folder.
+    """The folders this stack uses: the Roo configs, the agents, the n8n workflows, and those its
+    backend kinds read (PhoenixCore's folder).
 
     Other folders in ``health.folders`` are watched when present and only
     noted when absent.
     """
     needed = {".roo", _clean(stack["agents"]["dir"]), "n8n/workflows"}
-    core = stack["models"]["phoenixcore"].get("path")
-    if core and not Path(core).expanduser().is_absolute():
-        needed.add(_clean(Path(core).parent.as_posix()))
-    return needed
+    return needed | {_clean(folder) for kind in kinds() for folder in kind.folders(stack)}
 
 
 def _clean(relative: str) -> str:
@@ -61,14 +65,11 @@ def _clean(relative: str) -> str:
 
 
 def _service_probes(stack, timeout: float) -> list[Probe]:
-    wanted = [m for names in stack["models"]["ollama"].values() for m in names]
     postgres = stack["services"]["postgres"]
     return [
         Probe("service:n8n", "services", "n8n", partial(check_n8n, stack.service_url("n8n")), timeout),
         Probe("service:windmill", "services", "Windmill",
               partial(check_windmill, stack.service_url("windmill")), timeout),
-        Probe("service:ollama", "services", "Ollama",
-              partial(check_ollama, stack.service_url("ollama"), sorted(set(wanted))), timeout),
         Probe("service:postgres", "services", "Postgres (Windmill)",
               partial(check_postgres, postgres["host"], int(postgres["port"])), timeout),
     ]
@@ -94,36 +95,14 @@ def _integration_probes(stack, timeout: float) -> list[Probe]:
 
 
 def _backend_probes(stack, timeout: float) -> list[Probe]:
-    models = stack["models"]
-    probes = [
-        Probe("backend:phoenixcore", "backends", "PhoenixCore (in-process GGUF)",
-              partial(check_local_model, stack.under_root(models["phoenixcore"]["path"])), timeout),
-        Probe("backend:embedded", "backends", "Embedded model",
-              partial(check_local_model, _embedded_path(stack)), timeout),
-    ]
-    for endpoint in models["huggingface"]["endpoints"]:
-        probes.append(Probe(f"backend:openai:{endpoint['name']}", "backends", f"endpoint {endpoint['name']}",
-                            partial(check_openai_endpoint, endpoint["url"], endpoint.get("token_env")),
-                            timeout))
-    return probes
+    return [Probe(p.component, p.group, p.label, p.check, timeout) for p in backend_probes(stack)]
 
 
-def _embedded_path(stack) -> Path | None:
-    configured = stack.under_root(stack["models"]["embedded"]["path"])
-    return configured or default_path()
-
-
-def check_local_model(path: Path | None, timeout: float) -> tuple[str, str]:
-    """An in-process model needs its GGUF file and llama-cpp-python."""
-    status, detail = check_gguf_file(path, timeout)
-    if status == "up" and importlib.util.find_spec("llama_cpp") is None:
-        return "down", f"{detail}, but llama-cpp-python is not installed"
-    return status, detail
+def backend_probes(stack) -> list:
+    """Every registered backend kind's ``HealthProbe``s, in registration order."""
+    return [probe for kind in kinds() for probe in kind.probes(stack)]
 
 
 def backend_names(stack) -> dict[str, str]:
     """Component id -> the backend name the router knows it by."""
-    names = {"service:ollama": "ollama", "backend:phoenixcore": "phoenixcore", "backend:embedded": "embedded"}
-    for endpoint in stack["models"]["huggingface"]["endpoints"]:
-        names[f"backend:openai:{endpoint['name']}"] = f"openai:{endpoint['name']}"
-    return names
+    return {probe.component: probe.backend for probe in backend_probes(stack)}

@@ -11,6 +11,7 @@ missing folder the stack does not need (the seed's ``windmill/``,
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -100,3 +101,11 @@ def check_gguf_file(path: Path | None, timeout: float) -> tuple[str, str]:
     if magic != GGUF_MAGIC:
         return "down", f"{path} is not a GGUF file"
     return "up", f"{path.name}, {path.stat().st_size / 1e6:.1f} MB"
+
+
+def check_local_model(path: Path | None, timeout: float) -> tuple[str, str]:
+    """An in-process model needs its GGUF file and llama-cpp-python."""
+    status, detail = check_gguf_file(path, timeout)
+    if status == "up" and importlib.util.find_spec("llama_cpp") is None:
+        return "down", f"{detail}, but llama-cpp-python is not installed"
+    return status, detail

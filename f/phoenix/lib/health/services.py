@@ -3,6 +3,10 @@
 
 Each check takes its timeout in seconds and returns ``(status, detail)``.
 Details name what was asked and what came back, never a token.
+
+``requests`` is imported by the checks themselves, not by this module: the
+backend kinds name their checks here (lib/backends/kinds.py), and a routed
+request, which never runs one, should not pay for importing it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ import struct
 import time
 from urllib.parse import urlsplit
 
-import requests
-
 from ..redact import shown_url as shown
 
 #: the Postgres SSLRequest code: any Postgres answers it with one byte, S or N,
@@ -25,6 +27,8 @@ _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 
 def http_get(url: str, timeout: float, headers: dict | None = None) -> requests.Response:
     """GET with a timeout; loopback targets bypass any proxy from the environment."""
+    import requests
+
     with requests.Session() as session:
         session.trust_env = not is_loopback(url)
         return session.get(url, timeout=(timeout, timeout), headers=headers or {}, allow_redirects=False)
@@ -46,6 +50,8 @@ def _left(deadline: float) -> float:
 
 
 def describe_failure(url: str, exc: Exception, timeout: float) -> str:
+    import requests
+
     url = shown(url)
     if isinstance(exc, requests.Timeout):
         return f"{url}: no answer within {timeout:g} s"
@@ -56,6 +62,8 @@ def describe_failure(url: str, exc: Exception, timeout: float) -> str:
 
 def check_n8n(base_url: str, timeout: float) -> tuple[str, str]:
     """``/healthz`` says the process is up, ``/healthz/readiness`` that its database is."""
+    import requests
+
     deadline = time.monotonic() + timeout
     try:
         alive = http_get(f"{base_url}/healthz", timeout)
@@ -70,6 +78,8 @@ def check_n8n(base_url: str, timeout: float) -> tuple[str, str]:
 
 
 def check_windmill(base_url: str, timeout: float) -> tuple[str, str]:
+    import requests
+
     try:
         answer = http_get(f"{base_url}/api/version", timeout)
     except requests.RequestException as exc:
@@ -81,6 +91,8 @@ def check_windmill(base_url: str, timeout: float) -> tuple[str, str]:
 
 def check_ollama(base_url: str, wanted_models: list[str], timeout: float) -> tuple[str, str]:
     """Up when it answers and has every model the policy names; degraded when some are missing."""
+    import requests
+
     deadline = time.monotonic() + timeout
     try:
         version = http_get(f"{base_url}/api/version", timeout)
@@ -141,6 +153,8 @@ def _more_bytes(conn: socket.socket, wait: float) -> bytes:
 
 def check_openai_endpoint(url: str, token_env: str | None, timeout: float) -> tuple[str, str]:
     """An OpenAI-compatible server lists its models at ``{url}/models``."""
+    import requests
+
     headers = {}
     if token_env and os.environ.get(token_env):
         headers["Authorization"] = f"Bearer {os.environ[token_env]}"

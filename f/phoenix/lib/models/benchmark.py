@@ -15,10 +15,11 @@ import time
 from typing import Callable
 
 from ..backends.base import ChatRequest, schema_problem
+from ..backends.registry import inspecting_backend
 from ..errors import BackendError, InputError, json_type
 from ..progress import Steps, report_progress
 from ..stack import Stack, load_stack
-from .inventory import configured_models, inventory, looking_backend
+from .inventory import configured_models, inventory
 
 MAX_TOKENS = 4096
 
@@ -97,7 +98,7 @@ def _targets(stack: Stack, only: list[str] | None) -> tuple[list[tuple[str, str]
 
 def _measure(stack: Stack, backend_name: str, model: str, prompt: str, runs: int,
              max_tokens: int, timeout_s: float, steps: Steps) -> dict:
-    backend = looking_backend(stack, backend_name)
+    backend = inspecting_backend(stack, backend_name)  # nothing is downloaded
     request = ChatRequest([{"role": "user", "content": prompt}], max_tokens=max_tokens, temperature=0.0)
     seconds, rates, tokens = [], [], []
     name = f"{backend_name}:{model}"

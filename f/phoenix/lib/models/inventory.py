@@ -1,6 +1,8 @@
 # GENERATED from lib/models/inventory.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """What models are where: every backend's health, the models it has, and
-what the stack asks of it that it does not have.
+what the stack asks of it that it does not have. The backends are those of
+every registered kind (lib/backends/registry.py), each with what its record
+says the stack asks of it.
 
 All backends are asked at once (each with its own timeout), so the inventory
 takes about as long as the slowest one, never longer than ``timeout_s`` plus
@@ -14,15 +16,12 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from pathlib import Path
 
-from ..backends.llama_local import LocalGGUF
-from ..backends.registry import build_backend
+from ..backends.registry import inspecting_backend, kind_of, kinds
 from ..errors import BackendError, InputError
 from ..router.breakers import BREAKERS_KEY, well_formed
 from ..stack import Stack, load_stack
 from ..store import open_store
-from .embedded import EMBEDDED_MODEL_NAME, default_path
 
 MAX_TIMEOUT_S = 50
 
@@ -55,25 +54,17 @@ def _check_timeout(timeout_s) -> None:
 
 
 def configured_models(stack: Stack) -> dict[str, list[str]]:
-    """Backend name -> the models the stack's policy may ask of it."""
-    models = stack["models"]
+    """Backend name -> the models the stack's policy may ask of it, kind by kind."""
     wanted: dict[str, list[str]] = {}
-    if models["phoenixcore"].get("path"):
-        wanted["phoenixcore"] = ["PhoenixCore"]
-    wanted["ollama"] = list(dict.fromkeys(name for names in models["ollama"].values() for name in names))
-    hub = [f"{e['repo']}/{e['file']}" for entries in models["huggingface"]["gguf"].values() for e in entries]
-    if hub:
-        wanted["hf_gguf"] = list(dict.fromkeys(hub))
-    for endpoint in models["huggingface"]["endpoints"]:
-        wanted[f"openai:{endpoint['name']}"] = [endpoint["model"]] if endpoint.get("model") else []
-    wanted["embedded"] = [EMBEDDED_MODEL_NAME]
+    for kind in kinds():
+        wanted.update(kind.configured(stack))
     return wanted
 
 
 def _look(stack: Stack, name: str, timeout_s: float) -> tuple[bool, str, list[str], float]:
     started = time.monotonic()
     try:
-        backend = looking_backend(stack, name)
+        backend = inspecting_backend(stack, name)
         health = backend.health(timeout_s)
         present = backend.models(max(0.1, timeout_s - (time.monotonic() - started))) if health.up else []
     except BackendError as exc:
@@ -83,20 +74,9 @@ def _look(stack: Stack, name: str, timeout_s: float) -> tuple[bool, str, list[st
     return health.up, health.detail, present, time.monotonic() - started
 
 
-def looking_backend(stack: Stack, name: str):
-    """The backend for ``name``; for the embedded model, one that never fetches it."""
-    if name != "embedded":
-        return build_backend(stack, name)
-    # the registry's embedded backend fetches a missing model: an inventory only looks
-    config = stack["models"]["embedded"]
-    path = Path(config["path"]).expanduser() if config.get("path") else default_path()  # as the registry does
-    return LocalGGUF("embedded", path, chat_format=config["chat_format"], n_ctx=config["n_ctx"],
-                     label=EMBEDDED_MODEL_NAME)
-
-
 def _row(name, up, detail, present, wanted, seconds, breaker) -> dict:
     have = {_normal(model) for model in present}
-    row = {"backend": name, "up": up, "detail": detail, "seconds": round(seconds, 3),
+    row = {"backend": name, "label": kind_of(name).label, "up": up, "detail": detail, "seconds": round(seconds, 3),
            "models": present, "configured": wanted,
            "missing": [model for model in wanted if _normal(model) not in have] if up else list(wanted)}
     if breaker and breaker.get("open_since"):

@@ -43,6 +43,7 @@ from .bounded import UnreadableInput, UnreadableItem, parse_yaml, read_json_file
 from .client import N8nClient, writable_workflow
 from .errors import N8nError
 from .manifest import local_stack, sha256_of
+from .workflow import WorkflowError
 
 INDEX_NAME = ".n8n-sync.yaml"
 INDEX_HEADER = ("# Written by Phoenix `n8n pull`: the file and base fingerprint of each\n"
@@ -67,7 +68,7 @@ SLUG_MAX = 48
 def canonical_workflow(raw: Mapping[str, Any]) -> dict:
     """The stable, secret-free form of a workflow that goes into git."""
     if not is_workflow(raw):
-        raise ValueError("not an n8n workflow (needs a nodes list and a connections object)")
+        raise WorkflowError("not an n8n workflow (needs a nodes list and a connections object)")
     # null top-level fields are dropped: GET says "description": null where
     # the list endpoint leaves the key out, and both must give one file
     present = [k for k in raw if k not in VOLATILE_KEYS and raw[k] is not None]
@@ -297,10 +298,10 @@ def _workflows_in_file(path: Path) -> list[dict]:
     try:
         document = read_json_file(path)
     except UnreadableInput as exc:
-        raise ValueError(str(exc)) from None
+        raise WorkflowError(str(exc)) from None
     items = document if isinstance(document, list) else [document]
     if not items or not all(is_workflow(item) for item in items):
-        raise ValueError("not an n8n workflow (needs a nodes list and a connections object)")
+        raise WorkflowError("not an n8n workflow (needs a nodes list and a connections object)")
     return items
 
 
@@ -465,8 +466,7 @@ def pull(stack: Stack | Mapping | str | None = None, *, source: str = "api",
         else:
             raise ConfigError("pull", "source", f"unknown source {source!r} (api or folder)")
     except (N8nError, ConfigError) as exc:
-        kind = exc.kind if isinstance(exc, N8nError) else "config"
-        return {"ok": False, "error": {"kind": kind, "message": str(exc)}}
+        return exc.as_result()
     return {"ok": True, **report.as_dict()}
 
 

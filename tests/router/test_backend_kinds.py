@@ -1,0 +1,151 @@
+"""Adding a backend kind is its own module and one registration.
+
+The ``echo`` kind below exists only in this test: registered, it is offered by
+the policy, answers through the router, is listed by the inventory and probed
+by the health check, and none of those modules names it (or any other kind).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+import pytest
+
+from lib.backends.base import Completion, Health
+from lib.backends.kinds import BackendKind, Candidate, HealthProbe
+from lib.backends.registry import build_backend, kinds, register, registered
+from lib.health import catalog
+from lib.health.run import BACKENDS_KEY, run_health
+from lib.models import inventory as inventory_module
+from lib.models.inventory import inventory
+from lib.router import core, policy
+from lib.router.classify import Classification
+from lib.router.core import route, route_stream
+from lib.stack import load_stack
+from lib.store import open_store
+
+
+class EchoBackend:
+    """Answers at once with what it was asked."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def health(self, timeout: float = 1.0) -> Health:
+        return Health(True, "echo is listening")
+
+    def models(self, timeout: float = 1.0) -> list[str]:
+        return ["echo-1"]
+
+    def complete(self, request, model, deadline) -> Completion:
+        return Completion(f"echo: {request.messages[-1]['content']}", self.name, model, 1, 3)
+
+    def stream(self, request, model, deadline):
+        yield "echo: "
+        yield request.messages[-1]["content"]
+
+
+def _echo_candidates(stack, ask):
+    return [("main", Candidate("echo", "echo-1", f"echo for a {ask.task.task_type} task"))]
+
+
+ECHO = BackendKind(
+    name="echo",
+    label="Echo",
+    build=lambda stack, name: EchoBackend(name),
+    candidates=_echo_candidates,
+    configured=lambda stack: {"echo": ["echo-1", "echo-2"]},
+    probes=lambda stack: [HealthProbe("backend:echo", "backends", "Echo", "echo",
+                                      lambda timeout: ("up", "echo is listening"))],
+    folders=lambda stack: ["echo-data"],
+)
+
+
+@pytest.fixture
+def echo():
+    with registered(ECHO):
+        yield ECHO
+
+
+def _order(stack, priority="quality"):
+    task = Classification("reasoning", "medium", "education")
+    return [(c.backend, c.model) for c in policy.order_candidates(stack, task, priority)]
+
+
+def test_the_policy_offers_a_registered_kind_in_its_place(echo):
+    order = _order(load_stack({"root": "/boo"}))
+    # main place, after the shipped kinds' main candidates; PhoenixCore's fallback and the embedded model stay last
+    assert order[-3:] == [("echo", "echo-1"), ("phoenixcore", "/boo/models/quantized/PhoenixCore-4bit-Q5.gguf"),
+                          ("embedded", "SmolLM2-135M-Instruct")]
+    assert [backend for backend, _ in order[:-3]] == ["ollama"] * (len(order) - 3)
+
+
+def test_the_router_answers_on_it_complete_and_streamed(echo, tiny_stack):
+    result = route("Say hello", tiny_stack, prefer=["echo"])
+    assert result["model"] == {"backend": "echo", "model": "echo-1"} and result["answer"] == "echo: Say hello"
+    assert result["trace"]["attempts"][0]["outcome"] == "ok"
+    *pieces, streamed = route_stream("Say hello", tiny_stack, prefer=["echo"])
+    assert "".join(pieces) == "echo: Say hello" and streamed["model"] == {"backend": "echo", "model": "echo-1"}
+
+
+def test_the_inventory_lists_it_with_what_it_lacks(echo, tiny_stack):
+    rows = {row["backend"]: row for row in inventory(tiny_stack, timeout_s=1)["backends"]}
+    assert rows["echo"]["up"] and rows["echo"]["detail"] == "echo is listening" and rows["echo"]["label"] == "Echo"
+    assert rows["echo"]["models"] == ["echo-1"] and rows["echo"]["missing"] == ["echo-2"]
+
+
+def test_the_health_check_probes_it_and_tells_the_router(echo, tiny_stack):
+    stack = load_stack(tiny_stack)
+    probes = {p.component: p for p in catalog.build_probes(stack)}
+    assert probes["backend:echo"].group == "backends" and probes["backend:echo"].label == "Echo"
+    assert catalog.backend_names(stack)["backend:echo"] == "echo"
+    assert "echo-data" in catalog.required_folders(stack)  # missing, it would be down, not "absent"
+    report = run_health(stack, send_alerts=False, write_dashboard=False, probes=[probes["backend:echo"]])
+    assert report["components"][0]["status"] == "up" and "| Echo | up |" in report["markdown"]
+    assert open_store(stack.state_dir).get(BACKENDS_KEY)["echo"]["up"] is True
+
+
+def test_once_unregistered_it_is_gone_everywhere(tiny_stack):
+    with registered(ECHO):
+        assert ("echo", "echo-1") in _order(load_stack(None))
+    assert "echo" not in {kind.name for kind in kinds()}
+    assert ("echo", "echo-1") not in _order(load_stack(None))
+    assert "unknown backend kind 'echo'" in build_backend(load_stack(None), "echo").health(1).detail
+
+
+def test_registering_replaces_for_a_while_and_refuses_duplicates(echo):
+    with pytest.raises(ValueError, match="already registered"):
+        register(ECHO)
+    with pytest.raises(ValueError, match="a word"):
+        register(BackendKind(name="echo:two", label="x", build=lambda stack, name: None))
+    louder = BackendKind(name="echo", label="Louder echo", build=lambda stack, name: EchoBackend(name))
+    with registered(louder):
+        assert {kind.name: kind for kind in kinds()}["echo"] is louder
+    assert {kind.name: kind for kind in kinds()}["echo"] is ECHO
+
+
+def test_a_kind_offering_an_unknown_place_is_named():
+    odd = BackendKind(name="odd", label="Odd", build=lambda stack, name: None,
+                      candidates=lambda stack, ask: [("first", Candidate("odd", None, "?"))])
+    with registered(odd), pytest.raises(ValueError, match="backend kind 'odd' offered a candidate in place 'first'"):
+        _order(load_stack(None))
+
+
+@pytest.mark.parametrize("module", [policy, inventory_module, catalog, core])
+def test_the_readers_of_the_records_name_no_kind(module):
+    """The policy, inventory, health catalog and router read the records; none lists a provider."""
+    tree = ast.parse(inspect.getsource(module))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node)}
+    texts = {node.value for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings}
+    names = {kind.name for kind in kinds()} | {"SmolLM2-135M-Instruct", "PhoenixCore"}
+    assert not {text.split(":", 1)[0] for text in texts} & names
+
+
+def test_a_stream_names_the_model_as_its_kind_says(tiny_stack, phoenixcore_file):
+    # PhoenixCore's candidate names its file; the answer names the model, streamed or not
+    *pieces, streamed = route_stream("Say hello", tiny_stack, prefer=["phoenixcore"], max_tokens=4)
+    whole = route("Say hello", tiny_stack, prefer=["phoenixcore"], max_tokens=4)
+    assert pieces and streamed["model"] == whole["model"] == {"backend": "phoenixcore", "model": "PhoenixCore"}
