@@ -51,6 +51,8 @@ PHOENIX_HOME_REFERENCE = "${env:PHOENIX_HOME}"
 class WorkspaceError(PhoenixError):
     """The workspace cannot be installed or uninstalled as asked; nothing was written."""
 
+    kind = "workspace_refused"
+
 
 @dataclass
 class Managed:

@@ -46,6 +46,11 @@ their module:
   - StackRefused [conflict]           the stack's pod plan has conflicts: nothing changed (lib/workspace/stack_up.py)
   - ServiceUnhealthy [unhealthy]      a service of the stack did not become healthy in time (same)
   - StepFailed [step_failed]          a step after the pods (deploy, first jobs) failed (same)
+  - WorkspaceError [workspace_refused] the Roo/VS Code workspace cannot be (un)installed as asked
+                                      (lib/workspace/install.py)
+  - RoomodesError [roomodes]          a .roomodes that cannot be read or edited safely (lib/workspace/roo_modes.py)
+  - JsoncError [jsonc]                a JSON-with-comments file that cannot be read or edited safely
+                                      (lib/workspace/jsonc.py)
   - JobFailed [failed]                a job ran and its work failed; ``result`` is what it found
     - InputRefused [input]            ... because it was given something unusable (also an InputError)
 

@@ -52,6 +52,8 @@ REMOVE = object()  #: the value that removes a property or array item (jsonc-par
 class JsoncError(PhoenixError):
     """A JSON-with-comments document that cannot be read or edited safely."""
 
+    kind = "jsonc"
+
 
 class Kind(IntEnum):
     OPEN_BRACE = 1

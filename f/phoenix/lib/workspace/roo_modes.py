@@ -24,6 +24,8 @@ from ..errors import PhoenixError
 class RoomodesError(PhoenixError):
     """A ``.roomodes`` that cannot be read, or edited without changing the operator's modes."""
 
+    kind = "roomodes"
+
 
 class _Dumper:
     """yaml.SafeDumper with Roo's own style: block mappings, ``|-`` blocks for multi-line text."""
