@@ -84,7 +84,7 @@ def npm_tools() -> None:
 
 
 def step_tools() -> None:
-    started = step("Bun and TypeScript for running and reading translated n8n steps (tests, deploy check)")
+    started = step("Bun, TypeScript and jsonc-parser (npm): run and read translated n8n steps, check the JSONC editor")
     from scripts.tooling.step_tools import bun_binary
 
     print(f"    ready: {bun_binary()}")
@@ -96,14 +96,6 @@ def n8n() -> None:
     from tests.support.n8n_server import ensure_n8n
 
     print(f"    ready in {ensure_n8n()}")
-    done(started)
-
-
-def jsonc_reference() -> None:
-    started = step("jsonc-parser 3.3.1 (npm), the reference the JSONC editor is tested against")
-    from tests.workspace.jsonc_npm import ensure_jsonc_parser
-
-    print(f"    ready in {ensure_jsonc_parser(log=lambda line: print(f'    {line}', flush=True))}")
     done(started)
 
 
@@ -145,7 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     step_tools()
     if options.for_tests:
         n8n()
-        jsonc_reference()
         podman()
     print("Phoenix is set up.")
     return 0

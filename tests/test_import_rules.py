@@ -30,8 +30,6 @@ SYS_PATH_EDITORS_ALLOWED = {"tests/conftest.py"}
 
 # (file, imported module) -> why this one import runs inside a function.
 ALLOWED_LAZY = {
-    ("scripts/setup.py", "tests.workspace.jsonc_npm"): "after requirements.txt is installed, and only with "
-                                                      "--for-tests (the JSONC editor's reference)",
     ("scripts/setup.py", "lib.stack"): "set-up runs before requirements.txt is installed; lib imports pinned "
                                        "packages, so it is imported once they are there",
     ("scripts/setup.py", "lib.backends.embedded"): "after requirements.txt is installed (see lib.stack)",

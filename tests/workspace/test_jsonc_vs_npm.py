@@ -15,10 +15,11 @@ import random
 import pytest
 
 from lib.workspace import jsonc
-from tests.workspace.jsonc_npm import VERSION, install_dir, installed, run_batch
+from scripts.tooling.step_tools import step_tools_dir
+from tests.workspace.jsonc_npm import VERSION, installed, run_batch
 
 pytestmark = pytest.mark.skipif(installed() is None, reason=(
-    f"jsonc-parser {VERSION} is not installed in {install_dir()}: run python scripts/setup.py --for-tests"))
+    f"jsonc-parser {VERSION} is not installed in {step_tools_dir()}: run python scripts/setup.py --for-tests"))
 
 HANDWRITTEN = [
     "", "   ", "// only a comment\n", "{}", "[]", "{ }", "[\n]", "true", "null", "-0", "12.5e-3", "0123",
