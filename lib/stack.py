@@ -29,6 +29,11 @@ CATEGORIES = ("reasoning", "coding", "fast", "complex")
 ROO_DOMAINS = ("dataanalysis", "decisionmaking", "education",
                "scientificresearch", "softwaredevelopment")
 
+#: the worker tag inference scripts are committed with, and what any worker tag may be: one word,
+#: since WORKER_TAGS is a comma-separated list (deploy and the pods share both)
+INFERENCE_TAG = "phoenix-inference"
+WORKER_TAG_PATTERN = r"[A-Za-z0-9_.:$()\[\]-]{1,100}"
+
 _URL = {"type": "string", "pattern": "^https?://"}
 _SECONDS = {"type": "number", "exclusiveMinimum": 0, "maximum": 86400}  # a day: .inf or 1e308 would never end
 _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -68,7 +73,7 @@ _PG_NAME = {"type": "string", "pattern": "^[a-z_][a-z0-9_]{0,62}$"}
 _PODMAN = _obj({
     "images": _obj({name: _IMAGE for name in ("postgres", "windmill", "ollama", "n8n")}),
     "workers": _obj({"default": _WORKERS, "inference": _WORKERS,
-                     "inference_tag": {"type": "string", "pattern": "^[A-Za-z0-9_.:$()\\[\\]-]{1,100}$"}}),
+                     "inference_tag": {"type": "string", "pattern": f"^{WORKER_TAG_PATTERN}$"}}),
     "gpu": _obj({"workers": {"type": "boolean"}, "ollama": {"type": "boolean"},
                  "device": {"type": "string", "pattern": "^[A-Za-z0-9.-]+/[A-Za-z0-9.-]+=[A-Za-z0-9_.:-]+$"}}),
     "paths": _obj({name: _DATA_PATH for name in ("postgres_data", "windmill_data", "ollama_data",
@@ -181,7 +186,7 @@ DEFAULT_STACK: dict = {
                    "windmill": "ghcr.io/windmill-labs/windmill:1.819.0",
                    "ollama": "docker.io/ollama/ollama:0.16.3",
                    "n8n": "docker.io/n8nio/n8n:2.8.4"},
-        "workers": {"default": 2, "inference": 1, "inference_tag": "phoenix-inference"},
+        "workers": {"default": 2, "inference": 1, "inference_tag": INFERENCE_TAG},
         "gpu": {"workers": False, "ollama": False, "device": "nvidia.com/gpu=all"},
         # relative to root (the seed's folders), absolute, or volume:NAME for a Podman volume
         "paths": {"postgres_data": "windmill-db-phoenix", "windmill_data": "windmill/data",

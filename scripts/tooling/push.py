@@ -24,15 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from lib.stack import INFERENCE_TAG, WORKER_TAG_PATTERN
+
 from . import resources, windmill_tools
 from .metadata import dump_yaml, read_metadata
 from .tree import FLOW_SUFFIX, TRIGGER_FILE, flow_folder, item_path
 
 ROOT_FILES = ("wmill.yaml", "wmill-lock.yaml")
-# Inference scripts are committed with this worker tag; the deploy maps it to the
+# Inference scripts are committed with INFERENCE_TAG; the deploy maps it to the
 # tag of the workers that should run them (PHOENIX_INFERENCE_TAG / --inference-tag),
 # e.g. `gpu` for GPU workers or `python3` for any default worker.
-INFERENCE_TAG = "phoenix-inference"
 PUSH_TIMEOUT_S = 900
 HTTP_TIMEOUT_S = 30
 
@@ -130,7 +131,7 @@ def staged_tree(root: Path, inference_tag: str | None = None) -> Iterator[Path]:
         yield stage
 
 
-_WORKER_TAG = re.compile(r"[A-Za-z0-9_.:$()\[\]-]{1,100}")
+_WORKER_TAG = re.compile(WORKER_TAG_PATTERN)
 
 
 def check_inference_tag(tag: str | None) -> None:
