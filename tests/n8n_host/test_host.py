@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, http_case
+from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, http_case, items, set_node
 from tests.support.n8n_host_run import (HOST_RUNNER, bun_binary, host_environment, missing, run_host,
                                        run_reference)
 
@@ -168,3 +168,14 @@ def _write(folder, cases: dict):
     file = folder / "cases.json"
     file.write_text(json.dumps(cases), encoding="utf-8")
     return file
+
+
+def test_plain_json_from_native_steps_and_nested_lists_are_n8n_items(tmp_path):
+    """Native steps hand on plain objects, loops nest lists, routed steps give {outputs}: all are items."""
+    as_items = {"node": set_node(), "items": items({"a": 1}, {"a": 2})}
+    as_plain = {"node": set_node(), "items": [{"a": 1}, [{"a": 2}]]}
+    as_routed = {"node": set_node(), "items": [{"outputs": [items({"a": 1}), []]}, {"outputs": [items({"a": 2})]}]}
+    host = run_host({"items": as_items, "plain": as_plain, "routed": as_routed}, cache=tmp_path)
+    assert "thrown" not in host["plain"], host["plain"]
+    assert host["plain"]["outputs"] == host["items"]["outputs"]
+    assert host["routed"]["outputs"][0][0]["json"] == host["items"]["outputs"][0][0]["json"]

@@ -103,4 +103,4 @@ def test_a_generated_step_runs_the_node_with_hostile_names_and_values(tmp_path):
 def test_a_failing_node_fails_the_step(tmp_path):
     step = host_step(code("throw new Error('no such customer');"), host_import=REPO_HOST)
     answer = run_step(tmp_path, step, items({"a": 1}))
-    assert answer == {"ok": False, "error": "n8n node failed: no such customer"}
+    assert answer == {"ok": False, "error": 'n8n node "Code" failed: no such customer'}

@@ -103,6 +103,20 @@ export async function runNode(request: RunRequest): Promise<RunResult> {
   return result(run, request.node.name, workflow);
 }
 
+/** What a generated step calls: runs the node and throws when it failed, so Windmill marks the step failed. */
+export async function runStep(request: RunRequest): Promise<RunResult> {
+  const result = await runNode(request);
+  if (result.error) throw new NodeFailedError(result.error);
+  return result;
+}
+
+export class NodeFailedError extends Error {
+  name = "NodeFailedError";
+  constructor(readonly failure: RunError) {
+    super(`n8n node ${failure.node ? JSON.stringify(failure.node) + " " : ""}failed: ${failure.message}`);
+  }
+}
+
 type Plan = { nodes: any[]; connections: Record<string, any>; pinData: Record<string, Item[]>; contextNames: string[] };
 
 function planWorkflow(request: RunRequest): Plan {
@@ -155,14 +169,34 @@ function workflowNode(node: HostNode): any {
   return merged;
 }
 
+/** Items as they travel between Windmill steps, made n8n items.
+ *
+ * Steps hand on either n8n items ({json, binary?, pairedItem?}, what the host returns) or plain
+ * JSON objects (what native steps return); loops and branches nest lists and routed results
+ * ({outputs: [[...], ...]}). As n8n's own normalizeItems does, a list is taken as n8n items when
+ * every entry has an object `json`; otherwise every entry must be an object and is wrapped,
+ * paired with the input item of the same index.
+ */
+export function wireItems(value: unknown, where: string): Item[] {
+  const flat: unknown[] = [];
+  const walk = (v: any) => {
+    if (v == null) return;
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === "object" && Array.isArray(v.outputs) && Object.keys(v).every((k) => k === "outputs" || k === "staticData")) v.outputs.forEach(walk);
+    else flat.push(v);
+  };
+  walk(value);
+  const isObject = (v: any) => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (flat.length && flat.every((v: any) => isObject(v) && isObject(v.json))) return flat as Item[];
+  return flat.map((v, i) => {
+    if (!isObject(v)) throw new HostRequestError(`${where}, item ${i}: an item must be an object, got ${v === null ? "null" : typeof v}`);
+    return { json: v as Record<string, unknown>, pairedItem: { item: i } };
+  });
+}
+
 function checkedItems(items: unknown, where: string): Item[] {
   if (!Array.isArray(items)) throw new HostRequestError(`${where}: expected a list of items`);
-  items.forEach((item: any, i) => {
-    if (!item || typeof item !== "object" || !item.json || typeof item.json !== "object" || Array.isArray(item.json)) {
-      throw new HostRequestError(`${where}, item ${i}: an n8n item is {json: {...}} (use toItems() for plain objects)`);
-    }
-  });
-  return items as Item[];
+  return wireItems(items, where);
 }
 
 function additionalData(e: Engine, workflow: any, credentialsHelper: CredentialsHelper): any {
