@@ -85,7 +85,7 @@ async function run(c) {
   return failure ? { outputs, staticData, error: { message: String(failure.message) } } : { outputs, staticData };
 }
 
-module.exports = { run };
+module.exports = { run, nodeTypes };
 if (require.main === module) (async () => {
   const cases = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
   const results = {};
