@@ -9,6 +9,24 @@ const req = (m) => require(path.join(NM, m));
 const { Workflow } = req("n8n-workflow");
 const core = req("n8n-core");
 req("@n8n/di").Container.get(req("@n8n/config").TaskRunnersConfig).enabled = false;
+// Deduplication (Remove Duplicates "seen in previous executions"): n8n's own DeduplicationHelper
+// (the n8n package) over an in-memory stand-in of its processed_data table, shared by the
+// cases of one process, so cases run in order see what earlier ones recorded.
+const processedData = [];
+const repository = {
+  matches: (row, where) => row.workflowId === where.workflowId && row.context === where.context,
+  async findOne({ where }) { return processedData.find((row) => this.matches(row, where)) ?? null; },
+  async insert(row) { processedData.push(JSON.parse(JSON.stringify(row))); },
+  async update(where, row) { const at = processedData.findIndex((r) => this.matches(r, where)); if (at >= 0) processedData[at] = JSON.parse(JSON.stringify(row)); },
+  async delete(where) { const at = processedData.findIndex((r) => this.matches(r, where)); if (at >= 0) processedData.splice(at, 1); },
+};
+let deduplication;
+function initDeduplication() {
+  if (deduplication) return;
+  const { DeduplicationHelper } = req("n8n/dist/deduplication/deduplication-helper.js");
+  req("@n8n/di").Container.set(req("@n8n/db").ProcessedDataRepository, repository);
+  deduplication = core.DataDeduplicationService.init(new DeduplicationHelper());
+}
 const known = require(path.join(NM, "n8n-nodes-base/dist/known/nodes.json"));
 const knownCreds = require(path.join(NM, "n8n-nodes-base/dist/known/credentials.json"));
 
@@ -47,6 +65,7 @@ class CredHelper {
 
 async function run(c) {
   // c: {node, inputs: [[items]], inputNodes, context: {nodes, parents, timezone, staticData}, credentials}
+  if (c.node.type === "n8n-nodes-base.removeDuplicates") { initDeduplication(); await deduplication; }
   const ctx = c.context || {};
   const inputs = c.inputs || [c.items || []];
   const names = inputs.map((_, i) => (c.inputNodes || [])[i] || (i === 0 ? "Input" : `Input ${i + 1}`));
