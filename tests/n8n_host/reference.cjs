@@ -104,12 +104,38 @@ async function run(c) {
   return failure ? { outputs, staticData, error: { message: String(failure.message) } } : { outputs, staticData };
 }
 
-module.exports = { run, nodeTypes };
+// Several nodes in one workflow, as n8n runs them: c.chain is a list of nodes connected one
+// after the other, fed c.items; the result has each node's outputs by name, and the last's.
+async function runChain(c) {
+  const trigger = { id: "t", name: "Trigger", type: "n8n-nodes-base.manualTrigger", typeVersion: 1, position: [0, 0], parameters: {} };
+  const input = { id: "i", name: "Input", type: "n8n-nodes-base.noOp", typeVersion: 1, position: [200, 0], parameters: {} };
+  const chain = c.chain.map(({ settings, ...node }, i) => ({ id: `n${i}`, parameters: {}, ...node, ...(settings || {}), position: [400 + 200 * i, 0] }));
+  const connections = {};
+  const link = (a, b) => ((connections[a] ??= { main: [[]] }).main[0].push({ node: b, type: "main", index: 0 }));
+  link("Trigger", "Input");
+  [input, ...chain].slice(0, -1).forEach((node, i) => link(node.name, chain[i].name));
+  const wf = new Workflow({ id: "w", name: "reference chain", nodes: [trigger, input, ...chain], connections, active: false, nodeTypes,
+    staticData: {}, settings: { executionOrder: "v1", ...((c.context || {}).timezone ? { timezone: c.context.timezone } : {}) } });
+  const additionalData = { credentialsHelper: new CredHelper(c.credentials || {}), hooks: new core.ExecutionLifecycleHooks("manual", "x", wf),
+    executeWorkflow: async () => { throw new Error("no"); }, restApiUrl: "", instanceBaseUrl: "", webhookBaseUrl: "",
+    webhookWaitingBaseUrl: "", webhookTestBaseUrl: "", formWaitingBaseUrl: "", currentNodeParameters: undefined, variables: {},
+    userId: "u", setExecutionStatus() {}, logAiEvent() {}, getRunExecutionData: async () => undefined };
+  const last = chain[chain.length - 1].name;
+  const r = (await new core.WorkflowExecute(additionalData, "manual").run({ workflow: wf, startNode: trigger,
+    destinationNode: { nodeName: last, mode: "inclusive" }, pinData: { Input: c.items } })).data.resultData;
+  const plain = (i) => { const item = { json: i.json }; if (i.binary) item.binary = i.binary; if (i.pairedItem !== undefined) item.pairedItem = i.pairedItem; return item; };
+  const outputsOf = (name) => (r.runData[name]?.[0]?.data?.main || []).map((o) => (o || []).map(plain));
+  const byNode = Object.fromEntries(chain.map((n) => [n.name, outputsOf(n.name)]));
+  const failure = r.error;
+  return { outputs: byNode[last], byNode, ...(failure ? { error: { message: String(failure.message), node: failure.node?.name } } : {}) };
+}
+
+module.exports = { run, runChain, nodeTypes };
 if (require.main === module) (async () => {
   const cases = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
   const results = {};
   for (const [name, c] of Object.entries(cases)) {
-    try { results[name] = await run(c); } catch (e) { results[name] = { thrown: String(e && e.message) }; }
+    try { results[name] = await (c.chain ? runChain(c) : run(c)); } catch (e) { results[name] = { thrown: String(e && e.message) }; }
   }
   console.log("RESULTS " + JSON.stringify(results));
   process.exit(0);

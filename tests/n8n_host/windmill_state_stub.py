@@ -1,10 +1,13 @@
-"""A loopback stand-in for the part of Windmill's resources API the node host keeps workflow state in.
+"""A loopback stand-in for the parts of Windmill's API the node host uses: resources (workflow state) and object storage.
 
 The routes and answers are the server's (backend/windmill-api/src/resources.rs):
 ``GET get_value/{path}`` (the stored value; 404 when there is none), ``POST create``
 (400 "already exists" when the path is taken, as its check_path_conflict answers),
 ``POST update_value/{path}``, ``DELETE delete/{path}``; every call needs the job's bearer
-token. Anything else answers 404 and is recorded in ``unknown`` so a test fails loudly.
+token. Object storage is the job_helpers API (backend/windmill-api/src/job_helpers*):
+``POST upload_s3_file`` (the bytes; answers ``{"file_key": ...}``) and ``GET download_s3_file``;
+a workspace without storage answers 500 "No files storage resource defined at the workspace
+level", as the server does. Anything else answers 404 and is recorded in ``unknown``.
 """
 
 from __future__ import annotations
@@ -12,14 +15,16 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 class StateStub:
-    def __init__(self, workspace: str = "phoenix", token: str = "job-token"):
-        self.workspace, self.token = workspace, token
+    def __init__(self, workspace: str = "phoenix", token: str = "job-token", object_storage: bool = True):
+        self.workspace, self.token, self.object_storage = workspace, token, object_storage
         self.resources: dict[str, dict] = {}
+        self.objects: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []
         self.unknown: list[tuple[str, str]] = []
         # path -> change(resources): runs once, right after the first read of that path, as if
@@ -51,6 +56,7 @@ class StateStub:
     def _handler(self):
         stub = self
         prefix = rf"/api/w/{re.escape(stub.workspace)}/resources"
+        helpers = rf"/api/w/{re.escape(stub.workspace)}/job_helpers"
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -77,7 +83,9 @@ class StateStub:
                         ("GET", rf"{prefix}/get_value/(?P<p>.+)", self.get_value),
                         ("POST", rf"{prefix}/create", self.create),
                         ("POST", rf"{prefix}/update_value/(?P<p>.+)", self.update_value),
-                        ("DELETE", rf"{prefix}/delete/(?P<p>.+)", self.delete)):
+                        ("DELETE", rf"{prefix}/delete/(?P<p>.+)", self.delete),
+                        ("POST", rf"{helpers}/upload_s3_file", self.upload),
+                        ("GET", rf"{helpers}/download_s3_file", self.download)):
                     match = re.fullmatch(pattern, path)
                     if method == verb and match:
                         return action(*match.groups())
@@ -117,6 +125,35 @@ class StateStub:
                     if path in stub.resources:  # the server's UPDATE touches no row otherwise
                         stub.resources[path]["value"] = body.get("value")
                 self._send(200, f"value of resource {path} updated", "text/plain")
+
+            def _query(self, name):
+                return (parse_qs(urlsplit(self.path).query).get(name) or [None])[0]
+
+            def _no_storage(self):
+                self._send(500, "Internal: No files storage resource defined at the workspace level", "text/plain")
+
+            def upload(self):
+                if not stub.object_storage:
+                    return self._no_storage()
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                extension = self._query("file_extension")
+                key = self._query("file_key") or f"windmill_uploads/{uuid.uuid4()}" + (f".{extension}" if extension else "")
+                with stub.lock:
+                    stub.objects[key] = data
+                self._send(200, {"file_key": key})
+
+            def download(self):
+                if not stub.object_storage:
+                    return self._no_storage()
+                key = self._query("file_key")
+                if key not in stub.objects:
+                    return self._send(404, f"object {key} not found", "text/plain")
+                data = stub.objects[key]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def delete(self, path):
                 with stub.lock:

@@ -67,6 +67,6 @@ def run_host(cases: dict, cache: Path | None = None, timeout: int = 600, env: di
     return _run_cases([str(bun_binary()), str(HOST_RUNNER)], cases, {**host_environment(cache), **(env or {})}, timeout)
 
 
-def run_reference(cases: dict, timeout: int = 600) -> dict:
+def run_reference(cases: dict, timeout: int = 600, env: dict | None = None) -> dict:
     """The same cases through n8n's engine loaded the spike's way (unbundled), under Bun."""
-    return _run_cases([str(bun_binary()), str(REFERENCE)], cases, host_environment(), timeout)
+    return _run_cases([str(bun_binary()), str(REFERENCE)], cases, {**host_environment(), **(env or {})}, timeout)

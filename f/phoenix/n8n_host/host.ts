@@ -10,6 +10,10 @@
 // What n8n keeps per workflow between executions (static data, deduplication records) is
 // loaded before the node runs and saved after it (workflow_state.ts): in the flow's Windmill
 // state inside Windmill, from and to the request (context.staticData/processedData) otherwise.
+//
+// Binary properties travel between steps inline up to a size limit, larger ones through
+// Windmill's object storage (binary_data.ts).
+import { fitForTransfer, objectStorageOf, ReferencedBinaries, REFERENCE_MODE } from "./binary_data.ts";
 import { CredentialsHelper, type CredentialValues } from "./credentials.ts";
 import { engine, type Engine } from "./engine.ts";
 import { NodeTypes } from "./node_types.ts";
@@ -81,6 +85,7 @@ const SETTING_KEYS = ["executeOnce", "alwaysOutputData", "onError", "continueOnF
 
 let shared: { engine: Engine; types: NodeTypes } | undefined;
 const deduplicationStores = new WeakMap<object, ProcessedDataStore>(); // by the run's n8n Workflow
+const referencedBinaries = new ReferencedBinaries(() => objectStorageOf());
 
 async function prepared(): Promise<{ engine: Engine; types: NodeTypes }> {
   if (!shared) {
@@ -98,6 +103,7 @@ async function prepared(): Promise<{ engine: Engine; types: NodeTypes }> {
       clearAllProcessedItems: (scope: any, c: any) => storeOf(c).clearAllProcessedItems(scope, c),
       getProcessedDataCount: (scope: any, c: any, o: any) => storeOf(c).getProcessedDataCount(scope, c, o),
     });
+    e.di.Container.get(e.core.BinaryDataService).setManager(REFERENCE_MODE, referencedBinaries);
     shared = { engine: e, types: new NodeTypes(e) };
   }
   return shared;
@@ -135,6 +141,7 @@ export async function runNode(request: RunRequest): Promise<RunResult> {
     settings: { executionOrder: "v1", ...(request.context?.timezone ? { timezone: request.context.timezone } : {}) },
   });
   deduplicationStores.set(workflow, records);
+  await referencedBinaries.prefetch(plan.inputNames.map((name) => plan.pinData[name]));
   const credentials = new CredentialsHelper(e, types, structuredClone(request.credentials ?? {}));
   const execution = new e.core.WorkflowExecute(additionalData(e, workflow, credentials), "manual");
   const run = await execution.run({
@@ -145,6 +152,8 @@ export async function runNode(request: RunRequest): Promise<RunResult> {
     additionalRunFilterNodes: plan.contextNames,
   });
   const done = result(run, request.node.name, workflow, records.records);
+  // Before the state is saved: a result that cannot reach the next step leaves no trace.
+  await fitForTransfer(done.outputs, request.node.name, objectStorageOf());
   if (windmill) {
     // Saved whether or not the node failed, as n8n keeps what a failed execution recorded.
     const ours = { staticData: done.staticData, processedData: done.processedData };
@@ -195,7 +204,7 @@ export class NodeFailedError extends Error {
   }
 }
 
-type Plan = { nodes: any[]; connections: Record<string, any>; pinData: Record<string, Item[]>; contextNames: string[] };
+type Plan = { nodes: any[]; connections: Record<string, any>; pinData: Record<string, Item[]>; contextNames: string[]; inputNames: string[] };
 
 function planWorkflow(request: RunRequest): Plan {
   const target = workflowNode(request.node);
@@ -234,7 +243,7 @@ function planWorkflow(request: RunRequest): Plan {
   nodes.push({ ...target, position: [400, 0] });
   inputNames.forEach((name, i) => connect(name, target.name, i));
   const pinData = Object.fromEntries(pinned);
-  return { nodes, connections, pinData, contextNames: [...pinned.keys()] };
+  return { nodes, connections, pinData, contextNames: [...pinned.keys()], inputNames };
 }
 
 function workflowNode(node: HostNode): any {
