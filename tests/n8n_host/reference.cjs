@@ -42,15 +42,16 @@ const nodeTypes = {
 
 class CredHelper {
   constructor(values) { this.values = values; }
-  async authenticate(creds, type, opts) {
+  async authenticate(creds, type, opts, workflow, node) {
     const k = knownCreds[type];
     const def = new (require(path.join(NM, "n8n-nodes-base", k.sourcePath))[k.className])();
+    // As n8n's CredentialsHelper.resolveValue: each template an expression over $credentials.
+    const sub = (s) => (typeof s === "string" && s.startsWith("=")
+      ? String(workflow.expression.getSimpleParameterValue(node, s, "internal", { $credentials: creds }, undefined, "") ?? "")
+      : s);
     for (const [outer, props] of Object.entries(def.authenticate?.properties || {})) {
       opts[outer] = opts[outer] || {};
-      for (const [key, v] of Object.entries(props)) {
-        const sub = (s) => String(s).replace(/=\{\{\$credentials\.(\w+)\}\}/, (_, x) => creds[x]);
-        opts[outer][sub(key)] = sub(v);
-      }
+      for (const [key, v] of Object.entries(props)) opts[outer][sub(key)] = sub(v);
     }
     return opts;
   }
