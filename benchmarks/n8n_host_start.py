@@ -69,6 +69,33 @@ run(request).then((result) => {
 """
 
 
+# Node types with many files (HTTP Request ~200, Google Sheets, the file family): their start,
+# without running them (they would need a service), as ``ready`` above.
+HEAVY_TYPES = ["n8n-nodes-base.httpRequest", "n8n-nodes-base.googleSheets", "n8n-nodes-base.extractFromFile"]
+
+HOST_TYPE_PROBE = """
+const host = await import(process.argv[2]);
+await host.warmUp([process.argv[3]]);
+console.log("PROBE " + JSON.stringify({ ready: performance.now() }));
+process.exit(0);
+"""
+
+SPIKE_TYPE_PROBE = """
+const { nodeTypes } = require(process.argv[2]);
+nodeTypes.getByName(process.argv[3]);
+console.log("PROBE " + JSON.stringify({ ready: performance.now() }));
+process.exit(0);
+"""
+
+
+def type_sample(bun: Path, probe: Path, target: Path, node_type: str, env: dict) -> float:
+    proc = subprocess.run([str(bun), str(probe), str(target), node_type], capture_output=True, text=True, env=env, timeout=300)
+    lines = [line for line in proc.stdout.split("\n") if line.startswith("PROBE ")]
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"{probe.name} {node_type} failed: {proc.stderr[-2000:]}")
+    return json.loads(lines[-1][len("PROBE "):])["ready"]
+
+
 def sample(bun: Path, probe: Path, target: Path, env: dict) -> dict:
     started = time.perf_counter()
     proc = subprocess.run([str(bun), str(probe), str(target), json.dumps(SET_CASE)],
@@ -104,6 +131,17 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.runs):
             samples["host"].append(sample(bun, host_probe, HOST, env))
             samples["spike"].append(sample(bun, spike_probe, HERE / "reference.cjs", env))
+        host_type_probe, spike_type_probe = Path(tmp, "host_type_probe.ts"), Path(tmp, "spike_type_probe.cjs")
+        host_type_probe.write_text(HOST_TYPE_PROBE, encoding="utf-8")
+        spike_type_probe.write_text(SPIKE_TYPE_PROBE, encoding="utf-8")
+        heavy: dict[str, dict[str, list[float]]] = {}
+        for node_type in HEAVY_TYPES:
+            type_sample(bun, host_type_probe, HOST, node_type, env)  # bundles the node type once
+            runs = max(3, args.runs // 2)
+            heavy[node_type] = {"host": [], "spike": []}
+            for _ in range(runs):
+                heavy[node_type]["host"].append(type_sample(bun, host_type_probe, HOST, node_type, env))
+                heavy[node_type]["spike"].append(type_sample(bun, spike_type_probe, HERE / "reference.cjs", node_type, env))
     print(f"Bun {subprocess.run([str(bun), '--version'], capture_output=True, text=True).stdout.strip()}, "
           f"median of {args.runs} fresh processes each (first host step after the build: ready {first['ready']:.0f} ms)")
     print(f"load average before: {load_before:.2f} on {os.cpu_count()} cores")
@@ -114,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
             values = [r[key] for r in runs]
             cells.append(f"{statistics.median(values):.0f}/{min(values):.0f} ms")
         print(f"{name:8}" + "".join(f"{cell:>14}" for cell in cells))
+    print("start of heavier node types (ready, median/min):")
+    for node_type, figures in heavy.items():
+        host_ms, spike_ms = figures["host"], figures["spike"]
+        print(f"  {node_type:34} host {statistics.median(host_ms):5.0f}/{min(host_ms):.0f} ms   "
+              f"spike {statistics.median(spike_ms):5.0f}/{min(spike_ms):.0f} ms")
     ready = [r["ready"] for r in samples["host"]]
     median = statistics.median(ready)
     print(f"host step start (process start + engine + node type) {'within' if median <= 400 else 'ABOVE'} the 0.4 s target: "

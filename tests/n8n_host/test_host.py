@@ -78,6 +78,30 @@ def test_host_gives_n8n_engines_output(runs, case):
     assert (host.get("error") or {}).get("message") == (reference.get("error") or {}).get("message")
 
 
+def test_node_types_loaded_file_by_file_give_the_bundled_types_output(runs, tmp_path):
+    """Bundling a node type (bundle.ts) changes how fast it loads, never what it does."""
+    unbundled = run_host(CASES, cache=tmp_path, env={"PHOENIX_N8N_NODE_BUNDLES": "0"})
+    for case in CASES:
+        assert unbundled[case]["outputs"] == runs["host"][case]["outputs"], case
+    assert not (tmp_path / "nodes").exists() and not list(tmp_path.glob("*/nodes"))
+
+
+def test_each_node_type_is_bundled_once_per_worker(runs, tmp_path):
+    run_host({"a": CASES["execute_once"]}, cache=tmp_path)
+    bundles = sorted(p.parent.name.split("-")[0] for p in tmp_path.glob("*/nodes/*/SOURCE"))
+    assert bundles == ["ManualTrigger.node", "NoOp.node", "Set.node"]
+    stamp = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/nodes/*/node.js")}
+    run_host({"b": CASES["execute_once"]}, cache=tmp_path)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/nodes/*/node.js")} == stamp
+
+
+def test_string_functions_whose_packages_load_on_first_call(runs):
+    assert jsons(runs["host"]["string_extension_packages"]) == [{
+        "plain": "Nandu cafe", "title": "The Host of N8n",
+        "md5": "ea8cac4436b61cbf8dc428f355ccbfb5",  # of the UTF-8 bytes
+        "sha": "a396975607d08923af777d86292ab24d8bfe6869a1f14a91126f0378a3267aa1"}]
+
+
 def test_set_luxon_and_extensions_in_the_workflow_time_zone(runs):
     first, second = jsons(runs["host"]["set_luxon_timezone"])
     assert first == {"zone": "Asia/Tokyo", "local": "2024-01-02 09:30", "iso": "2024-03-06", "url": True, "count": "7"}

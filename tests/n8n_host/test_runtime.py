@@ -160,3 +160,54 @@ def test_a_declarative_node_runs_through_n8n_s_routing_as_n8n_runs_it(registry, 
     assert sorted(r["query"]["text"][0] for r in search) == ["pad", "pkg"] and search[0]["query"]["size"] == ["5"]
     assert all(r["auth"] == f"Bearer {TOKEN}" for r in host_requests)
     assert TOKEN not in json.dumps(host)
+
+
+class _Upload(http.server.BaseHTTPRequestHandler):
+    """Takes a multipart upload and answers what it received."""
+
+    seen: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        content_type = self.headers.get("Content-Type", "")
+        boundary = content_type.split("boundary=")[-1].encode()
+        parts = [p.strip(b"\r\n") for p in body.split(b"--" + boundary) if p.strip(b"\r\n-")]
+        type(self).seen.append({"type": content_type.split(";")[0], "parts": [p.decode("utf-8", "replace") for p in parts]})
+        answer = json.dumps({"received": len(parts)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_multipart_upload_of_an_items_binary_reaches_the_service_as_from_n8n(cache):
+    """The HTTP Request node builds the form with form-data; n8n-core recognises it by class:
+    the host gives both the same form-data instance, as n8n's one node_modules does."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upload)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/upload"
+        upload = node("HTTP Request", "httpRequest", 4.2, {
+            "method": "POST", "url": url, "sendBody": True, "contentType": "multipart-form-data",
+            "bodyParameters": {"parameters": [
+                {"parameterType": "formBinaryData", "name": "file", "inputDataFieldName": "data"},
+                {"parameterType": "formData", "name": "note", "value": "={{ $json.note }}"}]},
+            "options": {}})
+        item = {"json": {"note": "hello"}, "pairedItem": {"item": 0}, "binary": {"data": {
+            "data": "aWQsbmFtZQoxLEFuYQo=", "mimeType": "text/csv", "fileName": "rows.csv", "fileExtension": "csv"}}}
+        _Upload.seen.clear()
+        host = run_host({"u": {"node": upload, "items": [item]}}, cache=cache)["u"]
+        host_seen = list(_Upload.seen)
+        reference = run_reference({"u": {"node": upload, "items": [item]}})["u"]
+        assert host["outputs"] == reference["outputs"] == [[{"json": {"received": 2}, "pairedItem": {"item": 0}}]]
+        assert host_seen == _Upload.seen[1:] and host_seen[0]["type"] == "multipart/form-data"
+        file_part = host_seen[0]["parts"][0]
+        assert 'name="file"; filename="rows.csv"' in file_part and "Content-Type: text/csv" in file_part
+        assert file_part.endswith("id,name\n1,Ana")
+        assert host_seen[0]["parts"][1].endswith('name="note"\r\n\r\nhello')
+    finally:
+        server.shutdown()

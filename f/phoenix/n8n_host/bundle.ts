@@ -85,7 +85,8 @@ function lazyEsmSource(real: string, spec: (typeof LAZY_ESM_IMPORTS)[string]): s
   // `import x from "cjs"` gives module.exports (Node's rule for ES modules importing CommonJS).
   const load = `let real; const load = () => (real ??= require(${JSON.stringify(real)}));`;
   const standIn = (get: string) =>
-    `(function () { const f = function (...args) { return new.target ? Reflect.construct(${get}, args, new.target) : Reflect.apply(${get}, this, args); };` +
+    // \`new\` builds the real class's instance (a subclass of the stand-in, never seen in n8n-workflow, keeps its own).
+    `(function () { const f = function (...args) { return new.target ? Reflect.construct(${get}, args, new.target === f ? ${get} : new.target) : Reflect.apply(${get}, this, args); };` +
     (spec.instanceMethod
       ? ` Object.defineProperty(f, Symbol.hasInstance, { value: (o) => o != null && typeof o[${JSON.stringify(spec.instanceMethod)}] === "function" && o instanceof ${get} });`
       : "") +
