@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, http_case, items, set_node
+from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, assignment, http_case, items, set_node
 from tests.support.n8n_host_run import (HOST_RUNNER, bun_binary, host_environment, missing, run_host,
                                        run_reference)
 
@@ -93,6 +93,18 @@ def test_each_node_type_is_bundled_once_per_worker(runs, tmp_path):
     stamp = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/nodes/*/node.js")}
     run_host({"b": CASES["execute_once"]}, cache=tmp_path)
     assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/nodes/*/node.js")} == stamp
+
+
+def test_expression_code_is_kept_for_later_steps_of_the_worker(tmp_path):
+    request = {"node": set_node(assignment("twice", "={{ $json.n * 2 }}", "number")), "items": items({"n": 4})}
+    first = run_host({"a": request}, cache=tmp_path)["a"]
+    kept = list(tmp_path.glob("*/expressions/*/*.json"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text())[0].startswith("var global = {};")
+    # A later process reads the kept code instead of compiling the expression again:
+    code, analysis = json.loads(kept[0].read_text())
+    kept[0].write_text(json.dumps([code.replace("* 2", "* 3"), analysis]))
+    later = run_host({"b": request}, cache=tmp_path)["b"]
+    assert jsons(first) == [{"twice": 8}] and jsons(later) == [{"twice": 12}]
 
 
 def test_string_functions_whose_packages_load_on_first_call(runs):

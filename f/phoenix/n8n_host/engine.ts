@@ -11,7 +11,7 @@
 // so node types get the engine's instances: one engine, one DI container, one
 // copy of each package, as in n8n.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,5 +118,38 @@ async function loadEngine(): Promise<Engine> {
   const { requireFromNodes, shared } = shareWithNodes(dir, bundle);
   // Code nodes: without n8n's task-runner process, run JavaScript in n8n's in-process sandbox.
   di.Container.get(config.TaskRunnersConfig).enabled = false;
+  cacheExpressionCode(dir, bundle, join(target, "expressions"));
   return { modulesDir: dir, workflow, core, di, config, requireFromNodes, bundleDir: target, shared };
+}
+
+/** n8n turns each `{{ }}` expression into JavaScript code with @n8n/tournament (parse, sandbox
+ * rewrites, print: ~10 ms per expression in a fresh process) before running it. The code
+ * depends only on the expression's text and n8n's version, so it is kept on disk beside the
+ * bundle and a later step reads it instead (what n8n's own in-memory cache does in one process). */
+function cacheExpressionCode(dir: string, bundle: any, cacheDir: string): void {
+  const load = bundle.shared[createRequire(join(dir, "n8n-workflow", "package.json")).resolve("@n8n/tournament")];
+  const Tournament = load?.()?.Tournament;
+  if (typeof Tournament?.prototype?.getExpressionCode !== "function") return;
+  const original = Tournament.prototype.getExpressionCode;
+  Tournament.prototype.getExpressionCode = function (this: any, expression: string) {
+    const hooks = [...(this.astHooks?.before ?? []), "|", ...(this.astHooks?.after ?? [])].map((h: any) => (h === "|" ? h : h?.name));
+    if (typeof expression !== "string" || hooks.some((name: unknown) => !name)) return original.call(this, expression);
+    const key = createHash("sha256").update(JSON.stringify([expression, this._dataNodeName, hooks])).digest("hex");
+    const file = join(cacheDir, key.slice(0, 2), `${key}.json`);
+    try {
+      return JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      // not seen on this worker yet
+    }
+    const code = original.call(this, expression); // an expression n8n refuses throws here, and is not kept
+    try {
+      mkdirSync(join(cacheDir, key.slice(0, 2)), { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(code));
+      renameSync(temporary, file);
+    } catch {
+      // a read-only cache only costs the next step the same work
+    }
+    return code;
+  };
 }
