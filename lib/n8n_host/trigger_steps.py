@@ -203,11 +203,12 @@ export async function preprocessor(event: any) {{
   return triggerPreprocessor(TRIGGER, event);
 }}
 
+// Argument types as index signatures, not Record<...>: Windmill's parser reads Record as a resource type.
 export async function main(
   action: {actions} = {default},
-  request: Record<string, any> | null = null,
+  request: {{ [key: string]: any }} | null = null,
   base_url: string = "",
-  credentials: Record<string, Record<string, unknown>> = {{}},
+  credentials: {{ [type: string]: {{ [field: string]: unknown }} }} = {{}},
 ) {{
   return await triggerMain(TRIGGER, action, {{ request, baseUrl: base_url, credentials }});
 }}
