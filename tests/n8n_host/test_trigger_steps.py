@@ -225,3 +225,79 @@ def test_workflow_text_reaches_the_script_only_inside_its_literal(text):
     for document in [trigger.metadata, *trigger.routes]:
         for key in ("summary", "description"):
             assert "\u2028" not in document[key] and "\u202e" not in document[key] and "\ud800" not in document[key]
+
+
+# --- in the translator ----------------------------------------------------------------------------
+
+from lib.n8n.report import render_translation  # noqa: E402  (the translator's part, below)
+from lib.n8n.translate.emit import translate_workflow  # noqa: E402
+from lib.n8n_host.trigger_steps import trigger_type_of  # noqa: E402
+
+
+def workflow(*nodes, connections=None, **extra) -> dict:
+    return {"name": "Issues", "nodes": list(nodes), "connections": connections or {}, **extra}
+
+
+def noop(name="Next") -> dict:
+    return {"name": name, "type": "n8n-nodes-base.noOp", "typeVersion": 1, "position": [200, 0], "parameters": {}}
+
+
+def github_workflow_node() -> dict:
+    rl = lambda value: {"__rl": True, "mode": "name", "value": value}  # noqa: E731
+    return {**node(), "parameters": {"owner": rl("octo"), "repository": rl("hello"), "events": ["issues"]},
+            "credentials": {"githubApi": {"id": "1", "name": "GitHub account"}}}
+
+
+def test_the_catalogs_facts_are_the_ones_the_trigger_tests_assume():
+    assert trigger_type_of("n8n-nodes-base.githubTrigger", 1) == GITHUB
+    assert trigger_type_of("n8n-nodes-base.facebookTrigger", 1) == FACEBOOK
+    assert trigger_type_of("n8n-nodes-base.trelloTrigger", 1) == TRELLO
+    assert trigger_type_of("n8n-nodes-base.rssFeedReadTrigger", 1) == POLLING
+    assert trigger_type_of("n8n-nodes-base.gmailTrigger", 1.2) == POLLING
+    for not_an_app_trigger in ("n8n-nodes-base.emailReadImap", "n8n-nodes-base.set", "x.githubTrigger", None, 3):
+        assert trigger_type_of(not_an_app_trigger, 1) is None
+    assert trigger_type_of("n8n-nodes-base.githubTrigger", 99) is None  # a version the installed n8n lacks
+
+
+def test_a_webhook_trigger_translates_to_its_script_its_route_and_the_flows_entry():
+    document = workflow(github_workflow_node(), noop(),
+                        connections={"GitHub Trigger": {"main": [[{"node": "Next", "type": "main", "index": 0}]]}})
+    translation = translate_workflow(document, "issues.json", "f/n8n/issues")
+    assert translation.status == {"GitHub Trigger": "translated", "Next": "translated"}
+    (stem,) = translation.scripts
+    assert stem == f"issues_trigger_{node_key('GitHub Trigger')}"
+    assert "triggerMain" in translation.scripts[stem]["code"]
+    (route,) = translation.http_triggers
+    assert route["script_path"] == f"f/n8n/{stem}" and route["http_method"] == "post"
+    assert translation.flow["schema"]["properties"]["n8n_outputs"]["type"] == "array"
+    assert "(flow_input.n8n_outputs?.[0] ?? [])" in json.dumps(translation.flow["value"])
+    description = translation.flow["description"]
+    assert f"n8n trigger script: f/n8n/{stem} (run it once with action register" in description
+    assert "f/phoenix/n8n_credentials/githubapi_github_account" in description
+    files = render_translation(translation, "issues")
+    assert f"{stem}.ts" in files and f"{stem}.script.yaml" in files and "issues.http_trigger.yaml" in files
+
+
+def test_a_polling_trigger_among_several_entry_points_starts_its_own_entry():
+    rss = {**node("RSS", "rssFeedReadTrigger"), "parameters": {"feedUrl": "https://example.org/feed"}}
+    manual = {"name": "Manual", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [0, 0],
+              "parameters": {}}
+    link = lambda: {"main": [[{"node": "Next", "type": "main", "index": 0}]]}  # noqa: E731
+    translation = translate_workflow(workflow(rss, manual, noop(), connections={"RSS": link(), "Manual": link()},
+                                              settings={"timezone": "Europe/Madrid"}, active=True),
+                                     "news.json", "f/n8n/news")
+    (schedule,) = translation.schedules
+    assert schedule["args"] == {"action": "poll"} and schedule["timezone"] == "Europe/Madrid" and schedule["enabled"]
+    code = next(iter(translation.scripts.values()))["code"]
+    config = json.loads(json.loads(re.search(r"JSON\.parse\((\".*\")\);", code).group(1)))
+    assert config["flowArgs"] == {"n8n_trigger": "RSS"} and config["flowPath"] == "f/n8n/news"
+
+
+def test_an_app_trigger_that_cannot_be_translated_is_a_placeholder_with_the_reason():
+    rss = {**node("RSS", "rssFeedReadTrigger"), "parameters": {"pollTimes": {"item": [{"mode": "custom", "cronExpression": "* * * * * *"}]}}}
+    translation = translate_workflow(workflow(rss), "news.json", "f/n8n/news")
+    assert translation.status == {"RSS": "placeholder"} and translation.scripts == {}
+    assert "n8n refuses too" in translation.reasons["RSS"]
+    mqtt = {**node("Mail", "mqttTrigger"), "typeVersion": 1}  # trigger(): a connection kept open, no webhook, no poll
+    translation = translate_workflow(workflow(mqtt), "mail.json", "f/n8n/mail")
+    assert translation.status == {"Mail": "placeholder"} and "listens to an external service" in translation.reasons["Mail"]

@@ -34,6 +34,7 @@ from typing import Optional
 
 from ..n8n.expressions import Untranslatable
 from ..n8n.literals import js_json_text, js_string, one_line, text_block
+from . import catalog
 
 TRIGGERS_IMPORT = "/f/phoenix/n8n_host/triggers.ts"  # how Windmill resolves a workspace script for a Bun script
 OUTPUTS_INPUT = "n8n_outputs"  # the flow input holding the trigger's items
@@ -65,6 +66,28 @@ class TriggerType:
     registers: frozenset = frozenset()  # webhook names the node registers with its service (webhookMethods)
 
 
+HOST_PACKAGE = "n8n-nodes-base"  # the node host runs this package's node types only
+
+
+def trigger_type_of(type_name, version) -> Optional[TriggerType]:
+    """The app trigger facts of an n8n node type and version (from the catalog), or None if it is no app trigger.
+
+    An app trigger is an n8n-nodes-base trigger that polls, or that has webhooks n8n
+    registers (a webhook path and method); triggers that keep a connection open
+    (``trigger()``: IMAP, MQTT, Kafka...) are not.
+    """
+    info = catalog.node_type(type_name)
+    at = info.at(version) if info else None
+    if at is None or at.package != HOST_PACKAGE or not at.is_trigger:
+        return None
+    if at.polling:
+        return TriggerType(polling=True)
+    if not at.webhooks:
+        return None
+    return TriggerType(webhooks=tuple(Webhook(str(name), str(method), str(path)) for name, method, path in at.webhooks),
+                       registers=frozenset(at.webhook_methods))
+
+
 @dataclass
 class AppTrigger:
     """Everything one app trigger node becomes (see the module docstring)."""
@@ -76,6 +99,7 @@ class AppTrigger:
     routes: list = field(default_factory=list)     # http_trigger documents
     schedules: list = field(default_factory=list)  # schedule documents
     flow_inputs: dict = field(default_factory=dict)  # the flow schema's properties for this entry
+    resources: dict = field(default_factory=dict)    # credential type -> Windmill resource path the script reads
 
     @staticmethod
     def output(index: int) -> str:
@@ -204,11 +228,12 @@ export async function preprocessor(event: any) {{
   return triggerPreprocessor(TRIGGER, event);
 }}
 
+// Argument types as index signatures, not Record<...>: Windmill's parser reads Record as a resource type.
 export async function main(
   action: {actions} = {default},
-  request: Record<string, any> | null = null,
+  request: {{ [key: string]: any }} | null = null,
   base_url: string = "",
-  credentials: Record<string, Record<string, unknown>> = {{}},
+  credentials: {{ [type: string]: {{ [field: string]: unknown }} }} = {{}},
 ) {{
   return await triggerMain(TRIGGER, action, {{ request, baseUrl: base_url, credentials }});
 }}
@@ -301,12 +326,33 @@ def app_trigger(node: dict, trigger_type: TriggerType, *, flow_path: str, workfl
         if not schedules:
             raise Untranslatable("its pollTimes list no time to poll at")
     actions = POLL_ACTIONS if kind == "poll" else WEBHOOK_ACTIONS
-    inputs = {OUTPUTS_INPUT: {"type": "array", "items": {"type": "array"},
-                              "description": "the items the n8n trigger produced, one list per output "
-                                             "(its trigger script starts the flow with them)"}}
     return AppTrigger(kind=kind, script_path=script, script=trigger_script(config, actions, module=module),
                       metadata=_metadata(name, kind, flow_path, actions, config["resources"]),
-                      state_path=config["statePath"], routes=routes, schedules=schedules, flow_inputs=inputs)
+                      state_path=config["statePath"], routes=routes, schedules=schedules,
+                      flow_inputs=app_trigger_inputs(), resources=config["resources"])
+
+
+def app_trigger_inputs() -> dict:
+    """The flow inputs an app trigger's entry reads (its script starts the flow with them)."""
+    return {OUTPUTS_INPUT: {"type": "array", "items": {"type": "array"},
+                            "description": "the items the n8n trigger produced, one list per output "
+                                           "(its trigger script starts the flow with them)"}}
+
+
+CHECK_FLOW_PATH = "f/phoenix/trigger_check"  # any valid path: what can be refused does not depend on it
+
+
+def app_trigger_problem(node: dict, trigger_type: TriggerType) -> Optional[str]:
+    """Why ``node`` cannot become a trigger script (its poll times, its webhooks), or None.
+
+    The translator asks while it translates the node (a refusal makes a placeholder with
+    this reason); the documents themselves need the flow's path, known when they are written.
+    """
+    try:
+        app_trigger(node, trigger_type, flow_path=CHECK_FLOW_PATH)
+    except Untranslatable as exc:
+        return str(exc)
+    return None
 
 
 def _route_entries(flow_path: str, name: str, webhook_id: Optional[str], trigger_type: TriggerType) -> list[dict]:
