@@ -16,6 +16,7 @@ import pytest
 from lib.n8n.expressions import Untranslatable
 from lib.n8n_host.trigger_steps import (TriggerType, Webhook, app_trigger, node_key, poll_crons, route_path,
                                         state_path)
+from scripts.tooling.step_tools import StepReader
 from scripts.tooling.windmill_tools import ToolingError, ensure_npm_tools, validate_documents
 from tests.support.n8n_host_run import bun_binary, host_environment, missing
 
@@ -205,7 +206,7 @@ def test_windmills_parser_reads_the_scripts_arguments_as_its_metadata_says(tmp_p
     assert parsed["has_preprocessor"] is True and trigger.metadata.get("has_preprocessor", True) is True
 
 
-LITERAL_LINE = re.compile(r'^const TRIGGER = JSON\.parse\("(?:[^"\\]|\\.)*"\);$')
+LITERAL_LINE = re.compile(r'^const TRIGGER = "(?:[^"\\]|\\.)*";$')
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -289,7 +290,7 @@ def test_a_polling_trigger_among_several_entry_points_starts_its_own_entry():
     (schedule,) = translation.schedules
     assert schedule["args"] == {"action": "poll"} and schedule["timezone"] == "Europe/Madrid" and schedule["enabled"]
     code = next(iter(translation.scripts.values()))["code"]
-    config = json.loads(json.loads(re.search(r"JSON\.parse\((\".*\")\);", code).group(1)))
+    config = json.loads(json.loads(re.search(r'^const TRIGGER = (".*");$', code, re.M).group(1)))
     assert config["flowArgs"] == {"n8n_trigger": "RSS"} and config["flowPath"] == "f/n8n/news"
 
 
@@ -301,3 +302,13 @@ def test_an_app_trigger_that_cannot_be_translated_is_a_placeholder_with_the_reas
     mqtt = {**node("Mail", "mqttTrigger"), "typeVersion": 1}  # trigger(): a connection kept open, no webhook, no poll
     translation = translate_workflow(workflow(mqtt), "mail.json", "f/n8n/mail")
     assert translation.status == {"Mail": "placeholder"} and "listens to an external service" in translation.reasons["Mail"]
+
+
+def test_trigger_scripts_hold_nothing_that_runs_when_they_load():
+    scripts = {"webhook.ts": app_trigger(node(HOSTILE[0]), GITHUB, flow_path="f/n8n/x").script,
+               "poll.ts": app_trigger(node(HOSTILE[1], "rssFeedReadTrigger"), POLLING, flow_path="f/n8n/x").script}
+    try:
+        with StepReader() as reader:
+            assert reader.shape(scripts) == {"webhook.ts": [], "poll.ts": []}
+    except ToolingError as exc:
+        pytest.skip(f"TypeScript's parser is not installed: {exc}")

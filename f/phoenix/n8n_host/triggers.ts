@@ -463,7 +463,9 @@ export function routeUrls(routes: RouteEntry[] | undefined, base: string | undef
   return Object.fromEntries(routes.map((r) => [r.webhook, `${root}/api/r/${r.route.replace(/^\/+/, "")}`]));
 }
 
-function checkedConfig(config: TriggerConfig): TriggerConfig {
+/** The script's TRIGGER: its JSON text (a plain literal, so the file holds no code run on load) or the object. */
+function checkedConfig(given: TriggerConfig | string): TriggerConfig {
+  const config: TriggerConfig = typeof given === "string" ? JSON.parse(given) : given;
   if (!config || typeof config.statePath !== "string" || typeof config.flowPath !== "string" || !config.node) {
     throw new HostRequestError("a trigger script needs its node, its flow and its state path");
   }
@@ -496,7 +498,8 @@ async function credentialsFor(config: TriggerConfig, given: CredentialValues | u
 }
 
 /** A trigger script's preprocessor: the request its HTTP route received, as the arguments of `receive`. */
-export function triggerPreprocessor(config: TriggerConfig, event: any): Record<string, unknown> {
+export function triggerPreprocessor(given: TriggerConfig | string, event: any): Record<string, unknown> {
+  const config = checkedConfig(given);
   if (event?.kind === "webhook") return event.body && typeof event.body === "object" ? event.body : {}; // called through Windmill's API: the arguments as given
   if (event?.kind !== "http") throw new HostRequestError(`this trigger answers its HTTP route only, not a ${JSON.stringify(event?.kind)} trigger`);
   const method = String(event.method ?? "").toUpperCase();
@@ -515,8 +518,8 @@ export function triggerPreprocessor(config: TriggerConfig, event: any): Record<s
 }
 
 /** What a trigger script's main does for each action (see the file's head). */
-export async function triggerMain(config: TriggerConfig, action: TriggerAction, args: TriggerArgs = {}): Promise<SetupAnswer | ReceiveAnswer | PollAnswer> {
-  checkedConfig(config);
+export async function triggerMain(given: TriggerConfig | string, action: TriggerAction, args: TriggerArgs = {}): Promise<SetupAnswer | ReceiveAnswer | PollAnswer> {
+  const config = checkedConfig(given);
   const polling = !config.routes?.length;
   const allowed: TriggerAction[] = polling ? ["poll"] : ["register", "remove", "check", "receive"];
   if (!allowed.includes(action)) throw new HostRequestError(`this trigger's actions are ${allowed.join(", ")}, not ${JSON.stringify(action)}`);
