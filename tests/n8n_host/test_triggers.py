@@ -210,6 +210,20 @@ def test_a_forged_delivery_is_refused_with_401_and_starts_nothing(github, windmi
     assert answer["result"]["started"] is False and windmill.flow_runs == []
 
 
+def test_a_body_that_is_not_json_is_answered_422_as_n8n_answers_it(github, windmill, cache, registered):
+    trigger, hook = registered
+    request = github.delivery(hook, "issues", {"action": "opened"})
+    request["raw"] = '{"action": "opened", '
+    route = trigger.routes[0]["route_path"]
+    event = {"kind": "http", "route": route, "path": route, "method": "POST", "params": {}, "query": {},
+             "headers": request["headers"], "body": {}, "raw_string": request["raw"]}
+    answer = run_job(trigger.script, {"event": event}, windmill.environment(), cache)
+    assert answer["ok"], answer
+    assert answer["result"]["windmill_status_code"] == 422
+    assert answer["result"]["result"]["message"] == "Failed to parse request body"
+    assert answer["result"]["started"] is False and windmill.flow_runs == []
+
+
 def test_a_method_the_route_does_not_take_is_refused(github, windmill, cache, registered):
     trigger, hook = registered
     answer = deliver(trigger, windmill, cache, github.delivery(hook, "issues", {"action": "x"}), method="PUT")

@@ -366,8 +366,13 @@ async function parseRawBody(e: Engine, req: any): Promise<void> {
       req.body = text;
     }
   } catch (error: any) {
-    throw new HostRequestError(`Failed to parse request body: ${error?.message ?? error}`);
+    throw new UnparsableBodyError(String(error?.message ?? error));
   }
+}
+
+/** n8n's UnprocessableRequestError: the service gets 422, no execution starts. */
+class UnparsableBodyError extends Error {
+  name = "UnparsableBodyError";
 }
 
 /** Runs the node's webhook() on one delivered request: what n8n's webhook handler does before a workflow starts. */
@@ -381,7 +386,13 @@ export async function runWebhook(request: WebhookRequest): Promise<WebhookResult
   const data = hooks.find((d) => d.httpMethod.toUpperCase() === method) ?? hooks[0];
   const description = data.webhookDescription;
   const req = expressRequest(b.e, request.request);
-  if (req.rawBody && parsesBody(b.node.typeVersion, req.contentType)) await parseRawBody(b.e, req);
+  try {
+    if (req.rawBody && parsesBody(b.node.typeVersion, req.contentType)) await parseRawBody(b.e, req);
+  } catch (error: any) {
+    if (!(error instanceof UnparsableBodyError)) throw error;
+    const body = { code: 422, message: "Failed to parse request body", hint: error.message }; // n8n's error answer
+    return { started: false, outputs: [], response: { status: 422, headers: {}, body }, staticData: snapshot(b.workflow) };
+  }
   if (req.body === undefined || req.body === null) req.body = {};
   b.data.httpRequest = req;
   const context = new b.e.core.WebhookContext(b.workflow, b.node, b.data, "webhook", data, [], null);
