@@ -34,7 +34,7 @@ from typing import Optional
 
 from ..n8n.expressions import Untranslatable
 from ..n8n.literals import js_json_text, js_string, one_line, text_block
-from . import catalog
+from .catalog import node_type
 
 TRIGGERS_IMPORT = "/f/phoenix/n8n_host/triggers.ts"  # how Windmill resolves a workspace script for a Bun script
 OUTPUTS_INPUT = "n8n_outputs"  # the flow input holding the trigger's items
@@ -76,7 +76,7 @@ def trigger_type_of(type_name, version) -> Optional[TriggerType]:
     registers (a webhook path and method); triggers that keep a connection open
     (``trigger()``: IMAP, MQTT, Kafka...) are not.
     """
-    info = catalog.node_type(type_name)
+    info = node_type(type_name)
     at = info.at(version) if info else None
     if at is None or at.package != HOST_PACKAGE or not at.is_trigger:
         return None
