@@ -237,3 +237,20 @@ def test_only_windmill_s_resource_routes_are_used(stub, cache):
     assert stub.unknown == []
     assert {verb for verb, _ in stub.requests} <= {"GET", "POST", "DELETE"}
     assert json.dumps(stub.requests).count("/resources/create") >= 1
+
+
+def test_a_given_state_path_is_used_and_a_bad_one_refused(stub, cache):
+    request = {"node": STATIC_CODE, "items": ids(1), "context": {"statePath": "f/test/shared_state"}}
+    assert step(stub, request, cache)["state"]["path"] == "f/test/shared_state"
+    assert stub.value("f/test/shared_state")["staticData"]["global"] == {"runs": 1}
+    for bad in ["../etc", "f/x", "f/a/b?c=1", "f/a/../b"]:
+        result = step(stub, {**request, "context": {"statePath": bad}}, cache)
+        assert result["thrown"] == f"HostStateError: not a Windmill path for the workflow state: {json.dumps(bad)}"
+
+
+def test_without_any_windmill_path_only_a_run_that_changes_state_fails(stub, cache):
+    env = {k: v for k, v in stub.env().items() if k != "WM_FLOW_PATH"}
+    quiet = run_host({"s": {"node": code("return $input.all();"), "items": ids(1)}}, cache=cache, env=env)["s"]
+    assert quiet["state"] == {"saved": False, "conflicts": []} and stub.requests == []
+    changing = run_host({"s": {"node": STATIC_CODE, "items": ids(1)}}, cache=cache, env=env)["s"]
+    assert changing["thrown"].startswith("HostStateError: this run changed the workflow's static data")

@@ -60,6 +60,7 @@ export type RunRequest = {
     // them in the flow's Windmill state, any other run starts from none.
     staticData?: Record<string, unknown>;
     processedData?: ProcessedData;
+    statePath?: string; // inside Windmill: where the flow's state lives (default `<flow path>/n8n_workflow_state`)
     workflowName?: string;
     workflowId?: string;
   };
@@ -73,7 +74,7 @@ export type RunResult = {
   error?: RunError;
   // Inside Windmill: where the workflow state lives, whether this run changed it, and the keys
   // another run of the flow had changed meanwhile that this run's value replaced.
-  state?: { path: string; saved: boolean; conflicts: StateConflict[] };
+  state?: { path?: string; saved: boolean; conflicts: StateConflict[] };
 };
 
 export class HostRequestError extends Error {
@@ -172,7 +173,7 @@ export async function runNode(request: RunRequest): Promise<RunResult> {
 function stateInWindmill(request: RunRequest): WindmillState | undefined {
   const context = request.context ?? {};
   if ("staticData" in context || "processedData" in context) return undefined;
-  const location = windmillStateLocation();
+  const location = windmillStateLocation(process.env, context.statePath);
   return location && new WindmillState(location);
 }
 

@@ -238,18 +238,23 @@ function mergeObjects(base: any, ours: any, stored: any, path: string, conflicts
 
 // ---------------------------------------------------------------- Windmill state
 
-type WindmillEnv = { base: string; token: string; workspace: string; path: string; owner: string };
+type WindmillEnv = { base: string; token: string; workspace: string; path?: string; owner: string };
 
-/** Where this process keeps the flow's state in Windmill, or undefined outside Windmill. */
-export function windmillStateLocation(env: Record<string, string | undefined> = process.env): WindmillEnv | undefined {
+const WINDMILL_PATH = /^[uf]\/[A-Za-z0-9_\-]+(\/[A-Za-z0-9_\-.]+)+$/; // u/<user>/... or f/<folder>/..., nothing more
+
+/** Where this process keeps the flow's state in Windmill, or undefined outside Windmill.
+ * `statePath` (the request's) replaces the default `<flow path>/n8n_workflow_state`. */
+export function windmillStateLocation(env: Record<string, string | undefined> = process.env, statePath?: string): WindmillEnv | undefined {
   const base = env.BASE_INTERNAL_URL || env.WM_BASE_URL;
   const { WM_TOKEN: token, WM_WORKSPACE: workspace } = env;
   if (!base || !token || !workspace) return undefined;
-  const runnable = env.WM_FLOW_PATH || env.WM_JOB_PATH;
-  if (!runnable) {
-    throw new HostStateError("running in Windmill but neither WM_FLOW_PATH nor WM_JOB_PATH is set: nowhere to keep the workflow's static data");
+  // The flow's path in a flow step; a script run alone has its own path or at least its state path.
+  const runnable = env.WM_FLOW_PATH || env.WM_JOB_PATH || env.WM_STATE_PATH;
+  const path = statePath ?? (runnable ? `${runnable}/n8n_workflow_state` : undefined);
+  if (path !== undefined && (!WINDMILL_PATH.test(path) || path.includes(".."))) {
+    throw new HostStateError(`not a Windmill path for the workflow state: ${JSON.stringify(path)}`);
   }
-  return { base: base.replace(/\/+$/, ""), token, workspace, path: `${runnable}/n8n_workflow_state`, owner: `${env.WM_JOB_ID ?? "job"}:${randomUUID()}` };
+  return { base: base.replace(/\/+$/, ""), token, workspace, path, owner: `${env.WM_JOB_ID ?? "job"}:${randomUUID()}` };
 }
 
 const LOCK_TTL_MS = 30_000;
@@ -260,7 +265,15 @@ const SETTLE_MS = 40;
 export class WindmillState {
   constructor(private env: WindmillEnv, private wait = (ms: number) => new Promise((r) => setTimeout(r, ms))) {}
 
-  get path(): string {
+  get path(): string | undefined {
+    return this.env.path;
+  }
+
+  private where(): string {
+    if (!this.env.path) {
+      throw new HostStateError("this run changed the workflow's static data or deduplication records, and Windmill gave this job " +
+        "no flow, script or state path (WM_FLOW_PATH, WM_JOB_PATH, WM_STATE_PATH) to keep them at");
+    }
     return this.env.path;
   }
 
@@ -313,23 +326,25 @@ export class WindmillState {
 
   /** The flow's state as stored now (empty when never saved). */
   async load(): Promise<WorkflowState> {
+    if (!this.env.path) return emptyState(); // only a run that changes it needs a place (save)
     return parseState(await this.read(this.env.path), this.env.path);
   }
 
   /** Saves this run's changes (base -> ours) onto what is stored now, under the flow's lock. */
   async save(base: WorkflowState, ours: WorkflowState, rules: RecordRules): Promise<StateConflict[]> {
-    const lock = `${this.env.path}_lock`;
+    const path = this.where();
+    const lock = `${path}_lock`;
     await this.acquire(lock);
     try {
-      const stored = await this.read(this.env.path);
-      const { state, conflicts } = mergeState(base, ours, parseState(stored, this.env.path), rules);
+      const stored = await this.read(path);
+      const { state, conflicts } = mergeState(base, ours, parseState(stored, path), rules);
       const value = { format: "phoenix-n8n-workflow-state/1", ...state };
       if (stored === undefined) {
-        if (!(await this.create(this.env.path, value, "n8n static data and deduplication records of this flow (Phoenix node host)"))) {
-          await this.update(this.env.path, value);
+        if (!(await this.create(path, value, "n8n static data and deduplication records of this flow (Phoenix node host)"))) {
+          await this.update(path, value);
         }
       } else {
-        await this.update(this.env.path, value);
+        await this.update(path, value);
       }
       return conflicts;
     } finally {
