@@ -95,6 +95,21 @@ def test_each_node_type_is_bundled_once_per_worker(runs, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/nodes/*/node.js")} == stamp
 
 
+def test_a_node_bundle_that_fails_to_load_falls_back_to_n8n_s_files_once(tmp_path):
+    run_host({"a": CASES["execute_once"]}, cache=tmp_path)
+    [bundle] = [p.parent for p in tmp_path.glob("*/nodes/Set.node-*/node.js")]
+    (bundle / "node.js").write_text("throw new Error('a damaged bundle');\n")
+    (bundle / "node.js.jsc").unlink()
+    proc = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                          capture_output=True, text=True, env=host_environment(tmp_path), timeout=300)
+    assert "n8n-nodes-base.set runs unbundled: a damaged bundle" in proc.stderr
+    assert json.loads(proc.stdout.split("RESULTS ", 1)[1])["a"]["outputs"] == [[{"json": {"seen": 1}, "pairedItem": {"item": 0}}]]
+    assert (bundle / "UNBUNDLED").read_text().startswith("n8n-nodes-base.set runs unbundled")
+    again = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                           capture_output=True, text=True, env=host_environment(tmp_path), timeout=300)
+    assert "runs unbundled" not in again.stderr and '"seen":1' in again.stdout
+
+
 def test_expression_code_is_kept_for_later_steps_of_the_worker(tmp_path):
     request = {"node": set_node(assignment("twice", "={{ $json.n * 2 }}", "number")), "items": items({"n": 4})}
     first = run_host({"a": request}, cache=tmp_path)["a"]

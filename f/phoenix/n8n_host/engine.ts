@@ -63,7 +63,9 @@ function versionsOf(dir: string): string {
 
 function bundleDir(dir: string): string {
   const root = process.env[CACHE_ENV] || join(homedir(), ".cache", "phoenix", "n8n-host");
-  const key = createHash("sha256").update(`${BUNDLE_FORMAT}\0${dir}\0${versionsOf(dir)}`).digest("hex").slice(0, 16);
+  // Bun's bytecode is for one Bun version (another one falls back to parsing, silently slow).
+  const bun = (globalThis as any).Bun?.version ?? "no-bun";
+  const key = createHash("sha256").update(`${BUNDLE_FORMAT}\0${dir}\0${versionsOf(dir)}\0${bun}`).digest("hex").slice(0, 16);
   return join(root, key);
 }
 

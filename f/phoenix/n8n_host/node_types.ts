@@ -5,7 +5,7 @@
 // step does not read its ~10-200 files one by one; packages the engine bundle holds are
 // the engine's instances either way (engine.ts).
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ENTERPRISE_FILE, type Engine } from "./engine.ts";
 
@@ -74,8 +74,17 @@ export class NodeTypes {
           }
           if (!existsSync(join(dir, "UNBUNDLED"))) mod = this.engine.requireFromNodes(join(dir, "node.js"));
         } catch (error: any) {
-          // Still runs, file by file as n8n loads it; only slower. Said once per step on stderr.
-          console.error(`phoenix node host: ${type} runs unbundled: ${error?.message ?? error}`);
+          // Still runs, file by file as n8n loads it; only slower. Said on stderr, and remembered
+          // so later steps of this worker do not try again.
+          const reason = `${type} runs unbundled: ${error?.message ?? error}`;
+          console.error(`phoenix node host: ${reason}`);
+          try {
+            mkdirSync(dir, { recursive: true });
+            writeFileSync(join(dir, "UNBUNDLED"), `${reason}\n`);
+            writeFileSync(join(dir, "SOURCE"), `${source}\n`);
+          } catch {
+            // a read-only cache: the next step tries again
+          }
         }
       }
       this.nodes.set(type, new (mod ?? this.engine.requireFromNodes(source))[entry.className]());
