@@ -136,7 +136,7 @@ function keepLocation(source: string, file: string): string {
 // A file that computes what it requires at run time (moment's locales, vm2's resolver) would
 // look next to the bundle, not beside itself: such a file stays outside node bundles, required
 // from its installed path at run time (its own imports then load as n8n loads them).
-const COMPUTED_REQUIRE = /(?<![\w$.])require\s*(\(\s*(?!["'`)])|\.resolve\s*\(|[;,)\]}])|(?<![\w$.])import\s*\(\s*(?!["'`])/;
+const COMPUTED_REQUIRE = /(?<![\w$.])require\((?!\s*["'`])|(?<![\w$.])require\.resolve\(|=\s*require\b(?!\s*[.(\w])|(?<![\w$.])import\((?!\s*["'`])/;
 
 const resolveLikeNode = (spec: string, importer: string): string | undefined => {
   try {

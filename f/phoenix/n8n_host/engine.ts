@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 
 export const ENTERPRISE_FILE = /\.ee($|[./])/; // n8n's marker of enterprise-licensed source files
 export const SHARED_PACKAGES = ["n8n-workflow", "n8n-core", "@n8n/di", "@n8n/config"] as const;
-export const BUNDLE_FORMAT = 5; // bump when the bundles' entry, options or rewriting change (bundle.ts)
+export const BUNDLE_FORMAT = 6; // bump when the bundles' entry, options or rewriting change (bundle.ts)
 
 export class HostSetupError extends Error {
   name = "HostSetupError";
