@@ -37,7 +37,8 @@ from ..preserve import PreservationError, guarded_write, resolve_target, write_f
 from ..stack import Stack, load_stack
 from .bounded import UnreadableInput, read_json_file
 from .manifest import MANIFEST_NAME, GeneratedFiles, local_stack
-from .translate import StructureError, Translation, translate_workflow
+from .translate.emit import Translation, translate_workflow
+from .translate.structure import StructureError
 from .workflow import STICKY_NOTE, WorkflowError
 
 DEFAULT_PATH_PREFIX = "f/phoenix/n8n"
