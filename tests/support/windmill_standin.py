@@ -89,6 +89,16 @@ class _StandInHandler(_Handler):
             return self._send(200, {"Content-Type": "text/plain"}, f"value of resource {path} updated".encode())
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):  # clients hanging up are routine here
+            super().handle_error(request, client_address)
+
+
 class WindmillStandIn:
     """The server in a thread: ``url``, ``state`` (path -> {value, resource_type}), ``requests``."""
 
@@ -106,8 +116,7 @@ class WindmillStandIn:
         install_result_stream()
         handler = type("StandInHandler", (_StandInHandler,),
                        {"routes": routes, "token": token, "resources": resources, "owner": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._thread: threading.Thread | None = None
 
     @property

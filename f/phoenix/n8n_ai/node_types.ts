@@ -35,6 +35,7 @@ export class AiNodeTypes extends NodeTypes {
     }
     this.lcRequire = createRequire(join(this.lcDir, "package.json"));
     shareEngine(ai, this.lcRequire);
+    oneLangchainCore(ai.modulesDir, this.lcDir);
   }
 
   /** require() as the LangChain package sees it (its own dependencies, the shared engine). */
@@ -162,6 +163,30 @@ function withDeclarativeExecute(e: Engine, node: any): any {
     return (await routing.runNode()) ?? [];
   };
   return node;
+}
+
+/** One @langchain/core for every package, as in n8n's own build (one version for its whole monorepo).
+ *
+ * Installed with npm, @n8n/n8n-nodes-langchain keeps a copy of @langchain/core of its own
+ * (node_modules/@n8n/n8n-nodes-langchain/node_modules/@langchain/core) while @langchain/classic and
+ * the provider packages share the top-level one, and LangChain's `instanceof` checks then fail
+ * across the two (a retriever rejects the in-memory vector store). Requires that resolve into the
+ * nested copy are pointed at the same file of the top-level copy, when it exists. */
+let coreUnified = false;
+function oneLangchainCore(modulesDir: string, lcDir: string): void {
+  if (coreUnified) return;
+  const nested = join(lcDir, "node_modules", "@langchain", "core") + "/";
+  const top = join(modulesDir, "@langchain", "core") + "/";
+  if (!existsSync(nested) || !existsSync(join(top, "package.json"))) return;
+  coreUnified = true;
+  const Module = createRequire(import.meta.url)("node:module");
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (this: unknown, ...args: unknown[]): string {
+    const found: string = resolve.apply(this, args);
+    if (!found.startsWith(nested)) return found;
+    const shared = top + found.slice(nested.length);
+    return existsSync(shared) ? shared : found;
+  };
 }
 
 /** The LangChain package's require() finds the bundled engine instances, as n8n-nodes-base's does. */
