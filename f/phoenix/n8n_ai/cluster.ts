@@ -17,6 +17,8 @@ import { AiNodeTypes } from "./node_types.ts";
 import { stateApi, type StateApi } from "./state.ts";
 import { VectorStores } from "./vectors.ts";
 
+export type { Item, RunResult } from "../n8n_host/host.ts";
+
 export const PHOENIX_CREDENTIAL = "Phoenix router";
 export const ROUTED_MODEL = "phoenix";
 const START = "Phoenix host start";
@@ -101,7 +103,8 @@ async function chooseModels(nodes: any[], hints: Record<string, string[]>, endpo
   const served = await modelsServed(endpoint());
   for (const node of hinted) {
     const chosen = hints[node.name].find((id) => served.has(id)) ?? ROUTED_MODEL;
-    node.parameters = { ...node.parameters, model: { __rl: true, mode: "id", value: chosen } };
+    const key = "modelId" in (node.parameters ?? {}) ? "modelId" : "model"; // the OpenAI app node names it modelId
+    node.parameters = { ...node.parameters, [key]: { __rl: true, mode: "id", value: chosen } };
   }
 }
 
@@ -114,7 +117,8 @@ export async function runCluster(request: ClusterRequest): Promise<RunResult> {
   if ([...types].some((t) => /\.(vectorStoreInMemory|vectorStoreInMemoryInsert|vectorStoreInMemoryLoad)$/.test(t))) p.vectors.install();
   await chooseModels(plan.nodes, request.models ?? {}, phoenixEndpoint);
   const workflow = new e.workflow.Workflow({
-    id: request.context?.workflowId ?? "phoenix-host",
+    // n8n keys Simple Memory by workflow id: without one, the Windmill flow's path keeps flows apart
+    id: request.context?.workflowId || process.env.WM_FLOW_PATH || "phoenix-host",
     name: request.context?.workflowName ?? "Phoenix host",
     nodes: plan.nodes,
     connections: plan.connections,
