@@ -325,7 +325,8 @@ def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folde
     assert "not an n8n workflow" in entries["list.json"]["error"]
     assert entries["nested/unknown.json"] == {
         "file": "nested/unknown.json", "status": "translated", "nodes_total": 3, "nodes_translated": 1,
-        "placeholders": 2, "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
+        "placeholders": 2, "ai_placeholders": 0, "unused_sub_nodes": 0,
+        "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
         "error": None, "conflicts": []}
     out = tmp_path / "out"
     assert (out / "nested_agent__flow" / "flow.yaml").is_file()
