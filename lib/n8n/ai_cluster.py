@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ..n8n_host.credentials import RESOURCES_KEY, credential_inputs
 from ..n8n_host.step import host_node
 from .ai_catalog import is_base_tool
-from .ai_models import is_embeddings, is_model, phoenix_chat_model, phoenix_embeddings
+from .ai_models import is_embeddings, is_model, phoenix_chat_model, phoenix_embeddings, phoenix_openai_app
 from .expressions import Untranslatable, referenced_nodes, walk_strings
 from .literals import js_json_text, js_key, js_string
 from .translate.context import NodeContext, NodeTranslation
@@ -29,6 +29,7 @@ from .workflow import Node, Workflow
 
 CLUSTER_IMPORT = "/f/phoenix/n8n_ai/cluster.ts"  # how Windmill resolves a workspace script for a Bun step
 #: n8n node types whose sub-workflow call the host cannot make yet (additionalData.executeWorkflow)
+OPENAI_APP = "@n8n/n8n-nodes-langchain.openAi"
 CALLS_WORKFLOW = {"@n8n/n8n-nodes-langchain.toolWorkflow", "@n8n/n8n-nodes-langchain.retrieverWorkflow"}
 
 _STEP = """\
@@ -63,6 +64,7 @@ class Cluster:
     """What the AI host is given for one root: its sub-nodes as they run, and how they connect."""
 
     root: Node
+    root_node: dict = field(default_factory=dict)            # the root as the host runs it
     sub_nodes: list[dict] = field(default_factory=list)      # host nodes, models already Phoenix's
     connections: list[dict] = field(default_factory=list)    # {source, type, target, index}
     models: dict[str, list[str]] = field(default_factory=dict)  # Phoenix model node -> model ids to try first
@@ -76,7 +78,10 @@ class Cluster:
 def cluster_of(workflow: Workflow, root: str) -> Cluster:
     """The root's sub-nodes (and theirs), depth first; a model's own inputs (a Model Selector's
     models) fold into the one Phoenix model that replaces it."""
-    cluster = Cluster(root=workflow.nodes[root])
+    node = workflow.nodes[root]
+    cluster = Cluster(root=node, root_node=_host_node(node))
+    if node.type == OPENAI_APP:  # its text operations run as n8n's node does, asking Phoenix
+        cluster.root_node, cluster.models[root] = phoenix_openai_app(node, cluster.root_node)
     seen, todo = {root}, [root]
     while todo:  # iterative: thousands of sub-nodes must not end in RecursionError
         target = todo.pop()
@@ -100,11 +105,19 @@ def cluster_of(workflow: Workflow, root: str) -> Cluster:
             elif is_embeddings(sub):
                 cluster.sub_nodes.append(phoenix_embeddings(sub))
             else:
-                cluster.sub_nodes.append(host_node(sub.raw))
+                cluster.sub_nodes.append(_host_node(sub))
                 todo.append(sub.name)
     kept = {root, *(n["name"] for n in cluster.sub_nodes)}
     cluster.connections = [c for c in cluster.connections if c["source"] in kept and c["target"] in kept]
     return cluster
+
+
+def _host_node(node: Node) -> dict:
+    """The node as the host runs it: what the workflow parser read, and the node's settings."""
+    raw = {key: node.raw[key] for key in node.raw if key not in ("name", "type", "typeVersion", "parameters",
+                                                                    "credentials", "disabled")}
+    return host_node({**raw, "name": node.name, "type": node.type, "typeVersion": node.type_version,
+                      "parameters": node.parameters, "credentials": node.credentials, "disabled": node.disabled})
 
 
 def unrunnable(cluster: Cluster) -> str | None:
@@ -122,7 +135,7 @@ def cluster_credentials(cluster: Cluster) -> tuple[dict | None, list[str]]:
     paths: dict = {}
     for node in cluster.members:
         if node.name in cluster.models or (node is not cluster.root and is_embeddings(node)):
-            continue  # Phoenix's own: the host fills it in
+            continue  # Phoenix's own: the host fills it in (the OpenAI app node's credential included)
         inputs = credential_inputs(_as_base(node))
         if inputs.problem:
             raise Untranslatable(f"credentials of {node.name!r}: {inputs.problem}")
@@ -153,7 +166,7 @@ def cluster_step(cluster: Cluster, *, input_nodes: list[str] | None = None, pare
                  timezone: str | None = None, workflow_name: str | None = None, workflow_id: str | None = None,
                  host_import: str = CLUSTER_IMPORT) -> str:
     """The TypeScript of a Bun step running ``cluster`` with the AI host."""
-    request = {"node": host_node(cluster.root.raw), "subNodes": cluster.sub_nodes,
+    request = {"node": cluster.root_node, "subNodes": cluster.sub_nodes,
                "connections": cluster.connections, "models": cluster.models}
     workflow = {"inputNodes": input_nodes, "parents": parents or {}, "timezone": timezone, "name": workflow_name,
                 "id": workflow_id}

@@ -70,6 +70,14 @@ def phoenix_embeddings(node: Node) -> dict:
     return _with_settings(node, replacement)
 
 
+def phoenix_openai_app(node: Node, raw: dict) -> tuple[dict, list[str]]:
+    """The OpenAI app node itself (its text operations run as n8n runs them) asking Phoenix: the
+    "Phoenix router" credential, model ``phoenix``, the model it named as a hint. ``raw``: its host node."""
+    replacement = {**raw, "credentials": dict(PHOENIX_CREDENTIALS),
+                   "parameters": {**node.parameters, "modelId": {"__rl": True, "mode": "id", "value": ROUTED}}}
+    return replacement, _model_hints(node)
+
+
 def model_name(node: Node) -> str | None:
     """The model a provider node names, when it is plain text (an expression decides only at run time)."""
     for key in ("model", "modelName", "modelId"):
