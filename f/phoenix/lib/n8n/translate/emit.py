@@ -145,8 +145,10 @@ def _resources_used(modules: list[dict]) -> list[str]:
     for module in all_modules(modules):
         for transform in (module.get("value", {}).get("input_transforms") or {}).values():
             value = transform.get("value") if transform.get("type") == "static" else None
-            if isinstance(value, str) and value.startswith("$res:"):
-                found.append(value.removeprefix("$res:"))
+            # a whole argument, or inside one (a host step's credentials: {type: "$res:..."})
+            for text in ([value] if isinstance(value, str) else value.values() if isinstance(value, dict) else []):
+                if isinstance(text, str) and text.startswith("$res:"):
+                    found.append(text.removeprefix("$res:"))
     return sorted(set(found))
 
 
