@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 from pathlib import Path
 
@@ -253,32 +252,34 @@ def test_a_retrieval_chain_finds_the_right_document_and_the_router_answers_with_
     assert isinstance(answer, str) and answer.strip()
 
 
-def test_the_embeddings_route_is_openais_shape_and_refuses_bad_input(tmp_path, tiny_gguf):
-    import base64
-    import struct
+# -- the OpenAI node's text operations ----------------------------------------------------------
 
-    from lib.openai_api.embeddings import embeddings
+def openai_node(name: str, version: float, **parameters) -> dict:
+    node = lc(name, "openAi", version, **parameters)
+    node["credentials"] = {"openAiApi": {"id": "1", "name": "The operator's OpenAI account"}}
+    return node
 
-    stack = {"root": str(tmp_path), "models": {"embedded": {"path": str(tiny_gguf)}}, "routing": {"threads": 1}}
-    plain = embeddings({"model": "phoenix", "input": ["a", "b"]}, stack)
-    assert plain["windmill_status_code"] == 200
-    body = plain["result"]
-    assert body["model"] == "embedded" and [d["index"] for d in body["data"]] == [0, 1]
-    vector = body["data"][0]["embedding"]
-    assert len(vector) == 64 and abs(sum(x * x for x in vector) - 1) < 1e-4  # the tiny model's width, normalized
-    packed = embeddings({"model": "embedded", "input": "a", "encoding_format": "base64"}, stack)["result"]
-    decoded = struct.unpack("<64f", base64.b64decode(packed["data"][0]["embedding"]))
-    assert max(abs(x - y) for x, y in zip(decoded, vector)) < 1e-6
-    for body, status, words in [({"model": "phoenix", "input": []}, 400, "non-empty list"),
-                                ({"model": "phoenix", "input": [[1, 2]]}, 400, "token arrays"),
-                                ({"model": "phoenix", "input": "x", "dimensions": 8}, 400, "does not shorten"),
-                                ({"model": "ollama:nomic", "input": "x"}, 404, "no embedding model"),
-                                ({"input": "x"}, 400, "model is required"),
-                                ({"model": "phoenix", "input": "x", "encoding_format": "hex"}, 400, "encoding_format")]:
-        answer = embeddings(body, stack)
-        assert answer["windmill_status_code"] == status and words in answer["result"]["error"]["message"], answer
-    down = {**stack, "services": {"ollama": {"url": "http://127.0.0.1:9"}}, "models": {
-        "embedded": {"path": str(tiny_gguf)}, "embeddings": {"ollama": ["nomic-embed-text"]}}}
-    answer = embeddings({"model": "phoenix", "input": "x"}, down)
-    assert answer["windmill_status_code"] == 503 and "does not answer" in answer["result"]["error"]["message"]
-    assert re.search(r"HTTP 503", answer["wm_failure"])
+
+OPENAI = fx.workflow(
+    [fx.node("Start", "manualTrigger"),
+     openai_node("Judge", 1.8, resource="text", operation="classify", input="={{ $json.text }}", simplify=True),
+     openai_node("Write", 1.8, resource="text", operation="message", simplify=True, jsonOutput=False,
+                 modelId={"__rl": True, "mode": "list", "value": "gpt-4o-mini"},
+                 messages={"values": [{"role": "system", "content": "You are terse."},
+                                      {"content": "={{ 'Say hi to ' + $json.text }}"}]}, options={"maxTokens": 16})],
+    fx.link(("Start", 0, "Judge"), ("Judge", 0, "Write")))
+
+
+def test_the_openai_nodes_classify_and_message_run_as_n8n_runs_them_answered_by_the_router(tmp_path, tiny_stack):
+    _flow, files = steps_of(OPENAI)
+    with WindmillStandIn(TOKEN, stack=tiny_stack) as windmill:  # Phoenix's routes, the tiny model answering
+        judged = run_step(tmp_path, files["judge.ts"], windmill, [{"text": "the weather is nice"}])
+        assert judged["ok"], judged
+        [[item]] = judged["result"]["outputs"]
+        assert set(item["json"]) == {"flagged"} and isinstance(item["json"]["flagged"], bool)  # n8n's simplified shape
+        written = run_step(tmp_path, files["write.ts"], windmill, [{"text": "Ada"}])
+        assert written["ok"], written
+        [[item]] = written["result"]["outputs"]
+        assert item["json"]["message"]["role"] == "assistant" and isinstance(item["json"]["message"]["content"], str)
+        paths = windmill.paths()
+    assert "/api/r/phoenix/v1/moderations" in paths and "/api/r/phoenix/v1/chat/completions" in paths

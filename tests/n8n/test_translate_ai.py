@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from lib.n8n import ai_catalog
 from lib.n8n.ai_catalog import KINDS, LANGCHAIN, SUB_NODE_KINDS, is_sub_node, kind_of
 from lib.n8n.ai_cluster import cluster_of, cluster_step
 from lib.n8n.ai_models import PHOENIX_CREDENTIAL, phoenix_chat_model, phoenix_embeddings
@@ -266,7 +264,6 @@ def test_cluster_step_refuses_data_that_is_not_json():
     ({"resource": "audio", "operation": "transcribe"}, "text only"),
     ({"resource": "file", "operation": "upload"}, "text only"),
     ({"resource": "assistant", "operation": "message"}, "text only"),
-    ({"resource": "text", "operation": "classify", "input": "x"}, "moderation"),
 ])
 def test_the_openai_nodes_other_operations_are_placeholders_saying_why(parameters, why):
     document = fx.workflow([fx.node("Start", "manualTrigger"), lc("OpenAI", "openAi", 1.8, **parameters)],
