@@ -283,3 +283,41 @@ def test_the_openai_nodes_classify_and_message_run_as_n8n_runs_them_answered_by_
         assert item["json"]["message"]["role"] == "assistant" and isinstance(item["json"]["message"]["content"], str)
         paths = windmill.paths()
     assert "/api/r/phoenix/v1/moderations" in paths and "/api/r/phoenix/v1/chat/completions" in paths
+
+
+# -- a workflow tool calls the flow translated from that workflow -------------------------------
+
+WORKFLOW_TOOL = fx.workflow(
+    [fx.node("Start", "manualTrigger"),
+     lc("Agent", "agent", 2.2, promptType="define", text="={{ $json.question }}"),
+     lc("Model", "lmChatOllama", 1, model="llama3:8b"),
+     lc("Ask expert", "toolWorkflow", 2.2, description="asks the expert workflow",
+        workflowId={"__rl": True, "mode": "list", "value": "sub-1", "cachedResultName": "Expert"},
+        workflowInputs={"mappingMode": "defineBelow", "value": {"question": "={{ $fromAI('question') }}"},
+                        "matchingColumns": [], "schema": [{"id": "question", "displayName": "question", "type": "string",
+                                                           "required": False, "display": True, "canBeUsedToMatch": True,
+                                                           "defaultMatch": False, "removed": False}]})],
+    fx.link(("Start", 0, "Agent")), fx.link(("Model", 0, "Agent"), kind="ai_languageModel"),
+    fx.link(("Ask expert", 0, "Agent"), kind="ai_tool"))
+
+
+def test_a_workflow_tool_runs_the_windmill_flow_translated_from_that_workflow(tmp_path):
+    translation = translate_workflow(WORKFLOW_TOOL, "ai.json", "f/n8n/ai/flow",
+                                     lambda workflow_id: "f/n8n/ai/expert" if workflow_id == "sub-1" else None)
+    assert set(translation.status.values()) == {"translated"}
+    calls = []
+
+    def expert(body):
+        calls.append(body)
+        return 200, [{"answer": f"expert says 42 to {body['items'][0]['question']}"}]  # the flow's result: its items
+
+    model = ScriptedModel({"Ask_expert": {"question": "the meaning?"}})
+    routes = {**model.routes(), ("POST", "/api/w/phoenix/jobs/run_wait_result/f/f/n8n/ai/expert"): expert}
+    with WindmillStandIn(TOKEN, scripted=routes) as windmill:
+        outcome = run_step(tmp_path, translation.files["agent.ts"], windmill, [{"question": "ask the expert"}])
+    assert outcome["ok"], outcome
+    # the items n8n's own Workflow Tool builds: its mapped inputs, and the model's arguments as "query"
+    assert calls == [{"items": [{"question": "the meaning?", "query": {"question": "the meaning?"}}]}]
+    assert "expert says 42 to the meaning?" in outcome["result"]["outputs"][0][0]["json"]["output"]
+    unlinked = translate_workflow(WORKFLOW_TOOL, "ai.json", "f/n8n/ai/flow")
+    assert unlinked.status["Agent"] == "placeholder" and "not translated in this run" in unlinked.reasons["Agent"]

@@ -308,5 +308,5 @@ def test_ai_placeholders_are_counted_apart_in_the_report(tmp_path):
     summary = summarize(report)
     assert summary["ai_placeholders"] == 5
     translation = translate(document)
-    assert "calls another n8n workflow" in translation.reasons["Agent"]
+    assert "calls n8n workflow (given inline or by expression), which was not translated" in translation.reasons["Agent"]
     assert "OpenAI's servers" in translation.reasons["Helper"]

@@ -30,6 +30,7 @@ export type ClusterRequest = RunRequest & {
   subNodes?: HostNode[]; // the sub-nodes of the root (and theirs), as workflow nodes
   connections?: AiConnection[]; // ai_* edges among the root and its sub-nodes
   models?: Record<string, string[]>; // Phoenix model node name -> model ids to ask for first (else "phoenix")
+  subWorkflows?: Record<string, string>; // n8n workflow id -> the Windmill flow translated from it
 };
 
 export class ClusterError extends Error {
@@ -128,7 +129,7 @@ export async function runCluster(request: ClusterRequest): Promise<RunResult> {
     settings: { executionOrder: "v1", ...(request.context?.timezone ? { timezone: request.context.timezone } : {}) },
   });
   const credentials = new ClusterCredentials(e, p.types, structuredClone(request.credentials ?? {}), phoenixEndpoint);
-  const execution = new e.core.WorkflowExecute(additionalData(e, workflow, credentials), "manual");
+  const execution = new e.core.WorkflowExecute(additionalData(e, workflow, credentials, request.subWorkflows ?? {}), "manual");
   const run = await execution.run({
     workflow,
     startNode: workflow.getNode(START),
@@ -219,17 +220,37 @@ function checked(items: unknown, where: string): Item[] {
   return wireItems(items, where);
 }
 
-function additionalData(e: Engine, workflow: any, credentialsHelper: CredentialsHelper): any {
+function additionalData(e: Engine, workflow: any, credentialsHelper: CredentialsHelper, flows: Record<string, string>): any {
   return {
     credentialsHelper,
     hooks: new e.core.ExecutionLifecycleHooks("manual", "phoenix-host", workflow),
-    executeWorkflow: async () => {
-      throw new HostRequestError("this node calls another workflow, which the AI cluster cannot run here");
-    },
+    executeWorkflow: async (info: { id?: string; code?: unknown }, _data: unknown, options: { inputData?: Item[] }) =>
+      await runSubFlow(flows, info, options?.inputData ?? []),
     restApiUrl: "", instanceBaseUrl: "", webhookBaseUrl: "", webhookWaitingBaseUrl: "", webhookTestBaseUrl: "",
     formWaitingBaseUrl: "", currentNodeParameters: undefined, variables: {}, userId: "phoenix",
     setExecutionStatus() {}, logAiEvent() {}, getRunExecutionData: async () => undefined,
   };
+}
+
+/** A tool or retriever calling another n8n workflow: the Windmill flow translated from it, run to its
+ * result (Windmill's run_wait_result) with the items as its `items` input, as Execute Workflow steps call it. */
+async function runSubFlow(flows: Record<string, string>, info: { id?: string; code?: unknown }, items: Item[]) {
+  const path = info?.id !== undefined ? flows[String(info.id)] : undefined;
+  if (!path) {
+    throw new HostRequestError(info?.code !== undefined
+      ? "this node runs a workflow given inline as JSON, which has no translated Windmill flow"
+      : `this node calls n8n workflow ${JSON.stringify(info?.id)}, which was not translated beside this one`);
+  }
+  const state = api ?? (api = stateApi());
+  const url = `${state.base}/api/w/${encodeURIComponent(state.workspace)}/jobs/run_wait_result/f/${path}`;
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ items: items.map((item) => item.json) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new ClusterError(`the flow ${path} failed (${response.status}): ${text.slice(0, 300)}`);
+  return { data: [wireItems(text ? JSON.parse(text) : [], `the result of ${path}`)], executionId: `windmill:${path}` };
 }
 
 function result(run: any, name: string, workflow: any): RunResult {
