@@ -135,7 +135,9 @@ def ai_cluster(ctx: NodeContext) -> NodeTranslation:
     return _as_items(ctx, translate_cluster(ctx))
 
 
-OPENAI_TEXT_TO_HOST = {(1, "message")}  # the LangChain OpenAI node's text operations n8n's own node runs here
+#: the LangChain OpenAI node's text operations n8n's own node runs here (classify too, in every version:
+#: Phoenix's /v1/moderations); v2's "response" needs OpenAI's Responses API: answered by a router call instead
+OPENAI_TEXT_TO_HOST = {(1, "message")}
 
 
 @translates(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
@@ -161,10 +163,8 @@ def openai_node(ctx: NodeContext) -> NodeTranslation:
         raise Untranslatable(f"OpenAI resource {resource!r}: Phoenix's models answer text only "
                              f"({resource} needs OpenAI itself)")
     operation = node.parameters.get("operation", "message" if node.type_version < 2 else "response")
-    if operation == "classify":
-        raise Untranslatable("OpenAI's moderation (text: classify) has no counterpart on the stack's models")
-    if (int(node.type_version), operation) in OPENAI_TEXT_TO_HOST:
-        return ai_cluster(ctx)
+    if (int(node.type_version), operation) in OPENAI_TEXT_TO_HOST or operation == "classify":
+        return ai_cluster(ctx)  # n8n's own node, asking Phoenix's chat or moderation route
     if needs_host(ctx):
         raise Untranslatable(f"OpenAI text operation {operation!r} with tools or memory needs OpenAI's Responses "
                              "API, which Phoenix does not serve")

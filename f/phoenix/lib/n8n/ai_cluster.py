@@ -29,7 +29,7 @@ from .translate.steps import STEP_HEADER, node_literal
 from .workflow import Node, Workflow
 
 CLUSTER_IMPORT = "/f/phoenix/n8n_ai/cluster.ts"  # how Windmill resolves a workspace script for a Bun step
-#: n8n node types whose sub-workflow call the host cannot make yet (additionalData.executeWorkflow)
+#: n8n node types calling another workflow: the host runs the Windmill flow translated from it
 OPENAI_APP = "@n8n/n8n-nodes-langchain.openAi"
 CALLS_WORKFLOW = {"@n8n/n8n-nodes-langchain.toolWorkflow", "@n8n/n8n-nodes-langchain.retrieverWorkflow"}
 
@@ -69,6 +69,7 @@ class Cluster:
     sub_nodes: list[dict] = field(default_factory=list)      # host nodes, models already Phoenix's
     connections: list[dict] = field(default_factory=list)    # {source, type, target, index}
     models: dict[str, list[str]] = field(default_factory=dict)  # Phoenix model node -> model ids to try first
+    sub_workflows: dict[str, str] = field(default_factory=dict)  # n8n workflow id -> its translated Windmill flow
     folded: list[Node] = field(default_factory=list)         # every original sub-node it stands for
 
     @property
@@ -121,12 +122,21 @@ def _host_node(node: Node) -> dict:
                       "parameters": node.parameters, "credentials": node.credentials, "disabled": node.disabled})
 
 
-def unrunnable(cluster: Cluster) -> str | None:
-    """Why the host cannot run this cluster as n8n would, or None."""
+def link_sub_workflows(cluster: Cluster, flow_path_of) -> str | None:
+    """The Windmill flows the cluster's workflow tools and retrievers call; why not, when one is missing."""
     for node in cluster.members:
-        if node.type in CALLS_WORKFLOW and not node.disabled:
-            return (f"{node.name!r} ({node.short_type}) calls another n8n workflow, which the AI host cannot run "
-                    "yet (translate it as a Windmill flow and call that instead)")
+        if node.type not in CALLS_WORKFLOW or node.disabled:
+            continue
+        source = node.parameters.get("source", "database")
+        workflow_id = node.parameters.get("workflowId")
+        workflow_id = workflow_id.get("value") if isinstance(workflow_id, dict) else workflow_id
+        path = flow_path_of(str(workflow_id)) if isinstance(workflow_id, (str, int)) and source == "database" \
+            and not str(workflow_id).startswith("=") else None
+        if not path:
+            return (f"{node.name!r} ({node.short_type}) calls n8n workflow "
+                    f"{workflow_id if isinstance(workflow_id, (str, int)) else '(given inline or by expression)'}, "
+                    "which was not translated in this run (translate it in the same folder to link the two flows)")
+        cluster.sub_workflows[str(workflow_id)] = path
     return None
 
 
@@ -168,7 +178,7 @@ def cluster_step(cluster: Cluster, *, input_nodes: list[str] | None = None, pare
                  host_import: str = CLUSTER_IMPORT) -> str:
     """The TypeScript of a Bun step running ``cluster`` with the AI host."""
     request = {"node": cluster.root_node, "subNodes": cluster.sub_nodes,
-               "connections": cluster.connections, "models": cluster.models}
+               "connections": cluster.connections, "models": cluster.models, "subWorkflows": cluster.sub_workflows}
     workflow = {"inputNodes": input_nodes, "parents": parents or {}, "timezone": timezone, "name": workflow_name,
                 "id": workflow_id}
     return _STEP.format(header=STEP_HEADER, host=js_string(host_import), about=node_literal(cluster.root),
@@ -178,7 +188,7 @@ def cluster_step(cluster: Cluster, *, input_nodes: list[str] | None = None, pare
 def translate_cluster(ctx: NodeContext) -> NodeTranslation:
     """The root ``ctx.node`` and its sub-nodes as one AI host step; its outputs are n8n's outputs, as JSON items."""
     cluster = cluster_of(ctx.workflow, ctx.node.name)
-    problem = unrunnable(cluster)
+    problem = link_sub_workflows(cluster, ctx.flow_path_of)
     if problem:
         raise Untranslatable(problem)
     credentials, _resources = cluster_credentials(cluster)
