@@ -15,6 +15,7 @@ the JSON, read back with ``JSON.parse``. Comments carry no workflow text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..n8n_host.credentials import RESOURCES_KEY, credential_inputs
@@ -30,6 +31,8 @@ from .workflow import Node, Workflow
 CLUSTER_IMPORT = "/f/phoenix/n8n_ai/cluster.ts"  # how Windmill resolves a workspace script for a Bun step
 #: n8n node types calling another workflow: the host runs the Windmill flow translated from it
 OPENAI_APP = "@n8n/n8n-nodes-langchain.openAi"
+EXECUTE_WORKFLOW_TRIGGER = "n8n-nodes-base.executeWorkflowTrigger"
+SELF = re.compile(r"^=\s*\{\{\s*\$workflow\.id\s*\}\}\s*$")  # the workflow's own id
 CALLS_WORKFLOW = {"@n8n/n8n-nodes-langchain.toolWorkflow", "@n8n/n8n-nodes-langchain.retrieverWorkflow"}
 
 _STEP = """\
@@ -68,7 +71,7 @@ class Cluster:
     sub_nodes: list[dict] = field(default_factory=list)      # host nodes, models already Phoenix's
     connections: list[dict] = field(default_factory=list)    # {source, type, target, index}
     models: dict[str, list[str]] = field(default_factory=dict)  # Phoenix model node -> model ids to try first
-    sub_workflows: dict[str, str] = field(default_factory=dict)  # n8n workflow id -> its translated Windmill flow
+    sub_workflows: dict[str, dict] = field(default_factory=dict)  # n8n workflow id -> {path, entry} of its flow
     folded: list[Node] = field(default_factory=list)         # every original sub-node it stands for
 
     @property
@@ -121,22 +124,38 @@ def _host_node(node: Node) -> dict:
                       "parameters": node.parameters, "credentials": node.credentials, "disabled": node.disabled})
 
 
-def link_sub_workflows(cluster: Cluster, flow_path_of) -> str | None:
-    """The Windmill flows the cluster's workflow tools and retrievers call; why not, when one is missing."""
+def link_sub_workflows(cluster: Cluster, workflow: Workflow, flow_path_of) -> str | None:
+    """The Windmill flows the cluster's workflow tools and retrievers call; why not, when one is missing.
+
+    ``={{ $workflow.id }}`` is this very workflow (n8n's pattern of a tool calling its own workflow
+    at its Execute Workflow Trigger): its flow, asked to start at that trigger.
+    """
+    own_id = str(workflow.raw.get("id") or "")
     for node in cluster.members:
         if node.type not in CALLS_WORKFLOW or node.disabled:
             continue
         source = node.parameters.get("source", "database")
         workflow_id = node.parameters.get("workflowId")
         workflow_id = workflow_id.get("value") if isinstance(workflow_id, dict) else workflow_id
-        path = flow_path_of(str(workflow_id)) if isinstance(workflow_id, (str, int)) and source == "database" \
-            and not str(workflow_id).startswith("=") else None
+        itself = isinstance(workflow_id, str) and SELF.match(workflow_id) is not None
+        if itself:
+            workflow_id = own_id
+        path = flow_path_of(str(workflow_id)) if isinstance(workflow_id, (str, int)) and str(workflow_id) \
+            and source == "database" and not str(workflow_id).startswith("=") else None
         if not path:
-            return (f"{node.name!r} ({node.short_type}) calls n8n workflow "
-                    f"{workflow_id if isinstance(workflow_id, (str, int)) else '(given inline or by expression)'}, "
-                    "which was not translated in this run (translate it in the same folder to link the two flows)")
-        cluster.sub_workflows[str(workflow_id)] = path
+            shown = "itself (but it has no id)" if itself else workflow_id if isinstance(workflow_id, (str, int)) \
+                else "(given inline or by expression)"
+            return (f"{node.name!r} ({node.short_type}) calls n8n workflow {shown}, which was not translated in "
+                    "this run (translate it in the same folder to link the two flows)")
+        entry = _called_entry(workflow) if itself else None
+        cluster.sub_workflows[str(workflow_id)] = {"path": path, "entry": entry}
     return None
+
+
+def _called_entry(workflow: Workflow) -> str | None:
+    """The entry a call of this workflow starts at, when its flow has several: its Execute Workflow Trigger."""
+    triggers = [n.name for n in workflow.nodes.values() if n.type == EXECUTE_WORKFLOW_TRIGGER and not n.disabled]
+    return triggers[0] if triggers else None
 
 
 def cluster_credentials(cluster: Cluster) -> tuple[dict | None, list[str]]:
@@ -187,7 +206,7 @@ def cluster_step(cluster: Cluster, *, input_nodes: list[str] | None = None, pare
 def translate_cluster(ctx: NodeContext) -> NodeTranslation:
     """The root ``ctx.node`` and its sub-nodes as one AI host step; its outputs are n8n's outputs, as JSON items."""
     cluster = cluster_of(ctx.workflow, ctx.node.name)
-    problem = link_sub_workflows(cluster, ctx.flow_path_of)
+    problem = link_sub_workflows(cluster, ctx.workflow, ctx.flow_path_of)
     if problem:
         raise Untranslatable(problem)
     credentials, _resources = cluster_credentials(cluster)

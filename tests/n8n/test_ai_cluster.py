@@ -321,3 +321,23 @@ def test_a_workflow_tool_runs_the_windmill_flow_translated_from_that_workflow(tm
     assert "expert says 42 to the meaning?" in outcome["result"]["outputs"][0][0]["json"]["output"]
     unlinked = translate_workflow(WORKFLOW_TOOL, "ai.json", "f/n8n/ai/flow")
     assert unlinked.status["Agent"] == "placeholder" and "not translated in this run" in unlinked.reasons["Agent"]
+
+
+def test_a_workflow_tool_calling_its_own_workflow_starts_this_flow_at_its_execute_workflow_trigger(tmp_path):
+    document = json.loads(json.dumps(WORKFLOW_TOOL))
+    document["id"] = "self-7"
+    tool = next(n for n in document["nodes"] if n["name"] == "Ask expert")
+    tool["parameters"]["workflowId"] = {"__rl": True, "mode": "id", "value": "={{ $workflow.id }}"}
+    document["nodes"].append(fx.node("Called", "executeWorkflowTrigger", 1.1, inputSource="passthrough"))
+    translation = translate_workflow(document, "ai.json", "f/n8n/ai/flow",
+                                     lambda workflow_id: "f/n8n/ai/flow" if workflow_id == "self-7" else None)
+    assert translation.status["Agent"] == "translated", translation.reasons
+    calls = []
+    model = ScriptedModel({"Ask_expert": {"question": "why?"}})
+    routes = {**model.routes(), ("POST", "/api/w/phoenix/jobs/run_wait_result/f/f/n8n/ai/flow"):
+              lambda body: calls.append(body) or (200, [{"because": "it is"}])}
+    with WindmillStandIn(TOKEN, scripted=routes) as windmill:
+        outcome = run_step(tmp_path, translation.files["agent.ts"], windmill, [{"question": "ask yourself"}])
+    assert outcome["ok"], outcome
+    assert [call["n8n_trigger"] for call in calls] == ["Called"]  # this flow, started at its called trigger
+    assert "it is" in outcome["result"]["outputs"][0][0]["json"]["output"]

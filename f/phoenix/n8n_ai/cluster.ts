@@ -30,8 +30,11 @@ export type ClusterRequest = RunRequest & {
   subNodes?: HostNode[]; // the sub-nodes of the root (and theirs), as workflow nodes
   connections?: AiConnection[]; // ai_* edges among the root and its sub-nodes
   models?: Record<string, string[]>; // Phoenix model node name -> model ids to ask for first (else "phoenix")
-  subWorkflows?: Record<string, string>; // n8n workflow id -> the Windmill flow translated from it
+  subWorkflows?: Record<string, SubFlow>; // n8n workflow id -> the Windmill flow translated from it
 };
+
+/** A translated workflow a tool calls: its flow path, and the entry to start at when it has several. */
+export type SubFlow = { path: string; entry?: string | null };
 
 export class ClusterError extends Error {
   name = "ClusterError";
@@ -220,7 +223,7 @@ function checked(items: unknown, where: string): Item[] {
   return wireItems(items, where);
 }
 
-function additionalData(e: Engine, workflow: any, credentialsHelper: CredentialsHelper, flows: Record<string, string>): any {
+function additionalData(e: Engine, workflow: any, credentialsHelper: CredentialsHelper, flows: Record<string, SubFlow>): any {
   return {
     credentialsHelper,
     hooks: new e.core.ExecutionLifecycleHooks("manual", "phoenix-host", workflow),
@@ -233,20 +236,22 @@ function additionalData(e: Engine, workflow: any, credentialsHelper: Credentials
 }
 
 /** A tool or retriever calling another n8n workflow: the Windmill flow translated from it, run to its
- * result (Windmill's run_wait_result) with the items as its `items` input, as Execute Workflow steps call it. */
-async function runSubFlow(flows: Record<string, string>, info: { id?: string; code?: unknown }, items: Item[]) {
-  const path = info?.id !== undefined ? flows[String(info.id)] : undefined;
-  if (!path) {
+ * result (Windmill's run_wait_result) with the items as its `items` input (and `n8n_trigger` naming the
+ * entry to start at, when the flow has several), as Execute Workflow steps call it. */
+async function runSubFlow(flows: Record<string, SubFlow>, info: { id?: string; code?: unknown }, items: Item[]) {
+  const flow = info?.id !== undefined ? flows[String(info.id)] : undefined;
+  if (!flow?.path) {
     throw new HostRequestError(info?.code !== undefined
       ? "this node runs a workflow given inline as JSON, which has no translated Windmill flow"
       : `this node calls n8n workflow ${JSON.stringify(info?.id)}, which was not translated beside this one`);
   }
+  const path = flow.path;
   const state = api ?? (api = stateApi());
   const url = `${state.base}/api/w/${encodeURIComponent(state.workspace)}/jobs/run_wait_result/f/${path}`;
   const response = await fetch(url, {
     method: "POST",
     headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ items: items.map((item) => item.json) }),
+    body: JSON.stringify({ items: items.map((item) => item.json), ...(flow.entry ? { n8n_trigger: flow.entry } : {}) }),
   });
   const text = await response.text();
   if (!response.ok) throw new ClusterError(`the flow ${path} failed (${response.status}): ${text.slice(0, 300)}`);
