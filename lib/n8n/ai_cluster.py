@@ -30,7 +30,7 @@ from .workflow import Node, Workflow
 
 CLUSTER_IMPORT = "/f/phoenix/n8n_ai/cluster.ts"  # how Windmill resolves a workspace script for a Bun step
 #: n8n node types calling another workflow: the host runs the Windmill flow translated from it
-OPENAI_APP = "@n8n/n8n-nodes-langchain.openAi"
+OPENAI_APPS = ("@n8n/n8n-nodes-langchain.openAi", "n8n-nodes-base.openAi")
 EXECUTE_WORKFLOW_TRIGGER = "n8n-nodes-base.executeWorkflowTrigger"
 SELF = re.compile(r"^=\s*\{\{\s*\$workflow\.id\s*\}\}\s*$")  # the workflow's own id
 CALLS_WORKFLOW = {"@n8n/n8n-nodes-langchain.toolWorkflow", "@n8n/n8n-nodes-langchain.retrieverWorkflow"}
@@ -84,7 +84,7 @@ def cluster_of(workflow: Workflow, root: str) -> Cluster:
     models) fold into the one Phoenix model that replaces it."""
     node = workflow.nodes[root]
     cluster = Cluster(root=node, root_node=_host_node(node))
-    if node.type == OPENAI_APP:  # its text operations run as n8n's node does, asking Phoenix
+    if node.type in OPENAI_APPS:  # its text operations run as n8n's node does, asking Phoenix
         cluster.root_node, cluster.models[root] = phoenix_openai_app(node, cluster.root_node)
     seen, todo = {root}, [root]
     while todo:  # iterative: thousands of sub-nodes must not end in RecursionError

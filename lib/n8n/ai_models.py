@@ -72,15 +72,22 @@ def phoenix_embeddings(node: Node) -> dict:
 
 def phoenix_openai_app(node: Node, raw: dict) -> tuple[dict, list[str]]:
     """The OpenAI app node itself (its text operations run as n8n runs them) asking Phoenix: the
-    "Phoenix router" credential, model ``phoenix``, the model it named as a hint. ``raw``: its host node."""
-    replacement = {**raw, "credentials": dict(PHOENIX_CREDENTIALS),
-                   "parameters": {**node.parameters, "modelId": {"__rl": True, "mode": "id", "value": ROUTED}}}
+    "Phoenix router" credential, model ``phoenix``, the model it named as a hint. ``raw``: its host node.
+    (The LangChain node names its model ``modelId``, a resource locator; the older n8n-nodes-base
+    node ``model``, or ``chatModel`` for chat from its version 1.1, plain text.)"""
+    if node.type.startswith(LANGCHAIN):
+        model = {"modelId": {"__rl": True, "mode": "id", "value": ROUTED}}
+    elif node.parameters.get("resource") == "chat" and node.type_version >= 1.1:
+        model = {"chatModel": ROUTED}  # the older node's chat model, from its version 1.1
+    else:
+        model = {"model": ROUTED}
+    replacement = {**raw, "credentials": dict(PHOENIX_CREDENTIALS), "parameters": {**node.parameters, **model}}
     return replacement, _model_hints(node)
 
 
 def model_name(node: Node) -> str | None:
     """The model a provider node names, when it is plain text (an expression decides only at run time)."""
-    for key in ("model", "modelName", "modelId"):
+    for key in ("model", "modelName", "modelId", "chatModel"):
         value = node.parameters.get(key)
         if isinstance(value, dict) and "__rl" in value:
             value = value.get("value")

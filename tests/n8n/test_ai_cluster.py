@@ -260,14 +260,23 @@ def openai_node(name: str, version: float, **parameters) -> dict:
     return node
 
 
+def older_openai_node(name: str, **parameters) -> dict:
+    node = fx.node(name, "openAi", 1.1, **parameters)
+    node["credentials"] = {"openAiApi": {"id": "1", "name": "The operator's OpenAI account"}}
+    return node
+
+
 OPENAI = fx.workflow(
     [fx.node("Start", "manualTrigger"),
+     older_openai_node("Screen", resource="text", operation="moderate", input="={{ $json.text }}"),
+     older_openai_node("Chat", resource="chat", chatModel="gpt-4o", prompt={"messages": [{"role": "user", "content": "hi"}]},
+                       options={"maxTokens": 8}),
      openai_node("Judge", 1.8, resource="text", operation="classify", input="={{ $json.text }}", simplify=True),
      openai_node("Write", 1.8, resource="text", operation="message", simplify=True, jsonOutput=False,
                  modelId={"__rl": True, "mode": "list", "value": "gpt-4o-mini"},
                  messages={"values": [{"role": "system", "content": "You are terse."},
                                       {"content": "={{ 'Say hi to ' + $json.text }}"}]}, options={"maxTokens": 16})],
-    fx.link(("Start", 0, "Judge"), ("Judge", 0, "Write")))
+    fx.link(("Start", 0, "Screen"), ("Screen", 0, "Chat"), ("Chat", 0, "Judge"), ("Judge", 0, "Write")))
 
 
 def test_the_openai_nodes_classify_and_message_run_as_n8n_runs_them_answered_by_the_router(tmp_path, tiny_stack):
@@ -281,6 +290,12 @@ def test_the_openai_nodes_classify_and_message_run_as_n8n_runs_them_answered_by_
         assert written["ok"], written
         [[item]] = written["result"]["outputs"]
         assert item["json"]["message"]["role"] == "assistant" and isinstance(item["json"]["message"]["content"], str)
+        screened = run_step(tmp_path, files["screen.ts"], windmill, [{"text": "the weather is nice"}])
+        assert screened["ok"], screened
+        assert isinstance(screened["result"]["outputs"][0][0]["json"]["flagged"], bool)  # the older node's simplified shape
+        chatted = run_step(tmp_path, files["chat.ts"], windmill, [{"text": "Ada"}])
+        assert chatted["ok"], chatted
+        assert chatted["result"]["outputs"][0][0]["json"]["message"]["role"] == "assistant"
         paths = windmill.paths()
     assert "/api/r/phoenix/v1/moderations" in paths and "/api/r/phoenix/v1/chat/completions" in paths
 

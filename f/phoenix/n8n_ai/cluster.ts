@@ -107,8 +107,11 @@ async function chooseModels(nodes: any[], hints: Record<string, string[]>, endpo
   const served = await modelsServed(endpoint());
   for (const node of hinted) {
     const chosen = hints[node.name].find((id) => served.has(id)) ?? ROUTED_MODEL;
-    const key = "modelId" in (node.parameters ?? {}) ? "modelId" : "model"; // the OpenAI app node names it modelId
-    node.parameters = { ...node.parameters, [key]: { __rl: true, mode: "id", value: chosen } };
+    // the OpenAI app node names it modelId, the older n8n-nodes-base one chatModel (chat, from v1.1) or model
+    const key = ["modelId", "chatModel", "model"].find((name) => name in (node.parameters ?? {})) ?? "model";
+    const given = node.parameters?.[key];
+    const value = given !== null && typeof given === "object" ? { __rl: true, mode: "id", value: chosen } : chosen; // its own shape
+    node.parameters = { ...node.parameters, [key]: value };
   }
 }
 

@@ -154,11 +154,14 @@ def openai_node(ctx: NodeContext) -> NodeTranslation:
     """The OpenAI app node: its text operations answered by the router, anything else a placeholder."""
     node = ctx.node
     resource = node.parameters.get("resource", "text")
-    if node.type.startswith(BASE):  # the older n8n-nodes-base node: chat and completions
+    if node.type.startswith(BASE):  # the older n8n-nodes-base node: chat, completions, moderation
         if resource not in ("chat", "text"):
             raise Untranslatable(f"OpenAI resource {resource!r}: Phoenix's models answer text only "
                                  "(images need OpenAI itself)")
-        return _routed(ctx)
+        operation = node.parameters.get("operation", "complete")
+        if resource == "chat" or operation == "moderate":
+            return ai_cluster(ctx)  # n8n's own node against Phoenix's /v1/chat/completions or /v1/moderations
+        return _routed(ctx)  # legacy completions and edits: Phoenix serves neither route
     if resource != "text":
         raise Untranslatable(f"OpenAI resource {resource!r}: Phoenix's models answer text only "
                              f"({resource} needs OpenAI itself)")
