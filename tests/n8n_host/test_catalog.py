@@ -159,9 +159,11 @@ def test_the_catalog_holds_names_and_field_lists_only():
     _plain(catalog_data.NODES)
     _plain(catalog_data.CREDENTIALS)
     node_keys = {"package", "display", "variants"}
-    variant_keys = {"versions", "group", "polling", "webhook", "trigger", "credentials"}
+    variant_keys = {"versions", "group", "polling", "webhook", "trigger", "credentials", "webhooks", "webhookMethods"}
     assert all(set(entry) <= node_keys for entry in catalog_data.NODES.values())
     assert all(set(v) <= variant_keys for entry in catalog_data.NODES.values() for v in entry["variants"])
+    assert all(set(w) == {"name", "httpMethod", "path"} for entry in catalog_data.NODES.values()
+               for v in entry["variants"] for w in v.get("webhooks", ()))
     credential_keys = {"package", "display", "extends", "properties", "authenticate", "preAuthentication"}
     property_keys = {"name", "type", "displayName", "default", "options", "required", "password", "expirable",
                      "displayOptions"}
