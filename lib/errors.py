@@ -12,7 +12,7 @@ their module:
     - WorkflowError                   not a usable n8n workflow (lib/n8n/workflow.py)
     - UnreadableInput [unreadable]    a document beyond Phoenix's reading bounds (lib/n8n/bounded.py)
   - Unsupported [unsupported]         valid input asking for what Phoenix does not do
-    - StructureError [structure]      an n8n graph with no structured-flow form (lib/n8n/translate.py)
+    - StructureError [structure]      an n8n graph with no structured-flow form (lib/n8n/translate/structure.py)
     - Untranslatable [untranslatable] an n8n node or expression with no translation (lib/n8n/expressions.py)
     - Unparsable [unparsable]         a command line the shell reader cannot take apart (lib/omas/shell_syntax.py)
   - BackendError [error]              a model source did not answer; ``kind`` is one of KINDS

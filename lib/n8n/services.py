@@ -1,6 +1,6 @@
 """Translators for service nodes whose n8n behaviour is one documented API call.
 
-Each registers in ``nodes.TRANSLATORS`` like the core ones. The service's
+Each registers in ``translate/registry.py``'s ``TRANSLATORS`` like the core ones. The service's
 credential is read from a Windmill resource holding the n8n credential's own
 fields (``f/phoenix/n8n_credentials/<type>_<name>``), so an operator recreates
 each credential once, by the name n8n showed. Operations not listed here stay
@@ -13,8 +13,9 @@ import re
 
 from .expressions import Untranslatable
 from .literals import js_value
-from .nodes import (BASE, CREDENTIAL_RESOURCE_PREFIX, NodeContext, NodeTranslation, bun_step,
-                    params_js, per_item, translates)
+from .translate.context import BASE, NodeContext, NodeTranslation
+from .translate.registry import translates
+from .translate.steps import CREDENTIAL_RESOURCE_PREFIX, bun_step, params_js, per_item
 from .workflow import Node
 
 

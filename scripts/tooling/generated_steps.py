@@ -20,7 +20,7 @@ import json
 from pathlib import PurePosixPath
 
 from lib.n8n.manifest import MANIFEST_NAME
-from lib.n8n.nodes import STEP_HEADER
+from lib.n8n.translate.steps import STEP_HEADER
 
 from .problems import Problem
 from .step_tools import StepReader

@@ -18,7 +18,7 @@ from lib.n8n.client import N8nClient
 from lib.n8n.errors import N8nBadResponse
 from lib.n8n.export import INDEX_NAME, pull, pull_from_api, pull_from_folder, read_index
 from lib.n8n.report import translate_folder
-from lib.n8n.translate import translate_workflow
+from lib.n8n.translate.emit import translate_workflow
 from tests.n8n import translate_fixtures as fx
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -167,7 +167,7 @@ def graph_cases() -> dict[str, tuple[dict, str | None]]:
 
 @pytest.mark.parametrize("case", sorted(graph_cases()))
 def test_graphs_that_break_walks_translate_or_get_a_reason(case):
-    from lib.n8n.translate import StructureError
+    from lib.n8n.translate.structure import StructureError
 
     document, refused = graph_cases()[case]
     if refused:
@@ -209,7 +209,7 @@ def test_odd_node_fields_are_tolerated_like_n8n(field, value):
 
 
 def _all(flow):
-    from lib.n8n.translate import all_modules
+    from lib.n8n.translate.emit import all_modules
 
     return list(all_modules(flow["value"]["modules"]))
 

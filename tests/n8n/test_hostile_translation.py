@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lib.n8n.report import render_translation, translate_folder
-from lib.n8n.translate import translate_workflow
+from lib.n8n.translate.emit import translate_workflow
 from scripts.tooling.step_tools import bun_binary
 from scripts.tooling.tree import load_tree
 from tests.n8n import translate_fixtures as fx
@@ -161,7 +161,7 @@ def test_markers_in_every_field_only_ever_sit_inside_string_literals(step_reader
 
 
 def _modules(flow):
-    from lib.n8n.translate import all_modules
+    from lib.n8n.translate.emit import all_modules
 
     return list(all_modules(flow["value"]["modules"]))
 

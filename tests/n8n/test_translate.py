@@ -18,7 +18,7 @@ import yaml
 from lib.errors import InputError
 from lib.n8n.expressions import Untranslatable, split_template, to_input_transform, to_step_js
 from lib.n8n.report import summarize, translate_folder
-from lib.n8n.translate import translate_workflow
+from lib.n8n.translate.emit import translate_workflow
 from lib.n8n.workflow import WorkflowError, parse_workflow, strongly_connected
 from scripts.tooling.windmill_tools import validate_documents
 from tests.n8n import translate_fixtures as fx

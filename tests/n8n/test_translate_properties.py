@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from lib.n8n.literals import js_string, js_value, markdown_text, one_line, text_block
 from lib.n8n.report import render_translation
 from lib.n8n.runtime import CONDITIONS, CORE
-from lib.n8n.translate import all_modules, translate_workflow
+from lib.n8n.translate.emit import all_modules, translate_workflow
 from tests.n8n.hostile import expressions_of, hostile_workflow
 
 MARKER = "QZX9MARK"  # upper case: Phoenix's own identifiers (slugs of names) are lower case

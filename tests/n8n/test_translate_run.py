@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lib.n8n.translate import translate_workflow
+from lib.n8n.translate.emit import translate_workflow
 from tests.n8n import translate_fixtures as fx
 from tests.support.openflow_run import run_flow
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from lib.n8n.report import translate_folder
-from lib.n8n.translate import translate_workflow
+from lib.n8n.translate.emit import translate_workflow
 from tests.n8n import translate_fixtures as fx
 from tests.support.ts_step import npm_packages_for_steps, run_ts_step
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from lib.n8n.translate import translate_workflow
+from lib.n8n.translate.emit import translate_workflow
 from tests.n8n import translate_fixtures as fx
 from tests.support.openflow_run import run_flow
 

@@ -1,18 +1,46 @@
 // The credentials helper n8n-core calls: the secrets a step was given (from Windmill
 // resources), completed with the credential type's defaults, and applied to requests
 // exactly as n8n's own CredentialsHelper does (the type's `authenticate` block or
-// function; `preAuthentication` for types with an expirable token).
+// function; `preAuthentication` for types with an expirable token). OAuth2 is n8n-core's
+// own: its requestOAuth2 signs requests with `oauthTokenData`, fetches or refreshes the
+// token when the grant allows it (a 401, a refresh_token, client credentials) and calls
+// updateCredentialsOauthTokenData, which here writes the new tokens back to the Windmill
+// resource the values came from (BASE_INTERNAL_URL, WM_TOKEN, WM_WORKSPACE: what Windmill
+// gives every job), never to a log.
 import type { Engine } from "./engine.ts";
 import type { NodeTypes } from "./node_types.ts";
 
 export type CredentialValues = Record<string, Record<string, unknown>>;
 
+/** In the values a step is given: {credential type: Windmill resource path} the values came from
+ * (lib/n8n_host/credentials.py writes it beside the `$res:` references), so tokens n8n renews
+ * are written back to their resource. */
+export const RESOURCES_KEY = "@resources";
+const RESOURCE_PATH = /^[fu]\/[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)+$/;
+const OAUTH_TOKEN_FIELD = "oauthTokenData";
+
 export class MissingCredentialsError extends Error {
   name = "MissingCredentialsError";
 }
 
+export class CredentialStoreError extends Error {
+  name = "CredentialStoreError";
+}
+
 export class CredentialsHelper {
-  constructor(private engine: Engine, private types: NodeTypes, private values: CredentialValues) {}
+  private resources: Record<string, string>;
+
+  constructor(private engine: Engine, private types: NodeTypes, private values: CredentialValues) {
+    const { [RESOURCES_KEY]: resources, ...rest } = values ?? {};
+    this.values = rest;
+    this.resources = {};
+    for (const [type, path] of Object.entries((resources ?? {}) as Record<string, unknown>)) {
+      if (typeof path !== "string" || !RESOURCE_PATH.test(path)) {
+        throw new CredentialStoreError(`the resource path given for ${type} credentials is not a Windmill path (f/... or u/...)`);
+      }
+      this.resources[type] = path;
+    }
+  }
 
   getCredentialsProperties(type: string): any[] {
     const seen = new Set<string>();
@@ -68,7 +96,9 @@ export class CredentialsHelper {
     const output = await type.preAuthentication.call(helpers, credentials);
     if (output?.[expirable.name] === undefined) return undefined;
     Object.assign(credentials, output);
-    await this.updateCredentials(node?.credentials?.[typeName], typeName, credentials);
+    // n8n saves the renewed token with the credential; only that token goes back to the resource.
+    this.values[typeName] = { ...this.values[typeName], ...output };
+    await this.persist(typeName, output);
     return credentials;
   }
 
@@ -76,8 +106,33 @@ export class CredentialsHelper {
     this.values[type] = { ...this.values[type], ...data }; // visible to later requests of this step
   }
 
+  /** n8n-core's requestOAuth2 calls this after fetching or refreshing a token: as n8n's own helper
+   * does, only `oauthTokenData` is stored, here in the step's values and in the Windmill resource. */
   async updateCredentialsOauthTokenData(_nodeCredentials: unknown, type: string, data: Record<string, unknown>): Promise<void> {
-    await this.updateCredentials(_nodeCredentials, type, data);
+    const tokens = { [OAUTH_TOKEN_FIELD]: data?.[OAUTH_TOKEN_FIELD] };
+    this.values[type] = { ...this.values[type], ...tokens };
+    await this.persist(type, tokens);
+  }
+
+  /** Write `fields` into the resource the type's values came from, keeping its other fields as stored
+   * (a `$var:` reference stays a reference). Outside Windmill, or without a known resource, the
+   * renewed values live for this step only. Errors name the resource and the status, never a value. */
+  private async persist(type: string, fields: Record<string, unknown>): Promise<void> {
+    const path = this.resources[type];
+    const base = process.env.BASE_INTERNAL_URL;
+    const token = process.env.WM_TOKEN;
+    const workspace = process.env.WM_WORKSPACE;
+    if (!path || !base || !token || !workspace) return;
+    const url = `${base.replace(/\/+$/, "")}/api/w/${encodeURIComponent(workspace)}/resources`;
+    const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+    const stored = await fetch(`${url}/get_value/${path}`, { headers });
+    if (!stored.ok) throw new CredentialStoreError(`reading the Windmill resource ${path} failed: HTTP ${stored.status}`);
+    const current = await stored.json();
+    const value = { ...(current && typeof current === "object" && !Array.isArray(current) ? current : {}), ...fields };
+    const updated = await fetch(`${url}/update_value/${path}`, { method: "POST", headers, body: JSON.stringify({ value }) });
+    if (!updated.ok) {
+      throw new CredentialStoreError(`writing the renewed ${type} token to the Windmill resource ${path} failed: HTTP ${updated.status}`);
+    }
   }
 
   private resolve(value: unknown, credentials: any, workflow: any, node: any): string {

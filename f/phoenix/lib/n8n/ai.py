@@ -19,7 +19,9 @@ import dataclasses
 
 from .expressions import Untranslatable, is_expression, to_input_transform, to_step_js
 from .literals import js_string, js_value
-from .nodes import BASE, LANGCHAIN, NodeContext, NodeTranslation, bun_step, pass_through_step, translates
+from .translate.context import BASE, LANGCHAIN, NodeContext, NodeTranslation
+from .translate.registry import translates
+from .translate.steps import bun_step, pass_through_step
 from .workflow import Node, Workflow
 
 ROUTER_PATH = "f/phoenix/router"

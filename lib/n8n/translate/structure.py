@@ -1,5 +1,4 @@
-# GENERATED from lib/n8n/translate.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
-"""An n8n workflow graph to a Windmill flow (OpenFlow) plus its triggers.
+"""Graph structuring: an n8n workflow graph rebuilt as a structured Windmill flow (OpenFlow modules).
 
 n8n workflows are graphs; Windmill flows are structured (sequences, branches,
 loops). The structurer walks the graph from its entry nodes and rebuilds the
@@ -25,17 +24,17 @@ what each branch that ran produced.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
-from ..errors import Unsupported
-from .services import google_sheets  # noqa: F401  (importing services registers its translators)
-from .ai import fold_sub_nodes
-from .literals import js_string, js_value, one_line, safe_identifier, text_block
-from .nodes import STEP_HEADER, NodeContext, NodeTranslation, translate_node
-from .workflow import Edge, Node, Workflow, parse_workflow, strongly_connected
+from ...errors import Unsupported
+from ..ai import fold_sub_nodes
+from ..literals import js_string, js_value, safe_identifier
+from ..workflow import Edge, Node, Workflow, strongly_connected
+from .context import NodeContext, NodeTranslation
+from .registry import translate_node
+from .steps import STEP_HEADER
 
 EXIT = "\x00exit"
 ROOT = "\x00root"
@@ -50,7 +49,6 @@ MAX_NESTING = 40
 # Graph walks looking for where parallel paths meet: a few thousand steps for real workflows; a graph
 # wired so densely that this is exceeded is refused with a reason instead of taking minutes.
 MAX_WALK_STEPS = 2_000_000
-TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
 
 
 class StructureError(Unsupported):
@@ -195,17 +193,6 @@ class Region:
                 b = self.ipdom[b]
         return a
 
-
-@dataclass
-class Translation:
-    """One workflow's flow document, inline files, trigger documents and node accounting."""
-    flow: dict
-    files: dict[str, str]
-    schedules: list[dict]
-    http_triggers: list[dict]
-    status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder
-    reasons: dict[str, str] = field(default_factory=dict)
-    types: dict[str, str] = field(default_factory=dict)
 
 
 class Structurer:
@@ -721,167 +708,3 @@ def _unique_targets(flows: list[Flow]) -> list[Flow]:
             seen.add(key)
             unique.append(flow)
     return unique
-
-
-# ---- documents -------------------------------------------------------------------------------
-
-def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambda _id: None) -> Translation:
-    """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError."""
-    workflow = parse_workflow(document, source)
-    structurer = Structurer(workflow, flow_path_of)
-    modules = structurer.build()
-    status, reasons = dict(structurer.status), dict(structurer.reasons)
-    for name in workflow.nodes:
-        if name not in status:
-            status[name] = "placeholder"
-            reasons[name] = "not connected to anything the flow runs"
-    multiple_roots = len(structurer.top.roots) > 1
-    flow = {"summary": _summary(workflow, source),
-            "description": _description(workflow, source, status, reasons, structurer, modules),
-            "value": {"modules": modules},
-            "schema": _flow_schema(structurer, multiple_roots)}
-    schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
-    for document in [flow, *schedules, *http]:
-        _plain_texts(document)
-    return Translation(flow=flow, files=structurer.files, schedules=schedules, http_triggers=http,
-                       status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes})
-
-
-def _plain_texts(document) -> None:
-    """Every summary and description holds workflow text: made plain, one way (literals.one_line/text_block)."""
-    todo = [document]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, list):
-            todo.extend(item)
-        elif isinstance(item, dict):
-            for key, value in item.items():
-                if key == "summary" and isinstance(value, str):
-                    item[key] = one_line(value)
-                elif key == "description" and isinstance(value, str):
-                    item[key] = text_block(value)
-                else:
-                    todo.append(value)
-
-
-def _summary(workflow: Workflow, source: str) -> str:
-    return (workflow.name or source.rsplit("/", 1)[-1].rsplit(".", 1)[0])[:200]
-
-
-def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer,
-                 modules: list[dict]) -> str:
-    """The flow's description: one line per thing to know (names on one line each), then the sticky notes."""
-    translated = sum(1 for s in status.values() if s == "translated")
-    lines = [f"Translated by Phoenix from the n8n workflow \"{one_line(workflow.name or '(unnamed)')}\" "
-             f"({one_line(source)}).",
-             f"{translated} of {len(status)} nodes translated; "
-             f"{len(status) - translated} became placeholder steps that fail when run, saying why."]
-    for name, reason in reasons.items():
-        lines.append(f"- not translated: {one_line(name)} ({one_line(workflow.nodes[name].type)}): "
-                     f"{one_line(reason, 1000)}")
-    for note in structurer.notes:
-        lines.append(f"- not translated: {one_line(note, 1000)}")
-    readers = _request_metadata_readers(workflow)
-    if readers:
-        lines.append("- not passed: the request's headers and query. Windmill's HTTP route gives the flow the "
-                     "body only (input body); inputs headers and query stay empty unless the caller sets them. "
-                     f"Nodes whose expressions read headers or query (check them): "
-                     f"{', '.join(one_line(r) for r in readers)}")
-    resources = _resources_used(modules)
-    if resources:
-        lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
-                     + ", ".join(resources))
-    if len(structurer.top.roots) > 1:
-        roots = sorted(structurer.top.roots, key=structurer._root_rank)
-        lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
-                     f"(default: the first of {', '.join(one_line(r) for r in roots)}).")
-    for note in workflow.sticky_notes:
-        text = "\n".join(line.rstrip() for line in str(note.parameters.get("content", "")).strip().splitlines())
-        if text:
-            lines.append(f"\nSticky note \"{one_line(note.name)}\":\n{text}")
-    return "\n".join(lines)
-
-
-_WEBHOOK_TYPES = ("n8n-nodes-base.webhook",)
-# $json.headers, $json["query"], $('Webhook').item.json.headers, ...
-_REQUEST_METADATA = re.compile(r"""json\s*(?:\.|\[\s*['"])(headers|query)\b""")
-
-
-def _request_metadata_readers(workflow: Workflow) -> list[str]:
-    """Nodes of a webhook-triggered workflow whose expressions read the request's headers or query."""
-    if not any(node.type in _WEBHOOK_TYPES for node in workflow.nodes.values()):
-        return []
-    return [name for name, node in workflow.nodes.items()
-            if node.type not in _WEBHOOK_TYPES and _REQUEST_METADATA.search(json.dumps(node.parameters))]
-
-
-def all_modules(modules: list[dict]):
-    """Every module of a flow, nested ones included."""
-    for module in modules:
-        yield module
-        value = module.get("value", {})
-        for branch in value.get("branches", []):
-            yield from all_modules(branch.get("modules", []))
-        yield from all_modules(value.get("default", []))
-        yield from all_modules(value.get("modules", []))
-
-
-def _resources_used(modules: list[dict]) -> list[str]:
-    found = []
-    for module in all_modules(modules):
-        for transform in (module.get("value", {}).get("input_transforms") or {}).values():
-            value = transform.get("value") if transform.get("type") == "static" else None
-            if isinstance(value, str) and value.startswith("$res:"):
-                found.append(value.removeprefix("$res:"))
-    return sorted(set(found))
-
-
-def _flow_schema(structurer: Structurer, multiple_roots: bool) -> dict:
-    properties: dict = {}
-    for _node, trigger in structurer.triggers:
-        for key, spec in (trigger.get("inputs") or {}).items():
-            properties.setdefault(key, spec)
-    if multiple_roots:
-        roots = sorted(structurer.top.roots, key=structurer._root_rank)
-        properties[TRIGGER_INPUT] = {"type": "string", "enum": roots, "default": roots[0],
-                                     "description": "which n8n entry point this run starts from"}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-            "properties": properties, "required": [], "order": list(properties)}
-
-
-HTTP_AUTH = {"none": "none", "basicAuth": "basic_http", "headerAuth": "api_key", "jwtAuth": "windmill"}
-HTTP_METHODS = {"get", "post", "put", "delete", "patch"}
-
-
-def _trigger_documents(workflow: Workflow, structurer: Structurer, flow_path: str,
-                       multiple_roots: bool) -> tuple[list[dict], list[dict]]:
-    schedules, http = [], []
-    for node, trigger in structurer.triggers:
-        args = {TRIGGER_INPUT: node.name} if multiple_roots else {}
-        if trigger["kind"] == "schedule":
-            for cron in trigger["crons"]:
-                zone = trigger.get("timezone")
-                schedules.append({"schedule": cron, "timezone": zone if isinstance(zone, str) and TIMEZONE.match(zone) else "UTC",
-                                  "script_path": flow_path, "is_flow": True,
-                                  "enabled": bool(workflow.raw.get("active")), "args": args,
-                                  "summary": f"{node.name} (n8n schedule)"[:200]})
-        elif trigger["kind"] == "http":
-            http.append(_http_trigger(node, trigger, flow_path))
-    return schedules, http
-
-
-def _http_trigger(node: Node, trigger: dict, flow_path: str) -> dict:
-    route = re.sub(r"[^A-Za-z0-9_\-/:]+", "_", str(trigger.get("path") or node.name)).strip("/") or "hook"
-    auth = HTTP_AUTH.get(trigger.get("auth", "none"), "windmill")
-    method = str(trigger.get("method", "POST")).lower()
-    document = {"script_path": flow_path, "is_flow": True, "route_path": f"n8n/{route}",
-                "request_type": "async" if trigger.get("response_mode") == "onReceived" else "sync",
-                "authentication_method": auth,
-                "http_method": method if method in HTTP_METHODS else "post",
-                "is_static_website": False, "workspaced_route": False,
-                "wrap_body": not trigger.get("unwrapped"), "raw_string": False,
-                "summary": f"{node.name} (n8n webhook)"[:200],
-                "description": f"Replaces the n8n webhook node {node.name!r} (path {trigger.get('path')!r})."}
-    if auth in ("basic_http", "api_key"):
-        document["authentication_resource_path"] = f"f/phoenix/n8n_credentials/webhook_{re.sub(r'[^a-z0-9]+', '_', node.name.lower()).strip('_')}"
-    return document

@@ -1,0 +1,45 @@
+"""What a node translator is given (``NodeContext``) and what it gives back (``NodeTranslation``).
+
+A translator turns one n8n node into Windmill modules and says how its output
+items are read: ``output(i)`` is a Windmill JavaScript expression giving the
+items of output ``i``. Routing nodes (IF, Switch, error outputs) also give a
+predicate per output, which the structurer (``structure.py``) turns into
+``branchone`` branches; entry nodes give a ``trigger`` instead of modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..workflow import Node, Workflow
+
+LANGCHAIN = "@n8n/n8n-nodes-langchain."
+BASE = "n8n-nodes-base."
+
+
+@dataclass
+class NodeContext:
+    node: Node
+    workflow: Workflow
+    step_id: str
+    items: str                                   # JS: the node's input items
+    inputs: dict[int, str]                       # JS per input index (Merge)
+    node_items: Callable[[str], Optional[str]]   # JS giving an earlier node's items
+    flow_path_of: Callable[[str], Optional[str]] = lambda _id: None
+    output_count: int = 1
+    new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
+
+
+@dataclass
+class NodeTranslation:
+    modules: list[dict]
+    files: dict[str, str] = field(default_factory=dict)
+    output: Callable[[int], str] = lambda _i: "[]"
+    status: str = "translated"                  # translated | placeholder
+    reason: str = ""
+    predicates: Optional[list[str]] = None      # routing nodes: branch expr per output
+    trigger: Optional[dict] = None              # entry nodes: {"kind": ..., ...}
+
+
+Translator = Callable[[NodeContext], NodeTranslation]
