@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from lib.stack import phoenix_cache_dir
+from lib.cache import phoenix_cache_dir
 
 REPO = Path(__file__).resolve().parents[2]
 from scripts.tooling.step_tools import bun_binary
