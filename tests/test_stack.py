@@ -406,7 +406,7 @@ WORDING = [  # (document, dotted key, reason): what JSON Schema said before the 
     ({"models": {"huggingface": {"endpoints": [{"url": "http://x", "colour": "red"}]}}},
      "models.huggingface.endpoints.0", "'name' is a required property"),
     ({"models": {"ollama": {"fast": "phi3"}}}, "models.ollama.fast", "'phi3' is not of type 'array'"),
-    ({"models": {"olama": {}}}, "models.olama", "unknown key (allowed here: embedded, huggingface, ollama, phoenixcore)"),
+    ({"models": {"olama": {}}}, "models.olama", "unknown key (allowed here: embedded, embeddings, huggingface, ollama, phoenixcore)"),
     ({"podman": {"workers": {"default": 65}}}, "podman.workers.default", "65 is greater than the maximum of 64"),
     ({"podman": {"database": {"name": "Bad-Name"}}}, "podman.database.name",
      "not a valid value here (must match ^[a-z_][a-z0-9_]{0,62}$)"),
