@@ -70,7 +70,7 @@ export type RunError = { message: string; description?: string; node?: string };
 export type RunResult = {
   outputs: Item[][];
   staticData: Record<string, unknown>;
-  processedData: ProcessedData;
+  processedData?: ProcessedData; // the deduplication records (always set by runNode; optional for older callers)
   error?: RunError;
   // Inside Windmill: where the workflow state lives, whether this run changed it, and the keys
   // another run of the flow had changed meanwhile that this run's value replaced.
@@ -157,7 +157,7 @@ export async function runNode(request: RunRequest): Promise<RunResult> {
   await fitForTransfer(done.outputs, request.node.name, objectStorageOf());
   if (windmill) {
     // Saved whether or not the node failed, as n8n keeps what a failed execution recorded.
-    const ours = { staticData: done.staticData, processedData: done.processedData };
+    const ours = { staticData: done.staticData, processedData: done.processedData ?? {} };
     const changed = JSON.stringify(ours) !== JSON.stringify(base);
     const conflicts = changed ? await windmill.save(base, ours, records) : [];
     for (const c of conflicts) {
