@@ -32,6 +32,7 @@ class Translation:
     status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder
     reasons: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    resources: list[dict] = field(default_factory=list)     # [{path, resource_type}] the operator creates
 
 
 
@@ -54,7 +55,8 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
     for document in [flow, *schedules, *http]:
         _plain_texts(document)
     return Translation(flow=flow, files=structurer.files, schedules=schedules, http_triggers=http,
-                       status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes})
+                       status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes},
+                       resources=resources_needed(modules, structurer))
 
 
 def _plain_texts(document) -> None:
@@ -97,10 +99,12 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
                      "body only (input body); inputs headers and query stay empty unless the caller sets them. "
                      f"Nodes whose expressions read headers or query (check them): "
                      f"{', '.join(one_line(r) for r in readers)}")
-    resources = _resources_used(modules)
+    resources = resources_needed(modules, structurer)
     if resources:
-        lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
-                     + ", ".join(resources))
+        lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces; "
+                     "no secret is in this flow): "
+                     + ", ".join(f"{r['path']} (resource type {r['resource_type']})" if r["resource_type"]
+                                 else r["path"] for r in resources))
     if len(structurer.top.roots) > 1:
         roots = sorted(structurer.top.roots, key=structurer._root_rank)
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
@@ -136,14 +140,29 @@ def all_modules(modules: list[dict]):
         yield from all_modules(value.get("modules", []))
 
 
-def _resources_used(modules: list[dict]) -> list[str]:
-    found = []
+def resources_needed(modules: list[dict], structurer: Structurer) -> list[dict]:
+    """Every Windmill resource the flow's steps read (``$res:`` references), with its resource type when known."""
+    typed = dict(sorted(structurer.resources))
+    found = set(typed)
     for module in all_modules(modules):
         for transform in (module.get("value", {}).get("input_transforms") or {}).values():
-            value = transform.get("value") if transform.get("type") == "static" else None
-            if isinstance(value, str) and value.startswith("$res:"):
-                found.append(value.removeprefix("$res:"))
-    return sorted(set(found))
+            if transform.get("type") == "static":
+                found.update(_resource_references(transform.get("value")))
+    return [{"path": path, "resource_type": typed.get(path)} for path in sorted(found)]
+
+
+def _resource_references(value) -> list[str]:
+    """``$res:<path>`` strings anywhere in a static value (Windmill resolves them nested too)."""
+    todo, found = [value], []
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str) and item.startswith("$res:"):
+            found.append(item.removeprefix("$res:"))
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return found
 
 
 def _flow_schema(structurer: Structurer, multiple_roots: bool) -> dict:
