@@ -13,6 +13,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ...n8n_host.credentials import resource_type_name
+from ...n8n_host.trigger_steps import AppTrigger, app_trigger
 from ..literals import one_line, text_block
 from ..workflow import Node, Workflow, parse_workflow
 from .translators import ONE_PER_MODULE  # noqa: F401  (importing it registers every node translator)
@@ -32,6 +34,7 @@ class Translation:
     reasons: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     resources: list[dict] = field(default_factory=list)     # [{path, resource_type}] the operator creates
+    scripts: dict[str, dict] = field(default_factory=dict)  # file stem -> {"code", "metadata"}: app trigger scripts
 
 
 
@@ -46,16 +49,22 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
             status[name] = "placeholder"
             reasons[name] = "not connected to anything the flow runs"
     multiple_roots = len(structurer.top.roots) > 1
+    apps = _app_triggers(workflow, structurer, flow_path, multiple_roots)
     flow = {"summary": _summary(workflow, source),
-            "description": _description(workflow, source, status, reasons, structurer, modules),
+            "description": _description(workflow, source, status, reasons, structurer, modules, apps),
             "value": {"modules": modules},
             "schema": _flow_schema(structurer, multiple_roots)}
     schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
+    for app in apps:
+        schedules += app.schedules
+        http += app.routes
     for document in [flow, *schedules, *http]:
         _plain_texts(document)
     return Translation(flow=flow, files=structurer.files, schedules=schedules, http_triggers=http,
                        status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes},
-                       resources=resources_needed(modules, structurer))
+                       resources=resources_needed(modules, structurer, apps),
+                       scripts={app.script_path.rsplit("/", 1)[1]: {"code": app.script, "metadata": app.metadata}
+                                for app in apps})
 
 
 def _plain_texts(document) -> None:
@@ -80,7 +89,7 @@ def _summary(workflow: Workflow, source: str) -> str:
 
 
 def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer,
-                 modules: list[dict]) -> str:
+                 modules: list[dict], apps: tuple | list = ()) -> str:
     """The flow's description: one line per thing to know (names on one line each), then the sticky notes."""
     translated = sum(1 for s in status.values() if s == "translated")
     lines = [f"Translated by Phoenix from the n8n workflow \"{one_line(workflow.name or '(unnamed)')}\" "
@@ -98,7 +107,7 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
                      "body only (input body); inputs headers and query stay empty unless the caller sets them. "
                      f"Nodes whose expressions read headers or query (check them): "
                      f"{', '.join(one_line(r) for r in readers)}")
-    resources = resources_needed(modules, structurer)
+    resources = resources_needed(modules, structurer, apps)
     if resources:
         lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces; "
                      "no secret is in this flow): "
@@ -108,6 +117,11 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
         roots = sorted(structurer.top.roots, key=structurer._root_rank)
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
                      f"(default: the first of {', '.join(one_line(r) for r in roots)}).")
+    for app in apps:
+        lines.append(f"n8n trigger script: {app.script_path} " + (
+            "(run it once with action register: it registers the webhook with the service as n8n does on activation; "
+            "its HTTP routes deliver the service's calls)" if app.kind == "webhook" else
+            "(its schedule polls; each new item starts this flow once)"))
     for note in workflow.sticky_notes:
         text = "\n".join(line.rstrip() for line in str(note.parameters.get("content", "")).strip().splitlines())
         if text:
@@ -139,9 +153,10 @@ def all_modules(modules: list[dict]):
         yield from all_modules(value.get("modules", []))
 
 
-def resources_needed(modules: list[dict], structurer: Structurer) -> list[dict]:
-    """Every Windmill resource the flow's steps read (``$res:`` references), with its resource type when known."""
+def resources_needed(modules: list[dict], structurer: Structurer, apps=()) -> list[dict]:
+    """Every Windmill resource the flow's steps and trigger scripts read, with its resource type when known."""
     typed = dict(sorted(structurer.resources))
+    typed.update({path: resource_type_name(kind) for app in apps for kind, path in app.resources.items()})
     found = set(typed)
     for module in all_modules(modules):
         for transform in (module.get("value", {}).get("input_transforms") or {}).values():
@@ -196,6 +211,17 @@ def _trigger_documents(workflow: Workflow, structurer: Structurer, flow_path: st
         elif trigger["kind"] == "http":
             http.append(_http_trigger(node, trigger, flow_path))
     return schedules, http
+
+
+def _app_triggers(workflow: Workflow, structurer: Structurer, flow_path: str, multiple_roots: bool) -> list[AppTrigger]:
+    """Each app trigger's script with its routes or schedules (lib/n8n_host/trigger_steps.py)."""
+    settings = workflow.raw.get("settings") if isinstance(workflow.raw, dict) else None
+    zone = settings.get("timezone") if isinstance(settings, dict) else None
+    return [app_trigger(node.raw, trigger["type"], flow_path=flow_path, workflow_name=workflow.name,
+                        timezone=zone if isinstance(zone, str) and TIMEZONE.match(zone) else None,
+                        resources=trigger["resources"], flow_args={TRIGGER_INPUT: node.name} if multiple_roots else {},
+                        active=bool(workflow.raw.get("active")))
+            for node, trigger in structurer.triggers if trigger["kind"] == "app"]
 
 
 def _http_trigger(node: Node, trigger: dict, flow_path: str) -> dict:
