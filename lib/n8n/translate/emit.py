@@ -41,7 +41,7 @@ class Translation:
 def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambda _id: None) -> Translation:
     """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError."""
     workflow = parse_workflow(document, source)
-    structurer = Structurer(workflow, flow_path_of)
+    structurer = Structurer(workflow, flow_path_of, flow_path)
     modules = structurer.build()
     status, reasons = dict(structurer.status), dict(structurer.reasons)
     for name in workflow.nodes:
