@@ -32,7 +32,7 @@ from .ai_models import is_model, phoenix_chat_model
 from .expressions import Untranslatable, is_expression, to_input_transform, to_step_js
 from .literals import js_string, js_value
 from .translate.context import BASE, LANGCHAIN, NodeContext, NodeTranslation
-from .translate.registry import translates
+from .translate.registry import structural
 from .translate.steps import bun_step, pass_through_step
 from .workflow import Node, Workflow
 
@@ -140,7 +140,7 @@ def ai_cluster(ctx: NodeContext) -> NodeTranslation:
 OPENAI_TEXT_TO_HOST = {(1, "message")}
 
 
-@translates(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
+@structural(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
 def ai_root(ctx: NodeContext) -> NodeTranslation:
     node = ctx.node
     if node.short_type == "openAi":
@@ -205,7 +205,7 @@ def _as_items(ctx: NodeContext, translation: NodeTranslation) -> NodeTranslation
     return translation
 
 
-@translates(LANGCHAIN + "informationExtractor")
+@structural(LANGCHAIN + "informationExtractor")
 def information_extractor(ctx: NodeContext) -> NodeTranslation:
     if needs_host(ctx):
         return ai_cluster(ctx)
@@ -232,7 +232,7 @@ def information_extractor(ctx: NodeContext) -> NodeTranslation:
     return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: output))
 
 
-@translates(LANGCHAIN + "textClassifier", LANGCHAIN + "sentimentAnalysis")
+@structural(LANGCHAIN + "textClassifier", LANGCHAIN + "sentimentAnalysis")
 def classifier(ctx: NodeContext) -> NodeTranslation:
     """One output per category; each item goes to the first category its answer names."""
     if needs_host(ctx):
@@ -334,7 +334,7 @@ VECTOR_STORES = ("vectorStoreAzureAISearch", "vectorStoreChromaDB", "vectorStore
                  "vectorStoreRedis", "vectorStoreSupabase", "vectorStoreWeaviate", "vectorStoreZep")
 
 
-@translates(*(LANGCHAIN + t for t in HOST_ROOTS + VECTOR_STORES))
+@structural(*(LANGCHAIN + t for t in HOST_ROOTS + VECTOR_STORES))
 def host_root(ctx: NodeContext) -> NodeTranslation:
     """A vector store inserting or loading documents, a Q&A chain over a retriever...: n8n's engine runs it."""
     if kind_of(ctx.node.type, ctx.node.parameters) != "root":
@@ -342,7 +342,7 @@ def host_root(ctx: NodeContext) -> NodeTranslation:
     return ai_cluster(ctx)
 
 
-@translates(LANGCHAIN + "openAiAssistant")
+@structural(LANGCHAIN + "openAiAssistant")
 def openai_assistant(ctx: NodeContext) -> NodeTranslation:
     raise Untranslatable("an OpenAI Assistant lives on OpenAI's servers (its instructions, files and threads): "
                          "it cannot run on the stack's models")

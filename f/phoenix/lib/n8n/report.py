@@ -9,9 +9,12 @@ shape::
 
     {"workflows": [{"file", "status": "translated"|"error", "nodes_total",
                     "nodes_translated", "placeholders", "ai_placeholders",
-                    "unused_sub_nodes", "untranslated_types", "error"}]}
+                    "unused_sub_nodes", "untranslated_types",
+                    "resources": [{"path", "resource_type"}], "error"}]}
 
-with ``file`` relative to the input folder and sticky notes never counted,
+with ``file`` relative to the input folder and sticky notes never counted;
+``resources`` are the Windmill resources the operator creates for the flow's
+credentials (paths and resource types, never a secret),
 plus ``conflicts``: the generated files kept because the operator changed
 them since Phoenix wrote them (or Phoenix never wrote them), each with its
 path relative to the output folder and the reason.
@@ -155,8 +158,8 @@ def _flows_by_workflow_id(loaded: dict, root: Path, flow_paths: dict[str, str]) 
 def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, flow_path_of,
                    routes: set[tuple[str, str]], guard) -> dict:
     entry = {"file": relative, "status": "error", "nodes_total": _count_nodes(document), "nodes_translated": 0,
-             "placeholders": 0, "ai_placeholders": 0, "unused_sub_nodes": 0, "untranslated_types": [], "error": None,
-             "conflicts": []}
+             "placeholders": 0, "ai_placeholders": 0, "unused_sub_nodes": 0, "untranslated_types": [], "resources": [],
+             "error": None, "conflicts": []}
     if isinstance(document, _Failure):
         entry["error"] = document.message
         return entry
@@ -186,6 +189,7 @@ def _translate_one(relative: str, document, target_root: Path, slug: str, flow_p
                  ai_placeholders=sum(1 for n in placeholders if is_ai_type(translation.types[n])),
                  unused_sub_nodes=len(unused),
                  untranslated_types=sorted({translation.types[n] for n in placeholders}),
+                 resources=translation.resources,
                  conflicts=outcome["conflicts"])
     return entry
 
@@ -240,8 +244,12 @@ def summarize(report: dict) -> dict:
     entries = report["workflows"]
     total = sum(e["nodes_total"] for e in entries)
     translated = sum(e["nodes_translated"] for e in entries)
+    translated_files = [e for e in entries if e["status"] == "translated"]
+    complete = sum(1 for e in translated_files if not e["placeholders"])
     return {"files": len(entries),
-            "translated": sum(1 for e in entries if e["status"] == "translated"),
+            "translated": len(translated_files),
+            "without_placeholder": complete,
+            "share_without_placeholder": round(complete / len(entries), 4) if entries else 0.0,
             "errors": sum(1 for e in entries if e["status"] == "error"),
             "nodes_total": total, "nodes_translated": translated,
             "placeholders": sum(e["placeholders"] for e in entries),
@@ -257,6 +265,8 @@ def format_summary(summary: dict) -> str:
             f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders"
             + (f" ({summary['ai_placeholders']} of them AI nodes that cannot run on the stack's models)"
                if summary.get("ai_placeholders") else "")
+            + f"; {summary['without_placeholder']}/{summary['files']} workflows with no placeholder "
+              f"({summary['share_without_placeholder']:.1%})"
             + (f"; {summary['unused_sub_nodes']} AI sub-node(s) attached to nothing (n8n never runs them)"
                if summary.get("unused_sub_nodes") else "")
             + (f"; {summary['conflicts']} generated file(s) kept because they were changed (see conflicts)"

@@ -17,6 +17,7 @@ from ..workflow import Node, Workflow
 
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 BASE = "n8n-nodes-base."
+TRIGGER_INPUT = "n8n_trigger"  # the flow input naming the entry point a run starts from (several entries)
 
 
 @dataclass
@@ -30,6 +31,8 @@ class NodeContext:
     flow_path_of: Callable[[str], Optional[str]] = lambda _id: None
     output_count: int = 1
     new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
+    input_sources: dict[int, list[str]] = field(default_factory=dict)  # per input: the nodes its items come from
+    flow_path: str = ""                          # the Windmill path of the flow being written
 
 
 @dataclass
@@ -41,6 +44,10 @@ class NodeTranslation:
     reason: str = ""
     predicates: Optional[list[str]] = None      # routing nodes: branch expr per output
     trigger: Optional[dict] = None              # entry nodes: {"kind": ..., ...}
+    # The step applies the node's own settings (onError, retries, executeOnce...) as n8n does (host steps),
+    # so the structurer adds no error routing or Windmill retry of its own.
+    applies_node_settings: bool = False
+    resources: list[tuple[str, str]] = field(default_factory=list)  # (Windmill resource path, resource type)
 
 
 Translator = Callable[[NodeContext], NodeTranslation]
