@@ -23,7 +23,7 @@ from lib.n8n.translate.emit import translate_workflow
 from tests.n8n import translate_fixtures as fx
 from tests.support.n8n_host_run import HERE as HOST_TESTS, bun_binary, host_environment, missing
 from tests.support.ollama_server import OllamaStandIn
-from tests.support.ts_step import REPO, WORKSPACE_IMPORTS
+from tests.support.ts_step import REPO, workspace_preload
 from tests.support.windmill_standin import WindmillStandIn
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
@@ -52,9 +52,9 @@ def run_step(tmp_path: Path, code: str, windmill: WindmillStandIn, *args, env: d
     work.mkdir()
     (work / "step.ts").write_text(code, encoding="utf-8")
     (work / "args.json").write_text(json.dumps(list(args)), encoding="utf-8")
-    (work / "workspace.ts").write_text(WORKSPACE_IMPORTS, encoding="utf-8")
-    environment = {**host_environment(tmp_path / "host-cache"), **windmill.env("f/n8n/ai/flow"), **(env or {})}
-    proc = subprocess.run([str(bun_binary()), "--preload", str(work / "workspace.ts"), str(HOST_TESTS / "run_step.ts"),
+    environment = {**host_environment(tmp_path / "host-cache"), **windmill.env("f/n8n/ai/flow"),
+                   "PHOENIX_REPO": REPO.as_posix(), **(env or {})}
+    proc = subprocess.run([str(bun_binary()), *workspace_preload(work), str(HOST_TESTS / "run_step.ts"),
                            str(work / "step.ts"), str(work / "args.json"), str(REPO)],
                           capture_output=True, text=True, env=environment, timeout=600)
     lines = [line for line in proc.stdout.split("\n") if line.startswith("RESULT ")]
