@@ -301,14 +301,14 @@ def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folde
                             "list.json", "notes.json"}
     for entry in entries.values():
         assert set(entry) == {"file", "status", "nodes_total", "nodes_translated", "placeholders",
-                              "untranslated_types", "error", "conflicts"}
+                              "untranslated_types", "error", "conflicts", "subflows"}
     assert entries["broken.json"]["status"] == "error" and "malformed JSON" in entries["broken.json"]["error"]
     assert entries["empty.json"]["error"] == "empty file"
     assert "not an n8n workflow" in entries["list.json"]["error"]
     assert entries["nested/unknown.json"] == {
         "file": "nested/unknown.json", "status": "translated", "nodes_total": 3, "nodes_translated": 1,
         "placeholders": 2, "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
-        "error": None, "conflicts": []}
+        "error": None, "conflicts": [], "subflows": []}
     out = tmp_path / "out"
     assert (out / "nested_agent__flow" / "flow.yaml").is_file()
     assert (out / "good.http_trigger.yaml").is_file()

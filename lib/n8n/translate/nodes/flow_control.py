@@ -1,5 +1,5 @@
 """Nodes that shape the flow: IF, Filter, Switch, Merge, No-op, Split In Batches, Wait,
-Stop and Error, Respond to Webhook, Execute Workflow.
+Stop and Error, Respond to Webhook (Execute Workflow: ``subflows.py``).
 
 The structure itself (branches, joins, loops) is built by ``structure.py`` from
 what these give: routing predicates, the batches a loop iterates, merged inputs.
@@ -194,21 +194,3 @@ def respond_to_webhook(ctx: NodeContext) -> NodeTranslation:
     items = ctx.items
     return bun_step(ctx, body, output=lambda _i: items,
                     comment="The response body: the flow's result when this is its last step (run_wait_result or a sync HTTP route).")
-
-
-@translates(BASE + "executeWorkflow")
-def execute_workflow(ctx: NodeContext) -> NodeTranslation:
-    p = ctx.node.parameters
-    if p.get("source", "database") != "database":
-        raise Untranslatable(f"sub-workflow source {p.get('source')!r} is not translated")
-    workflow_id = str(locator_value(p.get("workflowId", "")) or "")
-    path = ctx.flow_path_of(workflow_id) if workflow_id and not workflow_id.startswith("=") else None
-    if not path:
-        raise Untranslatable(f"it calls n8n workflow {workflow_id or '(unknown)'}, which was not translated in this run "
-                             "(translate it in the same folder to link the two flows)")
-    module = {"id": ctx.step_id, "summary": ctx.node.name,
-              "value": {"type": "flow", "path": path,
-                        "input_transforms": {"items": {"type": "javascript", "expr": ctx.items}}}}
-    result = f"results.{ctx.step_id}"
-    return NodeTranslation(modules=[module], output=lambda _i: result)
-

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..workflow import Node, Workflow
+from .links import WorkflowLinks
 
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 BASE = "n8n-nodes-base."
@@ -27,7 +28,7 @@ class NodeContext:
     items: str                                   # JS: the node's input items
     inputs: dict[int, str]                       # JS per input index (Merge)
     node_items: Callable[[str], Optional[str]]   # JS giving an earlier node's items
-    flow_path_of: Callable[[str], Optional[str]] = lambda _id: None
+    links: WorkflowLinks = field(default_factory=WorkflowLinks)  # the run's other workflows (sub-flows)
     output_count: int = 1
     new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
 

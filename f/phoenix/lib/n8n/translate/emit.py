@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable, Optional
 
+from ..expressions import Untranslatable
 from ..literals import one_line, text_block
-from ..workflow import Node, Workflow, parse_workflow
+from ..workflow import Node, Workflow, WorkflowError, parse_workflow
+from .callees import ERROR_START, callee_of
+from .failure import failure_handler
+from .links import MAX_INLINE_DEPTH, Callee, WorkflowLinks
 from .translators import ONE_PER_MODULE  # noqa: F401  (importing it registers every node translator)
-from .structure import TRIGGER_INPUT, Structurer
+from .structure import TRIGGER_INPUT, StructureError, Structurer
 
 TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
 
@@ -32,13 +37,35 @@ class Translation:
     status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder
     reasons: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    callee: Optional[Callee] = None                         # how other flows call this one
+    subflows: list["Subflow"] = field(default_factory=list)  # inline sub-workflows, translated as flows
 
 
+@dataclass
+class Subflow:
+    """An inline sub-workflow (Execute Workflow, source "parameter") translated as its own flow."""
+    path: str
+    translation: Translation
 
-def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambda _id: None) -> Translation:
-    """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError."""
+
+def translate_workflow(document, source: str, flow_path: str, flow_path_of: Optional[Callable] = None, *,
+                       links: Optional[WorkflowLinks] = None,
+                       subflow_path: Optional[Callable[[str], str]] = None) -> Translation:
+    """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError.
+
+    ``links`` are the run's other workflows (``links.py``; ``flow_path_of``, an
+    n8n id -> flow path function, is the older form of ``links.by_id``);
+    ``subflow_path`` names the flow an inline sub-workflow becomes (default:
+    ``<flow_path>_<step id>``).
+    """
     workflow = parse_workflow(document, source)
-    structurer = Structurer(workflow, flow_path_of)
+    links = links or WorkflowLinks(by_id=_callee_by_path(flow_path_of))
+    subflows: list[Subflow] = []
+    own = callee_of(workflow, flow_path)
+    links = replace(links, itself=links.itself or own,
+                    itself_on_error=links.itself_on_error or callee_of(workflow, flow_path, ERROR_START),
+                    inline=_inline_translator(source, flow_path, links, subflow_path, subflows))
+    structurer = Structurer(workflow, links)
     modules = structurer.build()
     status, reasons = dict(structurer.status), dict(structurer.reasons)
     for name in workflow.nodes:
@@ -46,15 +73,63 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
             status[name] = "placeholder"
             reasons[name] = "not connected to anything the flow runs"
     multiple_roots = len(structurer.top.roots) > 1
+    failure = failure_handler(workflow, structurer, links)
+    structurer.notes += failure.notes
     flow = {"summary": _summary(workflow, source),
             "description": _description(workflow, source, status, reasons, structurer, modules),
-            "value": {"modules": modules},
+            "value": {"modules": modules, **({"failure_module": failure.module} if failure.module else {})},
             "schema": _flow_schema(structurer, multiple_roots)}
     schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
     for document in [flow, *schedules, *http]:
         _plain_texts(document)
-    return Translation(flow=flow, files=structurer.files, schedules=schedules, http_triggers=http,
-                       status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes})
+    return Translation(flow=flow, files={**structurer.files, **failure.files}, schedules=schedules,
+                       http_triggers=http, status=status, reasons=reasons,
+                       types={n: workflow.nodes[n].type for n in workflow.nodes}, callee=own, subflows=subflows)
+
+
+def _callee_by_path(flow_path_of: Optional[Callable]) -> Callable[[str], Optional[Callee]]:
+    """The older ``flow_path_of`` (n8n id -> flow path) as callee look-ups (entered at their default)."""
+    if flow_path_of is None:
+        return lambda _id: None
+    return lambda workflow_id: (Callee(path=flow_path_of(workflow_id), workflow_id=workflow_id)
+                                if flow_path_of(workflow_id) else None)
+
+
+def _inline_translator(source: str, flow_path: str, links: WorkflowLinks,
+                       subflow_path: Optional[Callable[[str], str]], subflows: list[Subflow]):
+    """``links.inline``: an Execute Workflow node's inline JSON, translated as a flow of its own.
+
+    As in n8n, an inline workflow without an id is the calling workflow for
+    ``$workflow.id``; its schedules and webhooks are not activated (n8n only runs
+    it from this node), so only its flow is written.
+    """
+    name_subflow = subflow_path or (lambda key: f"{flow_path}_{key}")
+
+    def translate_inline(text: str, key: str) -> Callee:
+        if links.depth >= MAX_INLINE_DEPTH:
+            raise Untranslatable(f"its inline workflow is nested more than {MAX_INLINE_DEPTH} levels deep")
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise Untranslatable(f"its inline workflow JSON is not valid JSON ({exc}; n8n fails this node too)") \
+                from None
+        has_id = isinstance(document, dict) and isinstance(document.get("id"), (str, int))
+        inner = replace(links, depth=links.depth + 1, itself=None if has_id else links.itself,
+                        itself_on_error=None, inline=None)
+        path = name_subflow(key)
+        try:
+            translation = translate_workflow(document, f"{source} (inline workflow)", path, links=inner,
+                                             subflow_path=lambda sub: name_subflow(f"{key}_{sub}"))
+        except (WorkflowError, StructureError) as exc:
+            raise Untranslatable(f"its inline workflow cannot be translated: {exc}") from None
+        except RecursionError:
+            raise Untranslatable("its inline workflow is too deeply nested to translate") from None
+        translation.schedules, translation.http_triggers = [], []
+        subflows.append(Subflow(path, translation))
+        subflows.extend(translation.subflows)
+        translation.subflows = []
+        return translation.callee
+    return translate_inline
 
 
 def _plain_texts(document) -> None:

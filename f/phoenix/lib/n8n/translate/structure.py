@@ -34,6 +34,7 @@ from ..ai import fold_sub_nodes
 from ..literals import js_string, js_value, safe_identifier
 from ..workflow import Edge, Node, Workflow, strongly_connected
 from .context import NodeContext, NodeTranslation
+from .links import WorkflowLinks
 from .registry import translate_node
 from .steps import STEP_HEADER
 
@@ -197,9 +198,9 @@ class Region:
 
 
 class Structurer:
-    def __init__(self, workflow: Workflow, flow_path_of=lambda _id: None):
+    def __init__(self, workflow: Workflow, links: Optional[WorkflowLinks] = None):
         self.wf = workflow
-        self.flow_path_of = flow_path_of
+        self.links = links or WorkflowLinks()
         self.order = workflow.main_node_names()
         self.types = {n: workflow.nodes[n].type for n in self.order}
         self.top = Region(set(self.order), workflow.main_edges, self.order, self.types)
@@ -207,6 +208,7 @@ class Structurer:
         self.ids: set[str] = {"failure", "preprocessor"}
         self.items_of: dict[str, str] = {}
         self.module_of: dict[str, dict] = {}
+        self.node_of_step: dict[str, str] = {}     # step id -> the n8n node it stands for (error data)
         self.status: dict[str, str] = {}
         self.reasons: dict[str, str] = {}
         self.triggers: list[tuple[Node, dict]] = []
@@ -242,7 +244,7 @@ class Structurer:
         ctx = NodeContext(node=node, workflow=self.wf, step_id=self.new_id(name),
                           items=combine(arrivals) if arrivals else "[{}]",
                           inputs={i: combine(a) for i, a in inputs.items()},
-                          node_items=self.items_of.get, flow_path_of=self.flow_path_of, new_id=self.new_id,
+                          node_items=self.items_of.get, links=self.links, new_id=self.new_id,
                           output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]))
         result = translate_node(ctx)
         result = self._with_error_output(node, ctx, result)
@@ -252,6 +254,7 @@ class Structurer:
         for module in result.modules:
             self._node_options(node, module)
             self.module_of[name] = module
+            self.node_of_step.update((step["id"], name) for step in _nested(module))
         self.files.update(result.files)
         self.items_of[name] = result.output(0)
         return result
@@ -314,6 +317,10 @@ class Structurer:
             rest, _ = self.walk(self.top, join, arrivals, EXIT)
             modules += rest
         return modules
+
+    def entry_points(self) -> list[str]:
+        """The workflow's entry nodes in the order the flow offers them (the first is the default)."""
+        return sorted(self.top.roots, key=self._root_rank)
 
     def _root_rank(self, name: str) -> tuple:
         node_type = self.wf.nodes[name].type
@@ -677,6 +684,18 @@ class Structurer:
                 return node
             node = region.ipdom.get(node, EXIT)
         return EXIT
+
+
+def _nested(module: dict):
+    """A module and every module inside it (branches, loops)."""
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        yield current
+        value = current.get("value", {})
+        todo += value.get("modules", []) + value.get("default", [])
+        for branch in value.get("branches", []):
+            todo += branch.get("modules", [])
 
 
 def combine(arrivals: list[Arrival]) -> str:

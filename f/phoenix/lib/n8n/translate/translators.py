@@ -6,7 +6,8 @@ Where is node type X translated? In one of these modules, under
 
 - ``nodes/triggers.py``: manual, webhook, form, chat, schedule, called and service triggers;
 - ``nodes/flow_control.py``: IF, Filter, Switch, Merge, No-op, Split In Batches, Wait,
-  Stop and Error, Respond to Webhook, Execute Workflow;
+  Stop and Error, Respond to Webhook;
+- ``nodes/subflows.py``: Execute Workflow, Execute Workflow Trigger, Error Trigger;
 - ``nodes/data.py``: Set, Split Out, Aggregate, Limit, Sort, Remove Duplicates, Rename Keys,
   Summarize, Item Lists;
 - ``nodes/code.py``: Code, Function, Function Item;
@@ -27,9 +28,11 @@ from .nodes.data import set_node
 from .nodes.date_time import date_time
 from .nodes.flow_control import if_node
 from .nodes.http import http_request
+from .nodes.subflows import execute_workflow
 from .nodes.triggers import manual_trigger
 
 # One translator of each module: importing it made the module register all of its translators.
 # (Windmill follows `from <module> import <name>` when it resolves a script's dependencies, not
 # `from <package> import <module>`, so each module is imported by one of its names.)
-ONE_PER_MODULE = (manual_trigger, if_node, set_node, code_node, http_request, date_time, telegram, ai_root)
+ONE_PER_MODULE = (manual_trigger, if_node, set_node, code_node, http_request, date_time, execute_workflow, telegram,
+                  ai_root)
