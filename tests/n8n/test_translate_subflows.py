@@ -155,7 +155,8 @@ def test_a_workflow_calling_itself_enters_at_its_execute_workflow_trigger(tmp_pa
     """The most common real pattern: `$workflow.id`, the sub-workflow part in the same file."""
     document = fx.workflow(
         [fx.node("Start", "manualTrigger"), rows(),
-         fx.node("Again", "executeWorkflow", 1.1, workflowId="={{ $workflow.id }}", mode="each"),
+         fx.node("Again", "executeWorkflow", 1.1, workflowId={"__rl": True, "value": "={{ $workflow.id }}", "mode": "id"},
+                 mode="each"),
          fx.node("Sub", "executeWorkflowTrigger", 1.1, inputSource="passthrough"),
          code("Tag", "return $input.all().map((i) => ({json: {...i.json, inner: true}}));")],
         fx.link(("Start", 0, "Rows"), ("Rows", 0, "Again"), ("Sub", 0, "Tag")), name="Self")
@@ -196,11 +197,12 @@ def test_not_waiting_starts_the_sub_flow_as_its_own_job_and_hands_the_items_on(t
 
 @pytest.mark.parametrize("parameters, says", [
     ({"workflowId": {"__rl": True, "value": "elsewhere", "cachedResultName": "Billing"}}, "elsewhere (Billing)"),
-    ({"workflowId": "={{ $json.target }}"}, "expression"),
+    ({"workflowId": {"__rl": True, "value": "={{ $json.target }}"}}, "expression"),
     ({"source": "localFile", "workflowPath": "/data/missing.json"}, "/data/missing.json"),
     ({"source": "url", "workflowUrl": "https://example.org/w.json"}, "URL"),
     ({"source": "parameter", "workflowJson": "{not json"}, "not valid JSON"),
-    ({"workflowId": ""}, "empty")])
+    ({"workflowId": ""}, "empty"),
+    ({"workflowId": "child1"}, "n8n fails this node too")])
 def test_a_sub_workflow_not_in_the_run_is_a_placeholder_saying_which(tmp_path, parameters, says):
     call = fx.node("Call", "executeWorkflow", 1.1, **parameters)
     report, out = translated(tmp_path, {"parent.json": caller(call)})
@@ -346,7 +348,7 @@ def test_validators_and_deploy_check_accept_the_translated_sub_flows(tmp_path):
                                       workflowInputs={"value": {"n": "={{ $json.n }}"},
                                                       "schema": [{"id": "n", "displayName": "n", "type": "number"}]})),
         "each.json": caller(fx.node("Call", "executeWorkflow", 1, workflowId="child1", mode="each")),
-        "nowait.json": caller(fx.node("Call", "executeWorkflow", 1.1, workflowId="child1",
+        "nowait.json": caller(fx.node("Call", "executeWorkflow", 1.1, workflowId={"__rl": True, "value": "child1"},
                                       options={"waitForSubWorkflow": False})),
         "inline.json": caller(fx.node("Call", "executeWorkflow", 1.2, source="parameter", workflowJson=json.dumps(inline)))}
     for name, document in documents.items():

@@ -109,6 +109,11 @@ def _callee(ctx: NodeContext) -> Callee:
     source = p.get("source", "database")
     if source == "database":
         locator = p.get("workflowId", "")
+        if ctx.node.type_version >= 1.1 and locator not in ("", None) and not isinstance(locator, dict):
+            # ExecuteWorkflow getWorkflowInfo reads `.value` of the locator: a plain id gives none
+            raise Untranslatable(f"its workflow id {str(locator)[:200]!r} is a plain value where this node version "
+                                 "expects a workflow locator ({__rl, value}): n8n fails this node too (\"No "
+                                 "information about the workflow to execute found\")")
         value = locator_value(locator)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
