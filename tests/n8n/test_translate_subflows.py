@@ -19,6 +19,7 @@ import yaml
 from lib.n8n.literals import expression_literal
 from lib.n8n.report import translate_folder
 from lib.n8n.translate.emit import all_modules, translate_workflow
+from lib.n8n.translate.links import MAX_INLINE_DEPTH, match_file
 from scripts.tooling.windmill_tools import validate_documents
 from tests.n8n import translate_fixtures as fx
 from tests.support.openflow_run import load_flows, run_flow
@@ -368,3 +369,34 @@ def test_expression_literals_survive_windmills_rewriting_of_the_expression():
     literal = expression_literal({"k": text})
     assert not any(word in literal for word in ("return ", "results", "flow_env", "variable(", "resource("))
     assert json.loads(literal.replace("\\u00", "\\u00")) == {"k": text}
+
+
+def test_inline_workflows_nested_too_deep_stop_with_a_reason():
+    document = child_workflow()
+    for level in range(6):
+        document = fx.workflow([fx.node("In", "executeWorkflowTrigger", 1),
+                                fx.node("Deeper", "executeWorkflow", 1.2, source="parameter",
+                                        workflowJson=json.dumps(document))],
+                               fx.link(("In", 0, "Deeper")), name=f"level {level}")
+    translation = translate_workflow(document, "deep.json", f"{PREFIX}/deep")
+    assert len(translation.subflows) == MAX_INLINE_DEPTH
+    deepest = translation.subflows[-1].translation
+    assert deepest.status["Deeper"] == "placeholder" and "nested more than" in deepest.reasons["Deeper"]
+
+
+def test_an_inline_workflow_nothing_can_start_writes_no_flow(tmp_path):
+    lonely = fx.workflow([fx.node("Hook", "webhook", 2, path="x"), fx.node("Next", "noOp")], fx.link(("Hook", 0, "Next")))
+    call = fx.node("Call", "executeWorkflow", 1.2, source="parameter", workflowJson=json.dumps(lonely))
+    report, out = translated(tmp_path, {"parent.json": caller(call)})
+    [entry] = report["workflows"]
+    assert entry["subflows"] == [] and entry["placeholders"] == 1
+    assert sorted(p.name for p in out.glob("*__flow")) == ["parent__flow"]
+
+
+def test_a_file_path_names_the_longest_matching_file_of_the_run():
+    files = ["child.json", "a/child.json", "b/child.json", "b/other.json"]
+    assert match_file("/data/x/a/child.json", files) == "a/child.json"
+    assert match_file("child.json", files) == "child.json"
+    assert match_file("/elsewhere/other.json", files) == "b/other.json"  # one file of that name
+    assert match_file("/srv/flows/c/child.JSON", files) is None
+    assert match_file("", files) is None

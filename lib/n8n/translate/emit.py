@@ -123,6 +123,8 @@ def _inline_translator(source: str, flow_path: str, links: WorkflowLinks,
             raise Untranslatable(f"its inline workflow cannot be translated: {exc}") from None
         except RecursionError:
             raise Untranslatable("its inline workflow is too deeply nested to translate") from None
+        if translation.callee.problem:  # nothing could call it: no flow is written
+            raise Untranslatable(f"its inline workflow cannot be called: {translation.callee.problem}")
         translation.schedules, translation.http_triggers = [], []
         subflows.append(Subflow(path, translation))
         subflows.extend(translation.subflows)

@@ -30,7 +30,7 @@ from typing import Optional
 
 from ...errors import Unsupported
 from ..ai import fold_sub_nodes
-from ..literals import js_string, js_value, safe_identifier
+from ..literals import expression_literal, js_string, js_value, safe_identifier
 from ..workflow import Edge, Node, Workflow, strongly_connected
 from .context import NodeContext, NodeTranslation
 from .links import WorkflowLinks
@@ -308,8 +308,9 @@ class Structurer:
             modules, _ = self.walk(self.top, roots[0], [], EXIT)
             return modules
         default = roots[0]
-        flows = [Flow(root, 0, "[{}]", guard=f"(flow_input.{TRIGGER_INPUT} ?? {js_string(default)}) === {js_string(root)}",
-                      label=f"entry: {root}") for root in roots]
+        # (expression_literal: an entry named "return ..." must not turn the condition into a function body)
+        flows = [Flow(root, 0, "[{}]", guard=f"(flow_input.{TRIGGER_INPUT} ?? {expression_literal(default)}) === "
+                                             f"{expression_literal(root)}", label=f"entry: {root}") for root in roots]
         join = self.top.ipdom.get(ROOT, EXIT)
         modules, arrivals = self.dispatch(self.top, ROOT, flows, join, routing=True)
         if join != EXIT:

@@ -33,12 +33,14 @@ from typing import Optional
 
 from ...expressions import Untranslatable
 from ...literals import expression_literal, js_value
+from ...workflow import without_lone_surrogates
 from ..context import BASE, NodeContext, NodeTranslation
 from ..links import Callee
 from ..registry import translates
 from ..steps import (STEP_HEADER, bun_step, locator_value, node_literal, params_js, pass_through_step, per_item,
                      rawscript)
 from .triggers import entry
+
 
 def items_input(without: str) -> dict:
     return {"items": {"type": "array", "items": {"type": "object"},
@@ -105,55 +107,63 @@ def execute_workflow(ctx: NodeContext) -> NodeTranslation:
 
 def _callee(ctx: NodeContext) -> Callee:
     """The translated flow the node calls, or Untranslatable saying which workflow to translate with it."""
-    p, links = ctx.node.parameters, ctx.links
-    source = p.get("source", "database")
-    if source == "database":
-        locator = p.get("workflowId", "")
-        if ctx.node.type_version >= 1.1 and locator not in ("", None) and not isinstance(locator, dict):
-            # ExecuteWorkflow getWorkflowInfo reads `.value` of the locator: a plain id gives none
-            raise Untranslatable(f"its workflow id {str(locator)[:200]!r} is a plain value where this node version "
-                                 "expects a workflow locator ({__rl, value}): n8n fails this node too (\"No "
-                                 "information about the workflow to execute found\")")
-        value = locator_value(locator)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            raise Untranslatable("no sub-workflow is chosen (its workflow id is empty)")
-        if SELF.match(value):
-            if links.itself is None:
-                raise Untranslatable("it calls the workflow itself ($workflow.id), which has no flow path here")
-            return links.itself
-        if value.startswith("="):
-            raise Untranslatable(f"the sub-workflow id is an expression ({value[:200]}) that n8n evaluates when it "
-                                 "runs; only {{ $workflow.id }} (the workflow itself) is resolved when translating")
-        found = links.workflow(value.strip())
-        if found is None:
-            name = locator.get("cachedResultName") if isinstance(locator, dict) else None
-            named = f" ({name})" if isinstance(name, str) and name else ""
-            raise Untranslatable(f"it calls n8n workflow {value.strip()}{named}, which is not in this translation "
-                                 "run: translate that workflow together with this one (its JSON file in the same "
-                                 "folder, with its n8n id)")
-        return found
-    if source == "localFile":
-        path = p.get("workflowPath", "")
-        if not isinstance(path, str) or not path.strip() or path.startswith("="):
-            raise Untranslatable(f"its workflow file path {path!r} is empty or an expression")
-        found = links.by_file(path)
-        if found is None:
-            raise Untranslatable(f"it runs the workflow file {path}, which is not in this translation run: put that "
-                                 "file in the folder translated with this one")
-        return found
-    if source == "parameter":
-        text = p.get("workflowJson", "")
-        if not isinstance(text, str) or text.startswith("="):
-            raise Untranslatable("its inline workflow JSON is an expression or not text")
-        if links.inline is None:
-            raise Untranslatable("its inline workflow cannot be translated here")
-        return links.inline(text, ctx.step_id)
+    source = ctx.node.parameters.get("source", "database")
+    find = {"database": _by_id, "localFile": _by_file, "parameter": _inline}.get(source)
     if source == "url":
         raise Untranslatable("it downloads the workflow it runs from a URL when it runs: download that workflow "
                              "and translate it together with this one")
-    raise Untranslatable(f"sub-workflow source {source!r} is not translated")
+    if find is None:
+        raise Untranslatable(f"sub-workflow source {source!r} is not translated")
+    return find(ctx)
+
+
+def _by_id(ctx: NodeContext) -> Callee:
+    locator = ctx.node.parameters.get("workflowId", "")
+    if ctx.node.type_version >= 1.1 and locator not in ("", None) and not isinstance(locator, dict):
+        # ExecuteWorkflow getWorkflowInfo reads `.value` of the locator: a plain id gives none
+        raise Untranslatable(f"its workflow id {str(locator)[:200]!r} is a plain value where this node version "
+                             "expects a workflow locator ({__rl, value}): n8n fails this node too (\"No "
+                             "information about the workflow to execute found\")")
+    value = locator_value(locator)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise Untranslatable("no sub-workflow is chosen (its workflow id is empty)")
+    if SELF.match(value):
+        if ctx.links.itself is None:
+            raise Untranslatable("it calls the workflow itself ($workflow.id), which has no flow path here")
+        return ctx.links.itself
+    if value.startswith("="):
+        raise Untranslatable(f"the sub-workflow id is an expression ({value[:200]}) that n8n evaluates when it "
+                             "runs; only {{ $workflow.id }} (the workflow itself) is resolved when translating")
+    found = ctx.links.workflow(value.strip())
+    if found is None:
+        name = locator.get("cachedResultName") if isinstance(locator, dict) else None
+        named = f" ({name})" if isinstance(name, str) and name else ""
+        raise Untranslatable(f"it calls n8n workflow {value.strip()}{named}, which is not in this translation "
+                             "run: translate that workflow together with this one (its JSON file in the same "
+                             "folder, with its n8n id)")
+    return found
+
+
+def _by_file(ctx: NodeContext) -> Callee:
+    path = ctx.node.parameters.get("workflowPath", "")
+    if not isinstance(path, str) or not path.strip() or path.startswith("="):
+        raise Untranslatable(f"its workflow file path {path!r} is empty or an expression")
+    found = ctx.links.by_file(path)
+    if found is None:
+        raise Untranslatable(f"it runs the workflow file {path}, which is not in this translation run: put that "
+                             "file in the folder translated with this one")
+    return found
+
+
+def _inline(ctx: NodeContext) -> Callee:
+    text = ctx.node.parameters.get("workflowJson", "")
+    if not isinstance(text, str) or text.startswith("="):
+        raise Untranslatable("its inline workflow JSON is an expression or not text")
+    if ctx.links.inline is None:
+        raise Untranslatable("its inline workflow cannot be translated here")
+    return ctx.links.inline(text, ctx.step_id)
 
 
 def _describe(callee: Callee) -> str:
@@ -320,7 +330,7 @@ def execute_workflow_trigger(ctx: NodeContext) -> NodeTranslation:
         inputs[name] = spec
     names = list(dict.fromkeys(name for name, _kind in fields))
     # n8n: each item keeps the declared fields only, null where it has none (ExecuteWorkflowTrigger.execute)
-    items = (f"(flow_input.items ?? [flow_input]).map((item) => Object.fromEntries("
+    items = (f"(flow_input.items ?? [flow_input]).flat(Infinity).map((item) => Object.fromEntries("
              f"{expression_literal(names)}.map((key) => [key, item?.[key] ?? null])))")
     return entry(items, {"kind": "called", "inputs": inputs})
 
@@ -343,8 +353,8 @@ def declared_fields(ctx: NodeContext) -> Optional[list[tuple[str, str]]]:
 
 def _example_fields(text) -> list[tuple[str, str]]:
     """n8n's generate-schema of the JSON example: the top-level keys and their JSON types."""
-    try:
-        example = json.loads(text) if isinstance(text, str) else None
+    try:  # JSON text may escape a lone surrogate, which no UTF-8 file can hold: U+FFFD, as everywhere else
+        example = without_lone_surrogates(json.loads(text)) if isinstance(text, str) else None
     except ValueError:
         example = None
     if not isinstance(example, dict):

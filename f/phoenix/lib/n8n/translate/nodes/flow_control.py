@@ -12,7 +12,7 @@ from ...expressions import Untranslatable, to_input_transform
 from ...literals import js_value
 from ..context import BASE, NodeContext, NodeTranslation
 from ..registry import translates
-from ..steps import bun_step, int_or, locator_value, params_js, pass_through_step, per_item, routing_outputs
+from ..steps import bun_step, int_or, params_js, pass_through_step, per_item, routing_outputs
 
 
 @translates(BASE + "if")
