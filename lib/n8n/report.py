@@ -243,7 +243,7 @@ def _unique_routes(translation: Translation, slug: str, taken: set[tuple[str, st
     """Copied workflows share webhook paths; a Windmill route must be unique, so later ones get the slug."""
     for trigger in translation.http_triggers:
         key = (trigger["route_path"], trigger["http_method"])
-        if key in taken:
+        if key in taken and trigger.get("is_flow", True):  # an app trigger's route is unique by its flow path, and baked in its script
             trigger["route_path"] = f"n8n/{slug}/{trigger['route_path'].removeprefix('n8n/')}"
             key = (trigger["route_path"], trigger["http_method"])
         taken.add(key)
@@ -260,6 +260,9 @@ def render_translation(translation: Translation, slug: str) -> dict[str, str]:
     folder = f"{slug}__flow"
     files = {f"{folder}/flow.yaml": dump_yaml(translation.flow)}
     files.update({f"{folder}/{name}": text for name, text in translation.files.items()})
+    for stem, script in translation.scripts.items():  # app trigger scripts, beside the flow (their own Windmill paths)
+        files[f"{stem}.ts"] = script["code"]
+        files[f"{stem}.script.yaml"] = dump_yaml(script["metadata"])
     for suffix, documents in (("schedule", translation.schedules), ("http_trigger", translation.http_triggers)):
         for index, document in enumerate(documents):
             name = f"{slug}.{suffix}.yaml" if len(documents) == 1 else f"{slug}_{index + 1}.{suffix}.yaml"

@@ -56,6 +56,8 @@ class NodeTypeInfo:
     polling: bool  # description.polling
     webhook: bool  # webhookMethods or description.webhooks
     credentials: tuple  # NodeCredential, each with the versions declaring it
+    webhooks: tuple = ()  # (name, httpMethod, path) of each webhook n8n registers (description.webhooks), as n8n writes them
+    webhook_methods: tuple = ()  # the webhooks the node itself registers with its service (webhookMethods' keys)
 
     def supports(self, version: Any) -> bool:
         return _same_version(version, self.versions)
@@ -196,7 +198,10 @@ def _info(type_name: str, variants: list) -> NodeTypeInfo:
         name=type_name, package=entry["package"], display_name=entry["display"], versions=versions, group=group,
         is_trigger="trigger" in group or any(v.get("trigger") for v in variants),
         polling=any(v.get("polling") for v in variants), webhook=any(v.get("webhook") for v in variants),
-        credentials=credentials)
+        credentials=credentials,
+        webhooks=tuple(dict.fromkeys((w["name"], w["httpMethod"], w["path"]) for v in variants
+                                     for w in v.get("webhooks", ()))),
+        webhook_methods=tuple(dict.fromkeys(m for v in variants for m in v.get("webhookMethods", ()))))
 
 
 def _chain(name: str, seen: tuple = ()) -> tuple:

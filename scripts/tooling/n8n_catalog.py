@@ -66,7 +66,8 @@ def _variants(versions: list[dict]) -> list[dict]:
     merged: dict[str, dict] = {}
     for record in versions:
         facts = {"group": record["group"], "polling": record["polling"], "webhook": record["webhook"],
-                 "trigger": record["trigger"], "credentials": record["credentials"]}
+                 "trigger": record["trigger"], "credentials": record["credentials"],
+                 "webhooks": record.get("webhooks", []), "webhookMethods": record.get("webhookMethods", [])}
         key = json.dumps(facts, sort_keys=True)
         merged.setdefault(key, {"versions": [], **facts})["versions"].append(record["version"])
     for variant in merged.values():
@@ -84,6 +85,9 @@ def _compact_node(record: dict) -> dict:
                 entry[flag] = True
         if variant["credentials"]:
             entry["credentials"] = variant["credentials"]
+        for key in ("webhooks", "webhookMethods"):  # app triggers' routes and registration (trigger_steps.py)
+            if variant[key]:
+                entry[key] = variant[key]
         variants.append(entry)
     out["variants"] = variants
     return out

@@ -54,6 +54,14 @@ function isWebhook(instance, description) {
   return Boolean(instance.webhookMethods) || (Array.isArray(description.webhooks) && description.webhooks.length > 0);
 }
 
+// The webhooks n8n registers for the node (name, HTTP method, path: what a Windmill route needs);
+// restart webhooks are the resume URLs of a waiting execution, never registered.
+function nodeWebhooks(description) {
+  return (description.webhooks || [])
+    .filter((w) => w && w.restartWebhook !== true)
+    .map((w) => ({ name: String(w.name), httpMethod: plain(w.httpMethod), path: plain(w.path) }));
+}
+
 // One record per typeVersion: what the translator needs to know of that version.
 function versionRecords(instance) {
   if (instance.nodeVersions) {
@@ -77,6 +85,8 @@ function nodeRecord(pkg, instance) {
     webhook: isWebhook(inst, description),
     trigger: typeof inst.trigger === "function" || typeof inst.poll === "function",
     credentials: nodeCredentials(description),
+    webhooks: nodeWebhooks(description),
+    webhookMethods: Object.keys(inst.webhookMethods || {}),
   }));
   return { package: pkg, name: base.name, displayName: base.displayName, versions: perVersion };
 }

@@ -1,7 +1,12 @@
 // The credentials helper n8n-core calls: the secrets a step was given (from Windmill
 // resources), completed with the credential type's defaults, and applied to requests
 // exactly as n8n's own CredentialsHelper does (the type's `authenticate` block or
-// function; `preAuthentication` for types with an expirable token).
+// function; `preAuthentication` for types with an expirable token). OAuth2 is n8n-core's
+// own: its requestOAuth2 signs requests with `oauthTokenData`, fetches or refreshes the
+// token when the grant allows it (a 401, a refresh_token, client credentials) and calls
+// updateCredentialsOauthTokenData, which here writes the new tokens back to the Windmill
+// resource the values came from (BASE_INTERNAL_URL, WM_TOKEN, WM_WORKSPACE: what Windmill
+// gives every job), never to a log.
 import type { Engine } from "./engine.ts";
 import type { NodeTypes } from "./node_types.ts";
 

@@ -66,8 +66,9 @@ function statementProblem(statement, source) {
   if (kind === ts.SyntaxKind.FunctionDeclaration) {
     if (!statement.name) return "a function without a name";
     if (hasModifier(statement, ts.SyntaxKind.ExportKeyword)) {
-      return statement.name.text === "main" && hasModifier(statement, ts.SyntaxKind.AsyncKeyword)
-        ? null : `an exported function ${statement.name.text} (only async main is exported)`;
+      // Windmill's two entry points: main, and preprocessor (a trigger script's HTTP routes call it first)
+      return ["main", "preprocessor"].includes(statement.name.text) && hasModifier(statement, ts.SyntaxKind.AsyncKeyword)
+        ? null : `an exported function ${statement.name.text} (only async main and preprocessor are exported)`;
     }
     return null;
   }

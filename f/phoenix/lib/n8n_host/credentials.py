@@ -41,6 +41,7 @@ from . import catalog
 CREDENTIAL_FOLDER = "f/phoenix/n8n_credentials/"
 RESOURCES_KEY = "@resources"  # in the credentials argument: {credential type: resource path}
 RESOURCE_TYPE_PREFIX = "c_n8n_"
+RESOURCE_TYPE_MAX = 50
 RESOURCE_TYPE_SUFFIX = ".resource-type.yaml"  # wmill sync reads these at the sync root only (no "/" in the path)
 SLUG_MAX = 80
 TYPE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
@@ -147,9 +148,16 @@ def resource_path(type_name: str, credential_name: Optional[str]) -> str:
 
 
 def resource_type_name(type_name: str) -> str:
-    """``c_n8n_`` and the credential type in snake case (``httpHeaderAuth`` -> ``c_n8n_http_header_auth``)."""
+    """``c_n8n_`` and the credential type in snake case (``httpHeaderAuth`` -> ``c_n8n_http_header_auth``).
+
+    Windmill takes 1 to 50 letters, digits, ``_`` or ``-`` (``check_proper_type_name``
+    in its backend); a longer name is cut and keeps a short hash of the full one.
+    """
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type_name)
-    return RESOURCE_TYPE_PREFIX + re.sub(r"[^a-z0-9_]+", "_", snake.lower()).strip("_")
+    name = RESOURCE_TYPE_PREFIX + re.sub(r"[^a-z0-9_]+", "_", snake.lower()).strip("_")
+    if len(name) > RESOURCE_TYPE_MAX:
+        name = f"{name[:RESOURCE_TYPE_MAX - 9].rstrip('_')}_{hashlib.sha256(type_name.encode()).hexdigest()[:8]}"
+    return name
 
 
 # -- resource types ----------------------------------------------------------------
@@ -217,8 +225,21 @@ def _property_schema(prop: catalog.CredentialProperty) -> Optional[dict]:
             elif not all(isinstance(v, str) for v in prop.options):
                 out.pop("type")
     out["title"] = prop.display_name
-    if prop.default is not None and not (isinstance(prop.default, str) and prop.default.startswith("=")):
-        out["default"] = prop.default  # "={{...}}" defaults are n8n expressions: the host evaluates them
+    if _usable_default(prop):
+        out["default"] = prop.default
     if prop.secret:
         out["password"] = True
     return out
+
+
+def _usable_default(prop: catalog.CredentialProperty) -> bool:
+    """A default the schema can carry: not an n8n expression ("={{...}}", the host evaluates those),
+    and one of the options where n8n lists them (n8n sometimes defaults an options field to "")."""
+    default = prop.default
+    if default is None or (isinstance(default, str) and default.startswith("=")):
+        return False
+    if prop.options and prop.type == "options":
+        return default in prop.options
+    if prop.options and prop.type == "multiOptions":
+        return isinstance(default, list) and all(v in prop.options for v in default)
+    return True

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
+from ...n8n_host.trigger_steps import AppTrigger, app_trigger
 from ..expressions import Untranslatable
 from ..literals import one_line, text_block
 from ..workflow import Node, Workflow, WorkflowError, parse_workflow
@@ -37,6 +38,7 @@ class Translation:
     status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder
     reasons: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    scripts: dict[str, dict] = field(default_factory=dict)  # file stem -> {"code", "metadata"}: app trigger scripts
     callee: Optional[Callee] = None                         # how other flows call this one
     subflows: list["Subflow"] = field(default_factory=list)  # inline sub-workflows, translated as flows
 
@@ -73,18 +75,25 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of: Opti
             status[name] = "placeholder"
             reasons[name] = "not connected to anything the flow runs"
     multiple_roots = len(structurer.top.roots) > 1
+    apps = _app_triggers(workflow, structurer, flow_path, multiple_roots)
     failure = failure_handler(workflow, structurer, links)
     structurer.notes += failure.notes
     flow = {"summary": _summary(workflow, source),
-            "description": _description(workflow, source, status, reasons, structurer, modules),
+            "description": _description(workflow, source, status, reasons, structurer, modules, apps),
             "value": {"modules": modules, **({"failure_module": failure.module} if failure.module else {})},
             "schema": _flow_schema(structurer, multiple_roots)}
     schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
+    for app in apps:
+        schedules += app.schedules
+        http += app.routes
     for document in [flow, *schedules, *http]:
         _plain_texts(document)
     return Translation(flow=flow, files={**structurer.files, **failure.files}, schedules=schedules,
                        http_triggers=http, status=status, reasons=reasons,
-                       types={n: workflow.nodes[n].type for n in workflow.nodes}, callee=own, subflows=subflows)
+                       types={n: workflow.nodes[n].type for n in workflow.nodes},
+                       scripts={app.script_path.rsplit("/", 1)[1]: {"code": app.script, "metadata": app.metadata}
+                                for app in apps},
+                       callee=own, subflows=subflows)
 
 
 def _callee_by_path(flow_path_of: Optional[Callable]) -> Callable[[str], Optional[Callee]]:
@@ -100,8 +109,8 @@ def _inline_translator(source: str, flow_path: str, links: WorkflowLinks,
     """``links.inline``: an Execute Workflow node's inline JSON, translated as a flow of its own.
 
     As in n8n, an inline workflow without an id is the calling workflow for
-    ``$workflow.id``; its schedules and webhooks are not activated (n8n only runs
-    it from this node), so only its flow is written.
+    ``$workflow.id``; its schedules, webhooks and app triggers are not activated
+    (n8n only runs it from this node), so only its flow is written.
     """
     name_subflow = subflow_path or (lambda key: f"{flow_path}_{key}")
 
@@ -126,7 +135,7 @@ def _inline_translator(source: str, flow_path: str, links: WorkflowLinks,
             raise Untranslatable("its inline workflow is too deeply nested to translate") from None
         if translation.callee.problem:  # nothing could call it: no flow is written
             raise Untranslatable(f"its inline workflow cannot be called: {translation.callee.problem}")
-        translation.schedules, translation.http_triggers = [], []
+        translation.schedules, translation.http_triggers, translation.scripts = [], [], {}
         subflows.append(Subflow(path, translation))
         subflows.extend(translation.subflows)
         translation.subflows = []
@@ -156,7 +165,7 @@ def _summary(workflow: Workflow, source: str) -> str:
 
 
 def _description(workflow: Workflow, source: str, status: dict, reasons: dict, structurer: Structurer,
-                 modules: list[dict]) -> str:
+                 modules: list[dict], apps: tuple | list = ()) -> str:
     """The flow's description: one line per thing to know (names on one line each), then the sticky notes."""
     translated = sum(1 for s in status.values() if s == "translated")
     lines = [f"Translated by Phoenix from the n8n workflow \"{one_line(workflow.name or '(unnamed)')}\" "
@@ -174,7 +183,7 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
                      "body only (input body); inputs headers and query stay empty unless the caller sets them. "
                      f"Nodes whose expressions read headers or query (check them): "
                      f"{', '.join(one_line(r) for r in readers)}")
-    resources = _resources_used(modules)
+    resources = sorted(set(_resources_used(modules)) | {path for app in apps for path in app.resources.values()})
     if resources:
         lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
                      + ", ".join(resources))
@@ -182,6 +191,11 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
         roots = sorted(structurer.top.roots, key=structurer._root_rank)
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
                      f"(default: the first of {', '.join(one_line(r) for r in roots)}).")
+    for app in apps:
+        lines.append(f"n8n trigger script: {app.script_path} " + (
+            "(run it once with action register: it registers the webhook with the service as n8n does on activation; "
+            "its HTTP routes deliver the service's calls)" if app.kind == "webhook" else
+            "(its schedule polls; each new item starts this flow once)"))
     for note in workflow.sticky_notes:
         text = "\n".join(line.rstrip() for line in str(note.parameters.get("content", "")).strip().splitlines())
         if text:
@@ -255,6 +269,17 @@ def _trigger_documents(workflow: Workflow, structurer: Structurer, flow_path: st
         elif trigger["kind"] == "http":
             http.append(_http_trigger(node, trigger, flow_path))
     return schedules, http
+
+
+def _app_triggers(workflow: Workflow, structurer: Structurer, flow_path: str, multiple_roots: bool) -> list[AppTrigger]:
+    """Each app trigger's script with its routes or schedules (lib/n8n_host/trigger_steps.py)."""
+    settings = workflow.raw.get("settings") if isinstance(workflow.raw, dict) else None
+    zone = settings.get("timezone") if isinstance(settings, dict) else None
+    return [app_trigger(node.raw, trigger["type"], flow_path=flow_path, workflow_name=workflow.name,
+                        timezone=zone if isinstance(zone, str) and TIMEZONE.match(zone) else None,
+                        resources=trigger["resources"], flow_args={TRIGGER_INPUT: node.name} if multiple_roots else {},
+                        active=bool(workflow.raw.get("active")))
+            for node, trigger in structurer.triggers if trigger["kind"] == "app"]
 
 
 def _http_trigger(node: Node, trigger: dict, flow_path: str) -> dict:

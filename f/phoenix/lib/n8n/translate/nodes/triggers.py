@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from ....n8n_host.credentials import RESOURCES_KEY, credential_inputs
+from ....n8n_host.trigger_steps import AppTrigger, TriggerType, app_trigger_inputs, app_trigger_problem, trigger_type_of
 from ...expressions import Untranslatable
 from ...workflow import Node
 from ..context import BASE, LANGCHAIN, NodeContext, NodeTranslation
@@ -67,12 +69,33 @@ def schedule_trigger(ctx: NodeContext) -> NodeTranslation:
 
 @translates_family(lambda node: node.short_type.lower().endswith("trigger"))
 def service_trigger(ctx: NodeContext) -> NodeTranslation:
+    kind = trigger_type_of(ctx.node.type, ctx.node.type_version)
+    if kind is not None:
+        return app_trigger_entry(ctx, kind)
     translation = placeholder(ctx, f"{ctx.node.short_type} listens to an external service; Windmill has no "
                                    "built-in equivalent (call this flow from that service's webhook instead)")
     translation.output = lambda _i: "[flow_input.trigger_event ?? {}]"
     translation.trigger = {"kind": "service", "inputs": {
         "trigger_event": {"type": "object", "description": "the event the n8n trigger would have produced"}}}
     return translation
+
+
+def app_trigger_entry(ctx: NodeContext, kind: TriggerType) -> NodeTranslation:
+    """An app trigger (webhook or polling, run by n8n's own code): the flow's items come from its trigger script.
+
+    The script, its routes or schedules are written with the flow's documents
+    (emit.py, lib/n8n_host/trigger_steps.py); here: whether it can be, and its credentials.
+    """
+    credentials = credential_inputs(ctx.node)
+    if credentials.problem:
+        raise Untranslatable(credentials.problem)
+    problem = app_trigger_problem(ctx.node.raw, kind)
+    if problem:
+        raise Untranslatable(problem)
+    resources = dict((credentials.transform or {}).get("value", {}).get(RESOURCES_KEY, {}))
+    return NodeTranslation(modules=[], output=AppTrigger.output,
+                           trigger={"kind": "app", "type": kind, "resources": resources,
+                                    "inputs": dict(app_trigger_inputs())})
 
 
 def schedule_crons(node: Node) -> list[str]:
