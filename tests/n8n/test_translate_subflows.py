@@ -352,12 +352,18 @@ def test_validators_and_deploy_check_accept_the_translated_sub_flows(tmp_path):
         "nowait.json": caller(fx.node("Call", "executeWorkflow", 1.1, workflowId={"__rl": True, "value": "child1"},
                                       options={"waitForSubWorkflow": False})),
         "inline.json": caller(fx.node("Call", "executeWorkflow", 1.2, source="parameter", workflowJson=json.dumps(inline)))}
+    own_error = failing_parent()
+    del own_error["settings"]
+    own_error["nodes"].append(fx.node("On error", "errorTrigger", 1))
+    documents["own_error.json"] = own_error
+    documents["no_error_flow.json"] = failing_parent("nowhere")
     for name, document in documents.items():
         (source / name).write_text(json.dumps(document))
     out = package / "f" / "phoenix" / "n8n"
     translate_folder(source, out, PREFIX)
     flows = [(p.relative_to(package).as_posix(), yaml.safe_load(p.read_text())) for p in out.rglob("flow.yaml")]
-    assert len(flows) == 8
+    assert len(flows) == 10
+    assert sum("skip_if" in (f["value"].get("failure_module") or {}) for _n, f in flows) == 1
     assert {name: problems for name, problems in validate_documents(flows).items() if problems} == {}
     proc = subprocess.run(["python", str(REPO / "scripts" / "deploy.py"), "check", "--root", str(package)],
                           capture_output=True, text=True, timeout=600)

@@ -20,8 +20,13 @@ CALLED_START = ((EXECUTE_WORKFLOW_TRIGGER,), STARTING_NODES)
 ERROR_START = ((ERROR_TRIGGER,),)
 
 
-def callee_of(workflow: Workflow, flow_path: str, start_types: tuple[tuple[str, ...], ...] = CALLED_START) -> Callee:
-    """The callee of ``workflow`` translated at ``flow_path``, entered the way n8n enters it."""
+def callee_of(workflow: Workflow, flow_path: str, start_types: tuple[tuple[str, ...], ...] = CALLED_START,
+              entries: Optional[list[str]] = None) -> Callee:
+    """The callee of ``workflow`` translated at ``flow_path``, entered the way n8n enters it.
+
+    ``entries`` are the workflow's entry points when the caller already knows them
+    (``Structurer.entry_points``); otherwise they are worked out here.
+    """
     workflow_id = workflow.raw.get("id")
     about = {"path": flow_path, "name": workflow.name,
              "workflow_id": str(workflow_id) if isinstance(workflow_id, (str, int)) else ""}
@@ -30,7 +35,7 @@ def callee_of(workflow: Workflow, flow_path: str, start_types: tuple[tuple[str, 
         wanted = "an Error Trigger" if start_types == ERROR_START else "an Execute Workflow Trigger"
         return Callee(**about, takes_items=False,
                       problem=f"it has no {wanted} to start from (n8n refuses to run it this way too)")
-    entries = Structurer(workflow).entry_points()
+    entries = Structurer(workflow).entry_points() if entries is None else entries
     if start not in entries:
         return Callee(**about, takes_items=False, problem=f"its start node {start!r} is not one of its entry points")
     node = workflow.nodes[start]

@@ -63,11 +63,13 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of: Opti
     workflow = parse_workflow(document, source)
     links = links or WorkflowLinks(by_id=_callee_by_path(flow_path_of))
     subflows: list[Subflow] = []
-    own = callee_of(workflow, flow_path)
-    links = replace(links, itself=links.itself or own,
-                    itself_on_error=links.itself_on_error or callee_of(workflow, flow_path, ERROR_START),
-                    inline=_inline_translator(source, flow_path, links, subflow_path, subflows))
-    structurer = Structurer(workflow, links)
+    structurer = Structurer(workflow)
+    entries = structurer.entry_points()
+    own = callee_of(workflow, flow_path, entries=entries)
+    structurer.links = links = replace(
+        links, itself=links.itself or own,
+        itself_on_error=links.itself_on_error or callee_of(workflow, flow_path, ERROR_START, entries),
+        inline=_inline_translator(source, flow_path, links, subflow_path, subflows))
     modules = structurer.build()
     status, reasons = dict(structurer.status), dict(structurer.reasons)
     for name in workflow.nodes:
