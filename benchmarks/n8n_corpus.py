@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Translate the n8n development corpus and validate every produced document.
 
-Usage: python benchmarks/n8n_corpus.py [corpus_dir] [--keep DIR]
+Usage: python benchmarks/n8n_corpus.py [corpus_dir ...] [--keep DIR]
 
-Prints: files, translated/errored, the share of nodes translated to real
-steps (sticky notes excluded), validator failures (windmill-yaml-validator on
+Per corpus (default: both development corpora) it prints: files,
+translated/errored, the share of nodes translated to real steps (sticky notes
+excluded; a node counts when its step can run: a structural or proven native
+step, or a node-host step whose type the installed n8n-nodes-base has and whose
+credentials map to Windmill resources), the share of workflows with no
+placeholder, validator failures (windmill-yaml-validator on
 every flow, schedule and trigger, and `wmill lint` on the whole tree), step
 files that esbuild cannot read or whose top level is not a generated step's
 known shape (deploy.py check's reading, with TypeScript's parser), and the
@@ -28,7 +32,7 @@ from scripts.tooling.windmill_tools import validate_documents, wmill_lint  # noq
 from scripts.tooling.step_tools import StepReader  # noqa: E402
 from tests.support.ts_step import syntax_errors  # noqa: E402
 
-DEFAULT_CORPUS = Path("/work/shared/corpus/n8n/zie619-dev")
+DEFAULT_CORPORA = [Path("/work/shared/corpus/n8n/zie619-dev"), Path("/work/shared/corpus/n8n/enescingoz-dev")]
 
 
 def collect_documents(tree: Path) -> list[tuple[str, dict]]:
@@ -45,19 +49,29 @@ def collect_documents(tree: Path) -> list[tuple[str, dict]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
-    parser.add_argument("--keep", help="write the translated tree here instead of a temporary folder")
-    parser.add_argument("--report", help="also write the JSON report here")
+    parser.add_argument("corpus", nargs="*", default=[str(c) for c in DEFAULT_CORPORA])
+    parser.add_argument("--keep", help="write the translated tree here instead of a temporary folder (one corpus)")
+    parser.add_argument("--report", help="also write the JSON report here (one corpus)")
     args = parser.parse_args(argv)
-    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="phoenix-n8n-corpus-"))
+    if len(args.corpus) > 1 and (args.keep or args.report):
+        parser.error("--keep and --report take one corpus")
+    failed = 0
+    for corpus in args.corpus:
+        print(f"== {corpus}")
+        failed |= run_corpus(corpus, args.keep, args.report)
+    return failed
+
+
+def run_corpus(corpus: str, keep: str | None, report_path: str | None) -> int:
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="phoenix-n8n-corpus-"))
     try:
         work.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "wmill.yaml", work / "wmill.yaml")
         out = work / "f" / "phoenix" / "n8n"
         started = time.perf_counter()
-        report = translate_folder(args.corpus, out)
+        report = translate_folder(corpus, out)
         elapsed = time.perf_counter() - started
-        write_report(report, args.report)
+        write_report(report, report_path)
         summary = summarize(report)
         documents = collect_documents(work)
         started_validation = time.perf_counter()
@@ -87,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
               f"validation {validation_time:.1f} s")
         return 0 if not failures and lint_ok and not broken_steps and not not_shaped else 1
     finally:
-        if not args.keep:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
 
 

@@ -8,11 +8,13 @@ shape::
 
     {"workflows": [{"file", "status": "translated"|"error", "nodes_total",
                     "nodes_translated", "placeholders", "untranslated_types",
-                    "error", "subflows"}]}
+                    "resources": [{"path", "resource_type"}], "error", "subflows"}]}
 
 with ``file`` relative to the input folder and sticky notes never counted
 (the nodes of an inline sub-workflow count with the file that holds it; its
-flow is written beside the file's, ``subflows`` lists their paths),
+flow is written beside the file's, ``subflows`` lists their paths);
+``resources`` are the Windmill resources the operator creates for the flow's
+credentials (paths and resource types, never a secret),
 plus ``conflicts``: the generated files kept because the operator changed
 them since Phoenix wrote them (or Phoenix never wrote them), each with its
 path relative to the output folder and the reason.
@@ -202,7 +204,8 @@ def _slugs(relatives: list[str]) -> dict[str, str]:
 def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, links: WorkflowLinks,
                    subflow_path, routes: set[tuple[str, str]], guard) -> dict:
     entry = {"file": relative, "status": "error", "nodes_total": _count_nodes(document), "nodes_translated": 0,
-             "placeholders": 0, "untranslated_types": [], "error": None, "conflicts": [], "subflows": []}
+             "placeholders": 0, "untranslated_types": [], "resources": [], "error": None, "conflicts": [],
+             "subflows": []}
     if isinstance(document, _Failure):
         entry["error"] = document.message
         return entry
@@ -228,13 +231,15 @@ def _translate_one(relative: str, document, target_root: Path, slug: str, flow_p
     except (OSError, PreservationError) as exc:
         entry["error"] = f"could not be written: {exc}"
         return entry
-    # An inline sub-workflow's nodes are nodes of this file: counted with it.
+    # An inline sub-workflow's nodes are nodes of this file: counted with it, its resources listed with it.
     every = [translation] + [sub for _slug, sub in inline]
     status = [(t, name, state) for t in every for name, state in t.status.items()]
     placeholders = [(t, name) for t, name, state in status if state != "translated"]
+    resources = list({r["path"]: r for t in every for r in t.resources}.values())
     entry.update(status="translated", nodes_total=len(status),
                  nodes_translated=len(status) - len(placeholders), placeholders=len(placeholders),
                  untranslated_types=sorted({t.types[name] for t, name in placeholders}),
+                 resources=sorted(resources, key=lambda r: r["path"]),
                  conflicts=outcome["conflicts"], subflows=[sub.path for sub in translation.subflows])
     return entry
 
@@ -289,8 +294,12 @@ def summarize(report: dict) -> dict:
     entries = report["workflows"]
     total = sum(e["nodes_total"] for e in entries)
     translated = sum(e["nodes_translated"] for e in entries)
+    translated_files = [e for e in entries if e["status"] == "translated"]
+    complete = sum(1 for e in translated_files if not e["placeholders"])
     return {"files": len(entries),
-            "translated": sum(1 for e in entries if e["status"] == "translated"),
+            "translated": len(translated_files),
+            "without_placeholder": complete,
+            "share_without_placeholder": round(complete / len(entries), 4) if entries else 0.0,
             "errors": sum(1 for e in entries if e["status"] == "error"),
             "nodes_total": total, "nodes_translated": translated,
             "placeholders": sum(e["placeholders"] for e in entries),
@@ -301,7 +310,9 @@ def summarize(report: dict) -> dict:
 def format_summary(summary: dict) -> str:
     return (f"{summary['files']} files: {summary['translated']} translated, {summary['errors']} errors; "
             f"{summary['nodes_translated']}/{summary['nodes_total']} nodes translated to real steps "
-            f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders"
+            f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders; "
+            f"{summary['without_placeholder']}/{summary['files']} workflows with no placeholder "
+            f"({summary['share_without_placeholder']:.1%})"
             + (f"; {summary['conflicts']} generated file(s) kept because they were changed (see conflicts)"
                if summary.get("conflicts") else ""))
 

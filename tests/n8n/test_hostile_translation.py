@@ -83,7 +83,7 @@ def test_the_issues_set_node_name_stays_a_string(tmp_path, step_reader):
     sentinel = tmp_path / "x"
     name = f'Evil\nrequire("child_process").execSync("touch {sentinel}");//'
     document = fx.workflow([fx.node("Start", "manualTrigger"),
-                            fx.node(name, "set", 3.4, assignments={"assignments": [{"name": "a", "value": "b"}]})],
+                            fx.node(name, "set", 3.4, assignments={"assignments": [{"name": "a", "value": "b", "type": "string"}]})],
                            fx.link(("Start", 0, name)))
     _translation, files = translated_files(document)
     assert {f: p for f, p in step_reader.shape(files).items() if p} == {}
@@ -127,9 +127,10 @@ def test_code_fields_stay_literals_until_their_node_runs(tmp_path, step_reader, 
 
 
 def test_an_expression_runs_when_its_node_runs_with_n8ns_globals_only(step_reader):
-    """n8n's denylist: no require, no process beyond a safe subset, no Function inside {{ }}."""
+    """n8n's own evaluator (the node host): no require, no process environment, no Function inside {{ }}."""
     probes = {"require": "={{ typeof require === 'function' }}",
               "process": "={{ typeof process.getBuiltinModule }}",
+              "env": "={{ typeof process.env.HOME }}",
               "Function": "={{ typeof Function === 'function' }}",
               "value": "={{ $json.a + 1 }}"}
     document = fx.workflow([fx.node("Start", "manualTrigger"), fx.node("Probe", "set", 3.4, assignments={
@@ -138,7 +139,9 @@ def test_an_expression_runs_when_its_node_runs_with_n8ns_globals_only(step_reade
     _translation, files = translated_files(document)
     [outcome] = run_bun_steps(files, ITEMS, {}).values()
     assert outcome["ok"], outcome
-    assert outcome["result"] == [{"require": False, "process": "undefined", "Function": False, "value": 2}]
+    # Set's "string" type stringifies, as in n8n
+    assert outcome["result"]["outputs"] == [[{"json": {"require": "false", "process": "undefined", "env": "undefined",
+                                                       "Function": "false", "value": "2"}, "pairedItem": {"item": 0}}]]
 
 
 def test_an_expression_that_is_not_javascript_fails_its_node_not_the_file():
@@ -147,7 +150,7 @@ def test_an_expression_that_is_not_javascript_fails_its_node_not_the_file():
         fx.link(("Start", 0, "Bad")))
     _translation, files = translated_files(document)
     [outcome] = run_bun_steps(files, ITEMS, {}).values()
-    assert outcome["loaded"] and not outcome["ok"] and "not valid JavaScript" in outcome["error"]
+    assert outcome["loaded"] and not outcome["ok"] and outcome["error"] == 'n8n node "Bad" failed: invalid syntax'
 
 
 def test_markers_in_every_field_only_ever_sit_inside_string_literals(step_reader):

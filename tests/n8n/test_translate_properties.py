@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 
 from lib.n8n.literals import js_string, js_value, markdown_text, one_line, text_block
 from lib.n8n.report import render_translation
-from lib.n8n.runtime import CONDITIONS, CORE
 from lib.n8n.translate.emit import all_modules, translate_workflow
 from tests.n8n.hostile import expressions_of, hostile_workflow
 
@@ -38,17 +37,6 @@ FRAGMENTS = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\u0085", "\ufeff", "\x00",
 piece = st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3))
 hostile = st.tuples(st.lists(piece, max_size=6).map("".join), st.lists(piece, max_size=6).map("".join),
                     st.booleans()).map(lambda t: ("=" if t[2] else "") + t[0] + MARKER + t[1])
-
-
-def _without_runtime(code: str) -> str:
-    """The step with the runtime's constant text (no workflow text in it) as one empty declaration.
-
-    The runtime is the same complete top-level functions in every step, read in full by the
-    example-based tests (test_hostile_translation.py); leaving it out here keeps each example fast.
-    """
-    for constant in (CORE, CONDITIONS):
-        code = code.replace(constant, "\nfunction n8nRuntime() {}\n")
-    return code
 
 
 def _load(text: str):
@@ -64,7 +52,7 @@ def _cycle(values: list[str]):
 @given(texts=st.lists(hostile, min_size=1, max_size=7), codes=st.lists(hostile, min_size=1, max_size=3))
 def test_hostile_strings_in_every_field_stay_inside_string_literals(step_reader, texts, codes):
     translation = translate_workflow(hostile_workflow(_cycle(texts), _cycle(codes)), "h.json", "f/phoenix/n8n/h")
-    files = {name: _without_runtime(code) for name, code in translation.files.items()}
+    files = dict(translation.files)
     assert files
     assert {name: p for name, p in step_reader.steps(files, MARKER).items() if p} == {}
     expressions = {}

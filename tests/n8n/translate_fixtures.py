@@ -64,7 +64,7 @@ BATCH_LOOP = workflow(
 POLLING = workflow(
     [node("Start", "manualTrigger"),
      node("Check", "httpRequest", 4.2, url="https://example.invalid/status"),
-     node("Ready?", "if", 2, conditions={"combinator": "and", "conditions": [
+     node("Ready?", "if", 2, conditions={"combinator": "and", "options": {"caseSensitive": True}, "conditions": [
          {"leftValue": "={{ $json.ready }}", "rightValue": "", "operator": {"type": "boolean", "operation": "true"}}]}),
      node("Wait", "wait", 1.1, amount=10, unit="seconds"),
      node("Use it", "noOp")],
@@ -95,7 +95,7 @@ AGENT = workflow(
 UNKNOWN = workflow(
     [node("Start", "manualTrigger"),
      node("Mystery", "n8n-nodes-community.frobnicate", 1, level=3),
-     node("Sheet", "salesforce", 1, operation="create")],
+     node("Sheet", "salesforce", 99, operation="create")],  # a version the installed n8n does not have
     link(("Start", 0, "Mystery"), ("Mystery", 0, "Sheet")))
 
 SCHEDULED = workflow(

@@ -1,8 +1,9 @@
 """Run a translated flow end to end, locally, with the semantics the translator relies on.
 
 No Windmill server can run here, so this small interpreter executes the
-OpenFlow modules the n8n translator produces: Bun ``rawscript`` steps
-(transpiled by the pinned esbuild, run by Node), ``identity``, ``branchone``,
+OpenFlow modules the n8n translator produces: Bun ``rawscript`` steps (run by
+the pinned Bun, as Windmill runs ``language: bun``; host steps run n8n's own
+nodes with the cached n8n install), ``identity``, ``branchone``,
 ``branchall``, ``forloopflow``, ``whileloopflow`` with ``stop_after_if``,
 ``skip_if``, ``continue_on_error``, ``script`` modules answered by stubs (the
 Phoenix router), ``flow`` modules run from the flows given by path (the other
@@ -13,6 +14,7 @@ test harness, not a Windmill replacement; what it does as Windmill does:
   ``windmill_eval`` they are rewritten as Windmill's js_eval rewrites them
   (every ``results.x`` awaited, an expression holding ``return `` taken as a
   function body), so an expression that only works outside Windmill fails here;
+- ``$res:<path>`` strings in static values become the resource's value;
 - a failed step's error reaches the failure module as ``error`` (name,
   message, stack, step_id of the step that threw) with ``flow_job_id``; the
   flow stays failed unless the failure module returns ``{recover: true}``, and
@@ -22,7 +24,10 @@ test harness, not a Windmill replacement; what it does as Windmill does:
   Bearer token) runs a flow started by a step as a job of its own, not awaited
   by the step; ``jobs`` lists them with their outcome when the run is over.
 
-Sleeps and suspends are skipped.
+Sleeps and suspends are skipped. Steps import the node host and the runtime as
+Windmill resolves workspace scripts (``/f/phoenix/n8n_host/host.ts``); the
+runner points those imports at this repository's files when it writes each
+flow's steps to its own temporary folder.
 """
 
 from __future__ import annotations
@@ -34,27 +39,36 @@ from pathlib import Path
 
 import yaml
 
-from scripts.tooling.windmill_tools import ensure_npm_tools
-from tests.support.ts_step import npm_packages_for_steps
+from tests.support.n8n_host_run import bun_binary, host_environment
+from tests.support.ts_step import npm_packages_for_steps, with_repo_imports
 
 RUNNER = r"""
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { createRequire } from "node:module";
-const [,, modulesDir, specFile] = process.argv;
-const esbuild = createRequire(modulesDir + "/")("esbuild");
+const [,, specFile] = process.argv;
 const spec = JSON.parse(fs.readFileSync(specFile, "utf8"));
 const work = path.dirname(specFile);
 const loaded = {};
 const jobs = [];
 const failures = [];
 let jobCounter = 0;
-let fileCounter = 0;
 let topRun = null;
 const MAX_DEPTH = 25;
 class Stop { constructor(value) { this.value = value; } }
 
+// As Windmill does with a job's arguments: "$res:<path>" strings, anywhere in a static value, become
+// the resource's value (a missing resource fails the step, as in Windmill).
+function resolved(value) {
+  if (typeof value === "string" && value.startsWith("$res:")) {
+    const path = value.slice(5);
+    if (!(path in spec.resources)) throw new Error(`resource not found: ${path}`);
+    return spec.resources[path];
+  }
+  if (Array.isArray(value)) return value.map(resolved);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolved(v)]));
+  return value;
+}
 const AsyncFunction = (async () => {}).constructor;
 // With spec.windmillEval, as Windmill's js_eval.rs does: every results.x / flow_env.x is awaited, and an
 // expression holding "return " is a function body (so `.map((r) => results.x)` or a literal "return " break
@@ -78,19 +92,15 @@ function argNames(code) {
 }
 async function transform(transforms, scope) {
   const args = {};
-  for (const [k, t] of Object.entries(transforms ?? {})) args[k] = t.type === "static" ? t.value : await evaluate(t.expr, scope);
+  for (const [k, t] of Object.entries(transforms ?? {})) args[k] = t.type === "static" ? resolved(t.value) : await evaluate(t.expr, scope);
   return args;
 }
 async function runScript(run, value, scope) {
   const name = value.content.replace(/^!inline /, "");
   const code = run.files[name];
   if (code === undefined) throw new Error(`inline file ${name} of flow ${run.where} is missing`);
-  const key = `${run.where}\u0000${name}`;
-  if (!loaded[key]) {
-    const out = path.join(work, `step_${++fileCounter}.mjs`);
-    fs.writeFileSync(out, esbuild.transformSync(code, { loader: "ts", format: "esm" }).code);
-    loaded[key] = await import(out);
-  }
+  const key = `${run.dir}/${name}`;  // each flow's steps sit in their own folder (written by run_flow)
+  if (!loaded[key]) loaded[key] = await import(path.join(work, "steps", run.dir, name));
   const args = await transform(value.input_transforms, scope);
   return loaded[key].main(...argNames(code).map((n) => args[n]));
 }
@@ -161,7 +171,7 @@ async function runModules(run, modules, flowInput, previous) {
 // One flow job: its own results; on failure its failure module (with the error and the job's id).
 async function runFlow(target, args, where, depth) {
   if (depth > MAX_DEPTH) throw new Error(`flows nested more than ${MAX_DEPTH} deep (a flow calling itself forever?)`);
-  const run = { results: {}, files: target.files, where, depth, jobId: `job-${++jobCounter}` };
+  const run = { results: {}, files: target.files, dir: target.dir, where, depth, jobId: `job-${++jobCounter}` };
   if (depth === 0) topRun = run;
   const value = target.flow.value;
   try {
@@ -211,7 +221,7 @@ process.env.WM_TOKEN = token;
 process.env.WM_WORKSPACE = "test";
 let outcome;
 try {
-  const out = await runFlow({ flow: spec.flow, files: spec.files }, spec.args, "(flow)", 0);
+  const out = await runFlow({ flow: spec.flow, files: spec.files, dir: "main" }, spec.args, "(flow)", 0);
   outcome = { ok: true, result: out.value, results: out.results };
 } catch (error) {
   outcome = { ok: false, error: String(error?.message ?? error), results: topRun?.results ?? {} };
@@ -221,7 +231,8 @@ server.close();
 outcome.calls = spec.calls;
 outcome.failures = failures;
 outcome.jobs = jobs.map(({ done, ...job }) => job);
-console.log(JSON.stringify(outcome));
+// one line, then exit: n8n's engine leaves timers running that would keep the process alive
+fs.writeSync(1, "\n" + JSON.stringify(outcome) + "\n");
 process.exit(0);
 """
 
@@ -241,31 +252,56 @@ def run_flow_folder(folder: Path, args: dict | None = None, stubs: dict | None =
     """Run ``<folder>/flow.yaml`` with its inline files; ``{"ok", "result", "results", "calls", ...}``."""
     flow = yaml.safe_load((folder / "flow.yaml").read_text(encoding="utf-8"))
     files = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.suffix == ".ts"}
-    return run_flow(flow, files, args, stubs, flows, windmill_eval)
+    return run_flow(flow, files, args, stubs, flows=flows, windmill_eval=windmill_eval)
 
 
 def run_flow(flow: dict, files: dict[str, str], args: dict | None = None, stubs: dict | None = None,
-             flows: dict[str, dict] | None = None, windmill_eval: bool = False) -> dict:
-    """Run one flow; ``flows`` (path -> {"flow", "files"}, see ``load_flows``) are the flows its steps may call.
+             env: dict | None = None, resources: dict | None = None, flows: dict[str, dict] | None = None,
+             windmill_eval: bool = False) -> dict:
+    """Run ``flow`` with its step ``files`` under Bun.
 
-    The answer: ``ok``, ``result`` or ``error``, ``results`` (by step id), ``calls``
+    ``env`` adds to the steps' environment, ``resources`` are the Windmill
+    resources (path -> value) its ``$res:`` references read, ``flows`` (path ->
+    {"flow", "files"}, see ``load_flows``) the flows its steps may call,
+    ``windmill_eval`` evaluates expressions the way Windmill rewrites them. The
+    answer: ``ok``, ``result`` or ``error``, ``results`` (by step id), ``calls``
     (script stubs and flow steps, with their arguments), ``failures`` (failure
     modules that ran) and ``jobs`` (flows started through the job API).
-    ``windmill_eval`` evaluates expressions the way Windmill rewrites them (see the runner).
     """
-    modules = ensure_npm_tools()
+    bun = bun_binary()
+    if bun is None:
+        raise AssertionError("the pinned Bun is not installed (set-up installs it)")
     with tempfile.TemporaryDirectory(prefix="phoenix-flow-") as tmp:
         packages = npm_packages_for_steps()
         if packages:
             Path(tmp, "node_modules").symlink_to(packages)
+        called = {path: {**target, "dir": f"flow{index}"} for index, (path, target) in enumerate((flows or {}).items())}
+        for folder, step_files in [("main", files)] + [(t["dir"], t["files"]) for t in called.values()]:
+            steps = Path(tmp, "steps", folder)
+            steps.mkdir(parents=True)
+            for name, code in step_files.items():
+                (steps / name).write_text(with_repo_imports(code), encoding="utf-8")
         spec = Path(tmp, "spec.json")
         spec.write_text(json.dumps({"flow": flow, "files": files, "args": args or {}, "stubs": stubs or {},
-                                    "flows": flows or {}, "calls": [], "windmillEval": windmill_eval}),
-                        encoding="utf-8")
+                                    "resources": resources or {}, "flows": called, "calls": [],
+                                    "windmillEval": windmill_eval}), encoding="utf-8")
         runner = Path(tmp, "run.mjs")
         runner.write_text(RUNNER, encoding="utf-8")
-        proc = subprocess.run(["node", str(runner), str(modules), str(spec)], capture_output=True, text=True,
-                              timeout=300)
-    if not proc.stdout.strip():
+        # no auto-install: a step's imports come from the local node_modules or fail
+        proc = subprocess.run([str(bun), "run", "--no-install", str(runner), str(spec)], capture_output=True,
+                              text=True, timeout=900, cwd=tmp, env={**host_environment(), **(env or {})})
+    lines = [line for line in proc.stdout.split("\n") if line.startswith("{")]  # not splitlines: U+2028
+    if not lines:
         raise AssertionError(f"the flow runner crashed: {proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(lines[-1])
+
+
+def json_of_items(value):
+    """A flow result as n8n's ``$json`` of each item (host steps hand on n8n items; native steps plain JSON)."""
+    if isinstance(value, dict) and set(value) <= {"outputs", "staticData"} and isinstance(value.get("outputs"), list):
+        value = [entry for output in value["outputs"] for entry in (output or [])]
+    if not isinstance(value, list):
+        return value
+    return [entry["json"] if isinstance(entry, dict) and isinstance(entry.get("json"), dict)
+            and set(entry) <= {"json", "binary", "pairedItem", "error", "metadata", "index"} else entry
+            for entry in value]

@@ -1,16 +1,17 @@
 """Run a translated Bun step's TypeScript the way Windmill calls main().
 
-``run_ts_step`` transpiles the step with the pinned esbuild (shipped with the
-Windmill tools) and imports it in Node 20, which has the same ``fetch``,
-``process.env`` and ES module semantics the steps use. ``run_bun_step`` runs
-it with Bun itself (Windmill's runtime for ``language: bun``, installed by
-set-up from npm: ``scripts/tooling/step_tools.py``): loading the file, then
-calling ``main``, exactly as a worker does.
+Steps run with Bun itself (Windmill's runtime for ``language: bun``, installed
+by set-up from npm: ``scripts/tooling/step_tools.py``): loading the file, then
+calling ``main``, exactly as a worker does. ``run_ts_step`` lets the step reach
+loopback servers; ``run_bun_steps`` replaces ``fetch`` so no step reaches the
+network. Workspace imports (``/f/phoenix/n8n_host/runtime.ts``, as Windmill
+resolves them) point at this repository's files (``with_repo_imports``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -18,6 +19,16 @@ from pathlib import Path
 from lib.stack import phoenix_cache_dir
 from scripts.tooling.step_tools import bun_binary
 from scripts.tooling.windmill_tools import ensure_npm_tools
+from tests.support.n8n_host_run import host_environment
+
+REPO = Path(__file__).resolve().parents[2]
+# "/f/phoenix/..." in an import: a workspace script, as Windmill resolves it for Bun steps
+WORKSPACE_IMPORT = re.compile(r'(^import\s[^;]*?\sfrom\s+)"/(f/[A-Za-z0-9_/.-]+\.ts)"', re.MULTILINE)
+
+
+def with_repo_imports(code: str) -> str:
+    """The step with its workspace imports pointing at this repository's files."""
+    return WORKSPACE_IMPORT.sub(lambda m: m.group(1) + json.dumps((REPO / m.group(2)).as_posix()), code)
 
 
 def npm_packages_for_steps() -> Path | None:
@@ -30,38 +41,36 @@ def npm_packages_for_steps() -> Path | None:
     return folder if (folder / "luxon").is_dir() else None
 
 RUNNER = r"""
-const [,, modulesDir, stepFile, argsFile] = process.argv;
+const [stepFile, argsFile] = process.argv.slice(2);
 const fs = await import("node:fs");
-const { createRequire } = await import("node:module");
-const require = createRequire(modulesDir + "/");
-const esbuild = require("esbuild");
-const js = esbuild.transformSync(fs.readFileSync(stepFile, "utf8"), { loader: "ts", format: "esm" }).code;
-const out = stepFile + ".mjs";
-fs.writeFileSync(out, js);
-const step = await import(out);
+const step = await import(stepFile);
 const args = JSON.parse(fs.readFileSync(argsFile, "utf8"));
+let outcome;
 try {
-  const result = await step.main(...args);
-  console.log(JSON.stringify({ ok: true, result }));
+  outcome = { ok: true, result: await step.main(...args) };
 } catch (error) {
-  console.log(JSON.stringify({ ok: false, error: String(error?.message ?? error) }));
+  outcome = { ok: false, error: String(error?.message ?? error) };
 }
+fs.writeSync(1, JSON.stringify(outcome) + "\n");
+process.exit(0);
 """
 
 
 def run_ts_step(code: str, *args) -> dict:
-    """``{"ok": True, "result": ...}`` or ``{"ok": False, "error": message}``."""
-    modules = ensure_npm_tools()
+    """``{"ok": True, "result": ...}`` or ``{"ok": False, "error": message}``; the step may use loopback.
+
+    Host steps find n8n's packages in the cached n8n install (``PHOENIX_N8N_MODULES``).
+    """
     with tempfile.TemporaryDirectory(prefix="phoenix-step-") as tmp:
         packages = npm_packages_for_steps()
         if packages:
             Path(tmp, "node_modules").symlink_to(packages)
-        step, runner, arguments = Path(tmp, "step.ts"), Path(tmp, "run.mjs"), Path(tmp, "args.json")
-        step.write_text(code, encoding="utf-8")
+        step, runner, arguments = Path(tmp, "step.ts"), Path(tmp, "run.ts"), Path(tmp, "args.json")
+        step.write_text(with_repo_imports(code), encoding="utf-8")
         runner.write_text(RUNNER, encoding="utf-8")
         arguments.write_text(json.dumps(list(args)), encoding="utf-8")
-        proc = subprocess.run(["node", str(runner), str(modules), str(step), str(arguments)],
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run([str(bun_binary()), "run", "--no-install", str(runner), str(step), str(arguments)],
+                              capture_output=True, text=True, timeout=300, cwd=tmp, env=host_environment())
     if proc.returncode != 0 or not proc.stdout.strip():
         raise AssertionError(f"step did not load: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().split("\n")[-1])  # not splitlines: U+2028 is no line end here
@@ -133,13 +142,14 @@ def run_bun_steps(files: dict[str, str], *args, call_main: bool = True) -> dict[
         if packages:
             Path(tmp, "node_modules").symlink_to(packages)
         for name, code in files.items():
-            Path(tmp, name).write_text(code, encoding="utf-8")
+            Path(tmp, name).write_text(with_repo_imports(code), encoding="utf-8")
         runner, arguments = Path(tmp, "run.ts"), Path(tmp, "args.json")
         runner.write_text(BUN_RUNNER, encoding="utf-8")
         arguments.write_text(json.dumps(list(args)), encoding="utf-8")
         # no auto-install: a step's imports come from the local node_modules or fail
         proc = subprocess.run([str(bun_binary()), "run", "--no-install", str(runner), tmp, str(arguments),
-                               "1" if call_main else "0"], capture_output=True, text=True, timeout=600, cwd=tmp)
+                               "1" if call_main else "0"], capture_output=True, text=True, timeout=600, cwd=tmp,
+                              env=host_environment())
     if proc.returncode != 0 or not proc.stdout.strip():
         raise AssertionError(f"Bun did not run the steps: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().split("\n")[-1])

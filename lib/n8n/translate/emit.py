@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
+from ...n8n_host.credentials import resource_type_name
 from ...n8n_host.trigger_steps import AppTrigger, app_trigger
 from ..expressions import Untranslatable
 from ..literals import one_line, text_block
@@ -37,6 +38,7 @@ class Translation:
     status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder
     reasons: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
+    resources: list[dict] = field(default_factory=list)     # [{path, resource_type}] the operator creates
     scripts: dict[str, dict] = field(default_factory=dict)  # file stem -> {"code", "metadata"}: app trigger scripts
     callee: Optional[Callee] = None                         # how other flows call this one
     subflows: list["Subflow"] = field(default_factory=list)  # inline sub-workflows, translated as flows
@@ -92,6 +94,7 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of: Opti
     return Translation(flow=flow, files={**structurer.files, **failure.files}, schedules=schedules,
                        http_triggers=http, status=status, reasons=reasons,
                        types={n: workflow.nodes[n].type for n in workflow.nodes},
+                       resources=resources_needed(modules, structurer, apps),
                        scripts={app.script_path.rsplit("/", 1)[1]: {"code": app.script, "metadata": app.metadata}
                                 for app in apps},
                        callee=own, subflows=subflows)
@@ -184,10 +187,12 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
                      "body only (input body); inputs headers and query stay empty unless the caller sets them. "
                      f"Nodes whose expressions read headers or query (check them): "
                      f"{', '.join(one_line(r) for r in readers)}")
-    resources = sorted(set(_resources_used(modules)) | {path for app in apps for path in app.resources.values()})
+    resources = resources_needed(modules, structurer, apps)
     if resources:
-        lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces): "
-                     + ", ".join(resources))
+        lines.append("Windmill resources to create (each holds the fields of the n8n credential it replaces; "
+                     "no secret is in this flow): "
+                     + ", ".join(f"{r['path']} (resource type {r['resource_type']})" if r["resource_type"]
+                                 else r["path"] for r in resources))
     if len(structurer.top.roots) > 1:
         roots = sorted(structurer.top.roots, key=structurer._root_rank)
         lines.append(f"Several n8n entry points: the flow input {TRIGGER_INPUT!r} picks one "
@@ -228,14 +233,30 @@ def all_modules(modules: list[dict]):
         yield from all_modules(value.get("modules", []))
 
 
-def _resources_used(modules: list[dict]) -> list[str]:
-    found = []
+def resources_needed(modules: list[dict], structurer: Structurer, apps=()) -> list[dict]:
+    """Every Windmill resource the flow's steps and trigger scripts read, with its resource type when known."""
+    typed = dict(sorted(structurer.resources))
+    typed.update({path: resource_type_name(kind) for app in apps for kind, path in app.resources.items()})
+    found = set(typed)
     for module in all_modules(modules):
         for transform in (module.get("value", {}).get("input_transforms") or {}).values():
-            value = transform.get("value") if transform.get("type") == "static" else None
-            if isinstance(value, str) and value.startswith("$res:"):
-                found.append(value.removeprefix("$res:"))
-    return sorted(set(found))
+            if transform.get("type") == "static":
+                found.update(_resource_references(transform.get("value")))
+    return [{"path": path, "resource_type": typed.get(path)} for path in sorted(found)]
+
+
+def _resource_references(value) -> list[str]:
+    """``$res:<path>`` strings anywhere in a static value (Windmill resolves them nested too)."""
+    todo, found = [value], []
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str) and item.startswith("$res:"):
+            found.append(item.removeprefix("$res:"))
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return found
 
 
 def _flow_schema(structurer: Structurer, multiple_roots: bool) -> dict:

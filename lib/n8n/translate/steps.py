@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from ..expressions import referenced_nodes, to_step_js, walk_strings
 from ..literals import js_key, js_string, js_value
-from ..runtime import CONDITIONS, CORE, LUXON_BINDINGS, LUXON_IMPORT
+from ..runtime import LUXON_BINDINGS, LUXON_IMPORT, runtime_import
 from ..workflow import Node
 from .context import NodeContext, NodeTranslation
 
@@ -54,10 +54,10 @@ def node_refs_input(ctx: NodeContext) -> Optional[str]:
     return "({" + ", ".join(pairs) + "})" if pairs else None
 
 
-def bun_step(ctx: NodeContext, body: str, *, conditions: bool = False, extra_inputs: dict | None = None,
+def bun_step(ctx: NodeContext, body: str, *, extra_inputs: dict | None = None,
              comment: str = "", output: Callable[[int], str] | None = None,
              predicates: list[str] | None = None, imports: str = "") -> NodeTranslation:
-    """A Bun rawscript step running ``body`` with the n8n runtime in scope.
+    """A Bun rawscript step running ``body`` with n8n's bindings from the runtime (f/phoenix/n8n_host/runtime.ts).
 
     ``comment`` is Phoenix's own text about the step; ``imports`` are the
     ``import`` lines the body needs (they must come first in an ES module).
@@ -67,9 +67,8 @@ def bun_step(ctx: NodeContext, body: str, *, conditions: bool = False, extra_inp
     parameters = ["items: any", "nodes: Record<string, any> = {}"] + [f"{k}: any" for k in (extra_inputs or {})]
     code = (STEP_HEADER
             + "".join(f"// {line}\n" for line in comment.splitlines())
-            + imports + (LUXON_IMPORT if uses_luxon else "")
+            + imports + (LUXON_IMPORT if uses_luxon else "") + runtime_import("__str", "n8nContext", "passItems", "toItems", "wiredItems")
             + node_literal(ctx.node)
-            + CORE + (CONDITIONS if conditions else "")
             + f"\nexport async function main({', '.join(parameters)}) {{\n"
             + "  const input = toItems(items);\n"
             + "  const n8n = n8nContext(input, nodes ?? {}, "
@@ -138,12 +137,17 @@ def placeholder(ctx: NodeContext, reason: str) -> NodeTranslation:
                       status="placeholder", reason=reason)
 
 
-PASS_THROUGH_JS = """export async function main(items: any) {
-  // Items travel as plain JSON; nested lists (loop results) and routed outputs are flattened.
-  const flat = (v: any): any[] => v == null ? [] : Array.isArray(v) ? v.flatMap(flat) : v.outputs ? v.outputs.flatMap(flat) : [v];
-  return flat(items);
+PASS_THROUGH_MAIN = """export async function main(items: any) {
+  // Nested lists (loop results) and routed outputs become one list; n8n items keep pairedItem and binary.
+  return passItems(items);
 }
 """
+
+
+def pass_through_code(why: str, literal: str) -> str:
+    """A step returning its items unchanged: ``why`` is Phoenix's own comment, ``literal`` the N8N_NODE line."""
+    return (STEP_HEADER + "".join(f"// {line}\n" for line in why.splitlines()) + runtime_import("passItems")
+            + literal + PASS_THROUGH_MAIN)
 
 
 def pass_through_step(ctx: NodeContext, summary: str, why: str) -> NodeTranslation:
@@ -152,7 +156,7 @@ def pass_through_step(ctx: NodeContext, summary: str, why: str) -> NodeTranslati
     (Windmill's ``identity`` would return the previous module's raw result,
     which after a loop or a branch is not this node's items.)
     """
-    code = STEP_HEADER + "".join(f"// {line}\n" for line in why.splitlines()) + node_literal(ctx.node) + PASS_THROUGH_JS
+    code = pass_through_code(why, node_literal(ctx.node))
     translation = rawscript(ctx, code, {"items": {"type": "javascript", "expr": ctx.items}}, summary)
     step_result = f"results.{ctx.step_id}"
     translation.output = lambda i: step_result if i == 0 else "[]"

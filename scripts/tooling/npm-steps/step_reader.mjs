@@ -5,8 +5,8 @@
 // "marker": "..."} -> {"ok": true, "results": {name: [problem, ...]}}.
 //
 // "shape": syntax errors, and any top-level statement that is not Phoenix's known shape of a
-//   generated step: imports, function declarations, `const X = <pure literal>`, and
-//   `export async function main`. Nothing at the top level may run when the file is loaded.
+//   generated step: imports, function declarations, `const X = <pure literal>` or
+//   `const X = JSON.parse("<string literal>")`, and `export async function main`. Nothing at the top level may run when the file is loaded.
 // "literals": every occurrence of `marker` must lie inside one string literal token (a
 //   workflow string that shows up anywhere else became code or a comment).
 // "steps": "shape" and "literals" together.
@@ -54,6 +54,16 @@ function isPureLiteral(node) {
   }
 }
 
+// `JSON.parse("<one string literal>")`: how a host step holds its node and workflow data (the JSON
+// text is the literal; nothing else is called, so nothing else can run on load).
+function isJsonOfLiteral(node) {
+  return node.kind === ts.SyntaxKind.CallExpression && node.arguments.length === 1 && !node.typeArguments
+    && node.arguments[0].kind === ts.SyntaxKind.StringLiteral && !node.questionDotToken
+    && node.expression.kind === ts.SyntaxKind.PropertyAccessExpression && !node.expression.questionDotToken
+    && node.expression.expression.kind === ts.SyntaxKind.Identifier && node.expression.expression.text === "JSON"
+    && node.expression.name.kind === ts.SyntaxKind.Identifier && node.expression.name.text === "parse";
+}
+
 function hasModifier(node, kind) {
   return (ts.getModifiers?.(node) ?? node.modifiers ?? []).some((m) => m.kind === kind);
 }
@@ -77,7 +87,9 @@ function statementProblem(statement, source) {
     if (!(list.flags & ts.NodeFlags.Const)) return "a variable that is not const";
     if (hasModifier(statement, ts.SyntaxKind.ExportKeyword)) return "an exported variable";
     for (const d of list.declarations) {
-      if (!d.initializer || !isPureLiteral(d.initializer)) return `const ${d.name.getText(source)} computed when the file loads`;
+      if (!d.initializer || !(isPureLiteral(d.initializer) || isJsonOfLiteral(d.initializer))) {
+        return `const ${d.name.getText(source)} computed when the file loads`;
+      }
     }
     return null;
   }

@@ -20,7 +20,7 @@ import dataclasses
 from .expressions import Untranslatable, is_expression, to_input_transform, to_step_js
 from .literals import js_string, js_value
 from .translate.context import BASE, LANGCHAIN, NodeContext, NodeTranslation
-from .translate.registry import translates
+from .translate.registry import structural
 from .translate.steps import bun_step, pass_through_step
 from .workflow import Node, Workflow
 
@@ -91,7 +91,7 @@ def _merge_text(parts: list) -> list:
     return merged
 
 
-@translates(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
+@structural(*(LANGCHAIN + t for t in AI_ROOTS), BASE + "openAi")
 def ai_root(ctx: NodeContext) -> NodeTranslation:
     node = ctx.node
     resource = node.parameters.get("resource", "text")
@@ -119,7 +119,7 @@ def _as_items(ctx: NodeContext, translation: NodeTranslation) -> NodeTranslation
     return translation
 
 
-@translates(LANGCHAIN + "informationExtractor")
+@structural(LANGCHAIN + "informationExtractor")
 def information_extractor(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
     options = p.get("options") if isinstance(p.get("options"), dict) else {}
@@ -144,7 +144,7 @@ def information_extractor(ctx: NodeContext) -> NodeTranslation:
     return _as_items(ctx, NodeTranslation(modules=modules, files=files, output=lambda _i: output))
 
 
-@translates(LANGCHAIN + "textClassifier", LANGCHAIN + "sentimentAnalysis")
+@structural(LANGCHAIN + "textClassifier", LANGCHAIN + "sentimentAnalysis")
 def classifier(ctx: NodeContext) -> NodeTranslation:
     """One output per category; each item goes to the first category its answer names."""
     p = ctx.node.parameters

@@ -229,11 +229,23 @@ class _Path:
         self.take("punct", ")")
 
 
+# An item's JSON, however the step before handed it on: n8n items (host steps) give their ``json``,
+# plain objects (native steps, entry points) are the JSON (f/phoenix/n8n_host/runtime.ts: isItem).
+_JSON_OF = ("((i) => (i !== null && typeof i === 'object' && i.json !== null && typeof i.json === 'object'"
+            " && !Array.isArray(i.json) && Object.keys(i).every((k) => "
+            "['json', 'binary', 'pairedItem', 'error', 'metadata', 'index'].includes(k)) ? i.json : i))")
+
+
+def json_of(item: str) -> str:
+    """A Windmill expression giving the JSON of the item ``item`` evaluates to."""
+    return f"{_JSON_OF}({item})"
+
+
 def _item_root(path: _Path, current: str, node_items: Callable[[str], Optional[str]]) -> str:
     """The JavaScript for the item a path starts from (``$json``, ``$('X').item.json``, ...)."""
     first = path.take("ident")
     if first == "$json":
-        return f"({current})"
+        return json_of(current)
     if first == "$input":
         path.take("punct", ".")
         if path.peek("item"):
@@ -242,7 +254,7 @@ def _item_root(path: _Path, current: str, node_items: Callable[[str], Optional[s
             path.call("first")
         path.take("punct", ".")
         path.take("ident", "json")
-        return f"({current})"
+        return json_of(current)
     if first in ("$", "$node"):
         if first == "$":
             path.take("punct", "(")
@@ -264,7 +276,7 @@ def _item_root(path: _Path, current: str, node_items: Callable[[str], Optional[s
         items = node_items(name)
         if items is None:
             raise Untranslatable(f"reads node {name!r}, which has no Windmill step before this point")
-        return f"({items}).at(-1)" if how == "last" else f"({items})[0]"
+        return json_of(f"({items}).at(-1)" if how == "last" else f"({items})[0]")
     raise Untranslatable(f"uses {first}, which has no equivalent in a Windmill input transform")
 
 

@@ -31,6 +31,7 @@ class NodeContext:
     links: WorkflowLinks = field(default_factory=WorkflowLinks)  # the run's other workflows (sub-flows)
     output_count: int = 1
     new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
+    input_sources: dict[int, list[str]] = field(default_factory=dict)  # per input: the nodes its items come from
 
 
 @dataclass
@@ -42,6 +43,10 @@ class NodeTranslation:
     reason: str = ""
     predicates: Optional[list[str]] = None      # routing nodes: branch expr per output
     trigger: Optional[dict] = None              # entry nodes: {"kind": ..., ...}
+    # The step applies the node's own settings (onError, retries, executeOnce...) as n8n does (host steps),
+    # so the structurer adds no error routing or Windmill retry of its own.
+    applies_node_settings: bool = False
+    resources: list[tuple[str, str]] = field(default_factory=list)  # (Windmill resource path, resource type)
 
 
 Translator = Callable[[NodeContext], NodeTranslation]

@@ -14,8 +14,9 @@ structure, joining paths again at immediate post-dominators:
 - a cycle: with a splitInBatches node -> ``forloopflow`` over batches; any
   other cycle (polling: wait, check, if) -> ``whileloopflow`` that stops when
   the condition sends items out of the cycle;
-- splitOut -> the items it produces are processed by a ``forloopflow`` until
-  the next node that works on all items at once (aggregate, merge, ...).
+- every other node runs once on all the items that reach it, as n8n runs it
+  (after a Split Out too: n8n's ``$itemIndex``, ``$input.all()``, paired items
+  and ``executeOnce`` need the node to see all its items at once).
 
 Data flow is explicit: every step reads its input items through a JavaScript
 input transform (``results.<step>``, ``flow_input.iter.value``), so nothing
@@ -36,15 +37,11 @@ from ..workflow import Edge, Node, Workflow, strongly_connected
 from .context import NodeContext, NodeTranslation
 from .links import WorkflowLinks
 from .registry import translate_node
-from .steps import STEP_HEADER
+from .steps import STEP_HEADER, pass_through_code
 
 EXIT = "\x00exit"
 ROOT = "\x00root"
 TRIGGER_INPUT = "n8n_trigger"
-# Nodes that work on all items at once: an item loop opened by splitOut closes before them.
-ALL_ITEMS_TYPES = {"aggregate", "merge", "summarize", "limit", "sort", "removeDuplicates", "itemLists",
-                   "splitInBatches", "code", "function", "respondToWebhook", "compareDatasets"}
-ITEM_LOOP_TYPES = {"splitOut"}
 # Branches and loops inside each other: real workflows nest a few levels; deeper is refused with a
 # reason, so no recursive walk (here, in the YAML writer, in Windmill) meets Python's recursion limit.
 MAX_NESTING = 40
@@ -61,10 +58,15 @@ class StructureError(Unsupported):
 
 @dataclass
 class Arrival:
-    """Items reaching a node on one of its inputs, possibly only when ``guard`` holds."""
+    """Items reaching a node on one of its inputs, possibly only when ``guard`` holds.
+
+    ``source``: the workflow node the items come from (the host names the step's input after it,
+    so ``$('Source')`` and paired items resolve as in n8n), when there is one.
+    """
     input: int
     items: str
     guard: Optional[str] = None
+    source: Optional[str] = None
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Flow:
     items: str
     guard: Optional[str] = None
     label: str = ""
+    source: Optional[str] = None
 
 
 @dataclass
@@ -217,6 +220,7 @@ class Structurer:
         self.pending: dict[str, list[Arrival]] = {}
         self.guards: list[str] = []                # branch conditions around the current walk
         self.notes: list[str] = []                 # structural things not translated (for the description)
+        self.resources: set[tuple[str, str]] = set()  # (path, resource type) the flow's steps read
         self.budget = 40 * (len(self.order) + 5)
         self.nesting = 0
         self.walk_steps = 0
@@ -245,16 +249,20 @@ class Structurer:
                           items=combine(arrivals) if arrivals else "[{}]",
                           inputs={i: combine(a) for i, a in inputs.items()},
                           node_items=self.items_of.get, links=self.links, new_id=self.new_id,
-                          output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]))
+                          output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]),
+                          input_sources={i: list(dict.fromkeys(a.source for a in group if a.source))
+                                         for i, group in inputs.items()})
         result = translate_node(ctx)
         result = self._with_error_output(node, ctx, result)
         self._account(node, result)
         if result.trigger:
             self.triggers.append((node, result.trigger))
         for module in result.modules:
-            self._node_options(node, module)
+            if not result.applies_node_settings:
+                self._node_options(node, module)
             self.module_of[name] = module
             self.node_of_step.update((step["id"], name) for step in _nested(module))
+        self.resources.update(result.resources)
         self.files.update(result.files)
         self.items_of[name] = result.output(0)
         return result
@@ -271,7 +279,8 @@ class Structurer:
 
     def _with_error_output(self, node: Node, ctx: NodeContext, result: NodeTranslation) -> NodeTranslation:
         """``onError``: continue on error, and route errors to n8n's extra error output."""
-        if node.on_error not in ("continueErrorOutput", "continueRegularOutput") or not result.modules:
+        if node.on_error not in ("continueErrorOutput", "continueRegularOutput") or not result.modules \
+                or result.applies_node_settings:
             return result
         main = next((m for m in result.modules if m["id"] == ctx.step_id), result.modules[-1])
         main["continue_on_error"] = True
@@ -345,7 +354,7 @@ class Structurer:
         while current != stop and current != EXIT:
             if current != start and current in self.deferred:
                 for arrival in arrivals:
-                    self._defer(Flow(current, arrival.input, arrival.items, arrival.guard))
+                    self._defer(Flow(current, arrival.input, arrival.items, arrival.guard, source=arrival.source))
                 return modules, []
             if region.rep.get(current, current) != current:
                 current = region.rep[current]  # a cycle entered in its middle: enter it at its header
@@ -356,17 +365,8 @@ class Structurer:
             else:
                 result = self.translate(current, arrivals)
                 modules += result.modules
-                loop_modules, end, after = self.emit_item_loop(region, current, result, stop)
-                if loop_modules:
-                    # The loop already walked up to ``end``, where the items come together again.
-                    modules += loop_modules
-                    if end in (EXIT, stop):
-                        return modules, [Arrival(f.input, f.items) for f in after]
-                    current, arrivals = end, [Arrival(f.input, f.items) for f in after]
-                    continue
-                else:
-                    flows = self.flows_from(region, current, result)
-                    routing = result.predicates is not None
+                flows = self.flows_from(region, current, result)
+                routing = result.predicates is not None
             if not flows:
                 return modules, []
             join = region.ipdom.get(region.rep[current], EXIT)
@@ -399,7 +399,7 @@ class Structurer:
                 if self.exits:
                     self.exits[-1].append((edge, guard, items))
                 continue
-            flows.append(Flow(edge.target, edge.input, items, guard, label=f"output {edge.output}"))
+            flows.append(Flow(edge.target, edge.input, items, guard, label=f"output {edge.output}", source=name))
         return flows
 
     def dispatch(self, region: Region, source: str, flows: list[Flow], join: str,
@@ -407,15 +407,15 @@ class Structurer:
         """Branch constructs for the flows leaving ``source``; returns what arrives at ``join``."""
         if all(f.target == join for f in flows):
             # Nothing runs between here and the join: the guards travel with the items.
-            return [], [Arrival(f.input, f.items, f.guard) for f in flows]
+            return [], [Arrival(f.input, f.items, f.guard, f.source) for f in flows]
         flows = [f for f in flows if not self._defer(f)]
         if not flows:
             return [], []
         if all(f.target == join for f in flows):
-            return [], [Arrival(f.input, f.items, f.guard) for f in flows]
+            return [], [Arrival(f.input, f.items, f.guard, f.source) for f in flows]
         if not routing and len(flows) == 1:
             flow = flows[0]
-            modules, arrivals = self.walk(region, flow.target, [Arrival(flow.input, flow.items)], join)
+            modules, arrivals = self.walk(region, flow.target, [Arrival(flow.input, flow.items, source=flow.source)], join)
             return modules, arrivals
         if routing:
             return self._branch_one(region, source, flows, join)
@@ -443,7 +443,7 @@ class Structurer:
                 finally:
                     self.guards.pop()
                 branches.append({"summary": members[0].label or "branch", "expr": guard, "modules": modules})
-                arrivals += [Arrival(a.input, a.items, _and(guard, a.guard)) for a in reached]
+                arrivals += [Arrival(a.input, a.items, _and(guard, a.guard), a.source) for a in reached]
         finally:
             self.deferred -= meeting
         label = _label(source)
@@ -496,7 +496,7 @@ class Structurer:
                 steps = [{"id": self.new_id(f"{node}_if_reached"), "summary": f"{node}: only if items reached it",
                           "value": {"type": "branchone", "branches": [{"summary": "reached", "expr": condition,
                                                                          "modules": steps}], "default": []}}]
-                reached = [Arrival(a.input, a.items, _and(condition, a.guard)) for a in reached]
+                reached = [Arrival(a.input, a.items, _and(condition, a.guard), a.source) for a in reached]
             modules += steps
             arrivals += reached
         return modules, arrivals
@@ -531,7 +531,7 @@ class Structurer:
         guard = None
         for outer in self.guards:
             guard = _and(guard, outer) if guard else (None if outer == "true" else outer)
-        self.pending.setdefault(flow.target, []).append(Arrival(flow.input, flow.items, _and(guard, flow.guard)))
+        self.pending.setdefault(flow.target, []).append(Arrival(flow.input, flow.items, _and(guard, flow.guard), flow.source))
         return True
 
     def _paths(self, region, flows: list[Flow], join) -> tuple[list[dict], list[Arrival]]:
@@ -539,11 +539,11 @@ class Structurer:
         if len(flows) == 1:
             flow = flows[0]
             if flow.target == join:
-                return [], [Arrival(flow.input, flow.items)]
+                return [], [Arrival(flow.input, flow.items, source=flow.source)]
             if self._defer(flow):
                 return [], []
-            return self.walk(region, flow.target, [Arrival(flow.input, flow.items)], join)
-        unguarded = [Flow(f.target, f.input, f.items, None, f.label) for f in flows]
+            return self.walk(region, flow.target, [Arrival(flow.input, flow.items, source=flow.source)], join)
+        unguarded = [Flow(f.target, f.input, f.items, None, f.label, f.source) for f in flows]
         return self._branch_all(region, "paths", unguarded, join)
 
     # ---- loops ------------------------------------------------------------------------------
@@ -568,7 +568,7 @@ class Structurer:
         self.exits.append([])
         modules: list[dict] = []
         starts = [e for e in self.wf.outgoing(loop.header) if e.output == loop_output and e.target in body.nodes]
-        flows = [Flow(e.target, e.input, "flow_input.iter.value") for e in starts]
+        flows = [Flow(e.target, e.input, "flow_input.iter.value", source=loop.header) for e in starts]
         if flows:
             join = EXIT
             modules, _ = self.dispatch(body, loop.header, flows, join, routing=False)
@@ -579,9 +579,9 @@ class Structurer:
                        "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": f"results.{batches.modules[0]['id']}"},
                                  "skip_failures": False, "parallel": False, "modules": modules + [tail]}}
         done = f"results.{loop_id}.flat()"
-        after = [Flow(e.target, e.input, done, label="done") for e in self.wf.outgoing(loop.header)
+        after = [Flow(e.target, e.input, done, label="done", source=loop.header) for e in self.wf.outgoing(loop.header)
                  if e.output != loop_output and e.target not in loop.members]
-        after += [Flow(edge.target, edge.input, done, label="after the loop") for edge, _g, _i in exits
+        after += [Flow(edge.target, edge.input, done, label="after the loop", source=loop.header) for edge, _g, _i in exits
                   if edge.target != loop.header and edge.target not in loop.members]
         self.items_of[loop.header] = done
         return batches.modules + [loop_module], _unique_targets(after)
@@ -590,7 +590,8 @@ class Structurer:
         loop_id = self.new_id(f"{loop.header}_loop")
         tail_id = self.new_id(f"{loop.header}_next")
         entry = combine(arrivals) if arrivals else "[{}]"
-        first = [Arrival(0, f"(flow_input.iter.index === 0 ? {entry} : results.{tail_id})")]
+        first = [Arrival(0, f"(flow_input.iter.index === 0 ? {entry} : results.{tail_id})",
+                         source=next((a.source for a in arrivals if a.source), None))]
         body = self._body_region(loop, include_header=True)
         self.exits.append([])
         modules, _ = self.walk(body, loop.header, first, EXIT)
@@ -604,12 +605,13 @@ class Structurer:
             module = self.module_of.get(edge.source)
             if module is None or not guard:
                 # Items that leave on every round (no condition) continue after the loop, from its last round.
-                after.append(Flow(edge.target, edge.input, items, label="after the loop"))
+                after.append(Flow(edge.target, edge.input, items, label="after the loop", source=edge.source))
                 continue
             stop = guard.replace(f"results.{module['id']}", "result")
             previous = module.get("stop_after_if", {}).get("expr")
             module["stop_after_if"] = {"expr": f"({previous}) || ({stop})" if previous else stop, "skip_if_stopped": False}
-            after.append(Flow(edge.target, edge.input, items, guard if len(leaving) > 1 else None, label="after the loop"))
+            after.append(Flow(edge.target, edge.input, items, guard if len(leaving) > 1 else None, label="after the loop",
+                              source=edge.source))
         tail = self._tail_step(loop.header, back or [Arrival(0, "[]")], tail_id)
         loop_module = {"id": loop_id, "summary": f"repeat from {loop.header} until the cycle is left (n8n loop)",
                        "value": {"type": "whileloopflow", "skip_failures": False, "modules": modules + [tail]}}
@@ -629,7 +631,8 @@ class Structurer:
         stop = {"id": step_id, "summary": f"PLACEHOLDER (not translated): loop back to {loop.header}",
                 "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
                           "input_transforms": {}}}
-        after = [Flow(edge.target, edge.input, items, label="after one pass") for edge, _guard, items in leaving]
+        after = [Flow(edge.target, edge.input, items, label="after one pass", source=edge.source)
+                 for edge, _guard, items in leaving]
         # The other steps run once before the stop, as in n8n's first pass.
         return body + [stop], _unique_targets(after)
 
@@ -638,53 +641,11 @@ class Structurer:
         """The items that go round the loop again (n8n: the edges back into the loop's first node)."""
         step_id = step_id or self.new_id(f"{header}_next")
         self.ids.add(step_id)
-        self.files[f"{step_id}.ts"] = (STEP_HEADER + "// The items that n8n sends back to the start of the loop.\n"
-                                       + f"const N8N_NODE = {js_value({'name': header})};\n"
-                                       "export async function main(items: any) {\n"
-                                       "  const flat = (v: any): any[] => v == null ? [] : Array.isArray(v) ? v.flatMap(flat) : v.outputs ? v.outputs.flatMap(flat) : [v];\n"
-                                       "  return flat(items);\n}\n")
+        self.files[f"{step_id}.ts"] = pass_through_code("The items that n8n sends back to the start of the loop.",
+                                                        f"const N8N_NODE = {js_value({'name': header})};\n")
         return {"id": step_id, "summary": summary or f"items going round the loop to {header}",
                 "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
                           "input_transforms": {"items": {"type": "javascript", "expr": combine(back)}}}}
-
-    def emit_item_loop(self, region: Region, name: str, split: NodeTranslation,
-                       stop: str = EXIT) -> tuple[list[dict], str, list[Flow]]:
-        """splitOut: the following per-item nodes run in a for-loop, one item per iteration.
-
-        Returns (modules, the node where the loop ends, what arrives there); no
-        modules when the node is not an item splitter or nothing follows it.
-        """
-        node = self.wf.nodes[name]
-        if node.short_type not in ITEM_LOOP_TYPES or node.disabled:
-            return [], EXIT, []
-        outgoing = [e for e in self.wf.outgoing(name) if e in region.edge_set]
-        end = self._item_loop_end(region, name, stop)
-        flows = [Flow(e.target, e.input, "[flow_input.iter.value]") for e in outgoing if e.target != end]
-        direct = [e for e in outgoing if e.target == end]
-        if not flows:
-            return [], EXIT, []
-        loop_id = self.new_id(f"{name}_each")
-        body_modules, reached = self.dispatch(region, name, flows, end, routing=False)
-        tail = self._tail_step(name, reached or [Arrival(0, "[flow_input.iter.value]")],
-                               summary=f"items this iteration hands on (collected after {name}'s loop)")
-        loop_module = {"id": loop_id, "summary": f"{name}: once per item",
-                       "value": {"type": "forloopflow", "iterator": {"type": "javascript", "expr": split.output(0)},
-                                 "skip_failures": False, "parallel": False, "modules": body_modules + [tail]}}
-        if end == EXIT:
-            return [loop_module], EXIT, []
-        done = f"results.{loop_id}.flat()"
-        inputs = sorted({a.input for a in reached} or {0})
-        after = [Flow(end, i, done) for i in inputs] + [Flow(end, e.input, split.output(e.output)) for e in direct]
-        return [loop_module], end, after
-
-    def _item_loop_end(self, region: Region, name: str, stop: str = EXIT) -> str:
-        """The first node after ``name`` on its post-dominator chain that needs all items at once."""
-        node = region.ipdom.get(region.rep[name], EXIT)
-        while node != EXIT:
-            if node == stop or node in region.loops or self.wf.nodes[node].short_type in ALL_ITEMS_TYPES:
-                return node
-            node = region.ipdom.get(node, EXIT)
-        return EXIT
 
 
 def _nested(module: dict):

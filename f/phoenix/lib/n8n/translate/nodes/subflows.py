@@ -34,10 +34,11 @@ from typing import Optional
 
 from ...expressions import Untranslatable
 from ...literals import expression_literal, js_value
+from ...runtime import runtime_import
 from ...workflow import without_lone_surrogates
 from ..context import BASE, NodeContext, NodeTranslation
 from ..links import Callee
-from ..registry import translates
+from ..registry import structural
 from ..steps import (STEP_HEADER, bun_step, locator_value, node_literal, params_js, pass_through_step, per_item,
                      rawscript)
 from .triggers import entry
@@ -59,15 +60,20 @@ RESERVED_INPUTS = {"items", "n8n_trigger"}
 # JSON schema types of n8n's workflow input types ("any": no type)
 INPUT_TYPES = {"string": "string", "number": "number", "boolean": "boolean", "array": "array", "object": "object"}
 SELF = re.compile(r"^=\s*\{\{\s*\$workflow\.id\s*\}\}\s*$")
+# n8n_host/runtime.ts isItem, as an expression: an object whose `json` is an object, with n8n's item keys only
+IS_ITEM = ("(e) => e !== null && typeof e === 'object' && !Array.isArray(e) && e.json !== null && typeof e.json === "
+           "'object' && !Array.isArray(e.json) && Object.keys(e).every((k) => ['json', 'binary', 'pairedItem', "
+           "'error', 'metadata', 'index'].includes(k))")
 
-# A sub-flow's result as items: a routed result gives its first output (n8n returns the last node's
-# output 0); loop and branch results are lists of lists. (No "return " or inner ``results.`` here:
-# Windmill rewrites both in an expression's text.)
+# A sub-flow's result as items: a routed or host step result ({outputs, staticData}) gives its first output
+# (n8n returns the last node's output 0); loop and branch results are lists of lists; n8n items stay n8n
+# items. (No "return " or inner ``results.`` here: Windmill rewrites both in an expression's text.)
 SUBFLOW_ITEMS = ("((r, f) => f(f, r))({result}, (f, v) => v == null ? [] : Array.isArray(v) ? v.flatMap((w) => f(f, w))"
-                 " : (typeof v === 'object' && Array.isArray(v.outputs)) ? f(f, v.outputs[0]) : [v])")
+                 " : (typeof v === 'object' && Array.isArray(v.outputs) && Object.keys(v).every((k) => k === 'outputs'"
+                 " || k === 'staticData')) ? f(f, v.outputs[0]) : [v])")
 
 
-@translates(BASE + "executeWorkflow")
+@structural(BASE + "executeWorkflow")
 def execute_workflow(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
     callee = _callee(ctx)
@@ -255,6 +261,7 @@ def _mapped_items(ctx: NodeContext) -> tuple[list[dict], dict[str, str], str]:
                "strict": not bool(inputs.get("attemptToConvertTypes", False)),
                "parseStrings": bool(inputs.get("convertFieldsToString", False))}
     body = ("  const MAPPING: any = " + js_value(mapping) + ";\n"
+            + "  const wired = wiredItems(items);  // n8n items: their binary data goes along, as in n8n\n"
             + per_item(params_js({"value": values}),
                        "const mapped: any = { ...$json };\n"
                        "    for (const [key, value] of Object.entries(params.value ?? {})) {\n"
@@ -262,7 +269,8 @@ def _mapped_items(ctx: NodeContext) -> tuple[list[dict], dict[str, str], str]:
                        "MAPPING.strict, MAPPING.parseStrings, $itemIndex) : value;\n"
                        "    }\n"
                        "    for (const key of MAPPING.removed) delete mapped[key];\n"
-                       "    out.push(mapped);"))
+                       "    const binary = (wired[$itemIndex] as any)?.binary;\n"
+                       "    out.push({ json: mapped, ...(binary ? { binary } : {}), pairedItem: { item: $itemIndex } });"))
     step = replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_inputs"))
     mapped = bun_step(step, body, comment="The items as the sub-workflow receives them (n8n's workflowInputs mapping).")
     name = f"{step.step_id}.ts"
@@ -276,8 +284,7 @@ def _mapped_items(ctx: NodeContext) -> tuple[list[dict], dict[str, str], str]:
 
 START_WITHOUT_WAITING = r"""
 export async function main(items: any) {
-  const flat = (v: any): any[] => v == null ? [] : Array.isArray(v) ? v.flatMap(flat) : v.outputs ? v.outputs.flatMap(flat) : [v];
-  const input = flat(items);
+  const input = passItems(items);  // n8n items (host steps) or plain JSON, handed on as they came
   if (!input.length) return [];
   const base = process.env.BASE_INTERNAL_URL ?? process.env.WM_BASE_URL;
   const token = process.env.WM_TOKEN;
@@ -309,14 +316,15 @@ def _start_without_waiting(ctx: NodeContext, callee: Callee, items: str, each: b
     code = (STEP_HEADER
             + "// Starts the translated sub-flow as its own Windmill job and hands the items on without waiting\n"
             + "// (n8n's \"wait for sub-workflow completion\" off); SUBFLOW names the flow (Phoenix-made path).\n"
-            + node_literal(ctx.node) + f"const SUBFLOW = {js_value(subflow)};\n" + START_WITHOUT_WAITING)
+            + runtime_import("passItems") + node_literal(ctx.node) + f"const SUBFLOW = {js_value(subflow)};\n"
+            + START_WITHOUT_WAITING)
     return rawscript(ctx, code, {"items": {"type": "javascript", "expr": items}},
                      f"{ctx.node.name}: start {callee.name or callee.path} (does not wait)")
 
 
 # ---- the entry points of a called flow -------------------------------------------------------------
 
-@translates(BASE + "executeWorkflowTrigger")
+@structural(BASE + "executeWorkflowTrigger")
 def execute_workflow_trigger(ctx: NodeContext) -> NodeTranslation:
     fields = declared_fields(ctx)
     if fields is None:  # v1 and "accept all data": the caller's items as they are
@@ -330,9 +338,12 @@ def execute_workflow_trigger(ctx: NodeContext) -> NodeTranslation:
             spec = {"type": INPUT_TYPES[kind], **spec}
         inputs[name] = spec
     names = list(dict.fromkeys(name for name, _kind in fields))
-    # n8n: each item keeps the declared fields only, null where it has none (ExecuteWorkflowTrigger.execute)
-    items = (f"(flow_input.items ?? [flow_input]).flat(Infinity).map((item) => Object.fromEntries("
-             f"{expression_literal(names)}.map((key) => [key, item?.[key] ?? null])))")
+    # n8n: each item keeps the declared fields only, null where it has none, and its binary data
+    # (ExecuteWorkflowTrigger.execute); the caller hands on n8n items (host steps) or plain JSON.
+    pick = f"(json) => Object.fromEntries({expression_literal(names)}.map((key) => [key, json?.[key] ?? null]))"
+    items = (f"((isItem, pick) => (flow_input.items ?? [flow_input]).flat(Infinity).map((entry) => isItem(entry) "
+             f"? {{json: pick(entry.json), ...(entry.binary ? {{binary: entry.binary}} : {{}})}} : pick(entry)))"
+             f"({IS_ITEM}, {pick})")
     return entry(items, {"kind": "called", "inputs": inputs})
 
 
@@ -364,7 +375,7 @@ def _example_fields(text) -> list[tuple[str, str]]:
     return [(str(key), kinds.get(type(value), "any")) for key, value in example.items()]
 
 
-@translates(BASE + "errorTrigger")
+@structural(BASE + "errorTrigger")
 def error_trigger(ctx: NodeContext) -> NodeTranslation:
     """An error flow's entry: one item of n8n's error data, which the failed flow's failure module passes."""
     return entry("[{execution: flow_input.execution ?? {}, workflow: flow_input.workflow ?? {}}]",

@@ -17,7 +17,7 @@ from ....n8n_host.trigger_steps import AppTrigger, TriggerType, app_trigger_inpu
 from ...expressions import Untranslatable
 from ...workflow import Node
 from ..context import BASE, LANGCHAIN, NodeContext, NodeTranslation
-from ..registry import translates, translates_family
+from ..registry import structural, structural_family
 from ..steps import int_or, param, placeholder
 
 
@@ -25,12 +25,12 @@ def entry(items_expr: str, trigger: dict) -> NodeTranslation:
     return NodeTranslation(modules=[], output=lambda _i: items_expr, trigger=trigger)
 
 
-@translates(BASE + "manualTrigger", BASE + "start")
+@structural(BASE + "manualTrigger", BASE + "start")
 def manual_trigger(ctx: NodeContext) -> NodeTranslation:
     return entry("[{}]", {"kind": "manual"})
 
 
-@translates(BASE + "webhook")
+@structural(BASE + "webhook")
 def webhook_trigger(ctx: NodeContext) -> NodeTranslation:
     p = ctx.node.parameters
     items = "[{headers: flow_input.headers ?? {}, params: {}, query: flow_input.query ?? {}, body: flow_input.body ?? {}}]"
@@ -42,14 +42,14 @@ def webhook_trigger(ctx: NodeContext) -> NodeTranslation:
                                     "headers": {"type": "object", "description": "request headers"}}})
 
 
-@translates(BASE + "formTrigger")
+@structural(BASE + "formTrigger")
 def form_trigger(ctx: NodeContext) -> NodeTranslation:
     trigger = webhook_trigger(ctx).trigger
     trigger.update(method="POST", response_mode="onReceived")
     return entry("[flow_input.body ?? {}]", trigger)
 
 
-@translates(LANGCHAIN + "chatTrigger", LANGCHAIN + "manualChatTrigger")
+@structural(LANGCHAIN + "chatTrigger", LANGCHAIN + "manualChatTrigger")
 def chat_trigger(ctx: NodeContext) -> NodeTranslation:
     items = '[{sessionId: flow_input.sessionId ?? "windmill", action: "sendMessage", chatInput: flow_input.chatInput ?? ""}]'
     return entry(items, {"kind": "http", "path": f"chat/{ctx.node.raw.get('webhookId') or ctx.step_id}",
@@ -58,7 +58,7 @@ def chat_trigger(ctx: NodeContext) -> NodeTranslation:
                                     "sessionId": {"type": "string", "description": "chat session id"}}})
 
 
-@translates(BASE + "scheduleTrigger", BASE + "cron", BASE + "interval")
+@structural(BASE + "scheduleTrigger", BASE + "cron", BASE + "interval")
 def schedule_trigger(ctx: NodeContext) -> NodeTranslation:
     crons = schedule_crons(ctx.node)
     if not crons:
@@ -67,7 +67,7 @@ def schedule_trigger(ctx: NodeContext) -> NodeTranslation:
                                                               "timezone": ctx.workflow.raw.get("settings", {}).get("timezone") if isinstance(ctx.workflow.raw.get("settings"), dict) else None})
 
 
-@translates_family(lambda node: node.short_type.lower().endswith("trigger"))
+@structural_family(lambda node: node.short_type.lower().endswith("trigger"))
 def service_trigger(ctx: NodeContext) -> NodeTranslation:
     kind = trigger_type_of(ctx.node.type, ctx.node.type_version)
     if kind is not None:
