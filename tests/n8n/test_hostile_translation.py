@@ -200,6 +200,31 @@ def test_rendered_yaml_reads_back_as_the_same_documents():
             assert yaml.safe_load(text) in translation.schedules + translation.http_triggers
 
 
+JSON_SHAPES = {
+    'const NODE = JSON.parse("{\\"a\\": 1}");': [],
+    "const NODE = JSON.parse(text);": ["computed when the file loads"],
+    'const NODE = JSON.parse("{}", (k, v) => process.exit(1));': ["computed when the file loads"],
+    "const NODE = JSON.parse(`${process.exit(1)}`);": ["computed when the file loads"],
+    'const NODE = JSON.parse("{}" + run());': ["computed when the file loads"],
+    'const NODE = globalThis.JSON.parse("{}");': ["computed when the file loads"],
+    'const NODE = JSON.parse?.("{}");': ["computed when the file loads"],
+    'const NODE = JSON["parse"]("{}");': ["computed when the file loads"],
+    'const NODE = JSON.stringify("{}");': ["computed when the file loads"],
+    'const NODE = JSON.parse<any>("{}");': ["computed when the file loads"],
+    'let NODE = JSON.parse("{}");': ["not const"],
+    'export const NODE = JSON.parse("{}");': ["exported variable"],
+    'JSON.parse("{}");': ["runs when the file loads"],
+}
+
+
+@pytest.mark.parametrize("statement", sorted(JSON_SHAPES))
+def test_the_host_steps_json_literal_is_the_only_call_a_step_may_make_on_load(step_reader, statement):
+    """Host steps hold their node as JSON.parse("<literal>"); any other call, argument or form is refused."""
+    problems = step_reader.shape({"step.ts": statement + "\nexport async function main() {}\n"})["step.ts"]
+    expected = JSON_SHAPES[statement]
+    assert len(problems) == len(expected) and all(e in p for e, p in zip(expected, problems)), problems
+
+
 def inline_parent(document: dict) -> dict:
     """A workflow running ``document`` as its inline sub-workflow (Execute Workflow, source "parameter")."""
     return fx.workflow([fx.node("Start", "manualTrigger"),

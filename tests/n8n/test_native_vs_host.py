@@ -35,7 +35,7 @@ def test_the_differential_run_finds_a_native_step_that_differs(monkeypatch):
     """A Limit that keeps one item too many must be caught (the check can fail)."""
     def off_by_one(ctx):
         count = int(ctx.node.parameters.get("maxItems", 1)) + 1
-        return bun_step(ctx, f"  return wiredItems(items).slice(0, {count});")
+        return bun_step(ctx, f"  return wiredItems(items).slice(0, {count});", runtime=("wiredItems",))
 
     monkeypatch.setitem(registry.TRANSLATORS, BASE + "limit", off_by_one)
     count, found = differences(BASE + "limit", registry.PROVEN_NATIVE[BASE + "limit"])

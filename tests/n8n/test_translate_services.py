@@ -164,6 +164,25 @@ def test_execute_workflow_calls_the_flow_translated_from_the_sub_workflow(tmp_pa
     assert (entry["nodes_translated"], entry["placeholders"]) == (2, 1)
 
 
+def test_a_workflow_calling_itself_calls_its_own_flow_at_its_execute_workflow_trigger():
+    document = fx.workflow([fx.node("Hook", "webhook", 2, path="again"), fx.node("Called", "executeWorkflowTrigger", 1),
+                            fx.node("Again", "executeWorkflow", 1.1,
+                                    workflowId={"__rl": True, "mode": "id", "value": "={{ $workflow.id }}"})],
+                           fx.link(("Hook", 0, "Again")))
+    translation = translate_workflow(document, "self.json", "f/phoenix/n8n/self")
+    [call] = [m for m in modules_of(translation.flow["value"]["modules"]) if m["id"] == "again"]
+    assert call["value"]["path"] == "f/phoenix/n8n/self"
+    assert call["value"]["input_transforms"]["n8n_trigger"] == {"type": "static", "value": "Called"}
+    assert translation.status["Again"] == "translated"
+
+
+def modules_of(modules):
+    for module in modules:
+        yield module
+        for branch in module["value"].get("branches", []):
+            yield from modules_of(branch["modules"])
+
+
 def test_html_template_and_table_render_like_n8n():
     _t, _m, template = one_step(fx.node("Page", "html", 1.2, html="<h1>{{ $json.title }}</h1><p>{{ $json.n * 2 }}</p>"))
     assert run_host(template, [{"title": "Hi", "n": 21}])["result"] == [{"html": "<h1>Hi</h1><p>42</p>"}]

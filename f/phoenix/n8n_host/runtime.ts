@@ -59,6 +59,64 @@ export function wiredItems(value: unknown): Item[] {
   return flat.map((entry, item) => (isItem(entry) ? entry : { json: entry as Record<string, unknown>, pairedItem: { item } }));
 }
 
+// ---- native steps proven equal to n8n's nodes (tests/n8n/test_native_vs_host.py) ----
+
+/** n8n's Limit: the first or last `count` items, the items themselves (pairedItem and binary kept). */
+export function limitItems(items: unknown, count: number, keep: "firstItems" | "lastItems"): Item[] {
+  const all = wiredItems(items);
+  if (count > all.length) return all;
+  return keep === "firstItems" ? all.slice(0, count) : all.slice(all.length - count, all.length);
+}
+
+// lodash paths as n8n's Rename Keys reads them: a key the object has as such, else dot-separated.
+function keyPath(o: any, key: string): string[] {
+  return o !== null && typeof o === "object" && key in o ? [key] : key.split(".");
+}
+
+function getPath(o: any, key: string): any {
+  return keyPath(o, key).reduce((v: any, k) => (v == null ? undefined : v[k]), o);
+}
+
+function setPath(o: any, key: string, value: any): void {
+  const keys = keyPath(o, key);
+  let cursor = o;
+  for (const k of keys.slice(0, -1)) {
+    if (cursor[k] === null || typeof cursor[k] !== "object") cursor[k] = {};
+    cursor = cursor[k];
+  }
+  cursor[keys[keys.length - 1]] = value;
+}
+
+function unsetPath(o: any, key: string): void {
+  const keys = keyPath(o, key);
+  const parent = keys.slice(0, -1).reduce((v: any, k) => (v == null ? undefined : v[k]), o);
+  if (parent !== null && typeof parent === "object") delete parent[keys[keys.length - 1]];
+}
+
+/** n8n's Rename Keys (without regex replacements): each item's JSON copied, each key moved, paired with its input. */
+export function renameItemKeys(items: unknown, pairs: [string, string][]): Item[] {
+  return wiredItems(items).map((item, index) => {
+    const out: Item = { json: structuredClone(item.json), pairedItem: { item: index } };
+    if (item.binary !== undefined) out.binary = item.binary;
+    for (const [from, to] of pairs) {
+      if (from === "" || to === "" || from === to) continue;
+      const value = getPath(item.json, from);
+      if (value === undefined) continue;
+      setPath(out.json, to, value);
+      unsetPath(out.json, from);
+    }
+    return out;
+  });
+}
+
+/** Split In Batches: the items cut into lists of `size`, one per round of the for-loop that follows. */
+export function inBatches(items: unknown, size: number): unknown[][] {
+  const all = passItems(items);
+  const batches: unknown[][] = [];
+  for (let i = 0; i < all.length; i += size) batches.push(all.slice(i, i + size));
+  return batches;
+}
+
 export type HostInputs = {
   main: { items: Item[] } | { inputs: Item[][] };
   nodes: Record<string, Item[]>;

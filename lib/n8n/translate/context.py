@@ -17,6 +17,7 @@ from .links import WorkflowLinks
 
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 BASE = "n8n-nodes-base."
+TRIGGER_INPUT = "n8n_trigger"  # the flow input naming the entry point a run starts from (several entries)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class NodeContext:
     output_count: int = 1
     new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
     input_sources: dict[int, list[str]] = field(default_factory=dict)  # per input: the nodes its items come from
+    flow_path: str = ""                          # the Windmill path of the flow being written
 
 
 @dataclass

@@ -33,14 +33,13 @@ from ...errors import Unsupported
 from ..ai import fold_sub_nodes
 from ..literals import expression_literal, js_string, js_value, safe_identifier
 from ..workflow import Edge, Node, Workflow, strongly_connected
-from .context import NodeContext, NodeTranslation
+from .context import TRIGGER_INPUT, NodeContext, NodeTranslation
 from .links import WorkflowLinks
 from .registry import translate_node
 from .steps import STEP_HEADER, pass_through_code
 
 EXIT = "\x00exit"
 ROOT = "\x00root"
-TRIGGER_INPUT = "n8n_trigger"
 # Branches and loops inside each other: real workflows nest a few levels; deeper is refused with a
 # reason, so no recursive walk (here, in the YAML writer, in Windmill) meets Python's recursion limit.
 MAX_NESTING = 40
@@ -248,6 +247,7 @@ class Structurer:
                           items=combine(arrivals) if arrivals else "[{}]",
                           inputs={i: combine(a) for i, a in inputs.items()},
                           node_items=self.items_of.get, links=self.links, new_id=self.new_id,
+                          flow_path=self.links.itself.path if self.links.itself else "",
                           output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]),
                           input_sources={i: list(dict.fromkeys(a.source for a in group if a.source))
                                          for i, group in inputs.items()})

@@ -102,6 +102,17 @@ class Workflow:
         return list(dict.fromkeys(e.target for e in self.outgoing(name)))
 
 
+def _credential_references(value: Any) -> dict:
+    """A node's credentials as n8n writes them today: ``{type: {"id", "name"}}``.
+
+    Workflows exported before credential ids wrote ``{type: "name"}``; n8n's own
+    migration reads that as the credential of that name, and so does Phoenix.
+    """
+    if not isinstance(value, dict):
+        return {}
+    return {kind: {"id": None, "name": ref} if isinstance(ref, str) else ref for kind, ref in value.items()}
+
+
 def parse_workflow(document: Any, source: str = "<workflow>") -> Workflow:
     """Validate the shape of an n8n workflow and build its graph.
 
@@ -175,7 +186,7 @@ def _parse_nodes(raw_nodes: list, source: str) -> tuple[dict[str, Node], list[No
         node = Node(name=name, type=node_type, type_version=_version(raw.get("typeVersion", 1)),
                     parameters=parameters, disabled=bool(raw.get("disabled")),
                     notes=raw.get("notes") if isinstance(raw.get("notes"), str) else "",
-                    credentials=raw.get("credentials") if isinstance(raw.get("credentials"), dict) else {},
+                    credentials=_credential_references(raw.get("credentials")),
                     on_error=raw.get("onError") if isinstance(raw.get("onError"), str) else "",
                     raw=raw)
         if node_type == STICKY_NOTE:

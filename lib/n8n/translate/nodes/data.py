@@ -24,10 +24,7 @@ def limit(ctx: NodeContext) -> NodeTranslation:
     count, keep = p.get("maxItems", 1), p.get("keep", "firstItems")
     if isinstance(count, bool) or not isinstance(count, (int, float)) or keep not in ("firstItems", "lastItems"):
         raise Untranslatable("Limit with a computed count or an unknown keep mode runs on the node host")
-    body = (f"  const all = wiredItems(items);\n  const count = {js_value(count)};\n"
-            "  if (count > all.length) return all;\n"
-            f"  return {js_value(keep)} === 'firstItems' ? all.slice(0, count) : all.slice(all.length - count, all.length);")
-    return bun_step(ctx, body)
+    return bun_step(ctx, f"  return limitItems(items, {js_value(count)}, {js_value(keep)});", runtime=("limitItems",))
 
 
 @translates(BASE + "renameKeys")
@@ -40,34 +37,4 @@ def rename_keys(ctx: NodeContext) -> NodeTranslation:
     if options or any(not isinstance(a, str) or not isinstance(b, str) or is_expression(a) or is_expression(b)
                       or "[" in a + b for a, b in pairs):
         raise Untranslatable("Rename Keys with regex replacements, computed or indexed keys runs on the node host")
-    body = (f"  const pairs: [string, string][] = {js_value(pairs)};\n"
-            "  // lodash paths as n8n reads them: a key the object has as such, else dot-separated\n"
-            "  const path = (o: any, key: string) => (o !== null && typeof o === 'object' && key in o ? [key] : key.split('.'));\n"
-            "  const get = (o: any, key: string) => path(o, key).reduce((v: any, k) => (v == null ? undefined : v[k]), o);\n"
-            "  const set = (o: any, key: string, value: any) => {\n"
-            "    const keys = path(o, key);\n"
-            "    let cursor = o;\n"
-            "    for (const k of keys.slice(0, -1)) {\n"
-            "      if (cursor[k] === null || typeof cursor[k] !== 'object') cursor[k] = {};\n"
-            "      cursor = cursor[k];\n"
-            "    }\n"
-            "    cursor[keys[keys.length - 1]] = value;\n"
-            "  };\n"
-            "  const unset = (o: any, key: string) => {\n"
-            "    const keys = path(o, key);\n"
-            "    const parent = keys.slice(0, -1).reduce((v: any, k) => (v == null ? undefined : v[k]), o);\n"
-            "    if (parent !== null && typeof parent === 'object') delete parent[keys[keys.length - 1]];\n"
-            "  };\n"
-            "  return wiredItems(items).map((item, index) => {\n"
-            "    const out: any = { json: structuredClone(item.json), pairedItem: { item: index } };\n"
-            "    if (item.binary !== undefined) out.binary = item.binary;\n"
-            "    for (const [from, to] of pairs) {\n"
-            "      if (from === '' || to === '' || from === to) continue;\n"
-            "      const value = get(item.json, from);\n"
-            "      if (value === undefined) continue;\n"
-            "      set(out.json, to, value);\n"
-            "      unset(out.json, from);\n"
-            "    }\n"
-            "    return out;\n"
-            "  });")
-    return bun_step(ctx, body)
+    return bun_step(ctx, f"  return renameItemKeys(items, {js_value(pairs)});", runtime=("renameItemKeys",))

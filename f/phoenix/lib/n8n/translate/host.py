@@ -21,7 +21,6 @@ n8n's paired items walk back to the item an expression means.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from typing import Optional
@@ -70,7 +69,7 @@ def host_translation(ctx: NodeContext) -> NodeTranslation:
     """The host step for ``ctx.node``; call only when ``host_problem`` is None.
 
     Raises Untranslatable when the node's credentials cannot be given to the step."""
-    node = with_credential_objects(ctx.node)
+    node = ctx.node
     credentials = credential_inputs(node)
     if credentials.problem:
         raise Untranslatable(credentials.problem)
@@ -95,15 +94,6 @@ def host_translation(ctx: NodeContext) -> NodeTranslation:
         modules=[module], files={f"{ctx.step_id}.ts": code}, output=lambda i: f"{result}?.outputs[{i}]",
         predicates=[f"({result}.outputs[{i}] ?? []).length > 0" for i in range(outputs)] if routing else None,
         applies_node_settings=True, resources=list(credentials.resources))
-
-
-def with_credential_objects(node: Node) -> Node:
-    """The node with n8n's old credential references (``{"slackApi": "My Slack"}``, before ids) written as
-    today's ``{"slackApi": {"id": null, "name": "My Slack"}}``, as n8n's own migration does."""
-    if not isinstance(node.credentials, dict) or not any(isinstance(v, str) for v in node.credentials.values()):
-        return node
-    objects = {kind: {"id": None, "name": ref} if isinstance(ref, str) else ref for kind, ref in node.credentials.items()}
-    return dataclasses.replace(node, credentials=objects)
 
 
 def host_node(node: Node) -> dict:

@@ -57,18 +57,19 @@ def node_refs_input(ctx: NodeContext) -> Optional[str]:
 
 def bun_step(ctx: NodeContext, body: str, *, extra_inputs: dict | None = None,
              comment: str = "", output: Callable[[int], str] | None = None,
-             predicates: list[str] | None = None, imports: str = "") -> NodeTranslation:
+             predicates: list[str] | None = None, imports: str = "", runtime: tuple[str, ...] = ()) -> NodeTranslation:
     """A Bun rawscript step running ``body`` with n8n's bindings from the runtime (f/phoenix/n8n_host/runtime.ts).
 
     ``comment`` is Phoenix's own text about the step; ``imports`` are the
-    ``import`` lines the body needs (they must come first in an ES module).
+    ``import`` lines the body needs (they must come first in an ES module);
+    ``runtime`` names more functions of the runtime the body calls.
     """
     uses_luxon = "DateTime" in body or "$now" in body or "$today" in body
     workflow = {"name": ctx.workflow.name, "id": str(ctx.workflow.raw.get("id", ""))}
     parameters = ["items: any", "nodes: Record<string, any> = {}"] + [f"{k}: any" for k in (extra_inputs or {})]
     code = (STEP_HEADER
             + "".join(f"// {line}\n" for line in comment.splitlines())
-            + imports + (LUXON_IMPORT if uses_luxon else "") + runtime_import("__str", "n8nContext", "passItems", "toItems", "wiredItems")
+            + imports + (LUXON_IMPORT if uses_luxon else "") + runtime_import("__str", "n8nContext", "toItems", *runtime)
             + node_literal(ctx.node)
             + f"\nexport async function main({', '.join(parameters)}) {{\n"
             + "  const input = toItems(items);\n"

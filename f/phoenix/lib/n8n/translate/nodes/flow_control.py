@@ -22,12 +22,9 @@ def pass_through(ctx: NodeContext) -> NodeTranslation:
 @structural(BASE + "splitInBatches")
 def split_in_batches(ctx: NodeContext) -> NodeTranslation:
     size = ctx.node.parameters.get("batchSize", 1 if ctx.node.type_version >= 3 else 10)
-    body = (f"  const size = Math.max(1, Number({params_js(size)}) || 1);\n"
-            "  const all = passItems(items);  // n8n items keep their pairedItem and binary data\n"
-            "  const batches: any[][] = [];\n"
-            "  for (let i = 0; i < all.length; i += size) batches.push(all.slice(i, i + size));\n"
-            "  return batches;")
-    return bun_step(ctx, body, comment="Cuts the items into batches; the for-loop that follows runs the loop body once per batch.")
+    body = f"  return inBatches(items, Math.max(1, Number({params_js(size)}) || 1));"
+    return bun_step(ctx, body, runtime=("inBatches",),
+                    comment="Cuts the items into batches; the for-loop that follows runs the loop body once per batch.")
 
 @structural(BASE + "wait")
 def wait(ctx: NodeContext) -> NodeTranslation:

@@ -36,7 +36,7 @@ from ...expressions import Untranslatable
 from ...literals import expression_literal, js_value
 from ...runtime import runtime_import
 from ...workflow import without_lone_surrogates
-from ..context import BASE, NodeContext, NodeTranslation
+from ..context import BASE, TRIGGER_INPUT, NodeContext, NodeTranslation
 from ..links import Callee
 from ..registry import structural
 from ..steps import (STEP_HEADER, bun_step, locator_value, node_literal, params_js, pass_through_step, per_item,
@@ -56,7 +56,7 @@ ERROR_INPUTS = {
     "workflow": {"type": "object", "description": "the workflow that failed: id, name"}}
 # The flow inputs every translated flow may already have; a declared field of those names is read from
 # the caller's items only.
-RESERVED_INPUTS = {"items", "n8n_trigger"}
+RESERVED_INPUTS = {"items", TRIGGER_INPUT}
 # JSON schema types of n8n's workflow input types ("any": no type)
 INPUT_TYPES = {"string": "string", "number": "number", "boolean": "boolean", "array": "array", "object": "object"}
 SELF = re.compile(r"^=\s*\{\{\s*\$workflow\.id\s*\}\}\s*$")
@@ -182,7 +182,7 @@ def _call_inputs(callee: Callee, items: str) -> dict:
     if callee.takes_items:
         transforms["items"] = {"type": "javascript", "expr": items}
     if callee.entry:
-        transforms["n8n_trigger"] = {"type": "static", "value": callee.entry}
+        transforms[TRIGGER_INPUT] = {"type": "static", "value": callee.entry}
     return transforms
 
 
@@ -272,7 +272,8 @@ def _mapped_items(ctx: NodeContext) -> tuple[list[dict], dict[str, str], str]:
                        "    const binary = (wired[$itemIndex] as any)?.binary;\n"
                        "    out.push({ json: mapped, ...(binary ? { binary } : {}), pairedItem: { item: $itemIndex } });"))
     step = replace(ctx, step_id=ctx.new_id(f"{ctx.node.name}_inputs"))
-    mapped = bun_step(step, body, comment="The items as the sub-workflow receives them (n8n's workflowInputs mapping).")
+    mapped = bun_step(step, body, runtime=("wiredItems",),
+                      comment="The items as the sub-workflow receives them (n8n's workflowInputs mapping).")
     name = f"{step.step_id}.ts"
     mapped.files[name] = mapped.files[name].replace("\nexport async function main(",
                                                     CONVERT_INPUT + "\nexport async function main(", 1)
@@ -311,7 +312,7 @@ export async function main(items: any) {
 
 def _start_without_waiting(ctx: NodeContext, callee: Callee, items: str, each: bool) -> NodeTranslation:
     """n8n's doNotWaitToFinish: the sub-flow is started as its own Windmill job; the node's items go on."""
-    subflow = {"path": callee.path, "entry": {"n8n_trigger": callee.entry} if callee.entry else {},
+    subflow = {"path": callee.path, "entry": {TRIGGER_INPUT: callee.entry} if callee.entry else {},
                "takesItems": callee.takes_items, "each": each}
     code = (STEP_HEADER
             + "// Starts the translated sub-flow as its own Windmill job and hands the items on without waiting\n"
