@@ -31,6 +31,9 @@ Args:
     stream: Also send the answer's text to the job's result stream as the model writes it (an HTTP
         route in Sync SSE mode passes it on). Fallbacks work as usual until the first piece; in
         orchestrator mode the pieces are the model's JSON as it is written.
+    temperature: Sampling temperature from 0 to 2; empty for the stack's routing.temperature.
+    prefer: Models to try first, as backend or backend:model (e.g. ollama:llama3:8b); the others
+        still follow as fallbacks. Names the stack does not have change nothing.
 """
 
 from typing import Literal, Optional
@@ -50,9 +53,11 @@ def main(
     max_tokens: Optional[int] = None,
     stack: Optional[c_phoenix_stack] = None,
     stream: bool = False,
+    temperature: Optional[float] = None,
+    prefer: Optional[list[str]] = None,
 ):
     options = dict(task_type=task_type, complexity=complexity, priority=priority, mode=response_mode,
-                   max_tokens=max_tokens)
+                   max_tokens=max_tokens, temperature=temperature, prefer=prefer)
     if not stream:
         return route(prompt, stack, **options)
     from wmill import append_to_result_stream

@@ -197,18 +197,36 @@ def test_split_out_hands_all_its_items_to_the_next_node_as_n8n_does():
                                                                             {"a": 2, "label": "row 2"}]
 
 
-def test_agent_and_its_sub_nodes_fold_into_one_router_call():
-    translation = translate(fx.AGENT)
+def test_agent_with_only_its_model_folds_into_one_router_call_with_the_models_hints():
+    translation = translate(fx.SIMPLE_AGENT)
     modules = translation.flow["value"]["modules"]
     assert [m["value"]["type"] for m in modules] == ["forloopflow", "rawscript"]
     loop = modules[0]["value"]
     assert loop["iterator"]["expr"].startswith("[{sessionId: flow_input.sessionId")
     [ask] = loop["modules"]
     assert ask["value"]["type"] == "script" and ask["value"]["path"] == "f/phoenix/router"
-    prompt = ask["value"]["input_transforms"]["prompt"]["expr"]
-    assert "You are terse." in prompt and f'{json_of("flow_input.iter.value")}["chatInput"]' in prompt and "Search" in prompt
+    transforms = ask["value"]["input_transforms"]
+    prompt = transforms["prompt"]["expr"]
+    assert "You are terse." in prompt and '(flow_input.iter.value)["chatInput"]' in prompt
+    # the Ollama model node's options and model, as the router's hints
+    assert {k: v for k, v in transforms.items() if k != "prompt"} == {
+        "temperature": {"type": "static", "value": 0.3}, "max_tokens": {"type": "static", "value": 64},
+        "prefer": {"type": "static", "value": ["ollama:llama3:8b", "llama3:8b"]}}
     assert modules[1]["value"]["input_transforms"]["items"]["expr"] == \
         "results.agent.map((r) => String(r?.answer ?? '')).map((a) => ({output: a}))"
+    assert set(translation.status) == {"Chat", "Agent", "Model", "Reply"}
+    assert set(translation.status.values()) == {"translated"}
+
+
+def test_agent_with_memory_and_a_tool_becomes_one_ai_host_step():
+    translation = translate(fx.AGENT)
+    modules = translation.flow["value"]["modules"]
+    assert [(m["id"], m["value"]["type"]) for m in modules] == [("agent", "rawscript"), ("reply", "rawscript")]
+    assert modules[0]["value"]["input_transforms"]["items"]["expr"].startswith("[{sessionId: flow_input.sessionId")
+    assert modules[1]["value"]["input_transforms"]["items"]["expr"] == \
+        "((results.agent?.outputs ?? [])[0] ?? []).map((item) => item.json)"
+    step = translation.files["agent.ts"]
+    assert 'from "/f/phoenix/n8n_ai/cluster.ts"' in step
     assert set(translation.status) == {"Chat", "Agent", "Model", "Memory", "Search", "Reply"}
     assert set(translation.status.values()) == {"translated"}
     assert translation.http_triggers[0]["wrap_body"] is False
@@ -314,14 +332,15 @@ def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folde
     assert set(entries) == {"good.json", "nested/agent.json", "nested/unknown.json", "broken.json", "empty.json",
                             "list.json", "notes.json"}
     for entry in entries.values():
-        assert set(entry) == {"file", "status", "nodes_total", "nodes_translated", "placeholders",
-                              "untranslated_types", "resources", "error", "conflicts", "subflows"}
+        assert set(entry) == {"file", "status", "nodes_total", "nodes_translated", "placeholders", "ai_placeholders",
+                              "unused_sub_nodes", "untranslated_types", "resources", "error", "conflicts", "subflows"}
     assert entries["broken.json"]["status"] == "error" and "malformed JSON" in entries["broken.json"]["error"]
     assert entries["empty.json"]["error"] == "empty file"
     assert "not an n8n workflow" in entries["list.json"]["error"]
     assert entries["nested/unknown.json"] == {
         "file": "nested/unknown.json", "status": "translated", "nodes_total": 3, "nodes_translated": 1,
-        "placeholders": 2, "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
+        "placeholders": 2, "ai_placeholders": 0, "unused_sub_nodes": 0,
+        "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
         "resources": [], "error": None, "conflicts": [], "subflows": []}
     out = tmp_path / "out"
     assert (out / "nested_agent__flow" / "flow.yaml").is_file()

@@ -50,7 +50,7 @@ def test_split_out_items_are_labelled_then_aggregated():
 
 
 def test_agent_asks_the_router_and_hands_on_its_answer():
-    outcome = run(fx.AGENT, {"chatInput": "What is 6 x 7?"}, stubs={"f/phoenix/router": {"answer": "42"}})
+    outcome = run(fx.SIMPLE_AGENT, {"chatInput": "What is 6 x 7?"}, stubs={"f/phoenix/router": {"answer": "42"}})
     assert outcome["result"] == [{"reply": "42"}]
     [call] = outcome["calls"]
     assert call["path"] == "f/phoenix/router"
@@ -133,7 +133,7 @@ def test_node_that_several_branches_reach_runs_once_after_them(n, tag):
 
 
 def test_system_message_written_as_an_expression_is_evaluated_too():
-    document = json.loads(json.dumps(fx.AGENT))
+    document = json.loads(json.dumps(fx.SIMPLE_AGENT))
     agent = next(n for n in document["nodes"] if n["name"] == "Agent")
     agent["parameters"]["options"]["systemMessage"] = "=You help {{ $json.sessionId }}."
     outcome = run(document, {"chatInput": "hi", "sessionId": "s-7"}, stubs={"f/phoenix/router": {"answer": "ok"}})

@@ -92,6 +92,16 @@ AGENT = workflow(
     link(("Memory", 0, "Agent"), kind="ai_memory"),
     link(("Search", 0, "Agent"), kind="ai_tool"))
 
+# The same agent with only its model: folded into router calls (the model's options become the router's hints)
+SIMPLE_AGENT = workflow(
+    [node("Chat", "@n8n/n8n-nodes-langchain.chatTrigger", 1.1),
+     node("Agent", "@n8n/n8n-nodes-langchain.agent", 1.7, options={"systemMessage": "You are terse."}),
+     node("Model", "@n8n/n8n-nodes-langchain.lmChatOllama", 1, model="llama3:8b",
+          options={"temperature": 0.3, "numPredict": 64}),
+     node("Reply", "set", 3.4, assignments={"assignments": [{"name": "reply", "value": "={{ $json.output }}", "type": "string"}]})],
+    link(("Chat", 0, "Agent"), ("Agent", 0, "Reply")),
+    link(("Model", 0, "Agent"), kind="ai_languageModel"))
+
 UNKNOWN = workflow(
     [node("Start", "manualTrigger"),
      node("Mystery", "n8n-nodes-community.frobnicate", 1, level=3),

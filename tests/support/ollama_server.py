@@ -11,6 +11,9 @@ is tested against this server. It follows Ollama's documented API:
   ``seed``/``stop``;
 - errors are ``{"error": "..."}`` bodies: 404 ``model "x" not found, try
   pulling it first`` for a model it does not serve, 400 for a bad body;
+- ``POST /api/embed`` (``{model, input}``: one text or a list -> ``{embeddings, prompt_eval_count}``,
+  each vector L2-normalized, as Ollama returns them) and the older ``/api/embeddings``
+  (``{model, prompt}`` -> ``{embedding}``): the GGUF's own vectors, mean-pooled by llama.cpp;
 - ``POST /v1/chat/completions``: Ollama's OpenAI-compatible endpoint (JSON
   and SSE), used here as a server that may ignore ``response_format``.
 
@@ -81,6 +84,8 @@ class _Model:
 
         self.llama = Llama(model_path=str(gguf), n_ctx=4096, n_threads=1, n_threads_batch=1,
                            chat_format="chatml", verbose=False)
+        self.gguf = gguf
+        self.embedder = None  # a second context in embedding mode, made on the first /api/embed
         self.lock = threading.Lock()
 
     def pieces(self, messages, fmt, options):
@@ -100,6 +105,22 @@ class _Model:
             for chunk in self.llama.create_chat_completion(**args):
                 choice = chunk["choices"][0]
                 yield choice["delta"].get("content") or "", choice.get("finish_reason")
+
+    def embeddings(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        """Ollama's /api/embed: the mean of the token vectors, L2-normalized, and the prompt's token count."""
+        from llama_cpp import LLAMA_POOLING_TYPE_MEAN, Llama
+
+        with self.lock:
+            if self.embedder is None:
+                self.embedder = Llama(model_path=str(self.gguf), n_ctx=4096, n_threads=1, n_threads_batch=1,
+                                      embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, verbose=False)
+            vectors, tokens = [], 0
+            for text in texts:
+                tokens += len(self.embedder.tokenize(text.encode("utf-8"), add_bos=False))
+                vector = [float(x) for x in self.embedder.embed(text or " ")]
+                norm = sum(x * x for x in vector) ** 0.5 or 1.0
+                vectors.append([x / norm for x in vector])
+        return vectors, tokens
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -205,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == "/api/chat":
             self._chat(body)
+        elif path in ("/api/embed", "/api/embeddings"):
+            self._embed(body, legacy=path == "/api/embeddings")
         elif path == "/v1/chat/completions":
             self._openai_chat(body)
         else:
@@ -222,6 +245,25 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, {"error": f'model "{model}" not found, try pulling it first'})
         return True
+
+    def _embed(self, body: dict, legacy: bool):
+        """``/api/embed`` ({model, input: text or texts} -> {embeddings}); legacy ``/api/embeddings``
+        ({model, prompt} -> {embedding})."""
+        if self._missing(body.get("model")):
+            return
+        started = time.monotonic()
+        given = body.get("prompt") if legacy else body.get("input")
+        texts = [given] if isinstance(given, str) else given
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            self._send(400, {"error": "invalid input type"})
+            return
+        vectors, tokens = self.owner.model.embeddings(texts)
+        if legacy:
+            self._send(200, {"embedding": vectors[0] if vectors else []})
+            return
+        elapsed = int((time.monotonic() - started) * 1e9)
+        self._send(200, {"model": body["model"], "embeddings": vectors, "total_duration": elapsed,
+                         "load_duration": 0, "prompt_eval_count": tokens})
 
     def _chat(self, body: dict):
         model = body.get("model")

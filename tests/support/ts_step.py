@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 
 from lib.stack import phoenix_cache_dir
+
+REPO = Path(__file__).resolve().parents[2]
 from scripts.tooling.step_tools import bun_binary
 from scripts.tooling.windmill_tools import ensure_npm_tools
 from tests.support.n8n_host_run import host_environment
@@ -131,11 +133,22 @@ process.exit(0);
 """
 
 
+#: Windmill resolves a Bun step's `import ... from "/f/<path>.ts"` to that workspace script: here, the
+#: package's own file under the repository (a Bun plugin loaded before the steps)
+WORKSPACE_IMPORTS = r"""
+const root = process.argv.at(-1);
+Bun.plugin({ name: "windmill-workspace", setup(build) {
+  build.onResolve({ filter: /^\/f\// }, (args) => ({ path: root + args.path }));
+} });
+"""
+
+
 def run_bun_steps(files: dict[str, str], *args, call_main: bool = True) -> dict[str, dict]:
     """Load every step with Bun (one process), then call ``main(*args)`` unless ``call_main`` is False.
 
     Per file: ``{"loaded": bool, "ok": bool, "result"|"error": ...}``. ``fetch`` is replaced by a
-    function that fails, so no step reaches the network.
+    function that fails, so no step reaches the network. Workspace imports (``/f/...``) are the
+    repository's files, as Windmill resolves them to the pushed scripts.
     """
     with tempfile.TemporaryDirectory(prefix="phoenix-bun-steps-") as tmp:
         packages = npm_packages_for_steps()
@@ -143,13 +156,15 @@ def run_bun_steps(files: dict[str, str], *args, call_main: bool = True) -> dict[
             Path(tmp, "node_modules").symlink_to(packages)
         for name, code in files.items():
             Path(tmp, name).write_text(with_repo_imports(code), encoding="utf-8")
-        runner, arguments = Path(tmp, "run.ts"), Path(tmp, "args.json")
+        runner, arguments, preload = Path(tmp, "run.ts"), Path(tmp, "args.json"), Path(tmp, ".phoenix", "workspace.ts")
         runner.write_text(BUN_RUNNER, encoding="utf-8")
+        preload.parent.mkdir()
+        preload.write_text(WORKSPACE_IMPORTS, encoding="utf-8")
         arguments.write_text(json.dumps(list(args)), encoding="utf-8")
         # no auto-install: a step's imports come from the local node_modules or fail
-        proc = subprocess.run([str(bun_binary()), "run", "--no-install", str(runner), tmp, str(arguments),
-                               "1" if call_main else "0"], capture_output=True, text=True, timeout=600, cwd=tmp,
-                              env=host_environment())
+        proc = subprocess.run([str(bun_binary()), "run", "--no-install", "--preload", str(preload), str(runner), tmp,
+                               str(arguments), "1" if call_main else "0", str(REPO)],
+                              capture_output=True, text=True, timeout=600, cwd=tmp, env=host_environment())
     if proc.returncode != 0 or not proc.stdout.strip():
         raise AssertionError(f"Bun did not run the steps: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().split("\n")[-1])

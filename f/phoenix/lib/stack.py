@@ -100,6 +100,8 @@ STACK_SCHEMA: dict = _obj({
         "embedded": _GGUF_MODEL,
         "phoenixcore": _GGUF_MODEL,
         "ollama": _obj({c: _NAMES for c in CATEGORIES}),
+        # the one embedding model (lib/router/embeddings.py): the first Ollama one named, else the embedded model
+        "embeddings": _obj({"ollama": _NAMES}),
         "huggingface": _obj({
             "cache_dir": _OPT_STR,
             "offline": {"type": "boolean"},
@@ -154,6 +156,7 @@ DEFAULT_STACK: dict = {
             "fast": ["mistral:7b", "gemma:7b"],
             "complex": ["mixtral:8x7b"],
         },
+        "embeddings": {"ollama": []},
         "huggingface": {"cache_dir": None, "offline": False,
                         "gguf": {d: [] for d in ROO_DOMAINS}, "endpoints": []},
     },

@@ -25,6 +25,8 @@ from .links import MAX_INLINE_DEPTH, Callee, WorkflowLinks
 from .translators import ONE_PER_MODULE  # noqa: F401  (importing it registers every node translator)
 from .structure import TRIGGER_INPUT, StructureError, Structurer
 
+#: an AI sub-node (a chat model, a tool...) connected to no root: n8n never runs it, so it becomes nothing
+UNATTACHED = "an AI sub-node connected to no root node (n8n never runs it): nothing to translate"
 TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$")
 
 
@@ -35,7 +37,7 @@ class Translation:
     files: dict[str, str]
     schedules: list[dict]
     http_triggers: list[dict]
-    status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder
+    status: dict[str, str] = field(default_factory=dict)   # node name -> translated|placeholder|unused
     reasons: dict[str, str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)
     resources: list[dict] = field(default_factory=list)     # [{path, resource_type}] the operator creates
@@ -73,10 +75,11 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of: Opti
         inline=_inline_translator(source, flow_path, links, subflow_path, subflows))
     modules = structurer.build()
     status, reasons = dict(structurer.status), dict(structurer.reasons)
+    unattached = set(workflow.unattached_sub_nodes)
     for name in workflow.nodes:
         if name not in status:
-            status[name] = "placeholder"
-            reasons[name] = "not connected to anything the flow runs"
+            status[name] = "unused" if name in unattached else "placeholder"
+            reasons[name] = UNATTACHED if name in unattached else "not connected to anything the flow runs"
     multiple_roots = len(structurer.top.roots) > 1
     apps = _app_triggers(workflow, structurer, flow_path, multiple_roots)
     failure = failure_handler(workflow, structurer, links)
@@ -172,13 +175,14 @@ def _description(workflow: Workflow, source: str, status: dict, reasons: dict, s
                  modules: list[dict], apps: tuple | list = ()) -> str:
     """The flow's description: one line per thing to know (names on one line each), then the sticky notes."""
     translated = sum(1 for s in status.values() if s == "translated")
+    unused = sum(1 for s in status.values() if s == "unused")
     lines = [f"Translated by Phoenix from the n8n workflow \"{one_line(workflow.name or '(unnamed)')}\" "
              f"({one_line(source)}).",
-             f"{translated} of {len(status)} nodes translated; "
-             f"{len(status) - translated} became placeholder steps that fail when run, saying why."]
+             f"{translated} of {len(status) - unused} nodes translated; "
+             f"{len(status) - unused - translated} became placeholder steps that fail when run, saying why."]
     for name, reason in reasons.items():
-        lines.append(f"- not translated: {one_line(name)} ({one_line(workflow.nodes[name].type)}): "
-                     f"{one_line(reason, 1000)}")
+        lines.append(f"- {'not run (as in n8n)' if status[name] == 'unused' else 'not translated'}: "
+                     f"{one_line(name)} ({one_line(workflow.nodes[name].type)}): {one_line(reason, 1000)}")
     for note in structurer.notes:
         lines.append(f"- not translated: {one_line(note, 1000)}")
     readers = _request_metadata_readers(workflow)

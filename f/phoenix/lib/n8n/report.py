@@ -8,7 +8,8 @@ a per-file error. Nothing in one file can stop the others. The report has the
 shape::
 
     {"workflows": [{"file", "status": "translated"|"error", "nodes_total",
-                    "nodes_translated", "placeholders", "untranslated_types",
+                    "nodes_translated", "placeholders", "ai_placeholders",
+                    "unused_sub_nodes", "untranslated_types",
                     "resources": [{"path", "resource_type"}], "error", "subflows"}]}
 
 with ``file`` relative to the input folder and sticky notes never counted
@@ -40,6 +41,7 @@ import yaml
 from ..errors import InputError
 from ..preserve import PreservationError, guarded_write, resolve_target, write_file
 from ..stack import Stack, load_stack
+from .ai_catalog import is_ai_type
 from .bounded import UnreadableInput, read_json_file
 from .manifest import MANIFEST_NAME, GeneratedFiles, local_stack
 from .translate.callees import CALLED_START, ERROR_START, callee_of
@@ -205,8 +207,8 @@ def _slugs(relatives: list[str]) -> dict[str, str]:
 def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, links: WorkflowLinks,
                    subflow_path, routes: set[tuple[str, str]], guard) -> dict:
     entry = {"file": relative, "status": "error", "nodes_total": _count_nodes(document), "nodes_translated": 0,
-             "placeholders": 0, "untranslated_types": [], "resources": [], "error": None, "conflicts": [],
-             "subflows": []}
+             "placeholders": 0, "ai_placeholders": 0, "unused_sub_nodes": 0, "untranslated_types": [],
+             "resources": [], "error": None, "conflicts": [], "subflows": []}
     if isinstance(document, _Failure):
         entry["error"] = document.message
         return entry
@@ -235,10 +237,14 @@ def _translate_one(relative: str, document, target_root: Path, slug: str, flow_p
     # An inline sub-workflow's nodes are nodes of this file: counted with it, its resources listed with it.
     every = [translation] + [sub for _slug, sub in inline]
     status = [(t, name, state) for t in every for name, state in t.status.items()]
-    placeholders = [(t, name) for t, name, state in status if state != "translated"]
+    placeholders = [(t, name) for t, name, state in status if state == "placeholder"]
+    unused = [(t, name) for t, name, state in status if state == "unused"]  # AI sub-nodes on no root: nothing
+    counted = len(status) - len(unused)
     resources = list({r["path"]: r for t in every for r in t.resources}.values())
-    entry.update(status="translated", nodes_total=len(status),
-                 nodes_translated=len(status) - len(placeholders), placeholders=len(placeholders),
+    entry.update(status="translated", nodes_total=counted,
+                 nodes_translated=counted - len(placeholders), placeholders=len(placeholders),
+                 ai_placeholders=sum(1 for t, name in placeholders if is_ai_type(t.types[name])),
+                 unused_sub_nodes=len(unused),
                  untranslated_types=sorted({t.types[name] for t, name in placeholders}),
                  resources=sorted(resources, key=lambda r: r["path"]),
                  conflicts=outcome["conflicts"], subflows=[sub.path for sub in translation.subflows])
@@ -304,6 +310,8 @@ def summarize(report: dict) -> dict:
             "errors": sum(1 for e in entries if e["status"] == "error"),
             "nodes_total": total, "nodes_translated": translated,
             "placeholders": sum(e["placeholders"] for e in entries),
+            "ai_placeholders": sum(e.get("ai_placeholders", 0) for e in entries),
+            "unused_sub_nodes": sum(e.get("unused_sub_nodes", 0) for e in entries),
             "conflicts": sum(len(e.get("conflicts") or []) for e in entries),
             "share_translated": round(translated / total, 4) if total else 0.0}
 
@@ -311,8 +319,12 @@ def summarize(report: dict) -> dict:
 def format_summary(summary: dict) -> str:
     return (f"{summary['files']} files: {summary['translated']} translated, {summary['errors']} errors; "
             f"{summary['nodes_translated']}/{summary['nodes_total']} nodes translated to real steps "
-            f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders; "
-            f"{summary['without_placeholder']}/{summary['files']} workflows with no placeholder "
+            f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders"
+            + (f" ({summary['ai_placeholders']} of them AI nodes that cannot run on the stack's models)"
+               if summary.get("ai_placeholders") else "")
+            + (f"; {summary['unused_sub_nodes']} AI sub-node(s) attached to nothing (n8n never runs them)"
+               if summary.get("unused_sub_nodes") else "")
+            + f"; {summary['without_placeholder']}/{summary['files']} workflows with no placeholder "
             f"({summary['share_without_placeholder']:.1%})"
             + (f"; {summary['conflicts']} generated file(s) kept because they were changed (see conflicts)"
                if summary.get("conflicts") else ""))

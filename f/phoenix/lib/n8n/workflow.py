@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
+from .ai_catalog import is_sub_node
 
 STICKY_NOTE = "n8n-nodes-base.stickyNote"
 # n8n nodes have a handful of inputs and outputs; an edge naming input 10,000 is not a workflow n8n made
@@ -90,9 +91,18 @@ class Workflow:
 
     @property
     def sub_node_names(self) -> set[str]:
-        """Nodes that only serve another node through ``ai_*`` edges."""
+        """Nodes that only serve another node through ``ai_*`` edges, and AI sub-nodes attached to
+        nothing (a chat model left on the canvas): n8n never runs those on their own."""
         feeding = {e.source for e in self.ai_edges}
+        feeding |= {name for name, node in self.nodes.items() if is_sub_node(node.type, node.parameters)}
         return {n for n in feeding if not self.outgoing(n) and not self.incoming(n)}
+
+    @property
+    def unattached_sub_nodes(self) -> list[str]:
+        """AI sub-nodes connected to no root node (n8n never runs them; nothing to translate)."""
+        skip = self.sub_node_names
+        attached = {e.source for e in self.ai_edges}
+        return [n for n in self.nodes if n in skip and n not in attached]
 
     def main_node_names(self) -> list[str]:
         skip = self.sub_node_names

@@ -35,6 +35,11 @@ class NodeContext:
     input_sources: dict[int, list[str]] = field(default_factory=dict)  # per input: the nodes its items come from
     flow_path: str = ""                          # the Windmill path of the flow being written
 
+    @property
+    def flow_path_of(self) -> Callable[[str], Optional[str]]:
+        """n8n workflow id -> the flow path of the run's workflow with that id (this one included)."""
+        return lambda workflow_id: (callee.path if (callee := self.links.workflow(workflow_id)) else None)
+
 
 @dataclass
 class NodeTranslation:
