@@ -42,6 +42,7 @@ _STR, _MERGE = _CORE + "str", _CORE + "merge"
 _ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 _NUMBER_TAGS = {_CORE + "int", _CORE + "float"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_UNICODE = "text with half of a UTF-16 surrogate pair: not valid Unicode"
 
 
 class _Refused(Exception):
@@ -120,7 +121,8 @@ def yaml_error_problem(exc: Exception) -> str:
 
 def check_plain(document: Any, label: str, path: tuple = ()) -> None:
     """Refuse data a validator or a merge cannot walk safely: keys that are not text,
-    a structure that contains itself, too deep, too big, or a NaN."""
+    a structure that contains itself, too deep, too big, a NaN, or half a surrogate pair
+    (which YAML and JSON text are refused for too: it is not Unicode)."""
     budget = [MAX_VALUES]
     _check_value(document, label, list(path), budget, set())
 
@@ -135,6 +137,8 @@ def _check_value(value: Any, label: str, path: list, budget: list, open_ids: set
         raise ConfigError(label, dotted(path), "not a number (NaN)")
     if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
         raise ConfigError(label, dotted(path), f"text longer than {MAX_TEXT_CHARS} characters")
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise ConfigError(label, dotted(path), NOT_UNICODE)
     if not isinstance(value, (dict, list, tuple)):
         return
     if id(value) in open_ids:
@@ -144,6 +148,8 @@ def _check_value(value: Any, label: str, path: list, budget: list, open_ids: set
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ConfigError(label, dotted(path + [repr(key)]), "keys must be text")
+            if _SURROGATE.search(key):
+                raise ConfigError(label, dotted(path + [key]), NOT_UNICODE)
             _check_value(item, label, path + [key], budget, open_ids)
     else:
         for index, item in enumerate(value):
@@ -293,7 +299,7 @@ def _joined_surrogates(text: str, path: list, line: int) -> str:
     try:
         return text.encode("utf-16", "surrogatepass").decode("utf-16")
     except UnicodeDecodeError:
-        raise _Refused(path, line, "text with half of a UTF-16 surrogate pair: not valid Unicode") from None
+        raise _Refused(path, line, NOT_UNICODE) from None
 
 
 def _shown_tag(tag: str) -> str:

@@ -25,6 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from lib.cache import phoenix_cache_dir  # noqa: E402  (the standard library only: nothing is installed yet)
+
 LLAMA = "llama-cpp-python==0.3.36"
 # A portable build: the wheel is reused on other machines of this kind.
 LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF"
@@ -127,8 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--for-tests", action="store_true",
                         help="also install a real n8n and jsonc-parser for the tests, and podman where apt-get can")
     options = parser.parse_args(argv)
-    from lib.stack import phoenix_cache_dir  # after nothing but the standard library + pyyaml
-
     cache = phoenix_cache_dir()
     print(f"Phoenix set-up; cache: {cache}")
     python_dependencies(cache)

@@ -78,7 +78,7 @@ def windmill_steps(stack) -> list:
     """The deploy and first-job steps, when there is a Windmill token to run them with."""
     token = os.environ.get("WINDMILL_TOKEN")
     if not token and interactive():  # asked now, not after minutes of pulls
-        token = ask_hidden(f"Windmill token for workspace {stack['services']['windmill']['workspace']} "
+        token = ask_hidden(f"Windmill token for workspace {stack.services.windmill.workspace} "
                            "(hidden; empty to skip deploy and first jobs): ")
     if not token:
         return [NotRun("$WINDMILL_TOKEN is not set (make a token in Windmill: user settings > Tokens; "

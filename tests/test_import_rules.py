@@ -30,9 +30,8 @@ SYS_PATH_EDITORS_ALLOWED = {"tests/conftest.py"}
 
 # (file, imported module) -> why this one import runs inside a function.
 ALLOWED_LAZY = {
-    ("scripts/setup.py", "lib.stack"): "set-up runs before requirements.txt is installed; lib imports pinned "
-                                       "packages, so it is imported once they are there",
-    ("scripts/setup.py", "lib.backends.embedded"): "after requirements.txt is installed (see lib.stack)",
+    ("scripts/setup.py", "lib.backends.embedded"): "set-up runs before requirements.txt is installed; lib "
+                                                   "imports pinned packages, so it is imported once they are there",
     ("scripts/setup.py", "scripts.tooling.windmill_tools"): "after requirements.txt is installed (it imports lib)",
     ("scripts/setup.py", "tests.support.n8n_server"): "after requirements.txt is installed (requests, lib), and "
                                                       "only with --for-tests",

@@ -65,7 +65,7 @@ PROPERTY = settings(max_examples=150, deadline=None, derandomize=True)
 def test_variable_names_are_not_secrets_and_the_stack_accepts_them(name):
     assert not looks_like_secret(name), name
     assert redact(f"variable {name} is not set") == f"variable {name} is not set"
-    assert load_stack({"alerts": {"token_env": name}})["alerts"]["token_env"] == name
+    assert load_stack({"alerts": {"token_env": name}}).alerts.token_env == name
 
 
 @PROPERTY

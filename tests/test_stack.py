@@ -1,16 +1,21 @@
 """The stack document: defaults, overrides and precise errors."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from lib.errors import ConfigError
-from lib.stack import DEFAULT_STACK, load_stack
+from lib.stack import Stack, load_stack, stack_schema
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_describe_a_machine_with_nothing_running():
     stack = load_stack(None)
-    assert stack["routing"]["priority"] == "existing"
-    assert stack["models"]["ollama"]["reasoning"] == ["llama3:8b", "zamba2-7b-instruct"]
-    assert stack["models"]["ollama"]["complex"] == ["mixtral:8x7b"]
+    assert stack.routing.priority == "existing"
+    assert stack.models.ollama.reasoning == ["llama3:8b", "zamba2-7b-instruct"]
+    assert stack.models.ollama.complex == ["mixtral:8x7b"]
     assert stack.service_url("ollama") == "http://127.0.0.1:11435"
     assert stack.service_url("n8n") == "http://127.0.0.1:5678"
     assert stack.service_url("windmill") == "http://127.0.0.1:8002"
@@ -20,16 +25,16 @@ def test_file_overrides_merge_over_defaults(tmp_path):
     path = tmp_path / "stack.yaml"
     path.write_text("root: /srv/boo\nrouting:\n  max_tokens: 99\nmodels:\n  ollama:\n    fast: [phi3]\n")
     stack = load_stack(path)
-    assert stack["routing"]["max_tokens"] == 99
-    assert stack["routing"]["attempt_timeout_s"] == DEFAULT_STACK["routing"]["attempt_timeout_s"]
-    assert stack["models"]["ollama"]["fast"] == ["phi3"]
-    assert stack["models"]["ollama"]["coding"] == DEFAULT_STACK["models"]["ollama"]["coding"]
+    assert stack.routing.max_tokens == 99
+    assert stack.routing.attempt_timeout_s == Stack().routing.attempt_timeout_s
+    assert stack.models.ollama.fast == ["phi3"]
+    assert stack.models.ollama.coding == Stack().models.ollama.coding
     assert str(stack.under_root("models/x.gguf")) == "/srv/boo/models/x.gguf"
     assert str(stack.under_root("/abs/x.gguf")) == "/abs/x.gguf"
 
 
 def test_a_resource_value_dict_is_accepted():
-    assert load_stack({"routing": {"priority": "speed"}})["routing"]["priority"] == "speed"
+    assert load_stack({"routing": {"priority": "speed"}}).routing.priority == "speed"
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path):
@@ -75,14 +80,14 @@ def test_missing_file_and_non_mapping(tmp_path):
 def test_empty_file_means_defaults(tmp_path):
     path = tmp_path / "empty.yaml"
     path.write_text("")
-    assert load_stack(path)["routing"] == DEFAULT_STACK["routing"]
+    assert load_stack(path).routing == Stack().routing
 
 
 def test_env_var_names_the_stack_file(tmp_path, monkeypatch):
     path = tmp_path / "stack.yaml"
     path.write_text("routing: {priority: quality}\n")
     monkeypatch.setenv("PHOENIX_STACK", str(path))
-    assert load_stack()["routing"]["priority"] == "quality"
+    assert load_stack().routing.priority == "quality"
 
 
 @pytest.mark.parametrize("value", [5, 2.5, True, ["root"]])
@@ -118,8 +123,8 @@ def test_numbers_written_with_an_exponent_are_numbers(tmp_path):
     path = tmp_path / "stack.yaml"
     path.write_text("routing:\n  attempt_timeout_s: 6e1\n  temperature: 1E-1\n")
     stack = load_stack(path)
-    assert stack["routing"]["attempt_timeout_s"] == 60.0 and stack["routing"]["temperature"] == 0.1
-    assert load_stack("name: x\nrouting: {overall_timeout_s: 1.5e2}\n")["routing"]["overall_timeout_s"] == 150.0
+    assert stack.routing.attempt_timeout_s == 60.0 and stack.routing.temperature == 0.1
+    assert load_stack("name: x\nrouting: {overall_timeout_s: 1.5e2}\n").routing.overall_timeout_s == 150.0
 
 
 @pytest.mark.parametrize("value", [".inf", "1e308"])
@@ -175,7 +180,7 @@ def test_json_text_with_tabs_is_read():
     import json
 
     text = json.dumps({"routing": {"priority": "speed"}, "name": "tabbed"}, indent="\t")
-    assert load_stack(text)["routing"]["priority"] == "speed"
+    assert load_stack(text).routing.priority == "speed"
 
 
 def _bomb(levels: int = 9) -> str:
@@ -252,14 +257,14 @@ def test_a_bom_and_values_yaml_11_would_misread_are_plain_text(tmp_path):
     path = tmp_path / "stack.yaml"
     path.write_bytes("\ufeffname: 2024-02-30\nagents: {dir: '='}\n".encode("utf-8"))  # Notepad's BOM; an impossible date
     stack = load_stack(path)
-    assert stack["name"] == "2024-02-30" and stack["agents"]["dir"] == "="
-    assert load_stack("name: <<\nroot: /x\n")["name"] == "<<"
+    assert stack.name == "2024-02-30" and stack.agents.dir == "="
+    assert load_stack("name: <<\nroot: /x\n").name == "<<"
 
 
 def test_yaml_merge_keys_still_work():
     stack = load_stack("routing: &r\n  priority: speed\nagents: {dir: omas}\nhealth:\n  folders: [a]\n"
                        "backup:\n  folders: [a]\n  <<: {keep: 3}\n")
-    assert stack["backup"]["keep"] == 3 and stack["routing"]["priority"] == "speed"
+    assert stack.backup.keep == 3 and stack.routing.priority == "speed"
 
 
 @pytest.mark.parametrize("name", ["x" * 5000, "bad\x00name"])
@@ -349,7 +354,7 @@ def test_a_token_under_a_key_the_schema_does_not_know_yet_is_refused_as_a_secret
                                   "GH_PAT", "SLACK_BOT_TOKEN", "HUGGINGFACE_HUB_TOKEN", "x"])
 def test_real_variable_names_still_pass(name):
     stack = load_stack({"services": {"n8n": {"api_key_env": name}}, "alerts": {"token_env": name}})
-    assert stack["alerts"]["token_env"] == name
+    assert stack.alerts.token_env == name
 
 
 def test_a_token_given_as_a_value_of_the_wrong_type_is_not_repeated_either():
@@ -365,3 +370,115 @@ def test_a_stack_shows_neither_its_document_nor_a_secret_in_it():
     stack = load_stack({"name": "home", "models": {"ollama": {"fast": [TOKENS["windmill-like random"]]}}})
     assert repr(stack) == "Stack(source='<stack resource>', name='home')"
     assert TOKENS["windmill-like random"] not in repr(stack)
+
+
+# -- the typed stack: pydantic models, worded as the stack's errors always were ------------------
+
+WORDING = [  # (document, dotted key, reason): what JSON Schema said before the stack was typed, kept
+    ({"name": 5}, "name", "5 is not of type 'string'"),
+    ({"routing": {"max_tokens": 2.5}}, "routing.max_tokens", "2.5 is not of type 'integer'"),
+    ({"routing": {"max_tokens": 0}}, "routing.max_tokens", "0 is less than the minimum of 1"),
+    ({"routing": {"max_tokens": True}}, "routing.max_tokens", "True is not of type 'integer'"),
+    ({"routing": {"attempt_timeout_s": 0}}, "routing.attempt_timeout_s", "0 is less than or equal to the minimum of 0"),
+    ({"routing": {"attempt_timeout_s": "60"}}, "routing.attempt_timeout_s", "'60' is not of type 'number'"),
+    ({"routing": {"temperature": 3}}, "routing.temperature", "3 is greater than the maximum of 2"),
+    ({"routing": {"threads": 0}}, "routing.threads", "0 is less than the minimum of 1"),
+    ({"routing": {"threads": "4"}}, "routing.threads", "'4' is not of type 'integer', 'null'"),
+    ({"routing": 5}, "routing", "5 is not of type 'object'"),
+    ({"routing": {"breaker": []}}, "routing.breaker", "[] is not of type 'object'"),
+    ({"state_dir": 5}, "state_dir", "5 is not of type 'string', 'null'"),
+    ({"version": 2}, "version", "1 was expected"),
+    ({"version": True}, "version", "1 was expected"),
+    ({"root": ""}, "root", "'' should be non-empty"),
+    ({"agents": {"approval_risk": "sometimes"}}, "agents.approval_risk",
+     "'sometimes' is not one of ['low', 'medium', 'high', 'never']"),
+    ({"health": {"folders": "omas"}}, "health.folders", "'omas' is not of type 'array'"),
+    ({"health": {"folders": ["", "x"]}}, "health.folders.0", "'' should be non-empty"),
+    ({"models": {"huggingface": {"offline": "yes"}}}, "models.huggingface.offline", "'yes' is not of type 'boolean'"),
+    ({"models": {"huggingface": {"gguf": {"education": [{"repo": "a/b"}]}}}}, "models.huggingface.gguf.education.0",
+     "'file' is a required property"),
+    ({"models": {"huggingface": {"gguf": {"education": [{"file": "x.gguf", "repo": "nope"}]}}}},
+     "models.huggingface.gguf.education.0.repo", "not a valid value here (must match ^[^/\\s]+/[^/\\s]+$)"),
+    ({"models": {"huggingface": {"endpoints": [{"name": "a", "url": "http://x", "domains": ["cooking"]}]}}},
+     "models.huggingface.endpoints.0.domains.0", "'cooking' is not one of ['dataanalysis', 'decisionmaking', "
+                                                 "'education', 'scientificresearch', 'softwaredevelopment']"),
+    # a missing key is named before an unknown one, as JSON Schema's required comes before additionalProperties
+    ({"models": {"huggingface": {"endpoints": [{"url": "http://x", "colour": "red"}]}}},
+     "models.huggingface.endpoints.0", "'name' is a required property"),
+    ({"models": {"ollama": {"fast": "phi3"}}}, "models.ollama.fast", "'phi3' is not of type 'array'"),
+    ({"models": {"olama": {}}}, "models.olama", "unknown key (allowed here: embedded, embeddings, huggingface, ollama, phoenixcore)"),
+    ({"podman": {"workers": {"default": 65}}}, "podman.workers.default", "65 is greater than the maximum of 64"),
+    ({"podman": {"database": {"name": "Bad-Name"}}}, "podman.database.name",
+     "not a valid value here (must match ^[a-z_][a-z0-9_]{0,62}$)"),
+    ({"alerts": {"url": "ftp://x"}}, "alerts.url", "not a valid value here (must match ^https?://)"),
+    ({"services": {"postgres": {"port": "5432"}}}, "services.postgres.port", "'5432' is not of type 'integer'"),
+    # the outermost problem first, then by key
+    ({"zzz": 1, "aaa": 2, "routing": {"max_tokens": "x"}}, "aaa", "unknown key (allowed here: agents, alerts, "
+     "backup, health, models, name, podman, root, routing, services, state_dir, version)"),
+    ({"routing": {"priority": "x", "max_tokens": "y"}, "name": 1}, "name", "1 is not of type 'string'"),
+    ({"routing": {"priority": "x", "max_tokens": "y"}}, "routing.max_tokens", "'y' is not of type 'integer'"),
+    # half a surrogate pair is not text, in a resource value as in YAML or JSON text
+    ({"services": {"postgres": {"\ud800": None}}}, "services.postgres.'\\ud800'",
+     "text with half of a UTF-16 surrogate pair: not valid Unicode"),
+    ({"name": "a\udfffb"}, "name", "text with half of a UTF-16 surrogate pair: not valid Unicode"),
+]
+
+
+@pytest.mark.parametrize("document, key, reason", WORDING)
+def test_every_kind_of_mistake_is_worded_as_before(document, key, reason):
+    with pytest.raises(ConfigError) as caught:
+        load_stack(document)
+    assert (caught.value.source, caught.value.key, caught.value.reason) == ("<stack resource>", key, reason)
+
+
+def test_a_stack_is_read_by_attribute_and_does_not_change():
+    stack = load_stack({"root": "/srv/boo", "state_dir": "state", "routing": {"max_tokens": 5.0},
+                        "models": {"huggingface": {"gguf": {"education": [{"repo": "org/m", "file": "m.gguf"}]}}}})
+    assert stack.routing.max_tokens == 5 and type(stack.routing.max_tokens) is int  # 5.0 is an integer, as before
+    assert stack.routing.attempt_timeout_s == 60 and stack.routing.breaker.cooldown_s == 30
+    entry = stack.models.huggingface.gguf.education[0]
+    assert (entry.model, entry.chat_format, entry.n_ctx) == ("org/m/m.gguf", "chatml", 4096)  # its defaults, declared once
+    assert str(stack.root) == "/srv/boo" and stack.root_text == "/srv/boo" and stack.state_dir == stack.root / "state"
+    with pytest.raises(ValueError):
+        stack.routing.max_tokens = 6  # frozen: what the router derives from a stack stays true
+    # what a result or a resource needs as plain data: the document's own keys, and it reads back the same
+    dumped = stack.model_dump()
+    assert dumped["root"] == "/srv/boo" and dumped["state_dir"] == "state" and "root_text" not in dumped
+    assert load_stack(dumped) == stack
+
+
+def test_numbers_keep_the_type_they_were_written_with():
+    stack = load_stack({"routing": {"attempt_timeout_s": 45, "overall_timeout_s": 90.5}})
+    assert type(stack.routing.attempt_timeout_s) is int and type(stack.routing.overall_timeout_s) is float
+    assert stack.model_dump()["routing"]["attempt_timeout_s"] == 45
+
+
+def test_nothing_the_stack_holds_is_shown_by_its_sections_either():
+    token = "rPzDKyZ7vuSj9bQIIr8yaRh8i4MGHhd3"
+    stack = load_stack({"models": {"ollama": {"fast": [token]}}})
+    for shown in (repr(stack), str(stack), repr(stack.models), str(stack.models.ollama)):
+        assert token not in shown
+
+
+def test_the_committed_resource_type_is_the_one_the_model_generates():
+    import yaml
+
+    from scripts.tooling.resources import stack_resource_type
+
+    committed = yaml.safe_load((REPO / "resources" / "c_phoenix_stack.resource-type.yaml").read_text(encoding="utf-8"))
+    assert committed == stack_resource_type()
+    schema = committed["schema"]
+    assert "$ref" not in json.dumps(schema) and "$defs" not in schema  # one tree: Windmill's form reads it as is
+    assert schema["properties"]["routing"]["properties"]["threads"] == {"type": ["integer", "null"], "minimum": 1}
+    assert schema["properties"]["routing"]["properties"]["attempt_timeout_s"] == {
+        "type": "number", "exclusiveMinimum": 0, "maximum": 86400}
+
+
+def test_the_generated_schema_accepts_and_refuses_what_the_loader_does():
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(stack_schema())
+    assert not list(validator.iter_errors(Stack().model_dump()))
+    for document, key, reason in WORDING:
+        if "surrogate" not in reason:  # the loader reads text before it validates (check_plain)
+            assert list(validator.iter_errors(document)), key

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lib.errors import ConfigError
-from lib.stack import DEFAULT_STACK, STACK_SCHEMA, Stack, load_stack, validate_stack
+from lib.stack import Stack, load_stack, stack_schema, validate_stack
 
 BOUNDED = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -25,7 +25,7 @@ def _schema_keys(schema: dict, found: set) -> set:
     return found
 
 
-SCHEMA_KEYS = sorted(_schema_keys(STACK_SCHEMA, set()))
+SCHEMA_KEYS = sorted(_schema_keys(stack_schema(), set()))
 # strings YAML gives meaning to, and strings a parser or a terminal chokes on
 HOSTILE_TEXT = ["", "~", "null", "yes", "no", "on", "=", "<<", "*a", "&a", "!x", "!!python/object:os.system",
                 "%YAML 1.1", "---", "...", "- a", "a: b", "{", "}", "[", "]", "#", "@", "`", "|", ">", "0x_", "0b",
@@ -95,7 +95,7 @@ def _check_outcome(source, label: str):
         assert len(str(error)) < 2000
         return error
     assert isinstance(stack, Stack)
-    validate_stack(stack.data, label)  # what it loaded is valid
+    assert validate_stack(stack.model_dump(), label) == stack  # what it loaded is valid, and reads back the same
     return stack
 
 
@@ -145,7 +145,7 @@ def test_a_key_written_twice_is_always_refused_naming_it(path, key, first, secon
 def test_a_valid_stack_with_hostile_insertions_loads_or_is_one_config_error(edits):
     import yaml
 
-    lines = yaml.safe_dump(DEFAULT_STACK, sort_keys=False).splitlines()
+    lines = yaml.safe_dump(Stack().model_dump(), sort_keys=False).splitlines()
     for where, text in edits:
         where = min(where, len(lines))
         lines.insert(where, (lines[where - 1] if where else "") + text)

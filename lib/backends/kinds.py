@@ -22,7 +22,14 @@ A record says:
 - ``inspect``: the backend the inventory looks through (default ``build``),
   for kinds whose backend would fetch something a look must not;
 - ``model_label``: the model name it reports whatever the candidate says (a
-  local file's kind reports its model, not its path), or None.
+  local file's kind reports its model, not its path), or None;
+- ``settings``: the entry of the stack's ``models`` section it reads
+  (``stack.models.<settings>``, declared in ``settings.py``), or None;
+- ``one_model``: each of its backends serves one model, so the OpenAI API
+  lists it, and is asked for it, by the backend's name (``embedded``,
+  ``openai:tgi``) rather than ``<backend>:<model>``;
+- ``last_resort``: the model that is always there to answer, too small to be
+  trusted with a judgement (Thanatos takes its veto as advice).
 """
 
 from __future__ import annotations
@@ -107,6 +114,9 @@ class BackendKind:
     folders: Callable[[Stack], list[str]] = _none
     inspect: Callable[[Stack, str], Any] | None = None
     model_label: str | None = None
+    settings: str | None = None
+    one_model: bool = False
+    last_resort: bool = False
 
     def inspecting(self, stack: Stack, name: str):
         """The backend an inventory looks through: it never fetches or downloads."""

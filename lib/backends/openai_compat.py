@@ -44,13 +44,15 @@ from urllib.parse import urlparse
 
 from ..errors import BackendDown, BackendError, BackendHung, BadRequest, UnusableOutput
 from ..health.services import check_openai_endpoint
-from ..stack import Stack
+from ..stack import Routing, Stack
 from ..redact import shown_url
 from .base import ChatRequest, Completion, Health, remaining, schema_problem, tool_reply
 from .http_errors import mapped, status_error
 from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
+from .settings import Endpoint
 
-CONNECT_TIMEOUT_S = 2.0
+#: a backend built outside a stack (tests, benchmarks) connects within the stack's default
+CONNECT_TIMEOUT_S = Routing.model_fields["connect_timeout_s"].default
 #: structured-output forms, tried in order; see the module doc
 FORMS = ("response_format", "prompt")
 _WORKING_FORM: dict[str, str] = {}
@@ -64,12 +66,11 @@ _NO_TOKEN = "phoenix-endpoint-without-token"
 
 def from_stack(stack: Stack, key: str):
     name = key.split(":", 1)[1] if ":" in key else ""
-    for endpoint in stack["models"]["huggingface"]["endpoints"]:
-        if endpoint["name"] == name:
-            return OpenAICompatBackend(
-                key, endpoint["url"], model=endpoint.get("model") or None, token_env=endpoint.get("token_env"),
-                ignores_response_format=endpoint.get("ignores_response_format", False),
-                connect_timeout=stack["routing"].get("connect_timeout_s", CONNECT_TIMEOUT_S))
+    endpoint = stack.models.huggingface.endpoint(name)
+    if endpoint:
+        return OpenAICompatBackend(key, endpoint.url, model=endpoint.model or None, token_env=endpoint.token_env,
+                                   ignores_response_format=endpoint.ignores_response_format,
+                                   connect_timeout=stack.routing.connect_timeout_s)
     return Unavailable(key, f"no endpoint named {name!r} in models.huggingface.endpoints")
 
 
@@ -420,28 +421,27 @@ def _hub_internals() -> SimpleNamespace:
 
 
 # -- the kind -----------------------------------------------------------------
-def _endpoints(stack: Stack) -> list[dict]:
-    return stack["models"]["huggingface"]["endpoints"]
+def _endpoints(stack: Stack) -> list[Endpoint]:
+    return stack.models.huggingface.endpoints
 
 
 def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
-    return [("main", Candidate(f"openai:{endpoint['name']}", endpoint.get("model") or None,
-                               f"OpenAI-compatible endpoint {endpoint['name']}"))
+    return [("main", Candidate(f"openai:{endpoint.name}", endpoint.model or None,
+                               f"OpenAI-compatible endpoint {endpoint.name}"))
             for endpoint in _endpoints(stack)
-            if not endpoint.get("domains") or ask.task.domain in endpoint["domains"]]
+            if not endpoint.domains or ask.task.domain in endpoint.domains]
 
 
 def _configured(stack: Stack) -> dict[str, list[str]]:
-    return {f"openai:{endpoint['name']}": [endpoint["model"]] if endpoint.get("model") else []
-            for endpoint in _endpoints(stack)}
+    return {f"openai:{endpoint.name}": [endpoint.model] if endpoint.model else [] for endpoint in _endpoints(stack)}
 
 
 def _probes(stack: Stack) -> list[HealthProbe]:
-    return [HealthProbe(f"backend:openai:{endpoint['name']}", "backends", f"endpoint {endpoint['name']}",
-                        f"openai:{endpoint['name']}",
-                        partial(check_openai_endpoint, endpoint["url"], endpoint.get("token_env")))
+    return [HealthProbe(f"backend:openai:{endpoint.name}", "backends", f"endpoint {endpoint.name}",
+                        f"openai:{endpoint.name}", partial(check_openai_endpoint, endpoint.url, endpoint.token_env))
             for endpoint in _endpoints(stack)]
 
 
 KIND = BackendKind(name="openai", label="OpenAI-compatible endpoint", build=from_stack,
-                   candidates=_candidates, configured=_configured, probes=_probes)
+                   candidates=_candidates, configured=_configured, probes=_probes, settings="huggingface",
+                   one_model=True)

@@ -27,7 +27,7 @@ STALE_PARTIAL_S = 24 * 3600
 
 def apply_retention(stack, keep: int | None = None, *, dry_run: bool = False) -> dict:
     """Prune the stack's backup folder, keeping ``keep`` (default ``backup.keep``) per label."""
-    keep = stack["backup"]["keep"] if keep is None else keep
+    keep = stack.backup.keep if keep is None else keep
     if keep < 1:
         raise ValueError("keep must be at least 1")
     directory = backup_dir(stack)

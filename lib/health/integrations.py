@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -28,11 +27,10 @@ def check_router(stack, timeout: float) -> tuple[str, str]:
 
 def _within_deadline(stack, timeout: float):
     """The same stack, with the router's own deadlines cut to the probe's."""
-    data = copy.deepcopy(stack.data)
-    routing = data["routing"]
-    routing["overall_timeout_s"] = min(routing["overall_timeout_s"], timeout)
-    routing["attempt_timeout_s"] = min(routing["attempt_timeout_s"], timeout)
-    return type(stack)(data, stack.source)
+    routing = stack.routing
+    return stack.replaced(routing=routing.model_copy(update={
+        "overall_timeout_s": min(routing.overall_timeout_s, timeout),
+        "attempt_timeout_s": min(routing.attempt_timeout_s, timeout)}))
 
 
 def _answered_by(result) -> str:
@@ -46,7 +44,7 @@ def _answered_by(result) -> str:
 
 def check_omas_configs(stack, timeout: float) -> tuple[str, str]:
     """Every YAML file parses, then the council loads the way the OMAS steps load it."""
-    folder = stack.under_root(stack["agents"]["dir"])
+    folder = stack.under_root(stack.agents.dir)
     if not folder.is_dir():
         return "degraded", f"{folder} is missing: the council runs on the shipped default agents only"
     configs = [p for p in config_files(folder) if p.suffix.lower() != ".json"]

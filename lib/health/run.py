@@ -78,18 +78,18 @@ def run_health(stack, *, send_alerts: bool = True, write_dashboard: bool = True,
     events: list[dict] = []
 
     def observe(state):
-        updated, new_events = apply_findings(state or {}, findings, stack["health"]["flap_threshold"], now)
+        updated, new_events = apply_findings(state or {}, findings, stack.health.flap_threshold, now)
         events[:] = new_events  # a failed save runs this again on the state as read
         return updated
 
     state = store.update(STATE_KEY, observe, default={})
     store.update(HISTORY_KEY, lambda runs: append_run(runs, findings, now, duration_ms,
-                                                               stack["health"]["history_runs"]), default=[])
+                                                               stack.health.history_runs), default=[])
     store.put(BACKENDS_KEY, backends_view(stack, state, now))
     report = build_report(findings, state, events, now, duration_ms)
     report["alerts"] = _alert(stack, store, events, send_alerts)
     report["problems"] = store.problems  # the same list: what fails below is added to it
-    title = stack["name"].capitalize()
+    title = stack.name.capitalize()
     report["markdown"] = render_dashboard(report, title)
     report["dashboard_file"] = write_dashboard_file(stack, report["markdown"]) if write_dashboard else None
     if (report["dashboard_file"] or "").startswith("not written: "):
@@ -168,14 +168,14 @@ def backends_view(stack, state: dict, now: float) -> dict:
 def _alert(stack, store, events: list[dict], send: bool) -> dict:
     """Deliver (or, with ``send`` off, only count) the alerts; the summary says what still waits
     and since when."""
-    url, token_env = stack["alerts"]["url"], stack["alerts"]["token_env"]
+    url, token_env = stack.alerts.url, stack.alerts.token_env
     stored = store.get(OUTBOX_KEY, [])
     stored = stored if isinstance(stored, list) else []
     if not send:
         return {"sent": 0, "skipped": True, "pending": len(stored), "waiting_since": _oldest(stored),
                 "target": None, "errors": [], "dropped": 0}
     outbox = stored + events if url else events
-    waiting, summary = deliver(outbox, url, token_env, stack["name"])
+    waiting, summary = deliver(outbox, url, token_env, stack.name)
     store.put(OUTBOX_KEY, waiting)
     return {**summary, "waiting_since": _oldest(waiting)}
 
@@ -193,7 +193,7 @@ def write_dashboard_file(stack, markdown: str) -> str | None:
     in ``.roo/`` or ``omas/`` a verified backup is taken first, and a failed
     backup leaves the file as it was.
     """
-    relative = stack["health"]["dashboard_file"]
+    relative = stack.health.dashboard_file
     if not relative or not stack.root.is_dir():
         return None
     try:
@@ -211,7 +211,7 @@ def last_dashboard(stack) -> str:
     """The dashboard of the last run, without probing anything."""
     report = StateKeeper(stack).get(LAST_KEY, None)
     if not report:
-        return f"# {stack['name'].capitalize()}: system status\n\n_No health run yet: run f/phoenix/health/check._"
+        return f"# {stack.name.capitalize()}: system status\n\n_No health run yet: run f/phoenix/health/check._"
     return report["markdown"]
 
 

@@ -172,7 +172,7 @@ def windmill_endpoints(windmill_path: str, kind: str = "flow", *, stack: Stack |
     if not VARIABLE_PATH.match(path) or ".." in path.split("/"):  # item paths have the variables' form
         raise InputError(f"not a Windmill path: {windmill_path!r} (expected f/... or u/...)")
     base = stack.service_url("windmill")
-    workspace = stack.data["services"]["windmill"]["workspace"]
+    workspace = stack.services.windmill.workspace
     letter = "f" if kind == "flow" else "p"
     jobs = f"{base}/api/w/{workspace}/jobs"
     return {

@@ -74,7 +74,7 @@ def _check_task(task) -> str:
 def _healthy_models(stack, agent, task: str) -> tuple[list[str], dict]:
     """Distinct ``backend:model`` names, in policy order, that are up and served."""
     classification = classify(task, agent.task_type, agent.complexity)
-    priority = stack["routing"]["priority"] if agent.priority == "auto" else agent.priority
+    priority = stack.routing.priority if agent.priority == "auto" else agent.priority
     candidates = prefer_first(order_candidates(stack, classification, priority), list(agent.prefer))
     probed: dict[str, tuple[bool, str, list]] = {}
     names, health = [], {}

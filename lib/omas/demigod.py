@@ -44,7 +44,7 @@ def decide(task: str, judgements: list, stack=None, *, chaos: dict | None = None
         synthesis = _reject(task, judgements, facts, chaos)
     adopted = [j for j in survivors if j["proposal"]["id"] in synthesis["adopt"]]
     risk = max_risk("low", *[j["risk"] for j in adopted])
-    threshold = stack["agents"]["approval_risk"] if approval_risk == "stack" else approval_risk
+    threshold = stack.agents.approval_risk if approval_risk == "stack" else approval_risk
     output = {
         "agent": "demigod", "task": task, "decision": "adopt" if adopted else "reject",
         "orchestrator": synthesis["orchestrator"], "plan": _plan(adopted),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 
+from ..backends.registry import kind_of
 from ..errors import AllBackendsFailed, InputError, json_type
 from ..stack import Stack, load_stack
 from .agents import load_council
@@ -70,7 +71,8 @@ def _check_proposal(proposal) -> None:
 
 def _model_may_veto(setting, opinion: dict | None) -> bool:
     if setting == "auto":
-        return bool(opinion) and opinion["backend"] != "embedded"
+        kind = kind_of(opinion["backend"]) if opinion else None
+        return bool(opinion) and not (kind and kind.last_resort)
     return bool(setting)
 
 

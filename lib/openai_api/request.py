@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..backends.registry import kind_of
 from ..models.inventory import configured_models
 from ..router.classify import TASK_TYPES
 from ..stack import Stack
@@ -64,7 +65,8 @@ def model_ids(stack: Stack) -> list[str]:
     """Every model name this API answers to: routed ones first, then each concrete one the stack knows."""
     ids = ["phoenix"] + [f"phoenix-{task}" for task in TASK_TYPES]
     for backend, models in configured_models(stack).items():
-        if backend in ("phoenixcore", "embedded") or backend.startswith("openai:"):
+        kind = kind_of(backend)
+        if kind and kind.one_model:
             ids.append(backend)  # one model each: the backend's name is the model's
         else:
             ids.extend(f"{backend}:{model}" for model in models)

@@ -95,7 +95,7 @@ def _checked(inputs) -> list[str]:
 
 
 def _ollama_names(stack: Stack) -> list[str]:
-    return list((stack["models"].get("embeddings") or {}).get("ollama") or [])
+    return list(stack.models.embeddings.ollama)
 
 
 def _chosen(stack: Stack, model) -> tuple[str, str]:
@@ -116,8 +116,8 @@ def _ollama(stack: Stack, name: str, texts: list[str]) -> tuple[list[list[float]
     import httpx
 
     url = stack.service_url("ollama").rstrip("/")
-    routing = stack["routing"]
-    timeout = httpx.Timeout(routing["attempt_timeout_s"], connect=routing["connect_timeout_s"])
+    routing = stack.routing
+    timeout = httpx.Timeout(routing.attempt_timeout_s, connect=routing.connect_timeout_s)
     try:
         response = httpx.post(f"{url}/api/embed", json={"model": name, "input": texts}, timeout=timeout)
     except httpx.TimeoutException as exc:

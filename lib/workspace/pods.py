@@ -133,10 +133,10 @@ class PodSpec:
 
 def endpoint(stack, service: str) -> Endpoint:
     """Host and port of a service, from the stack (``services.<name>.url``, or host/port for Postgres)."""
-    config = stack["services"][service]
+    config = getattr(stack.services, service)
     if service == "postgres":
-        return Endpoint(str(config["host"]), int(config["port"]))
-    parts = urlsplit(config["url"])
+        return Endpoint(str(config.host), int(config.port))
+    parts = urlsplit(config.url)
     return Endpoint(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
 
 
@@ -155,7 +155,7 @@ def podman_path(path) -> str:
 
 
 def data_path(stack, key: str) -> DataPath:
-    value = stack["podman"]["paths"][key]
+    value = getattr(stack.podman.paths, key)
     if value.startswith(VOLUME_PREFIX):
         return DataPath(key, volume=value[len(VOLUME_PREFIX):])
     return DataPath(key, local=stack.under_root(value))
@@ -163,7 +163,7 @@ def data_path(stack, key: str) -> DataPath:
 
 def models_folder(stack) -> Path | None:
     """The folder of PhoenixCore's GGUF (``models/quantized``): mounted read-only in workers."""
-    model = stack.under_root(stack["models"]["phoenixcore"]["path"])
+    model = stack.under_root(stack.models.phoenixcore.path)
     return model.parent if model else None
 
 
@@ -177,34 +177,34 @@ def render_pods(stack) -> list[PodSpec]:
 # --- the pods -------------------------------------------------------------------
 
 def _windmill_pod(stack) -> PodSpec:
-    podman, database = stack["podman"], stack["podman"]["database"]
+    podman, database = stack.podman, stack.podman.database
     postgres, server = endpoint(stack, "postgres"), endpoint(stack, "windmill")
     pg_data, logs = data_path(stack, "postgres_data"), _windmill_data(stack, "logs")
     # Postgres listens inside the pod on the port the host reaches it at
-    db = _container("db-phoenix", podman["images"]["postgres"], {
-        "POSTGRES_USER": database["user"], "POSTGRES_DB": database["name"],
+    db = _container("db-phoenix", podman.images.postgres, {
+        "POSTGRES_USER": database.user, "POSTGRES_DB": database.name,
         "POSTGRES_PASSWORD_FILE": f"{SECRET_MOUNT}/password", "PGPORT": str(postgres.port)},
         args=["postgres", "-p", str(postgres.port)], ports=[postgres],
         mounts=[("postgres-data", "/var/lib/postgresql/data", False)])
-    windmill = _container("phoenix", podman["images"]["windmill"], {
+    windmill = _container("phoenix", podman.images.windmill, {
         "MODE": "server", "PORT": str(server.port), "DATABASE_URL_FILE": f"{SECRET_MOUNT}/database_url"},
         ports=[server], mounts=[("windmill-logs", "/tmp/windmill/logs", False)])
     volumes = {"postgres-data": pg_data, "windmill-logs": logs}
     summary = (f"Postgres {postgres} (data: {pg_data}) + Windmill server {server} "
-               f"({_tag(podman['images']['windmill'])})")
+               f"({_tag(podman.images.windmill)})")
     return _pod(stack, "windmill", "windmill", summary, [db, windmill], volumes,
                 {"postgres": postgres, "windmill": server})
 
 
 def _workers_pod(stack, unit: str) -> PodSpec | None:
-    podman = stack["podman"]
-    count = podman["workers"]["default" if unit == "workers" else "inference"]
+    podman = stack.podman
+    count = podman.workers.default if unit == "workers" else podman.workers.inference
     if count == 0:
         return None
     env = {"MODE": "worker", "WORKER_GROUP": "default" if unit == "workers" else "inference",
            "DATABASE_URL_FILE": f"{SECRET_MOUNT}/workers_database_url"}
     if unit == "inference":
-        env["WORKER_TAGS"] = podman["workers"]["inference_tag"]
+        env["WORKER_TAGS"] = podman.workers.inference_tag
     root = podman_path(stack.root)
     volumes = {"windmill-logs": _windmill_data(stack, "logs"), "windmill-cache": _windmill_data(stack, "cache"),
                "operator-root": DataPath("root", local=stack.root)}
@@ -214,9 +214,9 @@ def _workers_pod(stack, unit: str) -> PodSpec | None:
     if models is not None:
         volumes["models"] = DataPath("models", local=models)
         mounts.append(("models", podman_path(models), True))
-    gpu = unit == "inference" and podman["gpu"]["workers"]
-    containers = [_container(f"phoenix-{i}", podman["images"]["windmill"], env, mounts=mounts,
-                             gpu=podman["gpu"]["device"] if gpu else None)
+    gpu = unit == "inference" and podman.gpu.workers
+    containers = [_container(f"phoenix-{i}", podman.images.windmill, env, mounts=mounts,
+                             gpu=podman.gpu.device if gpu else None)
                   for i in range(1, count + 1)]
     group = "default group" if unit == "workers" else f"inference group (WORKER_TAGS={env.get('WORKER_TAGS')})"
     summary = f"{count} Windmill worker(s), {group}{', GPU' if gpu else ''}; root {root} mounted, models read-only"
@@ -225,23 +225,23 @@ def _workers_pod(stack, unit: str) -> PodSpec | None:
 
 
 def _ollama_pod(stack) -> PodSpec:
-    podman, ollama = stack["podman"], endpoint(stack, "ollama")
+    podman, ollama = stack.podman, endpoint(stack, "ollama")
     models = data_path(stack, "ollama_data")
-    gpu = podman["gpu"]["ollama"]
-    container = _container("phoenix", podman["images"]["ollama"], {"OLLAMA_HOST": f"0.0.0.0:{ollama.port}"},
+    gpu = podman.gpu.ollama
+    container = _container("phoenix", podman.images.ollama, {"OLLAMA_HOST": f"0.0.0.0:{ollama.port}"},
                            ports=[ollama], mounts=[("ollama-data", "/root/.ollama", False)],
-                           gpu=podman["gpu"]["device"] if gpu else None)
-    summary = f"Ollama {ollama} (models: {models}; {_tag(podman['images']['ollama'])}){', GPU' if gpu else ''}"
+                           gpu=podman.gpu.device if gpu else None)
+    summary = f"Ollama {ollama} (models: {models}; {_tag(podman.images.ollama)}){', GPU' if gpu else ''}"
     return _pod(stack, "ollama", "ollama", summary, [container], {"ollama-data": models}, {"ollama": ollama},
                 uses_secret=False)
 
 
 def _n8n_pod(stack) -> PodSpec:
-    podman, n8n = stack["podman"], endpoint(stack, "n8n")
+    podman, n8n = stack.podman, endpoint(stack, "n8n")
     data = data_path(stack, "n8n_data")
-    container = _container("phoenix", podman["images"]["n8n"], {"N8N_PORT": str(n8n.port)}, ports=[n8n],
+    container = _container("phoenix", podman.images.n8n, {"N8N_PORT": str(n8n.port)}, ports=[n8n],
                            mounts=[("n8n-data", "/home/node/.n8n", False)])
-    summary = f"n8n {n8n} (data: {data}; {_tag(podman['images']['n8n'])})"
+    summary = f"n8n {n8n} (data: {data}; {_tag(podman.images.n8n)})"
     return _pod(stack, "n8n", "n8n", summary, [container], {"n8n-data": data}, {"n8n": n8n}, uses_secret=False)
 
 

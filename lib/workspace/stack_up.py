@@ -143,7 +143,7 @@ def _make_secret(plan: Plan, podman: Podman, ask, say, run: Run) -> None:
 
 
 def _password(plan: Plan, ask) -> tuple[str, str]:
-    env = plan.stack["podman"]["secrets"]["db_password_env"]
+    env = plan.stack.podman.secrets.db_password_env
     if plan.password_source == "env":
         return os.environ[env], f"from ${env}"
     if plan.password_source == "ask" and ask is not None:
@@ -179,8 +179,8 @@ def _bring_up(plan: Plan, podman: Podman, unit: UnitPlan, say, progress, run: Ru
 
 
 def _wait_healthy(stack, podman: Podman, unit: UnitPlan, say, progress, sleep) -> None:
-    timeout = float(stack["podman"]["health_timeout_s"])
-    probe = float(stack["health"]["probe_timeout_s"])
+    timeout = float(stack.podman.health_timeout_s)
+    probe = float(stack.health.probe_timeout_s)
     began = time.monotonic()
     for what in unit.waits:
         label = f"{unit.pod.name} containers" if what == "containers" else what
@@ -233,7 +233,7 @@ def status(stack, podman: Podman, *, dashboard: bool = True) -> dict:
         owner = "phoenix" if found is not None and is_ours(found) else ("other" if found else None)
         pods.append({"pod": pod.name, "status": found.status if found else "absent", "owner": owner,
                      "containers": {name: states.get(name, "absent") for name in pod.containers}})
-    probe = float(stack["health"]["probe_timeout_s"])
+    probe = float(stack.health.probe_timeout_s)
     services = {name: dict(zip(("status", "detail"), check_service(stack, name, probe)))
                 for name in ("postgres", "windmill", "ollama", "n8n")}
     result = {"podman": survey.version_text, "pods": pods, "services": services}

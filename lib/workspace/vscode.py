@@ -41,11 +41,11 @@ def _under_root(stack, configured: str | None) -> str | None:
 
 def settings_entries(stack) -> list[tuple[list, object]]:
     """(JSON path, value) for every settings.json entry Phoenix adds; each one is kept if the operator has it."""
-    agents = _under_root(stack, stack["agents"]["dir"]) or "omas"
-    backups = _under_root(stack, stack["backup"]["dir"]) or "backups"
-    core = _under_root(stack, stack["models"]["phoenixcore"].get("path"))
+    agents = _under_root(stack, stack.agents.dir) or "omas"
+    backups = _under_root(stack, stack.backup.dir) or "backups"
+    core = _under_root(stack, stack.models.phoenixcore.path)
     models = str(PurePosixPath(core).parent) if core and "/" in core else "models/quantized"
-    hf_cache = _under_root(stack, stack["models"]["huggingface"].get("cache_dir")) or "hf-models"
+    hf_cache = _under_root(stack, stack.models.huggingface.cache_dir) or "hf-models"
     entries: list[tuple[list, object]] = [
         (["files.associations", "*.roo"], "yaml"),
         (["files.associations", "*.omas"], "yaml"),

@@ -754,7 +754,7 @@ def check_resources(root: Path) -> list[Problem]:
     if resources.STACK_TYPE not in files.types:
         problems.append(Problem(type_rel, "", "missing: run `python scripts/deploy.py vendor` to generate it"))
     elif files.types[resources.STACK_TYPE] != expected:
-        problems.append(Problem(type_rel, "schema", "out of date with lib/stack.py STACK_SCHEMA: run "
+        problems.append(Problem(type_rel, "schema", "out of date with the Stack model (lib/stack.py): run "
                                                     "`python scripts/deploy.py vendor`"))
     for name, document in files.types.items():
         if not isinstance(document.get("schema"), dict):

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lib.stack import phoenix_cache_dir
+from lib.cache import phoenix_cache_dir
 
 from .step_tools import bun_binary
 

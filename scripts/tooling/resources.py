@@ -6,8 +6,8 @@ push would overwrite those edits (or delete the resource when it is missing
 from git). So resources are applied by their own step with these rules:
 
 - a resource type follows the code: created, or updated when its schema or
-  description differ (the type ``c_phoenix_stack`` is generated from
-  ``lib.stack.STACK_SCHEMA``, never written by hand);
+  description differ (the type ``c_phoenix_stack`` is generated from the
+  ``Stack`` model's JSON Schema, ``lib.stack.stack_schema()``, never written by hand);
 - a resource is created when missing and otherwise left alone (the
   workspace's value wins) unless overwriting is asked for;
 - secrets appear only as ``$var:`` references, never as values.
@@ -20,14 +20,13 @@ File layout: ``resources/<type>.resource-type.yaml`` (``description``,
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from lib.stack import DEFAULT_STACK, STACK_SCHEMA
+from lib.stack import Stack, stack_schema
 from lib.yaml_reader import yaml_error_message
 
 from . import metadata
@@ -40,29 +39,30 @@ SECRET_REFERENCE = re.compile(r"^\$(var|res):[fu]/\S+$")
 
 
 def stack_resource_type() -> dict:
-    """The resource type document for the stack, generated from STACK_SCHEMA."""
+    """The resource type document for the stack, generated from the Stack model."""
     return {
         "description": "Phoenix stack: the operator's home AI stack (root folder, services, models, routing, "
                        "agents, health, alerts, backup). Every key is optional: defaults fill the rest.",
-        "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", **copy.deepcopy(STACK_SCHEMA)},
+        "schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", **stack_schema()},
     }
 
 
 def stack_resource_template() -> dict:
     """A small stack resource: only what an operator must look at; defaults fill the rest."""
-    services = DEFAULT_STACK["services"]
+    defaults = Stack()
+    services = defaults.services
     return {
         "resource_type": STACK_TYPE,
         "description": "The operator's Phoenix stack. Edit it in Windmill: deploy creates it once and never "
                        "overwrites it. Secrets go in variables, referenced as $var:f/phoenix/<name>.",
         "value": {
-            "version": DEFAULT_STACK["version"],
-            "name": DEFAULT_STACK["name"],
-            "root": DEFAULT_STACK["root"],
+            "version": defaults.version,
+            "name": defaults.name,
+            "root": defaults.root_text,
             "services": {
-                "n8n": {"url": services["n8n"]["url"], "api_key_variable": services["n8n"]["api_key_variable"]},
-                "ollama": {"url": services["ollama"]["url"]},
-                "windmill": dict(services["windmill"]),
+                "n8n": {"url": services.n8n.url, "api_key_variable": services.n8n.api_key_variable},
+                "ollama": {"url": services.ollama.url},
+                "windmill": services.windmill.model_dump(),
             },
         },
     }
@@ -86,8 +86,8 @@ def write_resource_files(root: Path) -> list[str]:
 
 
 def _generated_header(what: str) -> str:
-    return (f"# GENERATED {what}: from lib/stack.py STACK_SCHEMA by `python scripts/deploy.py vendor`.\n"
-            "# Edit STACK_SCHEMA, not this file.\n")
+    return (f"# GENERATED {what}: from the Stack model (lib/stack.py, lib/backends/settings.py) by "
+            "`python scripts/deploy.py vendor`.\n# Edit the model, not this file.\n")
 
 
 @dataclass

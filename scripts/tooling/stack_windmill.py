@@ -100,8 +100,8 @@ class N8nKey:
     name: str = "n8n API key variable"
 
     def run(self, say: Callable[[str], None]) -> None:
-        n8n = self.stack["services"]["n8n"]
-        path, env = n8n.get("api_key_variable"), n8n.get("api_key_env")
+        n8n = self.stack.services.n8n
+        path, env = n8n.api_key_variable, n8n.api_key_env
         if not path:
             say("left alone: services.n8n.api_key_variable is not set")
             return
@@ -195,9 +195,9 @@ class NotRun:
 
 def windmill_steps(stack, token: str) -> list:
     """The steps after the pods, for the Windmill at ``services.windmill.url``."""
-    target = Target(stack.service_url("windmill") + "/", stack["services"]["windmill"]["workspace"], token)
+    target = Target(stack.service_url("windmill") + "/", stack.services.windmill.workspace, token)
     api = StackApi(target)
-    n8n_variable = stack["services"]["n8n"].get("api_key_variable")
+    n8n_variable = stack.services.n8n.api_key_variable
 
     def n8n_ready() -> str | None:
         if not n8n_variable:
@@ -207,6 +207,6 @@ def windmill_steps(stack, token: str) -> list:
         return None
 
     return [StackResource(stack, api), N8nKey(stack, api),
-            Deploy(target, stack["podman"]["workers"]["inference_tag"]),
+            Deploy(target, stack.podman.workers.inference_tag),
             FirstJob(api, "f/phoenix/health/check", "health check"),
             FirstJob(api, "f/phoenix/n8n/pull", "n8n pull", ready=n8n_ready)]

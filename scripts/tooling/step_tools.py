@@ -16,7 +16,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from lib.stack import phoenix_cache_dir
+from lib.cache import phoenix_cache_dir
 
 from . import windmill_tools
 from .windmill_tools import ToolingError

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from lib.stack import phoenix_cache_dir
+from lib.cache import phoenix_cache_dir
 from lib.store import file_lock
 
 PINS_DIR = Path(__file__).resolve().parent / "npm"

@@ -294,7 +294,7 @@ def test_resource_type_out_of_date_with_stack_schema(package):
     del document["schema"]["properties"]["routing"]
     write_yaml(package, rel, document)
     [problem] = problems_of(package)
-    assert (problem.file, problem.item) == (rel, "schema") and "STACK_SCHEMA" in problem.reason
+    assert (problem.file, problem.item) == (rel, "schema") and "Stack model" in problem.reason
 
 
 def test_stack_resource_template_must_fit_the_type_and_hold_no_secret(package):

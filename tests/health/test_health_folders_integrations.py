@@ -183,7 +183,7 @@ def test_the_router_probe_cuts_the_router_deadlines_to_its_own(tiny_stack, monke
     seen = {}
 
     def spy(prompt, stack, **options):
-        seen.update(stack["routing"], **options)
+        seen.update(stack.routing.model_dump(), **options)
         return {"model": {"backend": "embedded", "model": "m"}}
 
     monkeypatch.setattr(integrations, "route", spy)

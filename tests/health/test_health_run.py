@@ -172,9 +172,9 @@ def test_the_router_hears_of_a_failure_at_once_people_after_confirmation(stack, 
 
 def test_a_hung_service_is_down_and_the_run_still_completes(stack, tmp_path):
     with HungServer() as hung:
-        document = dict(stack.data)
-        document["services"] = {**stack.data["services"], "windmill": {"url": hung.url}}
-        document["health"] = {**stack.data["health"], "probe_timeout_s": 0.5}
+        document = stack.model_dump()
+        document["services"]["windmill"] = {"url": hung.url}
+        document["health"]["probe_timeout_s"] = 0.5
         report = run_health(load_stack(document), write_dashboard=False)
     windmill = next(c for c in report["components"] if c["component"] == "service:windmill")
     assert windmill["status"] == "down" and "no answer within 0.5 s" in windmill["detail"]

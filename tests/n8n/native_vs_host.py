@@ -29,8 +29,8 @@ from lib.n8n.translate.host import host_node, host_problem
 from lib.n8n.translate.registry import TRANSLATORS
 from lib.n8n.translate.translators import ONE_PER_MODULE  # noqa: F401  (registers the translators)
 from lib.n8n.workflow import WorkflowError, parse_workflow
-from tests.support.n8n_host_run import bun_binary, host_environment, run_host
-from tests.support.ts_step import npm_packages_for_steps, with_repo_imports
+from tests.support.n8n_host_run import bun_binary, run_host
+from tests.support.ts_step import npm_packages_for_steps, step_environment, workspace_preload
 
 CORPORA = (Path("/work/shared/corpus/n8n/zie619-dev"), Path("/work/shared/corpus/n8n/enescingoz-dev"))
 INPUT_NAME = "Upstream"
@@ -194,13 +194,13 @@ def _run_native(cases: dict) -> dict:
             Path(tmp, "node_modules").symlink_to(packages)
         spec = {}
         for name, (code, transforms, flow_input) in cases.items():
-            Path(tmp, f"{name}.ts").write_text(with_repo_imports(code), encoding="utf-8")
+            Path(tmp, f"{name}.ts").write_text(code, encoding="utf-8")
             spec[name] = {"transforms": transforms, "flow_input": flow_input}
         Path(tmp, "cases.json").write_text(json.dumps(spec), encoding="utf-8")
         Path(tmp, "run.ts").write_text(NATIVE_RUNNER, encoding="utf-8")
-        proc = subprocess.run([str(bun_binary()), "run", "--no-install", str(Path(tmp, "run.ts")), tmp,
-                               str(Path(tmp, "cases.json"))], capture_output=True, text=True, timeout=900, cwd=tmp,
-                              env=host_environment())
+        proc = subprocess.run([str(bun_binary()), "run", "--no-install", *workspace_preload(tmp),
+                               str(Path(tmp, "run.ts")), tmp, str(Path(tmp, "cases.json"))], capture_output=True,
+                              text=True, timeout=900, cwd=tmp, env=step_environment())
     lines = [line for line in proc.stdout.split("\n") if line.startswith("RESULTS ")]
     if not lines:
         raise AssertionError(f"the native steps did not run: {proc.stderr[-3000:]}")

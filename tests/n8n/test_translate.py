@@ -207,7 +207,7 @@ def test_agent_with_only_its_model_folds_into_one_router_call_with_the_models_hi
     assert ask["value"]["type"] == "script" and ask["value"]["path"] == "f/phoenix/router"
     transforms = ask["value"]["input_transforms"]
     prompt = transforms["prompt"]["expr"]
-    assert "You are terse." in prompt and '(flow_input.iter.value)["chatInput"]' in prompt
+    assert "You are terse." in prompt and f'{json_of("flow_input.iter.value")}["chatInput"]' in prompt
     # the Ollama model node's options and model, as the router's hints
     assert {k: v for k, v in transforms.items() if k != "prompt"} == {
         "temperature": {"type": "static", "value": 0.3}, "max_tokens": {"type": "static", "value": 64},

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.stack import phoenix_cache_dir
+from lib.cache import phoenix_cache_dir
 from tests.support.n8n_host_run import HOST_RUNNER, n8n_modules
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,8 +1,9 @@
 """Adding a backend kind is its own module and one registration.
 
 The ``echo`` kind below exists only in this test: registered, it is offered by
-the policy, answers through the router, is listed by the inventory and probed
-by the health check, and none of those modules names it (or any other kind).
+the policy, answers through the router, is listed by the inventory and the
+OpenAI API's model list and probed by the health check, and none of those
+modules names it (or any other kind).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from lib.health import catalog
 from lib.health.run import BACKENDS_KEY, run_health
 from lib.models import inventory as inventory_module
 from lib.models.inventory import inventory
+from lib.omas import thanatos
+from lib.openai_api import request as openai_request
+from lib.openai_api.request import model_ids, resolve_model
 from lib.router import core, policy
 from lib.router.classify import Classification
 from lib.router.core import route, route_stream
-from lib.stack import load_stack
+from lib.stack import Stack, load_stack
 from lib.store import open_store
 
 
@@ -132,9 +136,34 @@ def test_a_kind_offering_an_unknown_place_is_named():
         _order(load_stack(None))
 
 
-@pytest.mark.parametrize("module", [policy, inventory_module, catalog, core])
+def test_the_openai_model_list_names_it_as_its_record_says(echo, tiny_stack):
+    stack = load_stack(tiny_stack)
+    assert {"echo:echo-1", "echo:echo-2"} <= set(model_ids(stack))  # a kind of many models: backend:model
+    assert resolve_model("echo:echo-1", stack) == ("auto", ["echo:echo-1"])
+    single = BackendKind(name="echo", label="Echo", build=ECHO.build, configured=ECHO.configured, one_model=True)
+    with registered(single):
+        assert "echo" in model_ids(stack) and "echo:echo-1" not in model_ids(stack)  # one model: the backend's name
+
+
+def test_thanatos_takes_the_veto_of_a_last_resort_kind_as_advice(echo):
+    opinion = {"backend": "echo", "verdict": "veto"}
+    assert thanatos._model_may_veto("auto", opinion)
+    with registered(BackendKind(name="echo", label="Echo", build=ECHO.build, last_resort=True)):
+        assert not thanatos._model_may_veto("auto", opinion) and thanatos._model_may_veto(True, opinion)
+
+
+def test_each_kind_names_the_entry_of_the_stack_it_reads():
+    entries = set(Stack.model_fields["models"].annotation.model_fields)
+    named = {kind.settings for kind in kinds() if kind.settings}
+    assert named == entries  # every entry of models: belongs to a kind, and every kind's entry exists
+    stack = load_stack({"models": {"ollama": {"fast": ["phi3"]}}})
+    assert getattr(stack.models, {k.name: k for k in kinds()}["ollama"].settings).fast == ["phi3"]
+
+
+@pytest.mark.parametrize("module", [policy, inventory_module, catalog, core, openai_request, thanatos])
 def test_the_readers_of_the_records_name_no_kind(module):
-    """The policy, inventory, health catalog and router read the records; none lists a provider."""
+    """The policy, inventory, health catalog, router, OpenAI model list and Thanatos read the records;
+    none lists a provider."""
     tree = ast.parse(inspect.getsource(module))
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(node)}

@@ -6,13 +6,13 @@ from lib.stack import load_stack
 
 
 def test_default_ollama_categories_are_the_seeds():
-    assert load_stack(None)["models"]["ollama"] == {
+    assert load_stack(None).models.ollama.by_category() == {
         "reasoning": ["llama3:8b", "zamba2-7b-instruct"],
         "coding": ["deepseek-coder-v2", "qwen2.5-coder:7b"],
         "fast": ["mistral:7b", "gemma:7b"],
         "complex": ["mixtral:8x7b"],
     }
-    assert load_stack(None)["services"]["ollama"]["url"] == "http://127.0.0.1:11435"
+    assert load_stack(None).services.ollama.url == "http://127.0.0.1:11435"
 
 
 def test_reasoning_of_high_complexity_goes_to_the_reasoning_models_first():
@@ -39,6 +39,6 @@ def test_the_policy_is_configurable_from_the_stack_file(tmp_path):
     stack_file.write_text("models:\n  ollama:\n    reasoning: [phi3:mini]\n    coding: []\n    fast: []\n"
                           "    complex: []\nrouting:\n  priority: quality\n")
     stack = load_stack(str(stack_file))
-    order = order_candidates(stack, Classification("reasoning", "medium", "education"), stack["routing"]["priority"])
+    order = order_candidates(stack, Classification("reasoning", "medium", "education"), stack.routing.priority)
     assert [c.model for c in order if c.backend == "ollama"] == ["phi3:mini"]
     assert order[0].backend == "ollama"

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from lib.stack import phoenix_cache_dir
+from lib.cache import phoenix_cache_dir
 from scripts.tooling.step_tools import ToolingError, bun_binary as pinned_bun
 from tests.support.n8n_server import n8n_install_dir
 

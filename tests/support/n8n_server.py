@@ -30,7 +30,7 @@ from typing import Callable
 
 import requests
 
-from lib.stack import phoenix_cache_dir
+from lib.cache import phoenix_cache_dir
 from lib.store import file_lock
 
 N8N_VERSION = "2.8.4"

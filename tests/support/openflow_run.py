@@ -25,9 +25,9 @@ test harness, not a Windmill replacement; what it does as Windmill does:
   by the step; ``jobs`` lists them with their outcome when the run is over.
 
 Sleeps and suspends are skipped. Steps import the node host and the runtime as
-Windmill resolves workspace scripts (``/f/phoenix/n8n_host/host.ts``); the
-runner points those imports at this repository's files when it writes each
-flow's steps to its own temporary folder.
+Windmill resolves workspace scripts (``/f/phoenix/n8n_host/host.ts``); a Bun
+preload makes those imports this repository's files (tests/support/ts_step.py
+``workspace_preload``). Each flow's steps sit in their own temporary folder.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.n8n_host_run import bun_binary, host_environment
-from tests.support.ts_step import npm_packages_for_steps, with_repo_imports
+from tests.support.n8n_host_run import bun_binary
+from tests.support.ts_step import npm_packages_for_steps, step_environment, workspace_preload
 
 RUNNER = r"""
 import fs from "node:fs";
@@ -280,7 +280,7 @@ def run_flow(flow: dict, files: dict[str, str], args: dict | None = None, stubs:
             steps = Path(tmp, "steps", folder)
             steps.mkdir(parents=True)
             for name, code in step_files.items():
-                (steps / name).write_text(with_repo_imports(code), encoding="utf-8")
+                (steps / name).write_text(code, encoding="utf-8")
         spec = Path(tmp, "spec.json")
         spec.write_text(json.dumps({"flow": flow, "files": files, "args": args or {}, "stubs": stubs or {},
                                     "resources": resources or {}, "flows": called, "calls": [],
@@ -288,8 +288,8 @@ def run_flow(flow: dict, files: dict[str, str], args: dict | None = None, stubs:
         runner = Path(tmp, "run.mjs")
         runner.write_text(RUNNER, encoding="utf-8")
         # no auto-install: a step's imports come from the local node_modules or fail
-        proc = subprocess.run([str(bun), "run", "--no-install", str(runner), str(spec)], capture_output=True,
-                              text=True, timeout=900, cwd=tmp, env={**host_environment(), **(env or {})})
+        proc = subprocess.run([str(bun), "run", "--no-install", *workspace_preload(tmp), str(runner), str(spec)],
+                              capture_output=True, text=True, timeout=900, cwd=tmp, env={**step_environment(), **(env or {})})
     lines = [line for line in proc.stdout.split("\n") if line.startswith("{")]  # not splitlines: U+2028
     if not lines:
         raise AssertionError(f"the flow runner crashed: {proc.stderr[-3000:]}")

@@ -5,32 +5,44 @@ by set-up from npm: ``scripts/tooling/step_tools.py``): loading the file, then
 calling ``main``, exactly as a worker does. ``run_ts_step`` lets the step reach
 loopback servers; ``run_bun_steps`` replaces ``fetch`` so no step reaches the
 network. Workspace imports (``/f/phoenix/n8n_host/runtime.ts``, as Windmill
-resolves them) point at this repository's files (``with_repo_imports``).
+resolves them) are this repository's files (``workspace_preload``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import tempfile
 from pathlib import Path
 
-from lib.stack import phoenix_cache_dir
-
-REPO = Path(__file__).resolve().parents[2]
+from lib.cache import phoenix_cache_dir
 from scripts.tooling.step_tools import bun_binary
 from scripts.tooling.windmill_tools import ensure_npm_tools
 from tests.support.n8n_host_run import host_environment
 
 REPO = Path(__file__).resolve().parents[2]
-# "/f/phoenix/..." in an import: a workspace script, as Windmill resolves it for Bun steps
-WORKSPACE_IMPORT = re.compile(r'(^import\s[^;]*?\sfrom\s+)"/(f/[A-Za-z0-9_/.-]+\.ts)"', re.MULTILINE)
+#: Windmill resolves a Bun step's `import ... from "/f/<path>.ts"` to that workspace script: here, the
+#: package's own file under the repository (a Bun plugin loaded before the steps; the repository is the
+#: PHOENIX_REPO environment variable of the process, or else its last argument)
+WORKSPACE_IMPORTS = r"""
+const root = process.env.PHOENIX_REPO ?? process.argv.at(-1);
+Bun.plugin({ name: "windmill-workspace", setup(build) {
+  build.onResolve({ filter: /^\/f\// }, (args) => ({ path: root + args.path }));
+} });
+"""
 
 
-def with_repo_imports(code: str) -> str:
-    """The step with its workspace imports pointing at this repository's files."""
-    return WORKSPACE_IMPORT.sub(lambda m: m.group(1) + json.dumps((REPO / m.group(2)).as_posix()), code)
+def workspace_preload(folder: Path) -> list[str]:
+    """Bun's arguments that make ``/f/...`` imports this repository's files (writes the preload into ``folder``)."""
+    preload = Path(folder, ".phoenix", "workspace.ts")
+    preload.parent.mkdir(exist_ok=True)
+    preload.write_text(WORKSPACE_IMPORTS, encoding="utf-8")
+    return ["--preload", str(preload)]
+
+
+def step_environment() -> dict:
+    """The steps' environment: n8n's packages for host steps, the repository for workspace imports."""
+    return {**host_environment(), "PHOENIX_REPO": REPO.as_posix()}
 
 
 def npm_packages_for_steps() -> Path | None:
@@ -68,11 +80,12 @@ def run_ts_step(code: str, *args) -> dict:
         if packages:
             Path(tmp, "node_modules").symlink_to(packages)
         step, runner, arguments = Path(tmp, "step.ts"), Path(tmp, "run.ts"), Path(tmp, "args.json")
-        step.write_text(with_repo_imports(code), encoding="utf-8")
+        step.write_text(code, encoding="utf-8")
         runner.write_text(RUNNER, encoding="utf-8")
         arguments.write_text(json.dumps(list(args)), encoding="utf-8")
-        proc = subprocess.run([str(bun_binary()), "run", "--no-install", str(runner), str(step), str(arguments)],
-                              capture_output=True, text=True, timeout=300, cwd=tmp, env=host_environment())
+        proc = subprocess.run([str(bun_binary()), "run", "--no-install", *workspace_preload(tmp), str(runner),
+                               str(step), str(arguments)],
+                              capture_output=True, text=True, timeout=300, cwd=tmp, env=step_environment())
     if proc.returncode != 0 or not proc.stdout.strip():
         raise AssertionError(f"step did not load: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().split("\n")[-1])  # not splitlines: U+2028 is no line end here
@@ -133,16 +146,6 @@ process.exit(0);
 """
 
 
-#: Windmill resolves a Bun step's `import ... from "/f/<path>.ts"` to that workspace script: here, the
-#: package's own file under the repository (a Bun plugin loaded before the steps)
-WORKSPACE_IMPORTS = r"""
-const root = process.argv.at(-1);
-Bun.plugin({ name: "windmill-workspace", setup(build) {
-  build.onResolve({ filter: /^\/f\// }, (args) => ({ path: root + args.path }));
-} });
-"""
-
-
 def run_bun_steps(files: dict[str, str], *args, call_main: bool = True) -> dict[str, dict]:
     """Load every step with Bun (one process), then call ``main(*args)`` unless ``call_main`` is False.
 
@@ -155,16 +158,14 @@ def run_bun_steps(files: dict[str, str], *args, call_main: bool = True) -> dict[
         if packages:
             Path(tmp, "node_modules").symlink_to(packages)
         for name, code in files.items():
-            Path(tmp, name).write_text(with_repo_imports(code), encoding="utf-8")
-        runner, arguments, preload = Path(tmp, "run.ts"), Path(tmp, "args.json"), Path(tmp, ".phoenix", "workspace.ts")
+            Path(tmp, name).write_text(code, encoding="utf-8")
+        runner, arguments = Path(tmp, "run.ts"), Path(tmp, "args.json")
         runner.write_text(BUN_RUNNER, encoding="utf-8")
-        preload.parent.mkdir()
-        preload.write_text(WORKSPACE_IMPORTS, encoding="utf-8")
         arguments.write_text(json.dumps(list(args)), encoding="utf-8")
         # no auto-install: a step's imports come from the local node_modules or fail
-        proc = subprocess.run([str(bun_binary()), "run", "--no-install", "--preload", str(preload), str(runner), tmp,
-                               str(arguments), "1" if call_main else "0", str(REPO)],
-                              capture_output=True, text=True, timeout=600, cwd=tmp, env=host_environment())
+        proc = subprocess.run([str(bun_binary()), "run", "--no-install", *workspace_preload(tmp), str(runner), tmp,
+                               str(arguments), "1" if call_main else "0"], capture_output=True, text=True,
+                              timeout=600, cwd=tmp, env=step_environment())
     if proc.returncode != 0 or not proc.stdout.strip():
         raise AssertionError(f"Bun did not run the steps: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().split("\n")[-1])

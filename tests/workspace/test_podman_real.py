@@ -68,7 +68,7 @@ def played(real):
     (root / "models" / "quantized").mkdir(parents=True)
     stack = load_stack({"root": str(root)})
     podman = Podman(command)
-    for image in stack["podman"]["images"].values():
+    for image in stack.podman.images.model_dump().values():
         run([*command, "tag", "localhost/phoenix-test:1", image])
     version, _ = podman.version()
     values = secret_values(stack, PASSWORD)
@@ -214,7 +214,7 @@ def test_our_client_and_the_plan_read_the_real_podman(played):
     infra = survey.publisher(8002)
     assert infra is not None and survey.owner(infra) == "pod windmill"
     assert {c.name for c in survey.detected()} >= {"windmill-phoenix", "windmill-db-phoenix", "ollama-phoenix"}
-    assert podman.image_exists(stack["podman"]["images"]["windmill"]) and not podman.image_exists("localhost/nope:1")
+    assert podman.image_exists(stack.podman.images.windmill) and not podman.image_exists("localhost/nope:1")
     plan = make_plan(stack, podman, survey)
     assert [u.step.verb for u in plan.units] == ["start"] * 5  # created, not running: up would start them
     assert plan.secret.verb == "keep" and not plan.conflicts

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from lib.stack import DEFAULT_STACK, load_stack
+from lib.stack import Stack, load_stack
 from lib.workspace import roo
 from lib.workspace.vscode import tasks
 
 REPO = Path(__file__).resolve().parents[2]
-SEED_MODELS = {name for names in DEFAULT_STACK["models"]["ollama"].values() for name in names}
+SEED_MODELS = set(Stack().models.ollama.every_model())
 SEED_PORTS = {"5678", "8002", "11435", "5432"}
 
 STACK_A = {

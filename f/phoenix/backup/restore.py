@@ -1,5 +1,4 @@
 #extra_requirements:
-#jsonschema==4.26.0
 #pyyaml==6.0.3
 #wmill==1.850.0
 

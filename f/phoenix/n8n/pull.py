@@ -1,5 +1,4 @@
 #extra_requirements:
-#jsonschema==4.26.0
 #wmill==1.850.0
 
 """Pull n8n workflows into git-friendly files (one per workflow, stable, secret-free).

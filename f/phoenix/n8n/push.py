@@ -1,5 +1,4 @@
 #extra_requirements:
-#jsonschema==4.26.0
 #wmill==1.850.0
 
 """Push pulled workflow files back to n8n safely (dry run unless told otherwise).

@@ -1,5 +1,4 @@
 #extra_requirements:
-#jsonschema==4.26.0
 #wmill==1.850.0
 
 """Translate n8n workflow JSON files into Windmill flows, with a per-file report.

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
+from ...n8n_host.catalog import credential_type
 from ...n8n_host.credentials import resource_type_name
 from ...n8n_host.trigger_steps import AppTrigger, app_trigger
 from ..expressions import Untranslatable
@@ -245,21 +246,25 @@ def resources_needed(modules: list[dict], structurer: Structurer, apps=()) -> li
     for module in all_modules(modules):
         for transform in (module.get("value", {}).get("input_transforms") or {}).values():
             if transform.get("type") == "static":
-                found.update(_resource_references(transform.get("value")))
+                for path, kind in _resource_references(transform.get("value")):
+                    found.add(path)
+                    if kind and credential_type(kind) is not None:
+                        typed.setdefault(path, resource_type_name(kind))
     return [{"path": path, "resource_type": typed.get(path)} for path in sorted(found)]
 
 
-def _resource_references(value) -> list[str]:
-    """``$res:<path>`` strings anywhere in a static value (Windmill resolves them nested too)."""
-    todo, found = [value], []
+def _resource_references(value) -> list[tuple[str, str | None]]:
+    """(path, credential type or None) of every ``$res:<path>`` string in a static value (Windmill
+    resolves them nested too); a host step's credentials argument keys each one by its credential type."""
+    todo, found = [(None, value)], []
     while todo:
-        item = todo.pop()
+        key, item = todo.pop()
         if isinstance(item, str) and item.startswith("$res:"):
-            found.append(item.removeprefix("$res:"))
+            found.append((item.removeprefix("$res:"), key))
         elif isinstance(item, dict):
-            todo.extend(item.values())
+            todo.extend((k if isinstance(k, str) else None, v) for k, v in item.items())
         elif isinstance(item, list):
-            todo.extend(item)
+            todo.extend((None, v) for v in item)
     return found
 
 

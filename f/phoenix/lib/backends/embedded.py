@@ -25,7 +25,8 @@ from pathlib import Path
 
 from ..errors import BackendDown
 from ..health.folders import check_local_model
-from ..stack import Stack, phoenix_cache_dir
+from ..cache import phoenix_cache_dir
+from ..stack import Stack
 from .base import Health
 from .kinds import BackendKind, Candidate, HealthProbe
 from .llama_local import LocalGGUF, stack_threads
@@ -46,7 +47,7 @@ def default_path() -> Path:
 
 def model_path(stack: Stack) -> Path:
     """``models.embedded.path`` (a relative one is under the stack root), else the Phoenix cache's copy."""
-    return stack.under_root(stack["models"]["embedded"].get("path")) or default_path()
+    return stack.under_root(stack.models.embedded.path) or default_path()
 
 
 def is_present(path: Path | None = None) -> bool:
@@ -126,8 +127,8 @@ class EmbeddedGGUF(LocalGGUF):
 
 
 def _backend(stack: Stack, name: str, kind: type[LocalGGUF] = EmbeddedGGUF) -> LocalGGUF:
-    config = stack["models"]["embedded"]
-    return kind(name, model_path(stack), chat_format=config["chat_format"], n_ctx=config["n_ctx"],
+    config = stack.models.embedded
+    return kind(name, model_path(stack), chat_format=config.chat_format, n_ctx=config.n_ctx,
                 threads=stack_threads(stack), label=EMBEDDED_MODEL_NAME)
 
 
@@ -146,4 +147,7 @@ KIND = BackendKind(
     configured=lambda stack: {"embedded": [EMBEDDED_MODEL_NAME]},
     probes=_probes,
     model_label=EMBEDDED_MODEL_NAME,
+    settings="embedded",
+    one_model=True,
+    last_resort=True,
 )

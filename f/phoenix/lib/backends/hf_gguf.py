@@ -26,9 +26,7 @@ from ..stack import Stack
 from .base import ChatRequest, Completion, Health
 from .kinds import Ask, BackendKind, Candidate, Offer
 from .llama_local import LocalGGUF, stack_threads
-
-DEFAULT_N_CTX = 4096
-
+from .settings import HubFile
 
 def from_stack(stack: Stack, key: str) -> "HubGGUF":
     return HubGGUF(stack, name=key)
@@ -43,14 +41,14 @@ def split_model(model: str | None) -> tuple[str, str]:
 
 
 def cache_dir(stack: Stack) -> Path | None:
-    configured = stack["models"]["huggingface"].get("cache_dir")
+    configured = stack.models.huggingface.cache_dir
     return Path(os.path.expanduser(configured)) if configured else None
 
 
 def offline(stack: Stack) -> bool:
     from huggingface_hub import constants
 
-    return bool(stack["models"]["huggingface"].get("offline")) or bool(constants.HF_HUB_OFFLINE)
+    return stack.models.huggingface.offline or bool(constants.HF_HUB_OFFLINE)
 
 
 def cached_path(stack: Stack, repo: str, filename: str) -> Path:
@@ -82,12 +80,12 @@ def ensure_hf_gguf(stack: Stack, repo: str, filename: str) -> Path:
     return Path(hf_hub_download(repo, filename, cache_dir=cache_dir(stack)))
 
 
-def _entry(stack: Stack, repo: str, filename: str) -> dict:
-    for entries in stack["models"]["huggingface"]["gguf"].values():
-        for entry in entries:
-            if entry["repo"] == repo and entry["file"] == filename:
-                return entry
-    return {}
+def _entry(stack: Stack, repo: str, filename: str) -> HubFile:
+    """The stack's entry for the file (its chat format and context size), or the defaults of one."""
+    for entry in stack.models.huggingface.gguf.every_file():
+        if entry.repo == repo and entry.file == filename:
+            return entry
+    return HubFile(repo=repo, file=filename)
 
 
 class HubGGUF:
@@ -126,36 +124,33 @@ class HubGGUF:
         repo, filename = split_model(model)
         path = cached_path(self.stack, repo, filename)
         entry = _entry(self.stack, repo, filename)
-        return LocalGGUF(self.name, path, chat_format=entry.get("chat_format", "chatml"),
-                         n_ctx=entry.get("n_ctx", DEFAULT_N_CTX), threads=stack_threads(self.stack), label=model)
+        return LocalGGUF(self.name, path, chat_format=entry.chat_format, n_ctx=entry.n_ctx,
+                         threads=stack_threads(self.stack), label=model)
 
     def _presence(self) -> tuple[list[str], list[str]]:
         present, missing = [], []
-        for entries in self.stack["models"]["huggingface"]["gguf"].values():
-            for entry in entries:
-                name = f"{entry['repo']}/{entry['file']}"
-                if name in present or name in missing:
-                    continue
-                try:
-                    cached_path(self.stack, entry["repo"], entry["file"])
-                    present.append(name)
-                except (ModelMissing, BackendDown):
-                    missing.append(name)
+        for entry in self.stack.models.huggingface.gguf.every_file():
+            if entry.model in present or entry.model in missing:
+                continue
+            try:
+                cached_path(self.stack, entry.repo, entry.file)
+                present.append(entry.model)
+            except (ModelMissing, BackendDown):
+                missing.append(entry.model)
         return present, missing
 
 
 # -- the kind -----------------------------------------------------------------
 def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
     domain = ask.task.domain
-    return [("main", Candidate("hf_gguf", f"{entry['repo']}/{entry['file']}",
-                               f"Hugging Face GGUF mapped to Roo domain {domain}"))
-            for entry in stack["models"]["huggingface"]["gguf"].get(domain, [])]
+    return [("main", Candidate("hf_gguf", entry.model, f"Hugging Face GGUF mapped to Roo domain {domain}"))
+            for entry in stack.models.huggingface.gguf.for_domain(domain)]
 
 
 def _configured(stack: Stack) -> dict[str, list[str]]:
-    files = [f"{e['repo']}/{e['file']}" for entries in stack["models"]["huggingface"]["gguf"].values() for e in entries]
+    files = [entry.model for entry in stack.models.huggingface.gguf.every_file()]
     return {"hf_gguf": list(dict.fromkeys(files))} if files else {}
 
 
 KIND = BackendKind(name="hf_gguf", label="Hugging Face GGUF (in-process)", build=from_stack, candidates=_candidates,
-                   configured=_configured)
+                   configured=_configured, settings="huggingface")

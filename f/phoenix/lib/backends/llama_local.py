@@ -74,7 +74,7 @@ def default_threads() -> int:
 
 def stack_threads(stack) -> int:
     """``routing.threads``, else ``default_threads()``."""
-    return stack["routing"].get("threads") or default_threads()
+    return stack.routing.threads or default_threads()
 
 
 class LocalGGUF:

@@ -38,13 +38,14 @@ from typing import Iterator
 
 from ..errors import BackendDown, BackendError, BackendHung, ModelMissing, UnusableOutput
 from ..health.services import check_ollama
-from ..stack import Stack
+from ..stack import Routing, Stack
 from ..redact import shown_url
 from .base import ChatRequest, Completion, Health, remaining, tool_reply
 from .http_errors import mapped, status_error
 from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
 
-CONNECT_TIMEOUT_S = 2.0
+#: a backend built outside a stack (tests, benchmarks) connects within the stack's default
+CONNECT_TIMEOUT_S = Routing.model_fields["connect_timeout_s"].default
 TAGS_TTL_S = 5.0
 _CLIENTS: dict[str, object] = {}
 _HTTP: dict[str, object] = {}  # plain httpx clients on the same transports, for /api/version
@@ -55,8 +56,7 @@ _TIMEOUT: contextvars.ContextVar = contextvars.ContextVar("phoenix_ollama_timeou
 
 
 def from_stack(stack: Stack, key: str) -> "OllamaBackend":
-    return OllamaBackend(stack.service_url("ollama"), name=key,
-                         connect_timeout=stack["routing"].get("connect_timeout_s", CONNECT_TIMEOUT_S))
+    return OllamaBackend(stack.service_url("ollama"), name=key, connect_timeout=stack.routing.connect_timeout_s)
 
 
 class OllamaBackend:
@@ -237,14 +237,14 @@ def _DeadlineTransport(verify: bool):
 
 # -- the kind -----------------------------------------------------------------
 def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
-    lists = stack["models"]["ollama"]
+    lists = stack.models.ollama.by_category()
     return [("main", Candidate("ollama", name, f"ollama {category} model for a {ask.task.task_type} task"))
             for category in ask.categories for name in lists.get(category, [])]
 
 
 def _wanted(stack: Stack) -> list[str]:
     """Every model the stack's policy may ask of Ollama, once each, in the stack's order."""
-    return list(dict.fromkeys(name for names in stack["models"]["ollama"].values() for name in names))
+    return stack.models.ollama.every_model()
 
 
 def _probes(stack: Stack) -> list[HealthProbe]:
@@ -253,4 +253,4 @@ def _probes(stack: Stack) -> list[HealthProbe]:
 
 
 KIND = BackendKind(name="ollama", label="Ollama", build=from_stack, candidates=_candidates,
-                   configured=lambda stack: {"ollama": _wanted(stack)}, probes=_probes)
+                   configured=lambda stack: {"ollama": _wanted(stack)}, probes=_probes, settings="ollama")

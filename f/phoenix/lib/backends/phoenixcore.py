@@ -22,13 +22,13 @@ LABEL = "PhoenixCore (in-process GGUF)"
 
 
 def _build(stack: Stack, name: str) -> LocalGGUF:
-    config = stack["models"]["phoenixcore"]
-    return LocalGGUF("phoenixcore", stack.under_root(config.get("path")), chat_format=config["chat_format"],
-                     n_ctx=config["n_ctx"], threads=stack_threads(stack), label=NAME)
+    config = stack.models.phoenixcore
+    return LocalGGUF("phoenixcore", stack.under_root(config.path), chat_format=config.chat_format,
+                     n_ctx=config.n_ctx, threads=stack_threads(stack), label=NAME)
 
 
 def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
-    path = stack.under_root(stack["models"]["phoenixcore"].get("path"))
+    path = stack.under_root(stack.models.phoenixcore.path)
     if not path:
         return []
     offers = [("fallback", Candidate("phoenixcore", str(path), "fallback to the existing PhoenixCore"))]
@@ -38,19 +38,20 @@ def _candidates(stack: Stack, ask: Ask) -> list[Offer]:
 
 
 def _configured(stack: Stack) -> dict[str, list[str]]:
-    return {"phoenixcore": [NAME]} if stack["models"]["phoenixcore"].get("path") else {}
+    return {"phoenixcore": [NAME]} if stack.models.phoenixcore.path else {}
 
 
 def _probes(stack: Stack) -> list[HealthProbe]:
-    path = stack.under_root(stack["models"]["phoenixcore"]["path"])
+    path = stack.under_root(stack.models.phoenixcore.path)
     return [HealthProbe("backend:phoenixcore", "backends", LABEL, "phoenixcore", partial(check_local_model, path))]
 
 
 def _folders(stack: Stack) -> list[str]:
     """The model's folder, when its path is under the stack root."""
-    path = stack["models"]["phoenixcore"].get("path")
+    path = stack.models.phoenixcore.path
     return [Path(path).parent.as_posix()] if path and not Path(path).expanduser().is_absolute() else []
 
 
 KIND = BackendKind(name="phoenixcore", label=LABEL, build=_build, candidates=_candidates,
-                   configured=_configured, probes=_probes, folders=_folders, model_label=NAME)
+                   configured=_configured, probes=_probes, folders=_folders, model_label=NAME,
+                   settings="phoenixcore", one_model=True)

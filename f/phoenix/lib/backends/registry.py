@@ -4,7 +4,9 @@
 Kinds are registered, not special-cased: each kind's module declares its
 ``BackendKind`` record (``kinds.py``) and the end of this module registers
 it. Adding a kind is its module plus its registration here; the policy, the
-inventory, the health checks and the router find it through ``kinds()``.
+inventory, the health checks, the OpenAI model list, Thanatos and the router
+find it through ``kinds()``. Settings of its own in the stack are an entry of
+``settings.py``'s ``Models``, named by its record (``BackendKind.settings``).
 """
 
 from __future__ import annotations

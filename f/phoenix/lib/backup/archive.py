@@ -76,7 +76,7 @@ def as_stack(stack) -> Stack:
 def backup_dir(stack, configured: str | os.PathLike | None = None) -> Path:
     """The backup folder (``backup.dir``, or ``configured``): absolute anywhere, relative under
     the root; ``ConfigError`` when it would leave the root or sit in a protected folder."""
-    return own_folder(stack, configured or stack["backup"]["dir"], "backup.dir")
+    return own_folder(stack, configured or stack.backup.dir, "backup.dir")
 
 
 def list_backups(directory: Path) -> list[Path]:
@@ -113,7 +113,7 @@ def create_backup(stack, folders: list[str] | None = None, label: str = "manual"
     if folders is not None and not isinstance(folders, list):
         # a string would be archived letter by letter ("omas" -> o, m, a, s)
         raise InputError(f"folders must be a list of folder names, got {type(folders).__name__}")
-    folders = distinct_folders(folders or stack["backup"]["folders"])
+    folders = distinct_folders(folders or stack.backup.folders)
     destination = backup_dir(stack, destination)
     present = [f for f in folders if (root / f).is_dir()]
     if not present:

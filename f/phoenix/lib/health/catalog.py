@@ -31,7 +31,7 @@ FOLDER_LABELS = {
 
 
 def build_probes(stack) -> list[Probe]:
-    timeout = float(stack["health"]["probe_timeout_s"])
+    timeout = float(stack.health.probe_timeout_s)
     backends = _backend_probes(stack, timeout)
     return (_folder_probes(stack, timeout) + _service_probes(stack, timeout)
             + [p for p in backends if p.group == "services"]  # Ollama: a service of the stack too
@@ -43,7 +43,7 @@ def build_probes(stack) -> list[Probe]:
 def _folder_probes(stack, timeout: float) -> list[Probe]:
     needed = required_folders(stack)
     # "omas", "omas/" and "./omas" are one folder: one probe (two would share one component id)
-    folders = dict.fromkeys(PurePosixPath(rel).as_posix() for rel in stack["health"]["folders"])
+    folders = dict.fromkeys(PurePosixPath(rel).as_posix() for rel in stack.health.folders)
     return [Probe(f"folder:{rel}", "core", FOLDER_LABELS.get(rel, f"{rel}/"),
                   partial(check_folder, stack.under_root(rel), required=_clean(rel) in needed), timeout)
             for rel in folders]
@@ -56,7 +56,7 @@ def required_folders(stack) -> set[str]:
     Other folders in ``health.folders`` are watched when present and only
     noted when absent.
     """
-    needed = {".roo", _clean(stack["agents"]["dir"]), "n8n/workflows"}
+    needed = {".roo", _clean(stack.agents.dir), "n8n/workflows"}
     return needed | {_clean(folder) for kind in kinds() for folder in kind.folders(stack)}
 
 
@@ -65,28 +65,28 @@ def _clean(relative: str) -> str:
 
 
 def _service_probes(stack, timeout: float) -> list[Probe]:
-    postgres = stack["services"]["postgres"]
+    postgres = stack.services.postgres
     return [
         Probe("service:n8n", "services", "n8n", partial(check_n8n, stack.service_url("n8n")), timeout),
         Probe("service:windmill", "services", "Windmill",
               partial(check_windmill, stack.service_url("windmill")), timeout),
         Probe("service:postgres", "services", "Postgres (Windmill)",
-              partial(check_postgres, postgres["host"], int(postgres["port"])), timeout),
+              partial(check_postgres, postgres.host, int(postgres.port)), timeout),
     ]
 
 
 def _container_probes(stack, timeout: float) -> list[Probe]:
-    podman = stack["services"]["podman"]
-    view = PodmanView(podman.get("socket"))
+    podman = stack.services.podman
+    view = PodmanView(podman.socket)
     return [Probe(f"container:{name}", "containers", f"container {name}",
                   partial(check_container, view, name), timeout, on_timeout="unknown")
-            for name in podman["containers"]]
+            for name in podman.containers]
 
 
 def _integration_probes(stack, timeout: float) -> list[Probe]:
     return [
         Probe("integration:router", "integrations", "Model router answers",
-              partial(check_router, stack), float(stack["health"]["router_timeout_s"])),
+              partial(check_router, stack), float(stack.health.router_timeout_s)),
         Probe("integration:omas", "integrations", "OMAS agent configs load",
               partial(check_omas_configs, stack), timeout),
         Probe("integration:n8n_workflows", "integrations", "n8n workflows parse",

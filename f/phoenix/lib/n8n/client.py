@@ -68,8 +68,8 @@ def writable_workflow(workflow: Mapping[str, Any]) -> dict:
 
 def resolve_api_key(stack: Stack) -> str:
     """The n8n API key: Windmill secret variable first, then the environment."""
-    conf = stack.data["services"]["n8n"]
-    variable, env_name = conf.get("api_key_variable"), conf.get("api_key_env")
+    conf = stack.services.n8n
+    variable, env_name = conf.api_key_variable, conf.api_key_env
     if variable and (running_in_windmill() or os.environ.get("WM_MOCKED_API_FILE")):
         value = _windmill_variable(variable)
         if value:

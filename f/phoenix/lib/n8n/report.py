@@ -322,10 +322,10 @@ def format_summary(summary: dict) -> str:
             f"({summary['share_translated']:.1%}, sticky notes excluded), {summary['placeholders']} placeholders"
             + (f" ({summary['ai_placeholders']} of them AI nodes that cannot run on the stack's models)"
                if summary.get("ai_placeholders") else "")
+            + f"; {summary['without_placeholder']}/{summary['files']} workflows with no placeholder "
+              f"({summary['share_without_placeholder']:.1%})"
             + (f"; {summary['unused_sub_nodes']} AI sub-node(s) attached to nothing (n8n never runs them)"
                if summary.get("unused_sub_nodes") else "")
-            + f"; {summary['without_placeholder']}/{summary['files']} workflows with no placeholder "
-            f"({summary['share_without_placeholder']:.1%})"
             + (f"; {summary['conflicts']} generated file(s) kept because they were changed (see conflicts)"
                if summary.get("conflicts") else ""))
 

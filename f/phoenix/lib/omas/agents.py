@@ -184,7 +184,7 @@ class Council:
 
 def load_council(stack) -> Council:
     """Every agent and rule: defaults, then the operator's ``omas/`` folder."""
-    folder = stack.under_root(stack["agents"]["dir"])
+    folder = stack.under_root(stack.agents.dir)
     settings = copy.deepcopy(DEFAULT_AGENTS)
     sources: dict[str, list[str]] = {name: ["<defaults>"] for name in AGENT_NAMES}
     rules = list(SEED_RULES)

@@ -221,14 +221,13 @@ class _Runner:
     """Breakers, deadlines and the attempt log of one request."""
 
     def __init__(self, stack: Stack, started: float):
-        routing = stack["routing"]
+        routing = stack.routing
         self.stack = stack
         store = stack.derived("store", lambda: open_store(stack.state_dir))
-        self.breakers = Breakers(store, routing["breaker"]["failures_to_open"],
-                                 routing["breaker"]["cooldown_s"])
-        self.attempt_timeout = routing["attempt_timeout_s"]
-        self.probe_timeout = routing["breaker"].get("probe_timeout_s", 2)
-        self.overall_deadline = started + routing["overall_timeout_s"]
+        self.breakers = Breakers(store, routing.breaker.failures_to_open, routing.breaker.cooldown_s)
+        self.attempt_timeout = routing.attempt_timeout_s
+        self.probe_timeout = routing.breaker.probe_timeout_s
+        self.overall_deadline = started + routing.overall_timeout_s
         self.attempts: list[dict] = []
         self.fallback: Completion | None = None
 
@@ -312,7 +311,7 @@ def _plan(prompt, stack, task_type, complexity, priority, mode, agent, system, j
     if json_schema is not None:
         _check_schema(json_schema)
     task = classify(prompt, task_type, complexity)
-    chosen_priority = stack["routing"]["priority"] if priority == "auto" else priority
+    chosen_priority = stack.routing.priority if priority == "auto" else priority
     candidates = stack.derived(
         ("candidates", task.task_type, task.complexity, task.domain, chosen_priority, tuple(prefer or ())),
         lambda: prefer_first(order_candidates(stack, task, chosen_priority), prefer))
@@ -430,8 +429,8 @@ def _check_schema(schema) -> None:
 def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: dict | None,
              max_tokens: int | None, temperature: float | None, turns: _Turns,
              context: str | None = None) -> ChatRequest:
-    routing = stack["routing"]
-    max_tokens = max_tokens or routing["max_tokens"]
+    routing = stack.routing
+    max_tokens = max_tokens or routing.max_tokens
     if mode == "orchestrator":
         max_tokens = max(max_tokens, ORCHESTRATOR_MIN_TOKENS)
     system = with_context(system or (SYSTEM_PROMPT if mode == "orchestrator" else None), context)
@@ -439,7 +438,7 @@ def _request(stack: Stack, prompt: str, mode: str, system: str | None, schema: d
     messages = ([{"role": "system", "content": system}] if system else []) + list(conversation)
     return ChatRequest(messages=messages, json_schema=schema,
                        max_tokens=max_tokens,
-                       temperature=routing["temperature"] if temperature is None else temperature,
+                       temperature=routing.temperature if temperature is None else temperature,
                        seed=turns.seed, stop=list(turns.stop or []), tools=turns.tools or None,
                        tool_choice=turns.tool_choice)
 

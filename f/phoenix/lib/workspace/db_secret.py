@@ -35,13 +35,13 @@ def secret_format(version: tuple[int, int, int]) -> str:
 
 def secret_values(stack, password: str) -> dict[str, str]:
     """The password, and the URLs the server (inside its pod) and the workers (host network) connect with."""
-    database, postgres = stack["podman"]["database"], endpoint(stack, "postgres")
-    user, secret = quote(database["user"], safe=""), quote(password, safe="")
+    database, postgres = stack.podman.database, endpoint(stack, "postgres")
+    user, secret = quote(database.user, safe=""), quote(password, safe="")
     host = postgres.dial_host
 
     def url(where: str) -> str:
         where = f"[{where}]" if ":" in where else where
-        return f"postgres://{user}:{secret}@{where}:{postgres.port}/{database['name']}?sslmode=disable"
+        return f"postgres://{user}:{secret}@{where}:{postgres.port}/{database.name}?sslmode=disable"
 
     urls = {"database_url": url("127.0.0.1"), "workers_database_url": url(host)}
     return {key: password if key == "password" else urls[key] for key in SECRET_KEYS}
@@ -61,8 +61,8 @@ def secret_labels(stack, fmt: str) -> dict[str, str]:
 
 def database_address(stack) -> str:
     """What the secret's URLs depend on besides the password: user, database, host and port."""
-    database, postgres = stack["podman"]["database"], endpoint(stack, "postgres")
-    where = f"{database['user']}@{postgres.dial_host}:{postgres.port}/{database['name']}"
+    database, postgres = stack.podman.database, endpoint(stack, "postgres")
+    where = f"{database.user}@{postgres.dial_host}:{postgres.port}/{database.name}"
     return hashlib.sha256(where.encode()).hexdigest()[:12]
 
 

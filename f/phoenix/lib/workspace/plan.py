@@ -115,7 +115,7 @@ class Plan:
 
 
 def make_plan(stack, podman: Podman, survey: Survey, *, interactive: bool = False, replace: bool = False) -> Plan:
-    timeout = float(stack["health"]["probe_timeout_s"])
+    timeout = float(stack.health.probe_timeout_s)
     units: list[UnitPlan] = []
     pods = {pod.unit: pod for pod in render_pods(stack)}
     for unit in UNITS:
@@ -243,7 +243,7 @@ def _check_runnable(stack, survey: Survey, decided: UnitPlan) -> None:
 def _postgres_data_problem(stack) -> list[str]:
     folder = data_path(stack, "postgres_data").local
     marker = folder / "PG_VERSION" if folder else None
-    image = stack["podman"]["images"]["postgres"]
+    image = stack.podman.images.postgres
     wanted = re.search(r":(\d+)", image.rsplit("/", 1)[-1])
     if marker is None or not marker.is_file() or not wanted:
         return []
@@ -303,7 +303,7 @@ def _image_steps(podman: Podman, units: list[UnitPlan]) -> list[Step]:
 
 
 def _image_notes(stack) -> list[str]:
-    floating = [f"podman.images.{key} = {image}" for key, image in stack["podman"]["images"].items()
+    floating = [f"podman.images.{key} = {image}" for key, image in stack.podman.images.model_dump().items()
                 if ":" not in image.rsplit("/", 1)[-1] or image.rsplit(":", 1)[-1] in ("latest", "main")]
     return [f"{', '.join(floating)}: a floating tag is not reproducible (pin a version)"] if floating else []
 
@@ -339,7 +339,7 @@ def _remake(stack) -> str:
 
 
 def _env(stack) -> str | None:
-    return stack["podman"]["secrets"]["db_password_env"]
+    return stack.podman.secrets.db_password_env
 
 
 def _existing_database(stack, units: list[UnitPlan]) -> str | None:

@@ -48,7 +48,7 @@ from ..errors import InputError
 from ..omas.agents import AGENT_NAMES, load_council
 from ..preserve import PROTECTED
 from ..router.orchestrator import ENHANCEMENT_LEVELS, OMAS_AGENTS, ORCHESTRATOR_SCHEMA, WORKFLOW_TYPES
-from ..stack import CATEGORIES, ROO_DOMAINS
+from ..backends.settings import CATEGORIES, ROO_DOMAINS
 
 MODE_SLUG = "phoenix-orchestrator"
 RULES_DIR = f".roo/rules-{MODE_SLUG}"
@@ -144,34 +144,33 @@ def _listed_names(folder, pattern: str, directories: bool = False) -> list[str]:
 
 def stack_facts(stack) -> dict:
     """Everything the prompt says about this stack, from the stack and the operator's folders (read only)."""
-    models = stack["models"]
-    services = stack["services"]
-    phoenixcore = stack.under_root(models["phoenixcore"].get("path"))
+    models, services = stack.models, stack.services
+    phoenixcore = stack.under_root(models.phoenixcore.path)
     council = load_council(stack)
     windmill = stack.service_url("windmill")
-    workspace = services["windmill"].get("workspace") or "phoenix"
+    workspace = services.windmill.workspace or "phoenix"
     return {
-        "name": stack["name"],
+        "name": stack.name,
         "root": str(stack.root),
-        "priority": stack["routing"]["priority"],
+        "priority": stack.routing.priority,
         "phoenixcore": {"path": _relative(stack, phoenixcore), "present": phoenixcore.is_file()} if phoenixcore else None,
         "embedded": EMBEDDED_MODEL,
-        "ollama": {category: list(models["ollama"].get(category, [])) for category in CATEGORIES},
-        "hf_gguf": {domain: [f"{e['repo']}/{e['file']}" for e in models["huggingface"]["gguf"].get(domain, [])]
+        "ollama": models.ollama.by_category(),
+        "hf_gguf": {domain: [entry.model for entry in models.huggingface.gguf.for_domain(domain)]
                     for domain in ROO_DOMAINS},
-        "endpoints": [{"name": e["name"], "model": e.get("model") or "", "domains": list(e.get("domains") or [])}
-                      for e in models["huggingface"]["endpoints"]],
+        "endpoints": [{"name": e.name, "model": e.model, "domains": list(e.domains)}
+                      for e in models.huggingface.endpoints],
         "ports": {
             "n8n": (stack.service_url("n8n"), _port(stack.service_url("n8n"))),
             "windmill": (windmill, _port(windmill)),
             "ollama": (stack.service_url("ollama"), _port(stack.service_url("ollama"))),
-            "postgres": (services["postgres"]["host"], services["postgres"]["port"]),
+            "postgres": (services.postgres.host, services.postgres.port),
         },
         "agents": [(name, council[name].role) for name in AGENT_NAMES],
         "rules": [(rule.id, rule.description) for rule in council.rules],
         "domains_present": _listed_names(stack.root / ".roo" / "domains", "*", directories=True),
         "n8n_workflows": _listed_names(stack.root / "n8n" / "workflows", "*.json"),
-        "backup_folders": list(stack["backup"]["folders"]),
+        "backup_folders": list(stack.backup.folders),
         "windmill": windmill,
         "workspace": workspace,
     }
@@ -390,9 +389,9 @@ def mcp_url(windmill: str, workspace: str) -> str:
 
 def mcp_server_entry(stack, token_env: str) -> dict:
     """The ``mcpServers`` entry: the token only as ``${env:NAME}``, replaced by Roo when it connects."""
-    facts_url = mcp_url(stack.service_url("windmill"), stack["services"]["windmill"].get("workspace") or "phoenix")
+    facts_url = mcp_url(stack.service_url("windmill"), stack.services.windmill.workspace or "phoenix")
     # a council or a slow model may take the router's whole deadline; Roo allows 1..3600 s
-    timeout = min(3600, max(60, math.ceil(stack["routing"]["overall_timeout_s"]) + 120))
+    timeout = min(3600, max(60, math.ceil(stack.routing.overall_timeout_s) + 120))
     return {"type": "streamable-http", "url": facts_url,
             "headers": {"Authorization": f"Bearer ${{env:{check_token_env(token_env)}}}"},
             "timeout": timeout}
