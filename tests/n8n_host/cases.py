@@ -41,6 +41,16 @@ CASES: dict[str, dict] = {
         "items": items({"site": "https://example.org", "n": 7}, {"site": "not a url", "n": 8}),
         "context": {"timezone": "Asia/Tokyo"},
     },
+    # Expression functions whose packages the bundle loads only when first called (bundle.ts).
+    "string_extension_packages": {
+        "node": set_node(
+            assignment("plain", "={{ $json.s.replaceSpecialChars() }}"),
+            assignment("title", "={{ 'the host of n8n'.toTitleCase() }}"),
+            assignment("md5", "={{ $json.s.hash('md5') }}"),
+            assignment("sha", "={{ $json.s.hash('sha256') }}"),
+        ),
+        "items": items({"s": "Ñandú café"}),
+    },
     "other_node_reference": {
         "node": set_node(
             assignment("customer", "={{ $('Customer').item.json.name }}"),

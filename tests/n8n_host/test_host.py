@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, http_case, items, set_node
+from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, assignment, http_case, items, set_node
 from tests.support.n8n_host_run import (HOST_RUNNER, bun_binary, host_environment, missing, run_host,
                                        run_reference)
 
@@ -76,6 +76,57 @@ def test_host_gives_n8n_engines_output(runs, case):
     assert host["outputs"] == reference["outputs"]
     assert host["staticData"] == reference["staticData"]
     assert (host.get("error") or {}).get("message") == (reference.get("error") or {}).get("message")
+
+
+def test_node_types_loaded_file_by_file_give_the_bundled_types_output(runs, tmp_path):
+    """Bundling a node type (bundle.ts) changes how fast it loads, never what it does."""
+    unbundled = run_host(CASES, cache=tmp_path, env={"PHOENIX_N8N_NODE_BUNDLES": "0"})
+    for case in CASES:
+        assert unbundled[case]["outputs"] == runs["host"][case]["outputs"], case
+    assert not (tmp_path / "nodes").exists() and not list(tmp_path.glob("*/nodes"))
+
+
+def test_each_node_type_is_bundled_once_per_worker(runs, tmp_path):
+    run_host({"a": CASES["execute_once"]}, cache=tmp_path)
+    bundles = sorted(p.parent.name.split("-")[0] for p in tmp_path.glob("*/nodes/*/SOURCE"))
+    assert bundles == ["ManualTrigger.node", "NoOp.node", "Set.node"]
+    stamp = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/nodes/*/node.js")}
+    run_host({"b": CASES["execute_once"]}, cache=tmp_path)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/nodes/*/node.js")} == stamp
+
+
+def test_a_node_bundle_that_fails_to_load_falls_back_to_n8n_s_files_once(tmp_path):
+    run_host({"a": CASES["execute_once"]}, cache=tmp_path)
+    [bundle] = [p.parent for p in tmp_path.glob("*/nodes/Set.node-*/node.js")]
+    (bundle / "node.js").write_text("throw new Error('a damaged bundle');\n")
+    (bundle / "node.js.jsc").unlink()
+    proc = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                          capture_output=True, text=True, env=host_environment(tmp_path), timeout=300)
+    assert "n8n-nodes-base.set runs unbundled: a damaged bundle" in proc.stderr
+    assert json.loads(proc.stdout.split("RESULTS ", 1)[1])["a"]["outputs"] == [[{"json": {"seen": 1}, "pairedItem": {"item": 0}}]]
+    assert (bundle / "UNBUNDLED").read_text().startswith("n8n-nodes-base.set runs unbundled")
+    again = subprocess.run([str(bun_binary()), str(HOST_RUNNER), str(_write(tmp_path, {"a": CASES["execute_once"]}))],
+                           capture_output=True, text=True, env=host_environment(tmp_path), timeout=300)
+    assert "runs unbundled" not in again.stderr and '"seen":1' in again.stdout
+
+
+def test_expression_code_is_kept_for_later_steps_of_the_worker(tmp_path):
+    request = {"node": set_node(assignment("twice", "={{ $json.n * 2 }}", "number")), "items": items({"n": 4})}
+    first = run_host({"a": request}, cache=tmp_path)["a"]
+    kept = list(tmp_path.glob("*/expressions/*/*.json"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text())[0].startswith("var global = {};")
+    # A later process reads the kept code instead of compiling the expression again:
+    code, analysis = json.loads(kept[0].read_text())
+    kept[0].write_text(json.dumps([code.replace("* 2", "* 3"), analysis]))
+    later = run_host({"b": request}, cache=tmp_path)["b"]
+    assert jsons(first) == [{"twice": 8}] and jsons(later) == [{"twice": 12}]
+
+
+def test_string_functions_whose_packages_load_on_first_call(runs):
+    assert jsons(runs["host"]["string_extension_packages"]) == [{
+        "plain": "Nandu cafe", "title": "The Host of N8n",
+        "md5": "ea8cac4436b61cbf8dc428f355ccbfb5",  # of the UTF-8 bytes
+        "sha": "a396975607d08923af777d86292ab24d8bfe6869a1f14a91126f0378a3267aa1"}]
 
 
 def test_set_luxon_and_extensions_in_the_workflow_time_zone(runs):

@@ -10,7 +10,9 @@ import pytest
 
 from lib.n8n.literals import js_json_text as json_literal, js_string as string_literal
 from lib.n8n_host.step import host_step
+from scripts.tooling.windmill_tools import ToolingError, ensure_npm_tools
 from tests.n8n_host.cases import assignment, code, items, set_node
+from tests.n8n_host.test_trigger_steps import PARSE_TS
 from tests.support.n8n_host_run import HERE, bun_binary, host_environment, missing
 
 REPO_HOST = (HERE.parents[1] / "f" / "phoenix" / "n8n_host" / "host.ts").as_posix()
@@ -104,3 +106,18 @@ def test_a_failing_node_fails_the_step(tmp_path):
     step = host_step(code("throw new Error('no such customer');"), host_import=REPO_HOST)
     answer = run_step(tmp_path, step, items({"a": 1}))
     assert answer == {"ok": False, "error": 'n8n node "Code" failed: no such customer'}
+
+
+def test_windmills_parser_sees_plain_object_arguments_not_resource_pickers(tmp_path):
+    """Windmill's TypeScript parser reads ``Record<...>`` as a resource type: the step's arguments avoid it."""
+    try:
+        modules = ensure_npm_tools()
+    except ToolingError as exc:
+        pytest.skip(f"Windmill's parser is not installed: {exc}")
+    (tmp_path / "parse.mjs").write_text(PARSE_TS)
+    (tmp_path / "step.ts").write_text(host_step(code("return $input.all();")))
+    proc = subprocess.run(["node", str(tmp_path / "parse.mjs"), str(modules), str(tmp_path / "step.ts")],
+                          capture_output=True, text=True, timeout=120)
+    args = {a["name"]: a["typ"] for a in json.loads(proc.stdout)["args"]}
+    assert set(args) == {"items", "inputs", "nodes", "credentials", "static_data"}
+    assert not [name for name, typ in args.items() if "resource" in typ], args

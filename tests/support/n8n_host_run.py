@@ -61,11 +61,12 @@ def _run_cases(command: list[str], cases: dict, env: dict, timeout: int) -> dict
     return json.loads(lines[-1][len("RESULTS "):])
 
 
-def run_host(cases: dict, cache: Path | None = None, timeout: int = 600) -> dict:
-    """{case: RunResult or {"thrown": message}} from the node host under Bun (one process)."""
-    return _run_cases([str(bun_binary()), str(HOST_RUNNER)], cases, host_environment(cache), timeout)
+def run_host(cases: dict, cache: Path | None = None, timeout: int = 600, env: dict | None = None) -> dict:
+    """{case: RunResult or {"thrown": message}} from the node host under Bun (one process);
+    ``env`` adds to the process's environment (e.g. Windmill's job variables)."""
+    return _run_cases([str(bun_binary()), str(HOST_RUNNER)], cases, {**host_environment(cache), **(env or {})}, timeout)
 
 
-def run_reference(cases: dict, timeout: int = 600) -> dict:
+def run_reference(cases: dict, timeout: int = 600, env: dict | None = None) -> dict:
     """The same cases through n8n's engine loaded the spike's way (unbundled), under Bun."""
-    return _run_cases([str(bun_binary()), str(REFERENCE)], cases, host_environment(), timeout)
+    return _run_cases([str(bun_binary()), str(REFERENCE)], cases, {**host_environment(), **(env or {})}, timeout)

@@ -6,9 +6,21 @@
 // resolve), pinned nodes for every other node the expressions may reference, then
 // n8n-core's WorkflowExecute runs it up to the node, with the node's own settings
 // (executeOnce, alwaysOutputData, onError, retries) doing what they do in n8n.
+//
+// What n8n keeps per workflow between executions (static data, deduplication records) is
+// loaded before the node runs and saved after it (workflow_state.ts): in the flow's Windmill
+// state inside Windmill, from and to the request (context.staticData/processedData) otherwise.
+//
+// Binary properties travel between steps inline up to a size limit, larger ones through
+// Windmill's object storage (binary_data.ts).
+import { fitForTransfer, objectStorageOf, ReferencedBinaries, REFERENCE_MODE } from "./binary_data.ts";
 import { CredentialsHelper, type CredentialValues } from "./credentials.ts";
 import { engine, type Engine } from "./engine.ts";
 import { NodeTypes } from "./node_types.ts";
+import {
+  emptyState, ProcessedDataStore, WindmillState, windmillStateLocation,
+  type ProcessedData, type StateConflict, type WorkflowState,
+} from "./workflow_state.ts";
 
 export type Item = { json: Record<string, unknown>; binary?: Record<string, unknown>; pairedItem?: unknown };
 
@@ -23,6 +35,7 @@ export type NodeSettings = {
 };
 
 export type HostNode = NodeSettings & {
+  id?: string; // the node's id in the n8n workflow (deduplication records of scope "node" are kept by it)
   name: string;
   type: string;
   typeVersion: number;
@@ -42,14 +55,27 @@ export type RunRequest = {
     nodes?: Record<string, Item[]>; // other nodes' output the expressions may read, by node name
     parents?: Record<string, string[]>; // upstream node names of the input and context nodes (paired items walk them)
     timezone?: string;
+    // The workflow's static data and deduplication records (n8n keeps them per workflow): given
+    // here, they are used and the new ones returned; not given, a step inside Windmill keeps
+    // them in the flow's Windmill state, any other run starts from none.
     staticData?: Record<string, unknown>;
+    processedData?: ProcessedData;
+    statePath?: string; // inside Windmill: where the flow's state lives (default `<flow path>/n8n_workflow_state`)
     workflowName?: string;
     workflowId?: string;
   };
 };
 
 export type RunError = { message: string; description?: string; node?: string };
-export type RunResult = { outputs: Item[][]; staticData: Record<string, unknown>; error?: RunError };
+export type RunResult = {
+  outputs: Item[][];
+  staticData: Record<string, unknown>;
+  processedData?: ProcessedData; // the deduplication records (always set by runNode; optional for older callers)
+  error?: RunError;
+  // Inside Windmill: where the workflow state lives, whether this run changed it, and the keys
+  // another run of the flow had changed meanwhile that this run's value replaced.
+  state?: { path?: string; saved: boolean; conflicts: StateConflict[] };
+};
 
 export class HostRequestError extends Error {
   name = "HostRequestError";
@@ -59,18 +85,36 @@ const START = "Phoenix host start";
 const SETTING_KEYS = ["executeOnce", "alwaysOutputData", "onError", "continueOnFail", "retryOnFail", "maxTries", "waitBetweenTries"] as const;
 
 let shared: { engine: Engine; types: NodeTypes } | undefined;
+const deduplicationStores = new WeakMap<object, ProcessedDataStore>(); // by the run's n8n Workflow
+const referencedBinaries = new ReferencedBinaries(() => objectStorageOf());
 
 async function prepared(): Promise<{ engine: Engine; types: NodeTypes }> {
   if (!shared) {
     const e = await engine();
+    // n8n-core asks one process-wide deduplicator; each run's records are its own.
+    const storeOf = (contextData: any) => {
+      const store = deduplicationStores.get(contextData?.workflow);
+      if (!store) throw new HostRequestError("a deduplication call came from outside a host run");
+      return store;
+    };
+    await e.core.DataDeduplicationService.init({
+      checkProcessedAndRecord: (items: any, scope: any, c: any, o: any) => storeOf(c).checkProcessedAndRecord(items, scope, c, o),
+      checkProcessedItemsAndRecord: (k: any, items: any, scope: any, c: any, o: any) => storeOf(c).checkProcessedItemsAndRecord(k, items, scope, c, o),
+      removeProcessed: (items: any, scope: any, c: any, o: any) => storeOf(c).removeProcessed(items, scope, c, o),
+      clearAllProcessedItems: (scope: any, c: any) => storeOf(c).clearAllProcessedItems(scope, c),
+      getProcessedDataCount: (scope: any, c: any, o: any) => storeOf(c).getProcessedDataCount(scope, c, o),
+    });
+    e.di.Container.get(e.core.BinaryDataService).setManager(REFERENCE_MODE, referencedBinaries);
     shared = { engine: e, types: new NodeTypes(e) };
   }
   return shared;
 }
 
-/** Load n8n's engine now (a step may call this at import time to overlap it with other work). */
-export async function warmUp(): Promise<void> {
-  await prepared();
+/** Load n8n's engine and the given node types now (a step may call this at import time to
+ * overlap it with other work; the start-time benchmark measures up to here). */
+export async function warmUp(nodeTypes: string[] = []): Promise<void> {
+  const { types } = await prepared();
+  await types.load(nodeTypes);
 }
 
 /** Plain JSON objects as n8n items (each item pairs with the input item of the same index). */
@@ -79,8 +123,14 @@ export function toItems(jsons: Record<string, unknown>[]): Item[] {
 }
 
 export async function runNode(request: RunRequest): Promise<RunResult> {
+  const windmill = stateInWindmill(request);
+  const loading = windmill?.load(); // overlaps with loading the engine
+  loading?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const { engine: e, types } = await prepared();
   const plan = planWorkflow(request);
+  await types.load(plan.nodes.map((n) => n.type));
+  const base: WorkflowState = windmill ? await loading! : givenState(request);
+  const records = new ProcessedDataStore(plainJson(base.processedData), (v) => e.workflow.tryToParseDateTime(v));
   const workflow = new e.workflow.Workflow({
     id: request.context?.workflowId ?? "phoenix-host",
     name: request.context?.workflowName ?? "Phoenix host",
@@ -88,9 +138,11 @@ export async function runNode(request: RunRequest): Promise<RunResult> {
     connections: plan.connections,
     active: false,
     nodeTypes: types,
-    staticData: structuredClone(request.context?.staticData ?? {}),
+    staticData: plainJson(base.staticData),
     settings: { executionOrder: "v1", ...(request.context?.timezone ? { timezone: request.context.timezone } : {}) },
   });
+  deduplicationStores.set(workflow, records);
+  await referencedBinaries.prefetch(plan.inputNames.map((name) => plan.pinData[name]));
   const credentials = new CredentialsHelper(e, types, structuredClone(request.credentials ?? {}));
   const execution = new e.core.WorkflowExecute(additionalData(e, workflow, credentials), "manual");
   const run = await execution.run({
@@ -100,7 +152,43 @@ export async function runNode(request: RunRequest): Promise<RunResult> {
     pinData: plan.pinData,
     additionalRunFilterNodes: plan.contextNames,
   });
-  return result(run, request.node.name, workflow);
+  const done = result(run, request.node.name, workflow, records.records);
+  // Before the state is saved: a result that cannot reach the next step leaves no trace.
+  await fitForTransfer(done.outputs, request.node.name, objectStorageOf());
+  if (windmill) {
+    // Saved whether or not the node failed, as n8n keeps what a failed execution recorded.
+    const ours = { staticData: done.staticData, processedData: done.processedData ?? {} };
+    const changed = JSON.stringify(ours) !== JSON.stringify(base);
+    const conflicts = changed ? await windmill.save(base, ours, records) : [];
+    for (const c of conflicts) {
+      console.error(`phoenix node host: another run of this flow changed ${c.key} in ${windmill.path} meanwhile; ` +
+        `this run's value replaced it (was ${JSON.stringify(c.stored)?.slice(0, 200)}, now ${JSON.stringify(c.ours)?.slice(0, 200)})`);
+    }
+    done.state = { path: windmill.path, saved: changed, conflicts };
+  }
+  return done;
+}
+
+/** The flow's Windmill state, when this run runs inside Windmill and the request does not bring its own. */
+function stateInWindmill(request: RunRequest): WindmillState | undefined {
+  const context = request.context ?? {};
+  if ("staticData" in context || "processedData" in context) return undefined;
+  const location = windmillStateLocation(process.env, context.statePath);
+  return location && new WindmillState(location);
+}
+
+function givenState(request: RunRequest): WorkflowState {
+  const { staticData = {}, processedData = {} } = request.context ?? {};
+  for (const [name, value] of [["staticData", staticData], ["processedData", processedData]] as const) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new HostRequestError(`context.${name} must be an object, got ${Array.isArray(value) ? "a list" : value === null ? "null" : typeof value}`);
+    }
+  }
+  return { ...emptyState(), staticData, processedData };
+}
+
+function plainJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value ?? {}));
 }
 
 /** What a generated step calls: runs the node and throws when it failed, so Windmill marks the step failed. */
@@ -117,7 +205,7 @@ export class NodeFailedError extends Error {
   }
 }
 
-type Plan = { nodes: any[]; connections: Record<string, any>; pinData: Record<string, Item[]>; contextNames: string[] };
+type Plan = { nodes: any[]; connections: Record<string, any>; pinData: Record<string, Item[]>; contextNames: string[]; inputNames: string[] };
 
 function planWorkflow(request: RunRequest): Plan {
   const target = workflowNode(request.node);
@@ -156,7 +244,7 @@ function planWorkflow(request: RunRequest): Plan {
   nodes.push({ ...target, position: [400, 0] });
   inputNames.forEach((name, i) => connect(name, target.name, i));
   const pinData = Object.fromEntries(pinned);
-  return { nodes, connections, pinData, contextNames: [...pinned.keys()] };
+  return { nodes, connections, pinData, contextNames: [...pinned.keys()], inputNames };
 }
 
 function workflowNode(node: HostNode): any {
@@ -164,7 +252,8 @@ function workflowNode(node: HostNode): any {
     throw new HostRequestError("node needs a name, a type and a typeVersion");
   }
   const { settings, ...rest } = node;
-  const merged: any = { id: "phoenix-node", parameters: {}, ...rest };
+  // n8n keys a node's deduplication records by its id: one per node name unless the workflow's id is given.
+  const merged: any = { id: `phoenix:${node.name}`, parameters: {}, ...rest };
   for (const key of SETTING_KEYS) if (settings?.[key] !== undefined) merged[key] = settings[key];
   return merged;
 }
@@ -177,12 +266,14 @@ function workflowNode(node: HostNode): any {
  * every entry has an object `json`; otherwise every entry must be an object and is wrapped,
  * paired with the input item of the same index.
  */
+const RESULT_KEYS = new Set(["outputs", "staticData", "processedData", "state"]); // a host step's result (RunResult)
+
 export function wireItems(value: unknown, where: string): Item[] {
   const flat: unknown[] = [];
   const walk = (v: any) => {
     if (v == null) return;
     if (Array.isArray(v)) v.forEach(walk);
-    else if (typeof v === "object" && Array.isArray(v.outputs) && Object.keys(v).every((k) => k === "outputs" || k === "staticData")) v.outputs.forEach(walk);
+    else if (typeof v === "object" && Array.isArray(v.outputs) && Object.keys(v).every((k) => RESULT_KEYS.has(k))) v.outputs.forEach(walk);
     else flat.push(v);
   };
   walk(value);
@@ -212,15 +303,19 @@ function additionalData(e: Engine, workflow: any, credentialsHelper: Credentials
   };
 }
 
-function result(run: any, name: string, workflow: any): RunResult {
+function result(run: any, name: string, workflow: any, records: ProcessedData): RunResult {
   const data = run.data.resultData;
   const staticData = JSON.parse(JSON.stringify(workflow.staticData ?? {}));
   delete staticData.__dataChanged;
+  const processedData = plainJson(records);
   const task = data.runData?.[name]?.[0];
   const outputs: Item[][] = (task?.data?.main ?? []).map((output: Item[] | null) => (output ?? []).map(plainItem));
   const failure = data.error ?? task?.error;
-  if (!failure) return { outputs, staticData };
-  return { outputs, staticData, error: { message: String(failure.message), description: failure.description ?? undefined, node: failure.node?.name } };
+  if (!failure) return { outputs, staticData, processedData };
+  return {
+    outputs, staticData, processedData,
+    error: { message: String(failure.message), description: failure.description ?? undefined, node: failure.node?.name },
+  };
 }
 
 function plainItem(item: any): Item {

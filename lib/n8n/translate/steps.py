@@ -65,7 +65,7 @@ def bun_step(ctx: NodeContext, body: str, *, extra_inputs: dict | None = None,
     """
     uses_luxon = "DateTime" in body or "$now" in body or "$today" in body
     workflow = {"name": ctx.workflow.name, "id": str(ctx.workflow.raw.get("id", ""))}
-    parameters = ["items: any", "nodes: Record<string, any> = {}"] + [f"{k}: any" for k in (extra_inputs or {})]
+    parameters = ["items: any", "nodes: { [node: string]: any } = {}"] + [f"{k}: any" for k in (extra_inputs or {})]
     code = (STEP_HEADER
             + "".join(f"// {line}\n" for line in comment.splitlines())
             + imports + (LUXON_IMPORT if uses_luxon else "") + runtime_import("__str", "n8nContext", "toItems", *runtime)

@@ -46,9 +46,9 @@ const WORKFLOW = {workflow};
 
 export async function main(
   items: Item[] = [],
-  nodes: Record<string, Item[]> = {{}},
-  credentials: Record<string, Record<string, unknown>> = {{}},
-  static_data: Record<string, unknown> = {{}},
+  nodes: {{ [node: string]: Item[] }} = {{}},
+  credentials: {{ [type: string]: {{ [field: string]: unknown }} }} = {{}},
+  static_data: {{ [key: string]: unknown }} = {{}},
 ): Promise<RunResult> {{
   const workflow = JSON.parse(WORKFLOW);
   return await runClusterStep({{

@@ -33,9 +33,9 @@ const WORKFLOW = JSON.parse({workflow});
 export async function main(
   items: unknown = [],
   inputs: unknown[] | null = null,
-  nodes: Record<string, unknown> = {{}},
-  credentials: Record<string, Record<string, unknown>> = {{}},
-  static_data: Record<string, unknown> = {{}},
+  nodes: {{ [node: string]: unknown }} = {{}},
+  credentials: {{ [type: string]: {{ [field: string]: unknown }} }} = {{}},
+  static_data: {{ [key: string]: unknown }} = {{}},
 ): Promise<RunResult> {{
   const wired = hostInputs(items, inputs, nodes, WORKFLOW.inputNodes ?? [], WORKFLOW.parents);
   return await runStep({{
