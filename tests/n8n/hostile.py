@@ -12,6 +12,7 @@ allowed) from "code ran when its node ran" (n8n's semantics).
 
 from __future__ import annotations
 
+import json
 from typing import Callable
 
 from tests.n8n import translate_fixtures as fx
@@ -80,6 +81,17 @@ def _templates(t: Text, c: Text) -> list[tuple[str, float, dict]]:
         ("stopAndError", 1, {"errorMessage": t("stop.message")}),
         ("respondToWebhook", 1, {"respondWith": "text", "responseBody": t("respond.body")}),
         ("executeWorkflow", 1, {"source": "database", "workflowId": t("exec.id")}),
+        ("executeWorkflow", 1.2, {"workflowId": {"__rl": True, "value": "={{ $workflow.id }}",
+                                                 "cachedResultName": t("exec.cached")}, "mode": "each",
+                                  "workflowInputs": {"value": {t("exec.input"): t("exec.value")},
+                                                     "schema": [{"id": t("exec.input"), "displayName": t("exec.input"),
+                                                                 "type": "number"},
+                                                                {"id": t("exec.gone"), "displayName": t("exec.gone"),
+                                                                 "removed": True}],
+                                                     "attemptToConvertTypes": True}}),
+        ("executeWorkflow", 1.1, {"workflowId": {"__rl": True, "value": "={{ $workflow.id }}"},
+                                  "options": {"waitForSubWorkflow": False}}),
+        ("executeWorkflow", 1, {"source": "localFile", "workflowPath": t("exec.path")}),
         ("dateTime", 2, {"operation": "formatDate", "date": t("date.date"), "format": "custom",
                          "customFormat": t("date.format"), "outputFieldName": t("date.out"),
                          "options": {"timezone": t("date.zone")}}),
@@ -162,6 +174,10 @@ def hostile_workflow(text: Text, code: Text | None = None) -> dict:
         fx.node(name("cron"), "cron", 1, triggerTimes={"item": [{"mode": "custom", "cronExpression": text("cron.cron")}]}),
         fx.node(name("interval"), "interval", 1, interval=text("interval.n"), unit=text("interval.unit")),
         fx.node(name("called"), "executeWorkflowTrigger", 1),
+        fx.node(name("called inputs"), "executeWorkflowTrigger", 1.1, workflowInputs={"values": [
+            {"name": text("inputs.name"), "type": "number"}, {"name": text("inputs.name2")}]}),
+        fx.node(name("called example"), "executeWorkflowTrigger", 1.1, inputSource="jsonExample",
+                jsonExample=json.dumps({text("example.key"): [1], "plain": text("example.value")})),
         fx.node(name("error"), "errorTrigger", 1),
     ]
     triggers[3]["webhookId"] = text("chat.webhookId")
@@ -179,7 +195,8 @@ def hostile_workflow(text: Text, code: Text | None = None) -> dict:
         connections.append(fx.link((sub["name"], 0, agent["name"]), kind=kind))
     document = fx.workflow(triggers + nodes + [agent, *subs, sticky], *_merge(connections), name=text("workflow.name"))
     document["id"] = text("workflow.id")
-    document["settings"] = {"timezone": text("settings.timezone")}
+    # its own error workflow (by its id): the failure module calls this flow at its Error Trigger
+    document["settings"] = {"timezone": text("settings.timezone"), "errorWorkflow": text("workflow.id")}
     return document
 
 

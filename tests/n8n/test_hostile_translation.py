@@ -223,3 +223,53 @@ def test_the_host_steps_json_literal_is_the_only_call_a_step_may_make_on_load(st
     problems = step_reader.shape({"step.ts": statement + "\nexport async function main() {}\n"})["step.ts"]
     expected = JSON_SHAPES[statement]
     assert len(problems) == len(expected) and all(e in p for e, p in zip(expected, problems)), problems
+
+
+def inline_parent(document: dict) -> dict:
+    """A workflow running ``document`` as its inline sub-workflow (Execute Workflow, source "parameter")."""
+    return fx.workflow([fx.node("Start", "manualTrigger"),
+                        fx.node("Run inline", "executeWorkflow", 1.2, source="parameter",
+                                workflowJson=json.dumps(document), mode="each")],
+                       fx.link(("Start", 0, "Run inline")))
+
+
+def every_flow(translation) -> tuple[dict[str, str], dict[str, str]]:
+    """Files and expressions of a translation and of its inline sub-flows (file names made unique)."""
+    files, expressions = {}, {}
+    for key, part in [("parent", translation)] + [(f"sub{i}", s.translation) for i, s in enumerate(translation.subflows)]:
+        files.update({f"{key}__{name}": text for name, text in part.files.items()})
+        expressions.update({f"{key}:{where}": expr for where, expr in expressions_of(part.flow)})
+    return files, expressions
+
+
+@pytest.mark.parametrize("context", sorted(breakouts(Path("x"))))
+def test_an_inline_sub_workflows_text_stays_data_in_its_own_flow(tmp_path, step_reader, context):
+    """The hostile workflow as the inline JSON of an Execute Workflow node: a flow of its own, same rules."""
+    sentinel = tmp_path / "sentinel"
+    payload = breakouts(sentinel)[context]
+    inner = hostile_workflow(lambda key: payload if "{{" not in payload else payload.replace("{{", "{ {"),
+                             lambda key: "$json")
+    translation = translate_workflow(inline_parent(inner), "parent.json", "f/phoenix/n8n/parent")
+    assert [s.path for s in translation.subflows] == ["f/phoenix/n8n/parent_run_inline"]
+    assert translation.status == {"Start": "translated", "Run inline": "translated"}
+    files, expressions = every_flow(translation)
+    assert len(files) > 50
+    assert {f: p for f, p in step_reader.shape(files).items() if p} == {}
+    outcomes = run_bun_steps(files, ITEMS, {})
+    assert [f for f, o in outcomes.items() if not o["loaded"]] == []
+    assert {w: p for w, p in step_reader.expressions(expressions).items() if p} == {}
+    evaluate_expressions(expressions)
+    assert not sentinel.exists(), f"{context}: the payload ran"
+
+
+def test_markers_in_an_inline_sub_workflow_only_ever_sit_inside_string_literals(step_reader):
+    marker = "QZX7MARK"
+    inner = hostile_workflow(lambda key: f'a"\n*/{marker}`${{x}}\u2028', lambda key: f"$json['{marker}']")
+    translation = translate_workflow(inline_parent(inner), "parent.json", "f/phoenix/n8n/parent")
+    files, expressions = every_flow(translation)
+    assert {f: p for f, p in step_reader.literals(files, marker).items() if p} == {}
+    assert {w: p for w, p in step_reader.expressions(expressions, marker).items() if p} == {}
+    rendered = render_translation(translation.subflows[0].translation, "parent_run_inline")
+    import yaml
+
+    assert yaml.safe_load(rendered["parent_run_inline__flow/flow.yaml"]) == translation.subflows[0].translation.flow

@@ -333,7 +333,7 @@ def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folde
                             "list.json", "notes.json"}
     for entry in entries.values():
         assert set(entry) == {"file", "status", "nodes_total", "nodes_translated", "placeholders", "ai_placeholders",
-                              "unused_sub_nodes", "untranslated_types", "resources", "error", "conflicts"}
+                              "unused_sub_nodes", "untranslated_types", "resources", "error", "conflicts", "subflows"}
     assert entries["broken.json"]["status"] == "error" and "malformed JSON" in entries["broken.json"]["error"]
     assert entries["empty.json"]["error"] == "empty file"
     assert "not an n8n workflow" in entries["list.json"]["error"]
@@ -341,7 +341,7 @@ def test_folder_report_has_one_entry_per_json_file_and_never_crashes(messy_folde
         "file": "nested/unknown.json", "status": "translated", "nodes_total": 3, "nodes_translated": 1,
         "placeholders": 2, "ai_placeholders": 0, "unused_sub_nodes": 0,
         "untranslated_types": ["n8n-nodes-base.salesforce", "n8n-nodes-community.frobnicate"],
-        "resources": [], "error": None, "conflicts": []}
+        "resources": [], "error": None, "conflicts": [], "subflows": []}
     out = tmp_path / "out"
     assert (out / "nested_agent__flow" / "flow.yaml").is_file()
     assert (out / "good.http_trigger.yaml").is_file()

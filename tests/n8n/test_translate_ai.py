@@ -212,8 +212,9 @@ def test_an_agent_cluster_is_one_step_with_its_sub_nodes_models_and_credentials(
     assert {(c["source"], c["type"], c["target"]) for c in request["connections"]} == {
         ("Model", "ai_languageModel", "Agent"), ("Memory", "ai_memory", "Agent"), ("Add", "ai_tool", "Agent"),
         ("Docs", "ai_tool", "Agent"), ("Fetch", "ai_tool", "Agent"), ("Vectors", "ai_embedding", "Docs")}
-    assert "Windmill resources to create (each holds the fields of the n8n credential it replaces): " \
-           "f/phoenix/n8n_credentials/httpheaderauth_service_token" in translation.flow["description"]
+    assert "Windmill resources to create (each holds the fields of the n8n credential it replaces; no secret is in " \
+           "this flow): f/phoenix/n8n_credentials/httpheaderauth_service_token (resource type c_n8n_http_header_auth)" \
+           in translation.flow["description"]
     assert set(translation.status.values()) == {"translated"}
 
 

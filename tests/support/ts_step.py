@@ -23,9 +23,9 @@ from tests.support.n8n_host_run import host_environment
 REPO = Path(__file__).resolve().parents[2]
 #: Windmill resolves a Bun step's `import ... from "/f/<path>.ts"` to that workspace script: here, the
 #: package's own file under the repository (a Bun plugin loaded before the steps; the repository is the
-#: PHOENIX_REPO environment variable of the process)
+#: PHOENIX_REPO environment variable of the process, or else its last argument)
 WORKSPACE_IMPORTS = r"""
-const root = process.env.PHOENIX_REPO;
+const root = process.env.PHOENIX_REPO ?? process.argv.at(-1);
 Bun.plugin({ name: "windmill-workspace", setup(build) {
   build.onResolve({ filter: /^\/f\// }, (args) => ({ path: root + args.path }));
 } });

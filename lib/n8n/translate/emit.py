@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable, Optional
 
+from ...n8n_host.catalog import credential_type
 from ...n8n_host.credentials import resource_type_name
 from ...n8n_host.trigger_steps import AppTrigger, app_trigger
+from ..expressions import Untranslatable
 from ..literals import one_line, text_block
-from ..workflow import Node, Workflow, parse_workflow
+from ..workflow import Node, Workflow, WorkflowError, parse_workflow
+from .callees import ERROR_START, callee_of
+from .failure import failure_handler
+from .links import MAX_INLINE_DEPTH, Callee, WorkflowLinks
 from .translators import ONE_PER_MODULE  # noqa: F401  (importing it registers every node translator)
-from .structure import TRIGGER_INPUT, Structurer
+from .structure import TRIGGER_INPUT, StructureError, Structurer
 
 #: an AI sub-node (a chat model, a tool...) connected to no root: n8n never runs it, so it becomes nothing
 UNATTACHED = "an AI sub-node connected to no root node (n8n never runs it): nothing to translate"
@@ -37,13 +43,37 @@ class Translation:
     types: dict[str, str] = field(default_factory=dict)
     resources: list[dict] = field(default_factory=list)     # [{path, resource_type}] the operator creates
     scripts: dict[str, dict] = field(default_factory=dict)  # file stem -> {"code", "metadata"}: app trigger scripts
+    callee: Optional[Callee] = None                         # how other flows call this one
+    subflows: list["Subflow"] = field(default_factory=list)  # inline sub-workflows, translated as flows
 
 
+@dataclass
+class Subflow:
+    """An inline sub-workflow (Execute Workflow, source "parameter") translated as its own flow."""
+    path: str
+    translation: Translation
 
-def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambda _id: None) -> Translation:
-    """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError."""
+
+def translate_workflow(document, source: str, flow_path: str, flow_path_of: Optional[Callable] = None, *,
+                       links: Optional[WorkflowLinks] = None,
+                       subflow_path: Optional[Callable[[str], str]] = None) -> Translation:
+    """Translate one parsed-JSON n8n workflow; raises WorkflowError or StructureError.
+
+    ``links`` are the run's other workflows (``links.py``; ``flow_path_of``, an
+    n8n id -> flow path function, is the older form of ``links.by_id``);
+    ``subflow_path`` names the flow an inline sub-workflow becomes (default:
+    ``<flow_path>_<step id>``).
+    """
     workflow = parse_workflow(document, source)
-    structurer = Structurer(workflow, flow_path_of, flow_path)
+    links = links or WorkflowLinks(by_id=_callee_by_path(flow_path_of))
+    subflows: list[Subflow] = []
+    structurer = Structurer(workflow)
+    entries = structurer.entry_points()
+    own = callee_of(workflow, flow_path, entries=entries)
+    structurer.links = links = replace(
+        links, itself=links.itself or own,
+        itself_on_error=links.itself_on_error or callee_of(workflow, flow_path, ERROR_START, entries),
+        inline=_inline_translator(source, flow_path, links, subflow_path, subflows))
     modules = structurer.build()
     status, reasons = dict(structurer.status), dict(structurer.reasons)
     unattached = set(workflow.unattached_sub_nodes)
@@ -53,9 +83,11 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
             reasons[name] = UNATTACHED if name in unattached else "not connected to anything the flow runs"
     multiple_roots = len(structurer.top.roots) > 1
     apps = _app_triggers(workflow, structurer, flow_path, multiple_roots)
+    failure = failure_handler(workflow, structurer, links)
+    structurer.notes += failure.notes
     flow = {"summary": _summary(workflow, source),
             "description": _description(workflow, source, status, reasons, structurer, modules, apps),
-            "value": {"modules": modules},
+            "value": {"modules": modules, **({"failure_module": failure.module} if failure.module else {})},
             "schema": _flow_schema(structurer, multiple_roots)}
     schedules, http = _trigger_documents(workflow, structurer, flow_path, multiple_roots)
     for app in apps:
@@ -63,11 +95,60 @@ def translate_workflow(document, source: str, flow_path: str, flow_path_of=lambd
         http += app.routes
     for document in [flow, *schedules, *http]:
         _plain_texts(document)
-    return Translation(flow=flow, files=structurer.files, schedules=schedules, http_triggers=http,
-                       status=status, reasons=reasons, types={n: workflow.nodes[n].type for n in workflow.nodes},
+    return Translation(flow=flow, files={**structurer.files, **failure.files}, schedules=schedules,
+                       http_triggers=http, status=status, reasons=reasons,
+                       types={n: workflow.nodes[n].type for n in workflow.nodes},
                        resources=resources_needed(modules, structurer, apps),
                        scripts={app.script_path.rsplit("/", 1)[1]: {"code": app.script, "metadata": app.metadata}
-                                for app in apps})
+                                for app in apps},
+                       callee=own, subflows=subflows)
+
+
+def _callee_by_path(flow_path_of: Optional[Callable]) -> Callable[[str], Optional[Callee]]:
+    """The older ``flow_path_of`` (n8n id -> flow path) as callee look-ups (entered at their default)."""
+    if flow_path_of is None:
+        return lambda _id: None
+    return lambda workflow_id: (Callee(path=flow_path_of(workflow_id), workflow_id=workflow_id)
+                                if flow_path_of(workflow_id) else None)
+
+
+def _inline_translator(source: str, flow_path: str, links: WorkflowLinks,
+                       subflow_path: Optional[Callable[[str], str]], subflows: list[Subflow]):
+    """``links.inline``: an Execute Workflow node's inline JSON, translated as a flow of its own.
+
+    As in n8n, an inline workflow without an id is the calling workflow for
+    ``$workflow.id``; its schedules, webhooks and app triggers are not activated
+    (n8n only runs it from this node), so only its flow is written.
+    """
+    name_subflow = subflow_path or (lambda key: f"{flow_path}_{key}")
+
+    def translate_inline(text: str, key: str) -> Callee:
+        if links.depth >= MAX_INLINE_DEPTH:
+            raise Untranslatable(f"its inline workflow is nested more than {MAX_INLINE_DEPTH} levels deep")
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise Untranslatable(f"its inline workflow JSON is not valid JSON ({exc}; n8n fails this node too)") \
+                from None
+        has_id = isinstance(document, dict) and isinstance(document.get("id"), (str, int))
+        inner = replace(links, depth=links.depth + 1, itself=None if has_id else links.itself,
+                        itself_on_error=None, inline=None)
+        path = name_subflow(key)
+        try:
+            translation = translate_workflow(document, f"{source} (inline workflow)", path, links=inner,
+                                             subflow_path=lambda sub: name_subflow(f"{key}_{sub}"))
+        except (WorkflowError, StructureError) as exc:
+            raise Untranslatable(f"its inline workflow cannot be translated: {exc}") from None
+        except RecursionError:
+            raise Untranslatable("its inline workflow is too deeply nested to translate") from None
+        if translation.callee.problem:  # nothing could call it: no flow is written
+            raise Untranslatable(f"its inline workflow cannot be called: {translation.callee.problem}")
+        translation.schedules, translation.http_triggers, translation.scripts = [], [], {}
+        subflows.append(Subflow(path, translation))
+        subflows.extend(translation.subflows)
+        translation.subflows = []
+        return translation.callee
+    return translate_inline
 
 
 def _plain_texts(document) -> None:
@@ -165,21 +246,25 @@ def resources_needed(modules: list[dict], structurer: Structurer, apps=()) -> li
     for module in all_modules(modules):
         for transform in (module.get("value", {}).get("input_transforms") or {}).values():
             if transform.get("type") == "static":
-                found.update(_resource_references(transform.get("value")))
+                for path, kind in _resource_references(transform.get("value")):
+                    found.add(path)
+                    if kind and credential_type(kind) is not None:
+                        typed.setdefault(path, resource_type_name(kind))
     return [{"path": path, "resource_type": typed.get(path)} for path in sorted(found)]
 
 
-def _resource_references(value) -> list[str]:
-    """``$res:<path>`` strings anywhere in a static value (Windmill resolves them nested too)."""
-    todo, found = [value], []
+def _resource_references(value) -> list[tuple[str, str | None]]:
+    """(path, credential type or None) of every ``$res:<path>`` string in a static value (Windmill
+    resolves them nested too); a host step's credentials argument keys each one by its credential type."""
+    todo, found = [(None, value)], []
     while todo:
-        item = todo.pop()
+        key, item = todo.pop()
         if isinstance(item, str) and item.startswith("$res:"):
-            found.append(item.removeprefix("$res:"))
+            found.append((item.removeprefix("$res:"), key))
         elif isinstance(item, dict):
-            todo.extend(item.values())
+            todo.extend((k if isinstance(k, str) else None, v) for k, v in item.items())
         elif isinstance(item, list):
-            todo.extend(item)
+            todo.extend((None, v) for v in item)
     return found
 
 

@@ -8,6 +8,8 @@ reaches what Phoenix generates only through these functions, one per target:
 - ``js_string`` / ``js_value`` / ``js_json_text``: JavaScript and TypeScript (step files, the
   ``expr`` of input transforms, branch conditions, iterators, ``stop_after_if``)
   and, with ``braces=True``, JavaScript inside an n8n ``{{ }}`` expression;
+  ``expression_literal``: a literal inside a Windmill expression, safe from the
+  rewriting Windmill does on the expression's text;
 - ``one_line`` / ``text_block``: the text of YAML summaries and descriptions
   (the YAML emitter quotes it; these keep it readable and free of controls);
 - ``markdown_text``: text inside generated Markdown.
@@ -95,6 +97,23 @@ def js_value(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(js_value(item) for item in value) + "]"
     raise TypeError(f"no JavaScript literal for {type(value).__name__}")
+
+
+# Windmill rewrites the text of an input-transform expression before it evaluates it, string literals
+# included (windmill-worker js_eval.rs): an expression holding "return " is taken as a function body (its
+# value is then undefined), "results.x" and "flow_env.x" become awaited look-ups, "variable(" and
+# "resource(" awaited calls. A literal of workflow text must not hold those words as they are.
+_WINDMILL_REWRITTEN = re.compile(r"return |results|flow_env|variable\(|resource\(")
+
+
+def expression_literal(value) -> str:
+    """``js_value`` for a literal inside a Windmill expression, safe from Windmill's rewriting.
+
+    The first letter of each word Windmill looks for is written as a ``\\uXXXX``
+    escape: the literal means the same string, the expression text no longer
+    holds the word. (json.dumps never leaves a lone backslash before a letter.)
+    """
+    return _WINDMILL_REWRITTEN.sub(lambda m: "\\u%04x" % ord(m.group(0)[0]) + m.group(0)[1:], js_value(value))
 
 
 def js_json_text(value) -> str:

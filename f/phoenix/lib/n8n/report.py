@@ -10,9 +10,11 @@ shape::
     {"workflows": [{"file", "status": "translated"|"error", "nodes_total",
                     "nodes_translated", "placeholders", "ai_placeholders",
                     "unused_sub_nodes", "untranslated_types",
-                    "resources": [{"path", "resource_type"}], "error"}]}
+                    "resources": [{"path", "resource_type"}], "error", "subflows"}]}
 
-with ``file`` relative to the input folder and sticky notes never counted;
+with ``file`` relative to the input folder and sticky notes never counted
+(the nodes of an inline sub-workflow count with the file that holds it; its
+flow is written beside the file's, ``subflows`` lists their paths);
 ``resources`` are the Windmill resources the operator creates for the flow's
 credentials (paths and resource types, never a secret),
 plus ``conflicts``: the generated files kept because the operator changed
@@ -42,9 +44,11 @@ from ..stack import Stack, load_stack
 from .ai_catalog import is_ai_type
 from .bounded import UnreadableInput, read_json_file
 from .manifest import MANIFEST_NAME, GeneratedFiles, local_stack
+from .translate.callees import CALLED_START, ERROR_START, callee_of
 from .translate.emit import Translation, translate_workflow
+from .translate.links import Callee, WorkflowLinks, match_file
 from .translate.structure import StructureError
-from .workflow import STICKY_NOTE, WorkflowError
+from .workflow import STICKY_NOTE, WorkflowError, parse_workflow
 
 DEFAULT_PATH_PREFIX = "f/phoenix/n8n"
 # f/<folder>/... or u/<user>/...: the flows' paths (and their triggers' script paths) start with it
@@ -107,17 +111,71 @@ def translate_folder(input_dir: str | Path, output_dir: str | Path,
 
 def _translate_all(source_root: Path, target_root: Path, path_prefix: str, guard) -> dict:
     files = sorted(p for p in source_root.rglob("*.json") if p.is_file())
-    loaded = {path: _load(path) for path in files}
-    slugs = _slugs([p.relative_to(source_root).as_posix() for p in files])
-    flow_paths = {rel: f"{path_prefix.rstrip('/')}/{slug}" for rel, slug in slugs.items()}
-    by_id = _flows_by_workflow_id(loaded, source_root, flow_paths)
+    loaded = {path.relative_to(source_root).as_posix(): _load(path) for path in files}
+    slugs = _slugs(list(loaded))
+    prefix = path_prefix.rstrip("/")
+    run = RunIndex(loaded, {rel: f"{prefix}/{slug}" for rel, slug in slugs.items()})
+    names = _SlugReserver(set(slugs.values()))
     routes: set[tuple[str, str]] = set()
     entries = []
-    for path in files:
-        relative = path.relative_to(source_root).as_posix()
-        entries.append(_translate_one(relative, loaded[path], target_root, slugs[relative],
-                                      flow_paths[relative], by_id.get, routes, guard))
+    for relative, document in loaded.items():
+        links = WorkflowLinks(by_id=run.by_id, by_file=run.by_file, error_by_id=run.error_by_id)
+        subflow_path = lambda key, slug=slugs[relative]: f"{prefix}/{names.reserve(f'{slug}_{key}')}"  # noqa: E731
+        entries.append(_translate_one(relative, document, target_root, slugs[relative], run.paths[relative],
+                                      links, subflow_path, routes, guard))
     return {"workflows": entries}
+
+
+class RunIndex:
+    """The run's workflows as callees, by n8n id and by file; each worked out when first asked for.
+
+    A workflow is called at its Execute Workflow Trigger (``CALLED_START``), an
+    error workflow at its Error Trigger (``ERROR_START``); a file that cannot be
+    parsed is no callee (its caller gets a placeholder saying so).
+    """
+
+    def __init__(self, loaded: dict, paths: dict[str, str]):
+        self.loaded, self.paths = loaded, paths
+        self.ids = {str(doc["id"]): rel for rel, doc in loaded.items()
+                    if isinstance(doc, dict) and isinstance(doc.get("id"), (str, int)) and str(doc["id"])}
+        self._callees: dict[tuple[str, tuple], Optional[Callee]] = {}
+
+    def by_id(self, workflow_id: str) -> Optional[Callee]:
+        rel = self.ids.get(str(workflow_id))
+        return self._callee(rel, CALLED_START) if rel else None
+
+    def error_by_id(self, workflow_id: str) -> Optional[Callee]:
+        rel = self.ids.get(str(workflow_id))
+        return self._callee(rel, ERROR_START) if rel else None
+
+    def by_file(self, path: str) -> Optional[Callee]:
+        rel = match_file(path, self.loaded)
+        return self._callee(rel, CALLED_START) if rel else None
+
+    def _callee(self, rel: str, start: tuple) -> Optional[Callee]:
+        key = (rel, start)
+        if key not in self._callees:
+            try:
+                workflow = parse_workflow(self.loaded[rel], rel)
+                self._callees[key] = callee_of(workflow, self.paths[rel], start)
+            except (WorkflowError, StructureError, RecursionError, TypeError):
+                self._callees[key] = None  # a _Failure, or not a workflow: nothing to call
+        return self._callees[key]
+
+
+class _SlugReserver:
+    """Unique flow names for inline sub-workflows, next to the run's file slugs."""
+
+    def __init__(self, taken: set[str]):
+        self.taken = taken
+
+    def reserve(self, wanted: str) -> str:
+        base = re.sub(r"[^a-z0-9_]+", "_", wanted.lower()).strip("_")[:100] or "subflow"
+        slug, counter = base, 2
+        while slug in self.taken:
+            slug, counter = f"{base}_{counter}", counter + 1
+        self.taken.add(slug)
+        return slug
 
 
 def _load(path: Path):
@@ -146,27 +204,20 @@ def _slugs(relatives: list[str]) -> dict[str, str]:
     return result
 
 
-def _flows_by_workflow_id(loaded: dict, root: Path, flow_paths: dict[str, str]) -> dict[str, str]:
-    """n8n workflow id -> translated flow path, so executeWorkflow nodes can call the sibling flow."""
-    found = {}
-    for path, document in loaded.items():
-        if isinstance(document, dict) and isinstance(document.get("id"), (str, int)):
-            found[str(document["id"])] = flow_paths[path.relative_to(root).as_posix()]
-    return found
-
-
-def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, flow_path_of,
-                   routes: set[tuple[str, str]], guard) -> dict:
+def _translate_one(relative: str, document, target_root: Path, slug: str, flow_path: str, links: WorkflowLinks,
+                   subflow_path, routes: set[tuple[str, str]], guard) -> dict:
     entry = {"file": relative, "status": "error", "nodes_total": _count_nodes(document), "nodes_translated": 0,
-             "placeholders": 0, "ai_placeholders": 0, "unused_sub_nodes": 0, "untranslated_types": [], "resources": [],
-             "error": None, "conflicts": []}
+             "placeholders": 0, "ai_placeholders": 0, "unused_sub_nodes": 0, "untranslated_types": [],
+             "resources": [], "error": None, "conflicts": [], "subflows": []}
     if isinstance(document, _Failure):
         entry["error"] = document.message
         return entry
     try:
-        translation = translate_workflow(document, relative, flow_path, flow_path_of)
+        translation = translate_workflow(document, relative, flow_path, links=links, subflow_path=subflow_path)
         _unique_routes(translation, slug, routes)
         rendered = render_translation(translation, slug)
+        inline = [(sub.path.rsplit("/", 1)[-1], sub.translation) for sub in translation.subflows]
+        rendered_inline = [(sub_slug, render_translation(sub, sub_slug)) for sub_slug, sub in inline]
     except (WorkflowError, StructureError) as exc:
         entry["error"] = str(exc).removeprefix(f"{relative}: ")  # the entry already names the file
         return entry
@@ -178,19 +229,25 @@ def _translate_one(relative: str, document, target_root: Path, slug: str, flow_p
         return entry
     try:
         outcome = write_translation(rendered, target_root, slug, guard)
+        for sub_slug, files in rendered_inline:
+            outcome["conflicts"] += write_translation(files, target_root, sub_slug, guard)["conflicts"]
     except (OSError, PreservationError) as exc:
         entry["error"] = f"could not be written: {exc}"
         return entry
-    placeholders = [n for n, s in translation.status.items() if s == "placeholder"]
-    unused = [n for n, s in translation.status.items() if s == "unused"]  # AI sub-nodes on no root: nothing
-    counted = len(translation.status) - len(unused)
+    # An inline sub-workflow's nodes are nodes of this file: counted with it, its resources listed with it.
+    every = [translation] + [sub for _slug, sub in inline]
+    status = [(t, name, state) for t in every for name, state in t.status.items()]
+    placeholders = [(t, name) for t, name, state in status if state == "placeholder"]
+    unused = [(t, name) for t, name, state in status if state == "unused"]  # AI sub-nodes on no root: nothing
+    counted = len(status) - len(unused)
+    resources = list({r["path"]: r for t in every for r in t.resources}.values())
     entry.update(status="translated", nodes_total=counted,
                  nodes_translated=counted - len(placeholders), placeholders=len(placeholders),
-                 ai_placeholders=sum(1 for n in placeholders if is_ai_type(translation.types[n])),
+                 ai_placeholders=sum(1 for t, name in placeholders if is_ai_type(t.types[name])),
                  unused_sub_nodes=len(unused),
-                 untranslated_types=sorted({translation.types[n] for n in placeholders}),
-                 resources=translation.resources,
-                 conflicts=outcome["conflicts"])
+                 untranslated_types=sorted({t.types[name] for t, name in placeholders}),
+                 resources=sorted(resources, key=lambda r: r["path"]),
+                 conflicts=outcome["conflicts"], subflows=[sub.path for sub in translation.subflows])
     return entry
 
 

@@ -1,5 +1,7 @@
 """Entry points: n8n trigger nodes become the flow's inputs plus a schedule or HTTP route document.
 
+(The entries of called flows, Execute Workflow Trigger and Error Trigger, are in ``subflows.py``.)
+
 A trigger has no module of its own: its ``output`` reads ``flow_input``, and its
 ``trigger`` says which Windmill trigger document ``emit.py`` writes for it.
 """
@@ -62,12 +64,6 @@ def schedule_trigger(ctx: NodeContext) -> NodeTranslation:
         raise Untranslatable("its schedule rule could not be converted to a cron expression")
     return entry("[{timestamp: new Date().toISOString()}]", {"kind": "schedule", "crons": crons,
                                                               "timezone": ctx.workflow.raw.get("settings", {}).get("timezone") if isinstance(ctx.workflow.raw.get("settings"), dict) else None})
-
-
-@structural(BASE + "executeWorkflowTrigger", BASE + "errorTrigger")
-def called_trigger(ctx: NodeContext) -> NodeTranslation:
-    return entry("(flow_input.items ?? [])", {"kind": "called", "inputs": {
-        "items": {"type": "array", "items": {"type": "object"}, "description": "items passed by the caller"}}})
 
 
 @structural_family(lambda node: node.short_type.lower().endswith("trigger"))

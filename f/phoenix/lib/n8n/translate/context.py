@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..workflow import Node, Workflow
+from .links import WorkflowLinks
 
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 BASE = "n8n-nodes-base."
@@ -28,11 +29,16 @@ class NodeContext:
     items: str                                   # JS: the node's input items
     inputs: dict[int, str]                       # JS per input index (Merge)
     node_items: Callable[[str], Optional[str]]   # JS giving an earlier node's items
-    flow_path_of: Callable[[str], Optional[str]] = lambda _id: None
+    links: WorkflowLinks = field(default_factory=WorkflowLinks)  # the run's other workflows (sub-flows)
     output_count: int = 1
     new_id: Callable[[str], str] = lambda name: name  # a fresh step id, for nodes that need two steps
     input_sources: dict[int, list[str]] = field(default_factory=dict)  # per input: the nodes its items come from
     flow_path: str = ""                          # the Windmill path of the flow being written
+
+    @property
+    def flow_path_of(self) -> Callable[[str], Optional[str]]:
+        """n8n workflow id -> the flow path of the run's workflow with that id (this one included)."""
+        return lambda workflow_id: (callee.path if (callee := self.links.workflow(workflow_id)) else None)
 
 
 @dataclass

@@ -32,9 +32,10 @@ from typing import Optional
 
 from ...errors import Unsupported
 from ..ai import fold_sub_nodes
-from ..literals import js_string, js_value, safe_identifier
+from ..literals import expression_literal, js_string, js_value, safe_identifier
 from ..workflow import Edge, Node, Workflow, strongly_connected
 from .context import TRIGGER_INPUT, NodeContext, NodeTranslation
+from .links import WorkflowLinks
 from .registry import translate_node
 from .steps import STEP_HEADER, pass_through_code
 
@@ -199,10 +200,9 @@ class Region:
 
 
 class Structurer:
-    def __init__(self, workflow: Workflow, flow_path_of=lambda _id: None, flow_path: str = ""):
+    def __init__(self, workflow: Workflow, links: Optional[WorkflowLinks] = None):
         self.wf = workflow
-        self.flow_path_of = flow_path_of
-        self.flow_path = flow_path
+        self.links = links or WorkflowLinks()
         self.order = workflow.main_node_names()
         self.types = {n: workflow.nodes[n].type for n in self.order}
         self.top = Region(set(self.order), workflow.main_edges, self.order, self.types)
@@ -210,6 +210,7 @@ class Structurer:
         self.ids: set[str] = {"failure", "preprocessor"}
         self.items_of: dict[str, str] = {}
         self.module_of: dict[str, dict] = {}
+        self.node_of_step: dict[str, str] = {}     # step id -> the n8n node it stands for (error data)
         self.status: dict[str, str] = {}
         self.reasons: dict[str, str] = {}
         self.triggers: list[tuple[Node, dict]] = []
@@ -246,8 +247,8 @@ class Structurer:
         ctx = NodeContext(node=node, workflow=self.wf, step_id=self.new_id(name),
                           items=combine(arrivals) if arrivals else "[{}]",
                           inputs={i: combine(a) for i, a in inputs.items()},
-                          node_items=self.items_of.get, flow_path_of=self.flow_path_of, new_id=self.new_id,
-                          flow_path=self.flow_path,
+                          node_items=self.items_of.get, links=self.links, new_id=self.new_id,
+                          flow_path=self.links.itself.path if self.links.itself else "",
                           output_count=max([e.output + 1 for e in self.wf.outgoing(name)] + [1]),
                           input_sources={i: list(dict.fromkeys(a.source for a in group if a.source))
                                          for i, group in inputs.items()})
@@ -260,6 +261,7 @@ class Structurer:
             if not result.applies_node_settings:
                 self._node_options(node, module)
             self.module_of[name] = module
+            self.node_of_step.update((step["id"], name) for step in _nested(module))
         self.resources.update(result.resources)
         self.files.update(result.files)
         self.items_of[name] = result.output(0)
@@ -316,14 +318,19 @@ class Structurer:
             modules, _ = self.walk(self.top, roots[0], [], EXIT)
             return modules
         default = roots[0]
-        flows = [Flow(root, 0, "[{}]", guard=f"(flow_input.{TRIGGER_INPUT} ?? {js_string(default)}) === {js_string(root)}",
-                      label=f"entry: {root}") for root in roots]
+        # (expression_literal: an entry named "return ..." must not turn the condition into a function body)
+        flows = [Flow(root, 0, "[{}]", guard=f"(flow_input.{TRIGGER_INPUT} ?? {expression_literal(default)}) === "
+                                             f"{expression_literal(root)}", label=f"entry: {root}") for root in roots]
         join = self.top.ipdom.get(ROOT, EXIT)
         modules, arrivals = self.dispatch(self.top, ROOT, flows, join, routing=True)
         if join != EXIT:
             rest, _ = self.walk(self.top, join, arrivals, EXIT)
             modules += rest
         return modules
+
+    def entry_points(self) -> list[str]:
+        """The workflow's entry nodes in the order the flow offers them (the first is the default)."""
+        return sorted(self.top.roots, key=self._root_rank)
 
     def _root_rank(self, name: str) -> tuple:
         node_type = self.wf.nodes[name].type
@@ -639,6 +646,18 @@ class Structurer:
         return {"id": step_id, "summary": summary or f"items going round the loop to {header}",
                 "value": {"type": "rawscript", "language": "bun", "content": f"!inline {step_id}.ts",
                           "input_transforms": {"items": {"type": "javascript", "expr": combine(back)}}}}
+
+
+def _nested(module: dict):
+    """A module and every module inside it (branches, loops)."""
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        yield current
+        value = current.get("value", {})
+        todo += value.get("modules", []) + value.get("default", [])
+        for branch in value.get("branches", []):
+            todo += branch.get("modules", [])
 
 
 def combine(arrivals: list[Arrival]) -> str:

@@ -1,5 +1,5 @@
 # GENERATED from lib/n8n/translate/nodes/flow_control.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
-"""Nodes that shape the flow: Split In Batches, Wait, Respond to Webhook, Execute Workflow, No-op.
+"""Nodes that shape the flow: Split In Batches, Wait, Respond to Webhook, No-op (Execute Workflow: ``subflows.py``).
 
 The structure itself (branches, joins, loops) is built by ``structure.py``. IF,
 Switch, Filter and Merge run on the node host, whose outputs decide the branches
@@ -8,13 +8,11 @@ Switch, Filter and Merge run on the node host, whose outputs decide the branches
 
 from __future__ import annotations
 
-import re
-
 from ...expressions import Untranslatable, to_input_transform
 from ...literals import js_value
-from ..context import BASE, TRIGGER_INPUT, NodeContext, NodeTranslation
+from ..context import BASE, NodeContext, NodeTranslation
 from ..registry import structural, translates
-from ..steps import bun_step, locator_value, params_js, pass_through_step
+from ..steps import bun_step, params_js, pass_through_step
 
 
 @translates(BASE + "noOp")
@@ -73,32 +71,3 @@ def respond_to_webhook(ctx: NodeContext) -> NodeTranslation:
     items = ctx.items
     return bun_step(ctx, body, output=lambda _i: items,
                     comment="The response body: the flow's result when this is its last step (run_wait_result or a sync HTTP route).")
-
-
-# "={{ $workflow.id }}": the workflow's own id
-_SELF = re.compile(r"^=\s*\{\{\s*\$workflow\.id\s*\}\}\s*$")
-
-
-@structural(BASE + "executeWorkflow")
-def execute_workflow(ctx: NodeContext) -> NodeTranslation:
-    p = ctx.node.parameters
-    if p.get("source", "database") != "database":
-        raise Untranslatable(f"sub-workflow source {p.get('source')!r} is not translated")
-    workflow_id = str(locator_value(p.get("workflowId", "")) or "")
-    path = ctx.flow_path_of(workflow_id) if workflow_id and not workflow_id.startswith("=") else None
-    if _SELF.match(workflow_id) and ctx.flow_path:
-        path = ctx.flow_path  # the workflow calls itself (a recursion n8n allows): this flow
-    if not path:
-        raise Untranslatable(f"it calls n8n workflow {workflow_id or '(unknown)'}, which was not translated in this run "
-                             "(translate it in the same folder to link the two flows)")
-    transforms = {"items": {"type": "javascript", "expr": ctx.items}}
-    if path == ctx.flow_path:
-        # this flow again: entered where n8n enters it, at its Execute Workflow Trigger (when it has several entries)
-        entry = next((n.name for n in ctx.workflow.nodes.values() if n.type == BASE + "executeWorkflowTrigger"), None)
-        if entry is not None:
-            transforms[TRIGGER_INPUT] = {"type": "static", "value": entry}
-    module = {"id": ctx.step_id, "summary": ctx.node.name,
-              "value": {"type": "flow", "path": path, "input_transforms": transforms}}
-    result = f"results.{ctx.step_id}"
-    return NodeTranslation(modules=[module], output=lambda _i: result)
-
