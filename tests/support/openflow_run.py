@@ -298,7 +298,7 @@ def run_flow(flow: dict, files: dict[str, str], args: dict | None = None, stubs:
 
 def json_of_items(value):
     """A flow result as n8n's ``$json`` of each item (host steps hand on n8n items; native steps plain JSON)."""
-    if isinstance(value, dict) and set(value) <= {"outputs", "staticData"} and isinstance(value.get("outputs"), list):
+    if isinstance(value, dict) and set(value) <= {"outputs", "staticData", "processedData", "state"} and isinstance(value.get("outputs"), list):
         value = [entry for output in value["outputs"] for entry in (output or [])]
     if not isinstance(value, list):
         return value

@@ -17,6 +17,7 @@ import { fitForTransfer, objectStorageOf, ReferencedBinaries, REFERENCE_MODE } f
 import { CredentialsHelper, type CredentialValues } from "./credentials.ts";
 import { engine, type Engine } from "./engine.ts";
 import { NodeTypes } from "./node_types.ts";
+import { flatEntries } from "./runtime.ts";
 import {
   emptyState, ProcessedDataStore, WindmillState, windmillStateLocation,
   type ProcessedData, type StateConflict, type WorkflowState,
@@ -266,17 +267,8 @@ function workflowNode(node: HostNode): any {
  * every entry has an object `json`; otherwise every entry must be an object and is wrapped,
  * paired with the input item of the same index.
  */
-const RESULT_KEYS = new Set(["outputs", "staticData", "processedData", "state"]); // a host step's result (RunResult)
-
 export function wireItems(value: unknown, where: string): Item[] {
-  const flat: unknown[] = [];
-  const walk = (v: any) => {
-    if (v == null) return;
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (typeof v === "object" && Array.isArray(v.outputs) && Object.keys(v).every((k) => RESULT_KEYS.has(k))) v.outputs.forEach(walk);
-    else flat.push(v);
-  };
-  walk(value);
+  const flat = flatEntries(value); // the runtime's reading, so native and host steps agree on what a result is
   const isObject = (v: any) => v !== null && typeof v === "object" && !Array.isArray(v);
   if (flat.length && flat.every((v: any) => isObject(v) && isObject(v.json))) return flat as Item[];
   return flat.map((v, i) => {

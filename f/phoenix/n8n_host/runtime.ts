@@ -16,6 +16,8 @@
 export type Item = { json: Record<string, unknown>; binary?: Record<string, unknown>; pairedItem?: unknown };
 
 const ITEM_KEYS = new Set(["json", "binary", "pairedItem", "error", "metadata", "index"]);
+/** The keys of a host step's result (host.ts RunResult): such an object is a routed result, not an item. */
+export const RESULT_KEYS = new Set(["outputs", "staticData", "processedData", "state"]);
 
 function isObject(value: unknown): value is Record<string, any> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -32,7 +34,7 @@ export function flatEntries(value: unknown): unknown[] {
   const walk = (v: any) => {
     if (v == null) return;
     if (Array.isArray(v)) v.forEach(walk);
-    else if (isObject(v) && Array.isArray(v.outputs) && Object.keys(v).every((k) => k === "outputs" || k === "staticData")) {
+    else if (isObject(v) && Array.isArray(v.outputs) && Object.keys(v).every((k) => RESULT_KEYS.has(k))) {
       v.outputs.forEach(walk);
     } else flat.push(v);
   };
