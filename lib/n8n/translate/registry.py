@@ -20,7 +20,7 @@ In this order:
 5. otherwise a placeholder step that fails when run and says why: nothing is
    silently dropped.
 
-Translators live in ``nodes/``, ``../services.py`` and ``../ai.py``;
+Translators live in ``nodes/`` and ``../ai.py``;
 ``translators.py`` imports them all. To find where node type X is translated,
 look for ``"X"`` in those modules.
 """

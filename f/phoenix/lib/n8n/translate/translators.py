@@ -10,8 +10,6 @@ Where is node type X translated? Every n8n-nodes-base node runs on the node host
 - ``nodes/flow_control.py``: Split In Batches, Wait, Respond to Webhook, No-op;
 - ``nodes/subflows.py``: Execute Workflow, Execute Workflow Trigger, Error Trigger (sub-flows);
 - ``nodes/data.py``: native data steps proven equal to n8n (Limit, Rename Keys);
-- ``../services.py``: native steps for service nodes (Telegram, Slack, ...), not proven,
-  so those nodes run on the host;
 - ``../ai.py``: agents and chains folded into a Phoenix router call.
 
 A new translator goes into the module of its family (or a new module listed here).
@@ -20,7 +18,6 @@ A new translator goes into the module of its family (or a new module listed here
 from __future__ import annotations
 
 from ..ai import ai_root
-from ..services import telegram
 from .nodes.data import limit
 from .nodes.flow_control import split_in_batches
 from .nodes.subflows import execute_workflow
@@ -29,4 +26,4 @@ from .nodes.triggers import manual_trigger
 # One translator of each module: importing it made the module register all of its translators.
 # (Windmill follows `from <module> import <name>` when it resolves a script's dependencies, not
 # `from <package> import <module>`, so each module is imported by one of its names.)
-ONE_PER_MODULE = (manual_trigger, split_in_batches, limit, execute_workflow, telegram, ai_root)
+ONE_PER_MODULE = (manual_trigger, split_in_batches, limit, execute_workflow, ai_root)
