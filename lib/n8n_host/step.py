@@ -34,7 +34,7 @@ export async function main(
   inputs: unknown[] | null = null,
   nodes: {{ [node: string]: unknown }} = {{}},
   credentials: {{ [type: string]: {{ [field: string]: unknown }} }} = {{}},
-  static_data: {{ [key: string]: unknown }} = {{}},
+  static_data: {{ [key: string]: unknown }} | null = null,
 ): Promise<RunResult> {{
   const wired = hostInputs(items, inputs, nodes, WORKFLOW.inputNodes ?? [], WORKFLOW.parents);
   return await runStep({{
@@ -42,7 +42,9 @@ export async function main(
     ...wired.main,
     inputNodes: WORKFLOW.inputNodes,
     credentials,
-    context: {{ nodes: wired.nodes, parents: wired.parents, timezone: WORKFLOW.timezone, workflowName: WORKFLOW.name, staticData: static_data }},
+    context: {{ nodes: wired.nodes, parents: wired.parents, timezone: WORKFLOW.timezone, workflowName: WORKFLOW.name,
+      // given: used and returned; not given: inside Windmill the flow's state resource holds it
+      ...(static_data ? {{ staticData: static_data }} : {{}}) }},
   }});
 }}
 """

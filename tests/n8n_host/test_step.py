@@ -11,8 +11,9 @@ import pytest
 from lib.n8n.literals import js_json_text as json_literal, js_string as string_literal
 from lib.n8n_host.step import host_step
 from scripts.tooling.windmill_tools import ToolingError, ensure_npm_tools
-from tests.n8n_host.cases import assignment, code, items, set_node
+from tests.n8n_host.cases import assignment, code, items, node, set_node
 from tests.n8n_host.test_trigger_steps import PARSE_TS
+from tests.n8n_host.windmill_state_stub import StateStub
 from tests.support.n8n_host_run import HERE, bun_binary, host_environment, missing
 
 REPO_HOST = (HERE.parents[1] / "f" / "phoenix" / "n8n_host" / "host.ts").as_posix()
@@ -78,12 +79,13 @@ def test_literals_mean_exactly_the_original_data(tmp_path):
     assert all("__proto__" in keys for _, keys in decoded)  # an own key, as n8n's JSON has it
 
 
-def run_step(tmp_path, step: str, *args) -> dict:
+def run_step(tmp_path, step: str, *args, env: dict | None = None) -> dict:
     file, arguments = tmp_path / "step.ts", tmp_path / "args.json"
     file.write_text(step, encoding="ascii")
     arguments.write_text(json.dumps(list(args)), encoding="utf-8")
     proc = subprocess.run([str(bun_binary()), str(HERE / "run_step.ts"), str(file), str(arguments)],
-                          capture_output=True, text=True, env=host_environment(tmp_path / "cache"), timeout=300)
+                          capture_output=True, text=True, env={**host_environment(tmp_path / "cache"), **(env or {})},
+                          timeout=300)
     lines = [line for line in proc.stdout.split("\n") if line.startswith("RESULT ")]  # U+2028 may be in the data
     assert lines, proc.stderr[-2000:]
     return json.loads(lines[-1][len("RESULT "):])
@@ -121,3 +123,19 @@ def test_windmills_parser_sees_plain_object_arguments_not_resource_pickers(tmp_p
     args = {a["name"]: a["typ"] for a in json.loads(proc.stdout)["args"]}
     assert set(args) == {"items", "inputs", "nodes", "credentials", "static_data"}
     assert not [name for name, typ in args.items() if "resource" in typ], args
+
+
+@needs_bun
+def test_a_generated_step_keeps_static_data_in_the_flows_windmill_state(tmp_path):
+    """Not given static data, the step inside Windmill reads and writes the flow's state resource."""
+    dedupe = node("Remove Duplicates", "removeDuplicates", 2, {
+        "operation": "removeItemsSeenInPreviousExecutions", "logic": "removeItemsWithAlreadySeenKeyValues",
+        "dedupeValue": "={{ $json.id }}", "options": {}})
+    step = host_step(dedupe, host_import=REPO_HOST)
+    with StateStub() as stub:
+        first = run_step(tmp_path, step, items({"id": 1}, {"id": 2}), env=stub.env("f/test/orders", "job-1"))
+        second = run_step(tmp_path, step, items({"id": 2}, {"id": 3}), env=stub.env("f/test/orders", "job-2"))
+        stored = stub.value("f/test/orders/n8n_workflow_state")
+    assert first["ok"] and second["ok"], (first, second)
+    assert [i["json"]["id"] for i in second["result"]["outputs"][0]] == [3]
+    assert list(stored["processedData"]) == ["n:phoenix:Remove Duplicates"]
