@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Optional
 
-from . import catalog_data
+from .catalog_data import CREDENTIALS, NODES, PACKAGES
 
 MAX_NAME = 200  # longer than any n8n type name: refused before any lookup
 OAUTH2_ROOT = "oAuth2Api"
@@ -125,14 +125,14 @@ def _known_name(value: Any) -> bool:
 
 def node_type(type_name: Any) -> Optional[NodeTypeInfo]:
     """The node type named exactly ``type_name`` (``package.name``), or None."""
-    if not _known_name(type_name) or type_name not in catalog_data.NODES:
+    if not _known_name(type_name) or type_name not in NODES:
         return None
     return _node_type(type_name)
 
 
 @lru_cache(maxsize=None)
 def _node_type(type_name: str) -> NodeTypeInfo:
-    return _info(type_name, catalog_data.NODES[type_name]["variants"])
+    return _info(type_name, NODES[type_name]["variants"])
 
 
 def supports(type_name: Any, version: Any) -> bool:
@@ -143,22 +143,22 @@ def supports(type_name: Any, version: Any) -> bool:
 
 def credential_type(name: Any) -> Optional[CredentialTypeInfo]:
     """The credential type named exactly ``name``, or None."""
-    if not _known_name(name) or name not in catalog_data.CREDENTIALS:
+    if not _known_name(name) or name not in CREDENTIALS:
         return None
     return _credential_type(name)
 
 
 def node_type_names() -> tuple:
-    return tuple(catalog_data.NODES)
+    return tuple(NODES)
 
 
 def credential_type_names() -> tuple:
-    return tuple(catalog_data.CREDENTIALS)
+    return tuple(CREDENTIALS)
 
 
 def packages() -> dict:
     """{package name: version} the catalog was generated from."""
-    return dict(catalog_data.PACKAGES)
+    return dict(PACKAGES)
 
 
 # -- building the records --------------------------------------------------------
@@ -175,14 +175,14 @@ def _same_version(version: Any, versions: tuple) -> bool:
 
 
 def _variant_at(type_name: str, version: Any) -> Optional[dict]:
-    for variant in catalog_data.NODES[type_name]["variants"]:
+    for variant in NODES[type_name]["variants"]:
         if _same_version(version, tuple(variant["versions"])):
             return variant
     return None
 
 
 def _info(type_name: str, variants: list) -> NodeTypeInfo:
-    entry = catalog_data.NODES[type_name]
+    entry = NODES[type_name]
     versions = tuple(sorted({v for variant in variants for v in variant["versions"]}))
     group = tuple(dict.fromkeys(g for variant in variants for g in variant["group"]))
     declared: dict[str, dict] = {}
@@ -206,19 +206,19 @@ def _info(type_name: str, variants: list) -> NodeTypeInfo:
 
 def _chain(name: str, seen: tuple = ()) -> tuple:
     """``name`` and the types it extends, nearest first (a cycle or an unknown parent stops the walk)."""
-    if name in seen or name not in catalog_data.CREDENTIALS:
+    if name in seen or name not in CREDENTIALS:
         return ()
     chain = (name,)
-    for parent in catalog_data.CREDENTIALS[name].get("extends", ()):
+    for parent in CREDENTIALS[name].get("extends", ()):
         chain += tuple(p for p in _chain(parent, seen + chain) if p not in chain)
     return chain
 
 
 def _merged_properties(name: str, seen: tuple = ()) -> list:
     """n8n's getCredentialsProperties: the parents' properties first, each own property replacing a parent's."""
-    if name in seen or name not in catalog_data.CREDENTIALS:
+    if name in seen or name not in CREDENTIALS:
         return []
-    entry = catalog_data.CREDENTIALS[name]
+    entry = CREDENTIALS[name]
     merged: list = []
     for parent in entry.get("extends", ()):
         _merge(merged, _merged_properties(parent, seen + (name,)))
@@ -237,7 +237,7 @@ def _merge(into: list, properties: list) -> None:
 
 @lru_cache(maxsize=None)
 def _credential_type(name: str) -> CredentialTypeInfo:
-    entry = catalog_data.CREDENTIALS[name]
+    entry = CREDENTIALS[name]
     properties = tuple(CredentialProperty(
         name=p["name"], type=p["type"], display_name=p.get("displayName", p["name"]), default=p.get("default"),
         required=bool(p.get("required")), secret=bool(p.get("password")), options=tuple(p.get("options", ())),

@@ -35,7 +35,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import catalog
+from .catalog import CredentialProperty, node_type, packages
+from .catalog import credential_type as catalog_credential_type
 
 CREDENTIAL_FOLDER = "f/phoenix/n8n_credentials/"
 RESOURCES_KEY = "@resources"  # in the credentials argument: {credential type: resource path}
@@ -102,7 +103,7 @@ def _used_credentials(node: Any, declared: dict) -> list:
     """
     parameters = getattr(node, "parameters", None)
     parameters = parameters if isinstance(parameters, dict) else {}
-    info = catalog.node_type(getattr(node, "type", None))
+    info = node_type(getattr(node, "type", None))
     version = getattr(node, "type_version", None)
     at = info.at(version) if info else None
     names = sorted(k for k in declared if isinstance(k, str)) + [k for k in declared if not isinstance(k, str)]
@@ -120,9 +121,9 @@ def _used_credentials(node: Any, declared: dict) -> list:
 def _check(type_name: Any, reference: Any) -> Optional[str]:
     if not isinstance(type_name, str) or not TYPE_NAME.match(type_name):
         return "a credential type name must be letters, digits and _ (at most 100), starting with a letter"
-    if catalog.credential_type(type_name) is None:
+    if catalog_credential_type(type_name) is None:
         return (f"credential type {type_name} is not defined by the installed n8n packages "
-                f"({', '.join(catalog.packages())}): no resource type can hold it")
+                f"({', '.join(packages())}): no resource type can hold it")
     if not isinstance(reference, dict) or not isinstance(reference.get("name", ""), str):
         return f"the {type_name} credential reference must be an object with a text name"
     return None
@@ -178,7 +179,7 @@ def resource_type_document(credential_type: str) -> tuple:
     the OAuth token data the operator's resource must hold.
     Raises ValueError for a type the catalog does not know.
     """
-    info = catalog.credential_type(credential_type)
+    info = catalog_credential_type(credential_type)
     if info is None:
         raise ValueError(f"credential type {credential_type!r} is not in the n8n catalog")
     fixed = {p.name: p.default for p in info.properties if p.type == "hidden"}
@@ -205,7 +206,7 @@ def resource_type_document(credential_type: str) -> tuple:
     return f"{name}{RESOURCE_TYPE_SUFFIX}", {"description": description, "schema": schema}
 
 
-def _property_schema(prop: catalog.CredentialProperty) -> Optional[dict]:
+def _property_schema(prop: CredentialProperty) -> Optional[dict]:
     if prop.type not in _JSON_TYPES:
         return None  # fixedCollection, notice... : nothing an operator types into a resource
     kind = _JSON_TYPES[prop.type]
@@ -231,7 +232,7 @@ def _property_schema(prop: catalog.CredentialProperty) -> Optional[dict]:
     return out
 
 
-def _usable_default(prop: catalog.CredentialProperty) -> bool:
+def _usable_default(prop: CredentialProperty) -> bool:
     """A default the schema can carry: not an n8n expression ("={{...}}", the host evaluates those),
     and one of the options where n8n lists them (n8n sometimes defaults an options field to "")."""
     default = prop.default

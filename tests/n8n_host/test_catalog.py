@@ -133,7 +133,7 @@ def test_extends_cycles_and_unknown_parents_stop(monkeypatch):
     fake = {"a": {"package": "p", "display": "A", "extends": ["b"], "properties": [{"name": "x", "type": "string"}]},
             "b": {"package": "p", "display": "B", "extends": ["a", "missing"],
                   "properties": [{"name": "y", "type": "string"}]}}
-    monkeypatch.setattr(catalog_data, "CREDENTIALS", fake)
+    monkeypatch.setattr(catalog, "CREDENTIALS", fake)
     catalog._credential_type.cache_clear()
     try:
         info = catalog.credential_type("a")
