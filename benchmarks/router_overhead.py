@@ -8,7 +8,7 @@ take turns, round after round, in rotating order:
   connection: the model's own time plus the unavoidable HTTP round trip;
 - ``client``: the official client library alone, called as Phoenix calls it
   (``ollama.Client.chat``; ``InferenceClient`` preparing and sending the
-  request, Phoenix reading the JSON reply: ``openai_compat._chat``), the part
+  request, Phoenix reading the JSON reply: ``openai_compat/backend.py``'s ``_chat``), the part
   of Phoenix's overhead that the mandated client costs;
 - ``chat_completion`` (OpenAI API only, for reference): the same request
   through ``InferenceClient.chat_completion``, which also turns the reply into
@@ -54,7 +54,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of the
 from benchmarks._loopback import phoenix_stack, server, tiny_model  # noqa: E402
 from lib.backends import registry  # noqa: E402
 from lib.backends.base import Completion  # noqa: E402
-from lib.backends.openai_compat import OpenAICompatBackend, _chat, _prepare_session  # noqa: E402
+from lib.backends.openai_compat.backend import OpenAICompatBackend, _chat, _prepare_session  # noqa: E402
 from lib.router.core import route  # noqa: E402
 from lib.stack import load_stack  # noqa: E402
 

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.backends.llama_local import REPEAT_PENALTY, default_threads  # noqa: E402
-from lib.backends.embedded import ensure_embedded_model  # noqa: E402
+from lib.backends.embedded.backend import ensure_embedded_model  # noqa: E402
 from lib.router.core import route  # noqa: E402
 
 PROMPT = "Describe, in a few sentences, how a home AI stack can route tasks between local models."

@@ -4,7 +4,7 @@ Locally it is a YAML file; inside Windmill it is a resource of type
 ``c_phoenix_stack`` whose value is the same document, passed to ``main()`` as a
 dict. ``Stack`` is that document typed (pydantic models, ``lib/settings.py``):
 every key's type and default are declared once, on its section below (the
-backend kinds' ``models`` section is in ``lib/backends/settings.py``), and
+backend kinds' ``models`` section is their packages', put together in ``lib/backends/settings.py``), and
 read as attributes: ``stack.routing.priority``, ``stack.services.n8n.url``.
 The defaults describe a machine with nothing running, where the embedded
 model answers. The resource type is generated from ``stack_schema()``.

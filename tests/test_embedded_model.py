@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from lib.backends import embedded
+from lib.backends.embedded import backend as embedded
 from lib.errors import BackendDown
 
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..backends.embedded import EMBEDDED_MODEL_NAME, model_path as embedded_path
+from ..backends.embedded.backend import EMBEDDED_MODEL_NAME, model_path as embedded_path
 from ..backends.llama_local import stack_threads
 from ..errors import BackendDown, BackendHung, BadRequest, InputError, ModelMissing, ServerError
 from ..stack import Stack, load_stack

@@ -15,7 +15,7 @@ result is valid against ``ORCHESTRATOR_SCHEMA`` on every call.
 
 from __future__ import annotations
 
-from ..backends.settings import ROO_DOMAINS
+from ..backends.common_settings import ROO_DOMAINS
 
 OMAS_AGENTS = ("none", "chaos", "demigod", "thanatos", "council")
 WORKFLOW_TYPES = ("windmill", "n8n")

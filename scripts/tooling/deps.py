@@ -90,13 +90,18 @@ def _imports_by_name(module: ast.Module) -> bool:
 
 
 def _add_named_modules(imports: FileImports, module: ast.Module, package: list[str]) -> None:
-    """String constants naming a sibling or ``f.``/``u.`` module: lazy edges (e.g. a backend registry).
+    """String constants naming a sibling or ``f.``/``u.`` module, and the modules a
+    template names (``import_module(f"{__package__}.{kind}.backend")``: every
+    ``<package>/*/backend``): lazy edges (e.g. the backend registry).
 
     Windmill never sees these; the code may import any of them at run time,
     so what they import is needed too. Names that are no module are dropped
     later, where edges are kept only to existing files.
     """
     for node in ast.walk(module):
+        template = _module_template(node, package)
+        if template:
+            imports.workspace.append((template, node.lineno, False))
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             continue
         text = node.value
@@ -106,6 +111,28 @@ def _add_named_modules(imports: FileImports, module: ast.Module, package: list[s
             imports.workspace.append((text.replace(".", "/"), node.lineno, False))
         elif package:
             imports.workspace.append(("/".join(package + text.split(".")), node.lineno, False))
+
+
+def _module_template(node: ast.AST, package: list[str]) -> str | None:
+    """``import_module(f"{__package__}.{x}.backend")`` -> ``<package>/*/backend``: a placeholder is one name."""
+    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"):
+        return None
+    values = node.args[0].values
+    relative_to_package = isinstance(values[0], ast.FormattedValue) and getattr(values[0].value, "id", "") == "__package__"
+    parts = [str(v.value) if isinstance(v, ast.Constant) else "*" for v in values[relative_to_package:]]
+    text = ".".join(package) + "".join(parts) if relative_to_package else "".join(parts)
+    if "*" not in text or not re.fullmatch(r"(\*|[A-Za-z_]\w*)(\.(\*|[A-Za-z_]\w*))*", text):
+        return None
+    if relative_to_package or text.split(".", 1)[0] in ("f", "u"):
+        return text.replace(".", "/")
+    return "/".join(package + text.split("."))
+
+
+def _matching(template: str, paths) -> list[str]:
+    """The paths a module template (``*`` for one name) names."""
+    pattern = re.compile("[^/]+".join(re.escape(part) for part in template.split("*")) + "$")
+    return [path for path in paths if pattern.match(path)]
 
 
 def _classify(imports: FileImports, dotted: str, line: int, top_level: bool) -> None:
@@ -148,7 +175,11 @@ class Analysis:
 
     def _code_edges(self, path: str) -> list[str]:
         found = self.files.get(path)
-        return [p for p, _, _ in found.workspace if p in self.files] if found else []
+        if not found:
+            return []
+        named = [p for p, _, _ in found.workspace if "*" not in p]
+        templates = [p for p, _, _ in found.workspace if "*" in p]
+        return [p for p in named if p in self.files] + [p for t in templates for p in _matching(t, self.files)]
 
     def _windmill_edges(self, path: str) -> list[str]:
         deps = self.windmill_reads.get(path)

@@ -86,7 +86,7 @@ def write_resource_files(root: Path) -> list[str]:
 
 
 def _generated_header(what: str) -> str:
-    return (f"# GENERATED {what}: from the Stack model (lib/stack.py, lib/backends/settings.py) by "
+    return (f"# GENERATED {what}: from the Stack model (lib/stack.py, lib/backends/*/settings.py) by "
             "`python scripts/deploy.py vendor`.\n# Edit the model, not this file.\n")
 
 

@@ -175,6 +175,30 @@ def test_modules_imported_by_name_count_as_lazy_imports(package, capsys):
     assert problems_of(package) == []
 
 
+TEMPLATE_REGISTRY = '''\
+"""Every kind's package is imported by a template: kinds/<package>/backend."""
+from importlib import import_module
+
+PACKAGES = ("extra",)
+
+
+def load(package: str):
+    return import_module(f"{__package__}.kinds.{package}.backend")
+'''
+
+
+def test_modules_a_template_names_count_as_lazy_imports(package, capsys):
+    # import_module(f"{__package__}.kinds.{package}.backend"): any kinds/<name>/backend, and nothing else
+    write(package, "requirements.txt", "requests-toolbelt==1.0.0\nrich==13.0.0\n")
+    write(package, "f/phoenix/lib/registry.py", TEMPLATE_REGISTRY)
+    write(package, "f/phoenix/lib/kinds/extra/backend.py", EXTRA_BACKEND)
+    write(package, "f/phoenix/lib/kinds/extra/other.py", "def load():\n    import rich\n    return rich\n")
+    write(package, SCRIPT_FILE, "from f.phoenix.lib.registry import load\n\n" + (package / SCRIPT_FILE).read_text())
+    metadata(package, capsys)
+    assert (package / SCRIPT_FILE).read_text().startswith("#extra_requirements:\n#requests-toolbelt==1.0.0\n\n")
+    assert problems_of(package) == []
+
+
 def test_read_pins_and_header_parsing():
     assert extra_requirements.read_header("import os\n") is None
     assert extra_requirements.read_header("#extra_requirements:\n#PyYAML==6.0.3\n# jsonschema\n\nx = 1\n") == {

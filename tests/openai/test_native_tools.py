@@ -26,7 +26,7 @@ def ollama(tiny_gguf):
 
 @pytest.fixture
 def stack(tiny_stack, ollama):
-    from lib.backends import ollama_backend
+    from lib.backends.ollama import backend as ollama_backend
 
     ollama_backend._TAGS.clear()
     ollama.requests.clear()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.backends import ollama_backend
+from lib.backends.ollama import backend as ollama_backend
 from tests.support.ollama_server import OllamaStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

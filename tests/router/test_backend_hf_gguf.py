@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 from lib.backends.base import ChatRequest
-from lib.backends.hf_gguf import HubGGUF, ensure_hf_gguf, split_model
+from lib.backends.hf_gguf.backend import HubGGUF, ensure_hf_gguf, split_model
 from lib.errors import BackendDown, ModelMissing
 from lib.backends.llama_local import CorruptModel
 from lib.stack import load_stack

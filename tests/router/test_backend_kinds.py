@@ -1,4 +1,4 @@
-"""Adding a backend kind is its own module and one registration.
+"""Adding a backend kind is its own package and one registration (a line of lib/backends/shipped.py).
 
 The ``echo`` kind below exists only in this test: registered, it is offered by
 the policy, answers through the router, is listed by the inventory and the
@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from lib.backends.base import Completion, Health
 from lib.backends.kinds import BackendKind, Candidate, HealthProbe
 from lib.backends.registry import build_backend, kinds, register, registered
+from lib.backends.settings import kind_entries
+from lib.backends.shipped import SHIPPED
 from lib.health import catalog
 from lib.health.run import BACKENDS_KEY, run_health
 from lib.models import inventory as inventory_module
@@ -28,6 +36,8 @@ from lib.router.classify import Classification
 from lib.router.core import route, route_stream
 from lib.stack import Stack, load_stack
 from lib.store import open_store
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class EchoBackend:
@@ -152,14 +162,118 @@ def test_thanatos_takes_the_veto_of_a_last_resort_kind_as_advice(echo):
         assert not thanatos._model_may_veto("auto", opinion) and thanatos._model_may_veto(True, opinion)
 
 
-def test_each_kind_names_the_entry_of_the_stack_it_reads():
+def test_the_models_section_is_the_shipped_kinds_entries_and_the_embedding_model():
     # models.embeddings names the stack's one embedding model (lib/router/embeddings.py): it is read by
     # the embeddings route, not a backend kind the router chooses among
-    entries = set(Stack.model_fields["models"].annotation.model_fields) - {"embeddings"}
-    named = {kind.settings for kind in kinds() if kind.settings}
-    assert named == entries  # every other entry of models: belongs to a kind, and every kind's entry exists
+    assert list(Stack.model_fields["models"].annotation.model_fields) == [*kind_entries(), "embeddings"]
+    assert list(kind_entries()) == ["phoenixcore", "ollama", "huggingface", "embedded"]
     stack = load_stack({"models": {"ollama": {"fast": ["phi3"]}}})
-    assert getattr(stack.models, {k.name: k for k in kinds()}["ollama"].settings).fast == ["phi3"]
+    assert stack.models.ollama.fast == ["phi3"] and stack.models.ollama.coding  # the rest keeps its defaults
+
+
+def test_every_shipped_package_holds_its_record_and_the_settings_it_says():
+    backends = REPO / "lib" / "backends"
+    for shipped in SHIPPED:
+        assert (backends / shipped.package / "backend.py").is_file()
+        assert (backends / shipped.package / "settings.py").is_file() or not shipped.settings
+    assert [kind.name for kind in kinds()] == ["phoenixcore", "ollama", "hf_gguf", "openai", "embedded"]
+
+
+ECHO_SETTINGS = """
+from ...settings import Settings
+
+
+class EchoSettings(Settings):
+    greeting: str = "echo"
+
+
+ENTRY = ("echo", EchoSettings)
+"""
+
+ECHO_BACKEND = """
+from ...backends.base import Completion, Health
+from ..kinds import BackendKind, Candidate
+
+
+class EchoBackend:
+    def __init__(self, name, greeting):
+        self.name, self.greeting = name, greeting
+
+    def health(self, timeout=1.0):
+        return Health(True, "echo is listening")
+
+    def models(self, timeout=1.0):
+        return ["echo-1"]
+
+    def complete(self, request, model, deadline):
+        return Completion(f"{self.greeting}: {request.messages[-1]['content']}", self.name, model, 1, 3)
+
+    def stream(self, request, model, deadline):
+        yield self.complete(request, model, deadline).text
+
+
+KIND = BackendKind(
+    name="echo", label="Echo",
+    build=lambda stack, name: EchoBackend(name, stack.models.echo.greeting),
+    candidates=lambda stack, ask: [("main", Candidate("echo", "echo-1", "echo"))],
+    configured=lambda stack: {"echo": ["echo-1"]},
+)
+"""
+
+ECHO_RUN = """
+import json, sys
+from lib.errors import ConfigError
+from lib.models.inventory import inventory
+from lib.openai_api.request import model_ids
+from lib.router.core import route
+from lib.stack import load_stack, stack_schema
+
+stack = json.loads(sys.argv[1])
+stack["models"]["echo"] = {"greeting": "hi"}
+result = route("Say hello", stack, prefer=["echo"])
+try:
+    load_stack({"models": {"echo": {"greeting": 3}}})
+    refused = None
+except ConfigError as exc:
+    refused = str(exc)
+print(json.dumps({
+    "answer": result["answer"], "model": result["model"],
+    "listed": "echo" in model_ids(load_stack(stack)) or "echo:echo-1" in model_ids(load_stack(stack)),
+    "rows": [row["backend"] for row in inventory(load_stack(stack), timeout_s=1)["backends"]],
+    "default": load_stack(None).models.echo.greeting,
+    "schema": sorted(stack_schema()["properties"]["models"]["properties"]),
+    "refused": refused,
+}))
+"""
+
+
+def test_a_new_kind_with_settings_is_its_package_and_one_line(tmp_path, tiny_stack):
+    """In a copy of lib/: the echo kind's package and one line of shipped.py, nothing else, and the
+    stack reads its settings (defaults, validation, the resource type) and the router answers on it."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "lib", copy / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "lib/backends/echo").mkdir()
+    (copy / "lib/backends/echo/settings.py").write_text(ECHO_SETTINGS, encoding="utf-8")
+    (copy / "lib/backends/echo/backend.py").write_text(ECHO_BACKEND, encoding="utf-8")
+    shipped = copy / "lib/backends/shipped.py"
+    text = shipped.read_text(encoding="utf-8")
+    assert text.count('    Shipped("embedded", settings=True),\n') == 1
+    shipped.write_text(text.replace('    Shipped("embedded", settings=True),\n',
+                                    '    Shipped("embedded", settings=True),\n    Shipped("echo", settings=True),\n'),
+                       encoding="utf-8")
+    changed = {path.relative_to(copy).as_posix() for path in (copy / "lib").rglob("*.py")
+               if not (REPO / path.relative_to(copy)).is_file()
+               or (REPO / path.relative_to(copy)).read_bytes() != path.read_bytes()}
+    assert changed == {"lib/backends/echo/settings.py", "lib/backends/echo/backend.py", "lib/backends/shipped.py"}
+
+    run = subprocess.run([sys.executable, "-c", ECHO_RUN, json.dumps(tiny_stack)], cwd=copy, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(copy)})
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["answer"] == "hi: Say hello" and seen["model"] == {"backend": "echo", "model": "echo-1"}
+    assert seen["listed"] and "echo" in seen["rows"] and seen["default"] == "echo"
+    assert seen["schema"] == ["echo", "embedded", "embeddings", "huggingface", "ollama", "phoenixcore"]
+    assert "models.echo.greeting" in seen["refused"]
 
 
 @pytest.mark.parametrize("module", [policy, inventory_module, catalog, core, openai_request, thanatos])

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 
 from lib.backends.base import ChatRequest
-from lib.backends.ollama_backend import OllamaBackend
+from lib.backends.ollama.backend import OllamaBackend
 from lib.errors import BackendDown, BackendHung, ModelMissing, ServerError, UnusableOutput
 
 #: how far past its deadline a call may finish: thread wake-ups, not waiting

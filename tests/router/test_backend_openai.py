@@ -9,9 +9,9 @@ import time
 import jsonschema
 import pytest
 
-from lib.backends import openai_compat
+from lib.backends.openai_compat import backend as openai_compat
 from lib.backends.base import ChatRequest
-from lib.backends.openai_compat import OpenAICompatBackend
+from lib.backends.openai_compat.backend import OpenAICompatBackend
 from lib.errors import BackendDown, BackendHung, ServerError, UnusableOutput
 
 SLACK_S = 1.5

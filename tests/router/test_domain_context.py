@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from lib.backends import ollama_backend
+from lib.backends.ollama import backend as ollama_backend
 from lib.router import domain_context as context_module
 from lib.router.core import route
 from lib.stack import load_stack

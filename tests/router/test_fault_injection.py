@@ -150,7 +150,7 @@ def test_the_overall_deadline_stops_the_chain_and_blames_no_one_untried(full_sta
 
 
 def test_a_backend_raising_something_unexpected_is_recorded_and_skipped(full_stack, monkeypatch):
-    from lib.backends.ollama_backend import OllamaBackend
+    from lib.backends.ollama.backend import OllamaBackend
 
     def broken(self, request, model, deadline):
         raise TypeError("a client library bug")

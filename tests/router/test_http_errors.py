@@ -15,7 +15,7 @@ import pydantic
 import pytest
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError, OfflineModeIsEnabled
 
-from lib.backends import openai_compat
+from lib.backends.openai_compat import backend as openai_compat
 from lib.backends.http_errors import backend_error, error_text, mapped
 from lib.errors import BackendDown, BackendHung, BadRequest, ModelMissing, ServerError, UnusableOutput
 

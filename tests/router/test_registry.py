@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from lib.backends import embedded, registry
+from lib.backends import registry
+from lib.backends.embedded import backend as embedded
 from lib.backends.base import ChatRequest
 from lib.errors import BackendDown
 from lib.stack import load_stack

@@ -44,7 +44,7 @@ def test_a_token_pasted_as_a_model_name_is_masked_in_trace_errors_and_state(tiny
 
 
 def test_a_token_quoted_by_a_failing_client_is_masked(tiny_stack, ollama, monkeypatch):
-    from lib.backends.ollama_backend import OllamaBackend
+    from lib.backends.ollama.backend import OllamaBackend
 
     def leaky(self, request, model, deadline):  # a library echoing the request's header in its error
         raise RuntimeError(f"401 for request with headers {{'Authorization': 'Bearer {RANDOM_KEY}'}} "

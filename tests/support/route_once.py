@@ -21,7 +21,7 @@ def main() -> None:
 
     # Client libraries are imported before the clock starts, so ``route_s`` is the
     # routing itself, not Python's import time (reported apart as ``process_s``).
-    from lib.backends import ollama_backend, openai_compat  # noqa: F401
+    import lib.backends.ollama.backend, lib.backends.openai_compat.backend  # noqa: F401,E401
     import httpx, ollama  # noqa: F401,E401
     from huggingface_hub import InferenceClient  # noqa: F401
 

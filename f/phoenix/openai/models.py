@@ -5,6 +5,7 @@
 #jsonschema==4.26.0
 #llama-cpp-python==0.3.36
 #ollama==0.6.3
+#pyyaml==6.0.3
 #requests==2.34.2
 #wmill==1.850.0
 

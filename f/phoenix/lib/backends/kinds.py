@@ -3,8 +3,10 @@
 
 A *kind* is a sort of model source (``ollama``, ``openai``, ``hf_gguf``...);
 a *backend name* is one source of that kind as the router knows it: the kind
-itself, or ``<kind>:<instance>`` (``openai:tgi``). Each kind's module declares
-one ``BackendKind`` and ``registry.py`` registers it; the policy, the
+itself, or ``<kind>:<instance>`` (``openai:tgi``). Each kind's package
+declares one ``BackendKind`` in its ``backend.py`` (and its entry of the
+stack, if any, in its ``settings.py``); ``shipped.py`` names the package and
+``registry.py`` registers the record; the policy, the
 inventory, the health checks and the router read the records and never name
 a provider (as in simonw/llm, where a model registers itself and states what
 it can do).
@@ -24,8 +26,6 @@ A record says:
   for kinds whose backend would fetch something a look must not;
 - ``model_label``: the model name it reports whatever the candidate says (a
   local file's kind reports its model, not its path), or None;
-- ``settings``: the entry of the stack's ``models`` section it reads
-  (``stack.models.<settings>``, declared in ``settings.py``), or None;
 - ``one_model``: each of its backends serves one model, so the OpenAI API
   lists it, and is asked for it, by the backend's name (``embedded``,
   ``openai:tgi``) rather than ``<backend>:<model>``;
@@ -115,7 +115,6 @@ class BackendKind:
     folders: Callable[[Stack], list[str]] = _none
     inspect: Callable[[Stack, str], Any] | None = None
     model_label: str | None = None
-    settings: str | None = None
     one_model: bool = False
     last_resort: bool = False
 

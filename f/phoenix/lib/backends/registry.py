@@ -1,25 +1,22 @@
 # GENERATED from lib/backends/registry.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """The backend kinds Phoenix knows, and the backend a routing candidate names.
 
-Kinds are registered, not special-cased: each kind's module declares its
-``BackendKind`` record (``kinds.py``) and the end of this module registers
-it. Adding a kind is its module plus its registration here; the policy, the
+Kinds are registered, not special-cased: each kind's package declares its
+``BackendKind`` record (``kinds.py``) in its ``backend.py``, and this module
+registers the record of every package ``shipped.py`` names. The policy, the
 inventory, the health checks, the OpenAI model list, Thanatos and the router
-find it through ``kinds()``. Settings of its own in the stack are an entry of
-``settings.py``'s ``Models``, named by its record (``BackendKind.settings``).
+find a kind through ``kinds()``; tests and benchmarks add one for a while
+with ``registered``.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from importlib import import_module
 
 from ..stack import Stack
-from .embedded import KIND as EMBEDDED
-from .hf_gguf import KIND as HF_GGUF
 from .kinds import BackendKind, Unavailable
-from .ollama_backend import KIND as OLLAMA
-from .openai_compat import KIND as OPENAI
-from .phoenixcore import KIND as PHOENIXCORE
+from .shipped import SHIPPED
 
 _KINDS: dict[str, BackendKind] = {}
 
@@ -74,8 +71,10 @@ def _unknown(name: str) -> Unavailable:
     return Unavailable(name, f"unknown backend kind {name.split(':', 1)[0]!r}")
 
 
-# The kinds Phoenix ships (a new one: its module's KIND imported above and named
-# here). Within a place of the policy's order (kinds.PLACES), candidates come in
-# this order; so do the inventory's rows and the health dashboard's.
-for _kind in (PHOENIXCORE, OLLAMA, HF_GGUF, OPENAI, EMBEDDED):
-    register(_kind)
+def _shipped_kind(package: str) -> BackendKind:
+    """The record a shipped package declares (``lib/backends/<package>/backend.py``: ``KIND``)."""
+    return import_module(f"{__package__}.{package}.backend").KIND
+
+
+for _shipped in SHIPPED:
+    register(_shipped_kind(_shipped.package))

@@ -1,125 +1,25 @@
 # GENERATED from lib/backends/settings.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
-"""The backend kinds' part of the stack: its ``models`` section, one entry per kind.
+"""The backend kinds' part of the stack: its ``models`` section.
 
-Each kind's record names the entry it reads (``BackendKind.settings``,
-``kinds.py``): ``models.embedded`` and ``models.phoenixcore`` (a GGUF file run
-in this process), ``models.ollama`` (the models to ask Ollama for, per task
-category) and ``models.huggingface`` (hub GGUF files per Roo domain, for the
-``hf_gguf`` kind, and OpenAI-compatible endpoints, for the ``openai`` kind).
-
-The entries live here rather than in each kind's module because every
-script reads the whole stack, and Windmill locks a script with what the
-modules it imports may import: a kind's module brings its client libraries
-(llama.cpp, huggingface_hub, httpx), these classes only pydantic. A new kind
-with settings of its own adds its entry here and names it in its record.
+One entry per kind that reads settings of its own, declared in the kind's
+package (``lib/backends/<kind>/settings.py``: ``ENTRY``) and put together
+here from the kinds ``shipped.py`` names: ``models.phoenixcore`` and
+``models.embedded`` (a GGUF file run in this process), ``models.ollama`` (the
+models to ask Ollama for, per task category) and ``models.huggingface`` (hub
+GGUF files per Roo domain for ``hf_gguf``, and OpenAI-compatible endpoints
+for ``openai``). Beside them, ``models.embeddings``: the one embedding model,
+which is not a kind's.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from importlib import import_module
+from typing import Any
 
-from pydantic import Field
+from pydantic import create_model
 
-from ..settings import EnvName, Integer, Names, Settings, Url, section
-
-#: the task categories the Ollama model lists are kept by (the policy looks in them in turn)
-CATEGORIES = ("reasoning", "coding", "fast", "complex")
-#: the Roo Code domains of the seed's .roo/domains/: hub GGUF files and endpoints are mapped to them
-ROO_DOMAINS = ("dataanalysis", "decisionmaking", "education", "scientificresearch", "softwaredevelopment")
-RooDomain = Literal[ROO_DOMAINS]
-ContextSize = Annotated[Integer, Field(ge=128)]
-
-
-class LocalModel(Settings):
-    """A GGUF file run in this process; a relative path is under the stack root."""
-
-    path: Optional[str] = None
-    chat_format: str = "chatml"
-    n_ctx: ContextSize = 2048
-
-
-class EmbeddedModel(LocalModel):
-    """``models.embedded``: without a path, the Phoenix cache's copy of the embedded model."""
-
-
-class PhoenixCoreModel(LocalModel):
-    """``models.phoenixcore``: the operator's own quantized model; without a path, none."""
-
-    path: Optional[str] = "models/quantized/PhoenixCore-4bit-Q5.gguf"
-    n_ctx: ContextSize = 4096
-
-
-class OllamaModels(Settings):
-    """``models.ollama``: what to ask Ollama for, per task category, in order of preference."""
-
-    reasoning: Names = ["llama3:8b", "zamba2-7b-instruct"]
-    coding: Names = ["deepseek-coder-v2", "qwen2.5-coder:7b"]
-    fast: Names = ["mistral:7b", "gemma:7b"]
-    complex: Names = ["mixtral:8x7b"]
-
-    def by_category(self) -> dict[str, list[str]]:
-        return {category: list(getattr(self, category)) for category in CATEGORIES}
-
-    def every_model(self) -> list[str]:
-        """Every model named, once each, in the stack's order."""
-        return list(dict.fromkeys(name for names in self.by_category().values() for name in names))
-
-
-class HubFile(Settings):
-    """One GGUF file of a Hugging Face repo (``models.huggingface.gguf.<domain>[]``)."""
-
-    repo: Annotated[str, Field(pattern="^[^/\\s]+/[^/\\s]+$")]
-    file: Annotated[str, Field(min_length=1)]
-    chat_format: str = "chatml"
-    n_ctx: ContextSize = 4096
-
-    @property
-    def model(self) -> str:
-        """The name a candidate asks for: ``<org>/<name>/<file>``."""
-        return f"{self.repo}/{self.file}"
-
-
-class HubFilesByDomain(Settings):
-    """``models.huggingface.gguf``: the hub GGUF files offered for tasks of each Roo domain."""
-
-    dataanalysis: list[HubFile] = []
-    decisionmaking: list[HubFile] = []
-    education: list[HubFile] = []
-    scientificresearch: list[HubFile] = []
-    softwaredevelopment: list[HubFile] = []
-
-    def for_domain(self, domain: str) -> list[HubFile]:
-        return list(getattr(self, domain)) if domain in ROO_DOMAINS else []
-
-    def every_file(self) -> list[HubFile]:
-        """Every entry, domain by domain (a file mapped to two domains comes twice)."""
-        return [entry for domain in ROO_DOMAINS for entry in getattr(self, domain)]
-
-
-class Endpoint(Settings):
-    """One OpenAI-compatible endpoint (``models.huggingface.endpoints[]``): backend ``openai:<name>``."""
-
-    name: Annotated[str, Field(min_length=1)]
-    url: Url
-    #: empty: the endpoint's own default model
-    model: str = ""
-    token_env: EnvName = None
-    #: the Roo domains it is offered for; empty: every task
-    domains: list[RooDomain] = []
-    #: the server accepts response_format but answers as it likes: Phoenix asks in the prompt instead
-    ignores_response_format: bool = False
-
-
-class HuggingFace(Settings):
-    """``models.huggingface``: the hub cache, hub GGUF files (``hf_gguf``) and endpoints (``openai``)."""
-
-    cache_dir: Optional[str] = None
-    offline: bool = False
-    gguf: HubFilesByDomain = section()
-    endpoints: list[Endpoint] = []
-
-    def endpoint(self, name: str) -> Endpoint | None:
-        return next((endpoint for endpoint in self.endpoints if endpoint.name == name), None)
+from ..settings import Names, Settings, section
+from .shipped import SHIPPED
 
 
 class EmbeddingModels(Settings):
@@ -132,11 +32,25 @@ class EmbeddingModels(Settings):
     ollama: Names = []
 
 
-class Models(Settings):
-    """The stack's ``models`` section: each backend kind's entry, and the embedding model."""
+def kind_entries() -> dict[str, type[Settings]]:
+    """Each shipped kind's entry of the models section: name -> its settings, in the shipped order."""
+    entries: dict[str, type[Settings]] = {}
+    for shipped in SHIPPED:
+        if shipped.settings:
+            name, settings = import_module(f"{__package__}.{shipped.package}.settings").ENTRY
+            if name in entries or name == "embeddings":
+                raise ValueError(f"backend package {shipped.package!r}: models.{name} is declared twice")
+            entries[name] = settings
+    return entries
 
-    embedded: EmbeddedModel = section()
-    phoenixcore: PhoenixCoreModel = section()
-    ollama: OllamaModels = section()
-    embeddings: EmbeddingModels = section()
-    huggingface: HuggingFace = section()
+
+def _models_section() -> type[Settings]:
+    fields: dict[str, Any] = {name: (settings, section()) for name, settings in kind_entries().items()}
+    fields["embeddings"] = (EmbeddingModels, section())
+    return create_model("Models", __base__=Settings, __module__=__name__,
+                        __doc__="The stack's models section: each backend kind's entry, and the embedding model.",
+                        **fields)
+
+
+#: the stack's ``models`` section
+Models = _models_section()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..backends.settings import ROO_DOMAINS
+from ..backends.common_settings import ROO_DOMAINS
 
 TASK_TYPES = ("reasoning", "coding", "fast", "complex")
 COMPLEXITIES = ("low", "medium", "high")

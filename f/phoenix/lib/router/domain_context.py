@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..backends.settings import ROO_DOMAINS
+from ..backends.common_settings import ROO_DOMAINS
 
 #: at most this much context in a prompt: the embedded model has a 2048-token window
 MAX_CHARS = 2000

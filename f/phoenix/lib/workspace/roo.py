@@ -48,7 +48,7 @@ from ..errors import InputError
 from ..omas.agents import AGENT_NAMES, load_council
 from ..preserve import PROTECTED
 from ..router.orchestrator import ENHANCEMENT_LEVELS, OMAS_AGENTS, ORCHESTRATOR_SCHEMA, WORKFLOW_TYPES
-from ..backends.settings import CATEGORIES, ROO_DOMAINS
+from ..backends.common_settings import CATEGORIES, ROO_DOMAINS
 
 MODE_SLUG = "phoenix-orchestrator"
 RULES_DIR = f".roo/rules-{MODE_SLUG}"

@@ -1,3 +1,4 @@
+# GENERATED from lib/backends/phoenixcore/backend.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """PhoenixCore: the operator's own quantized GGUF (``models.phoenixcore``), run in this process.
 
 The seed's "existing model": first when the priority is ``existing``, and
@@ -10,10 +11,10 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from ..health.folders import check_local_model
-from ..stack import Stack
-from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
-from .llama_local import LocalGGUF, stack_threads
+from ...health.folders import check_local_model
+from ...stack import Stack
+from ..kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
+from ..llama_local import LocalGGUF, stack_threads
 
 #: the model's name, as the router's results and the inventory show it (its candidate's model is the file)
 NAME = "PhoenixCore"
@@ -53,4 +54,4 @@ def _folders(stack: Stack) -> list[str]:
 
 KIND = BackendKind(name="phoenixcore", label=LABEL, build=_build, candidates=_candidates,
                    configured=_configured, probes=_probes, folders=_folders, model_label=NAME,
-                   settings="phoenixcore", one_model=True)
+                   one_model=True)

@@ -42,13 +42,13 @@ from types import SimpleNamespace
 from typing import Iterator
 from urllib.parse import urlparse
 
-from ..errors import BackendDown, BackendError, BackendHung, BadRequest, UnusableOutput
-from ..health.services import check_openai_endpoint
-from ..stack import Routing, Stack
-from ..redact import shown_url
-from .base import ChatRequest, Completion, Health, remaining, schema_problem, tool_reply
-from .http_errors import mapped, status_error
-from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
+from ...errors import BackendDown, BackendError, BackendHung, BadRequest, UnusableOutput
+from ...health.services import check_openai_endpoint
+from ...stack import Routing, Stack
+from ...redact import shown_url
+from ..base import ChatRequest, Completion, Health, remaining, schema_problem, tool_reply
+from ..http_errors import mapped, status_error
+from ..kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
 from .settings import Endpoint
 
 #: a backend built outside a stack (tests, benchmarks) connects within the stack's default
@@ -443,5 +443,5 @@ def _probes(stack: Stack) -> list[HealthProbe]:
 
 
 KIND = BackendKind(name="openai", label="OpenAI-compatible endpoint", build=from_stack,
-                   candidates=_candidates, configured=_configured, probes=_probes, settings="huggingface",
+                   candidates=_candidates, configured=_configured, probes=_probes,
                    one_model=True)

@@ -1,4 +1,3 @@
-# GENERATED from lib/backends/ollama_backend.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """Ollama, through the official ``ollama`` client.
 
 - Every call has an explicit timeout (the client's default is to wait
@@ -36,13 +35,13 @@ import time
 from functools import partial
 from typing import Iterator
 
-from ..errors import BackendDown, BackendError, BackendHung, ModelMissing, UnusableOutput
-from ..health.services import check_ollama
-from ..stack import Routing, Stack
-from ..redact import shown_url
-from .base import ChatRequest, Completion, Health, remaining, tool_reply
-from .http_errors import mapped, status_error
-from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
+from ...errors import BackendDown, BackendError, BackendHung, ModelMissing, UnusableOutput
+from ...health.services import check_ollama
+from ...stack import Routing, Stack
+from ...redact import shown_url
+from ..base import ChatRequest, Completion, Health, remaining, tool_reply
+from ..http_errors import mapped, status_error
+from ..kinds import Ask, BackendKind, Candidate, HealthProbe, Offer
 
 #: a backend built outside a stack (tests, benchmarks) connects within the stack's default
 CONNECT_TIMEOUT_S = Routing.model_fields["connect_timeout_s"].default
@@ -253,4 +252,4 @@ def _probes(stack: Stack) -> list[HealthProbe]:
 
 
 KIND = BackendKind(name="ollama", label="Ollama", build=from_stack, candidates=_candidates,
-                   configured=lambda stack: {"ollama": _wanted(stack)}, probes=_probes, settings="ollama")
+                   configured=lambda stack: {"ollama": _wanted(stack)}, probes=_probes)

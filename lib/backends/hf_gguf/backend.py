@@ -1,4 +1,3 @@
-# GENERATED from lib/backends/hf_gguf.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """GGUF files from the Hugging Face hub, run in this process.
 
 A candidate's model is ``<org>/<name>/<file>``: the repo id and the file in
@@ -21,11 +20,11 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import BackendDown, ModelMissing
-from ..stack import Stack
-from .base import ChatRequest, Completion, Health
-from .kinds import Ask, BackendKind, Candidate, Offer
-from .llama_local import LocalGGUF, stack_threads
+from ...errors import BackendDown, ModelMissing
+from ...stack import Stack
+from ..base import ChatRequest, Completion, Health
+from ..kinds import Ask, BackendKind, Candidate, Offer
+from ..llama_local import LocalGGUF, stack_threads
 from .settings import HubFile
 
 def from_stack(stack: Stack, key: str) -> "HubGGUF":
@@ -153,4 +152,4 @@ def _configured(stack: Stack) -> dict[str, list[str]]:
 
 
 KIND = BackendKind(name="hf_gguf", label="Hugging Face GGUF (in-process)", build=from_stack, candidates=_candidates,
-                   configured=_configured, settings="huggingface")
+                   configured=_configured)

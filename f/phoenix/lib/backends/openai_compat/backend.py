@@ -1,4 +1,4 @@
-# GENERATED from lib/backends/openai_compat.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
+# GENERATED from lib/backends/openai_compat/backend.py by `python scripts/deploy.py vendor`: edit lib/, not this copy.
 """OpenAI-compatible endpoints (llama.cpp server, TGI, Hugging Face inference
 endpoints) through ``huggingface_hub.InferenceClient(base_url=...)``.
 
@@ -43,13 +43,13 @@ from types import SimpleNamespace
 from typing import Iterator
 from urllib.parse import urlparse
 
-from ..errors import BackendDown, BackendError, BackendHung, BadRequest, UnusableOutput
-from ..health.services import check_openai_endpoint
-from ..stack import Routing, Stack
-from ..redact import shown_url
-from .base import ChatRequest, Completion, Health, remaining, schema_problem, tool_reply
-from .http_errors import mapped, status_error
-from .kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
+from ...errors import BackendDown, BackendError, BackendHung, BadRequest, UnusableOutput
+from ...health.services import check_openai_endpoint
+from ...stack import Routing, Stack
+from ...redact import shown_url
+from ..base import ChatRequest, Completion, Health, remaining, schema_problem, tool_reply
+from ..http_errors import mapped, status_error
+from ..kinds import Ask, BackendKind, Candidate, HealthProbe, Offer, Unavailable
 from .settings import Endpoint
 
 #: a backend built outside a stack (tests, benchmarks) connects within the stack's default
@@ -444,5 +444,5 @@ def _probes(stack: Stack) -> list[HealthProbe]:
 
 
 KIND = BackendKind(name="openai", label="OpenAI-compatible endpoint", build=from_stack,
-                   candidates=_candidates, configured=_configured, probes=_probes, settings="huggingface",
+                   candidates=_candidates, configured=_configured, probes=_probes,
                    one_model=True)
