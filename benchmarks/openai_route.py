@@ -33,8 +33,8 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _loopback import REPO, tiny_model  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._loopback import REPO, tiny_model  # noqa: E402
 
 from lib.openai_api.chat import chat_completions  # noqa: E402
 from lib.router.core import route, route_stream  # noqa: E402

@@ -548,6 +548,14 @@ def check_scripts(tree: PackageTree) -> list[Problem]:
     return problems
 
 
+def _undescribed(name: str, prop: dict) -> str:
+    written = str(prop.get("description") or "").strip()
+    where = (f"described only in the .script.yaml ({written!r}), which metadata rewrites from the docstring"
+             if written else "no description (the help under its field in the Windmill form)")
+    return (f"{where}: add `{name}: ...` to the docstring's Args: section, then run "
+            f"`python scripts/deploy.py metadata`")
+
+
 def _check_one_script(tree, rel, meta_rel, inferred, parsed) -> list[Problem]:
     try:
         document = metadata.read_metadata(tree.root / meta_rel) or {}
@@ -592,13 +600,12 @@ def _library_flag(meta_rel: str, document: dict, library: bool) -> list[Problem]
 
 
 def _check_arguments_described(rel: str, inferred: dict) -> list[Problem]:
-    """Every argument of main() has a description (the help under its field in the form); the Args: section is sound."""
+    """Every argument of main() is described in the docstring's Args: section (the help under its field in
+    the form; metadata writes it into the schema), and the section is sound."""
     docstring = inferred["docstring"]
     arguments = (inferred["schema"].get("properties") or {}) if not inferred["library"] else {}
-    problems = [Problem(rel, f"argument {name}", f"no description (the help under its field in the Windmill form): "
-                                                 f"add `{name}: ...` to the docstring's Args: section, then run "
-                                                 f"`python scripts/deploy.py metadata`")
-                for name, prop in arguments.items() if not str(prop.get("description") or "").strip()]
+    problems = [Problem(rel, f"argument {name}", _undescribed(name, prop))
+                for name, prop in arguments.items() if not str(docstring.arguments.get(name) or "").strip()]
     problems += [Problem(rel, f"Args: {name}", "the docstring describes an argument main() does not take")
                  for name in docstring.arguments if name not in arguments]
     problems += [Problem(rel, "Args:", f"'{line}' is not an entry `name: description` (continuation lines are "

@@ -113,17 +113,32 @@ def test_an_argument_without_a_description_fails_the_check_naming_file_and_argum
     assert f"{SCRIPT_FILE}: argument times: no description" in capsys.readouterr().out
 
 
-def test_a_description_written_in_the_script_yaml_counts_and_metadata_keeps_it(package):
+def test_a_description_written_only_in_the_script_yaml_is_kept_but_fails_the_check(package):
+    # the docstring is the one source: a text typed in the Windmill UI and pulled is kept, and check asks
+    # for it in the docstring, where the next metadata run would otherwise lose track of it
     add_times_argument(package, described=False)
     metadata.refresh_metadata(package)
     meta_file = package / "f/phoenix/demo/hello.script.yaml"
     meta = yaml.safe_load(meta_file.read_text())
     meta["schema"]["properties"]["times"]["description"] = "Written in the Windmill UI"
     write_yaml(package, "f/phoenix/demo/hello.script.yaml", meta)
-    assert problems_of(package) == []
-    assert metadata.refresh_metadata(package) == []  # nothing to change: the UI's text stays
+    [problem] = problems_of(package)
+    assert (problem.file, problem.item) == (SCRIPT_FILE, "argument times")
+    assert "described only in the .script.yaml ('Written in the Windmill UI')" in problem.reason
+    assert metadata.refresh_metadata(package) == []  # nothing lost meanwhile: the UI's text stays
     assert yaml.safe_load(meta_file.read_text())["schema"]["properties"]["times"]["description"] == \
         "Written in the Windmill UI"
+
+
+def test_an_argument_whose_docstring_entry_is_removed_fails_the_check(package, capsys):
+    # the schema still carries the old text: the docstring, not the yaml, is what check reads
+    source = (package / SCRIPT_FILE).read_text()
+    assert "        name: Who to greet.\n" in source
+    write(package, SCRIPT_FILE, source.replace("        name: Who to greet.\n", ""))
+    assert deploy.main(["metadata", "--root", str(package)]) == 0
+    assert deploy.main(["check", "--root", str(package)]) == deploy.EXIT_PROBLEMS
+    assert f"{SCRIPT_FILE}: argument name: described only in the .script.yaml ('Who to greet.')" in \
+        capsys.readouterr().out
 
 
 def test_the_docstring_describes_only_real_arguments_in_well_formed_entries(package):
