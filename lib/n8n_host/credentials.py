@@ -35,6 +35,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..errors import InputError
 from .catalog import CredentialProperty, node_type, packages
 from .catalog import credential_type as catalog_credential_type
 
@@ -177,11 +178,11 @@ def resource_type_document(credential_type: str) -> tuple:
     whatever the operator picks in the other fields (n8n's displayOptions). Fields n8n fixes
     (``hidden``) are left out (the host fills them from the definition), except
     the OAuth token data the operator's resource must hold.
-    Raises ValueError for a type the catalog does not know.
+    Raises InputError (a ValueError) for a type the catalog does not know.
     """
     info = catalog_credential_type(credential_type)
     if info is None:
-        raise ValueError(f"credential type {credential_type!r} is not in the n8n catalog")
+        raise InputError(f"credential type {credential_type!r} is not in the n8n catalog")
     fixed = {p.name: p.default for p in info.properties if p.type == "hidden"}
     properties: dict = {}
     required = []

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..errors import InputError
 from ..n8n.expressions import Untranslatable
 from ..n8n.literals import js_json_text, js_string, one_line, text_block
 from .catalog import node_type
@@ -116,7 +117,7 @@ def node_key(name: str) -> str:
 
 def _checked_flow_path(flow_path: str) -> str:
     if not isinstance(flow_path, str) or not _WINDMILL_PATH.match(flow_path) or ".." in flow_path:
-        raise ValueError(f"not a Windmill flow path: {flow_path!r}")
+        raise InputError(f"not a Windmill flow path: {flow_path!r}")
     return flow_path
 
 
