@@ -1,71 +1,61 @@
 """Loopback stand-ins for the services health probes talk to.
 
-- ``HttpStandIn``: a real HTTP server in a thread; ``routes`` maps a path to
-  ``(status, body)`` or ``(status, body, delay_s)``, changeable while it runs (for flapping targets); every
-  request is recorded (for the alert receiver).
+- ``CannedHttp``: a pytest-httpserver ``HTTPServer`` on 127.0.0.1 answering ``routes``, a path mapped to
+  ``(status, body)`` or ``(status, body, delay_s)``; ``answer(routes)`` replaces them while it runs (for
+  flapping targets); what it received is in ``.log`` (for the alert receiver). ``CannedHttp(routes,
+  unix_socket=path)`` is the Podman REST socket.
 - ``HungServer``: accepts TCP connections and never answers (the target that
   never answers).
 - ``PostgresStandIn``: answers the SSLRequest with ``N`` the way a Postgres
   server without SSL does, then closes.
-- ``UnixHttpStandIn``: the Podman REST socket, on a Unix socket.
 Each is a context manager and stops its threads and sockets on exit.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import socketserver
 import struct
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 SSL_REQUEST_CODE = 80877103
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
+class CannedHttp(HTTPServer):
+    def __init__(self, routes: dict | None = None, unix_socket: str | None = None):
+        super().__init__(f"unix://{unix_socket}" if unix_socket else "127.0.0.1", threaded=True)
+        self.no_handler_status_code = 404  # an unknown path, as a real service answers it
+        self.answer(routes or {})
 
-    def _answer(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        owner = self.server.owner
-        owner.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
-                               "body": body})
-        status, payload, *delay = owner.routes.get(self.path.split("?", 1)[0], (404, {"error": "not found"}))
-        if delay:  # a slow but working service: (status, payload, seconds)
-            time.sleep(delay[0])
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def thread_target(self):
+        self.server.serve_forever(poll_interval=0.05)  # stops in 0.05 s, not the default 0.5 s
 
-    do_GET = do_POST = _answer
+    @property
+    def url(self) -> str:
+        return self.url_for("").rstrip("/")
+
+    def answer(self, routes: dict) -> None:
+        """From now on answer ``routes`` (and nothing else); the log is kept."""
+        self.clear_all_handlers()
+        for path, (status, body, *delay) in routes.items():
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            reply = Response(data, status, content_type="application/json")
+            if delay:  # a slow but working service
+                self.expect_request(path).respond_with_handler(_after(delay[0], reply))
+            else:
+                self.expect_request(path).respond_with_response(reply)
 
 
-class HttpStandIn:
-    def __init__(self, routes: dict | None = None):
-        self.routes = dict(routes or {})
-        self.requests: list[dict] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.owner = self
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> "HttpStandIn":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+def _after(seconds: float, reply: Response):
+    def handler(request: Request) -> Response:
+        time.sleep(seconds)
+        return reply
+    return handler
 
 
 class HungServer:
@@ -143,36 +133,6 @@ class BannerServer(PostgresStandIn):
         self._server.banner = banner
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-
-class _UnixHTTPServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-
-
-class _UnixHandler(_Handler):
-    def address_string(self):
-        return "unix"
-
-
-class UnixHttpStandIn:
-    def __init__(self, path: str, routes: dict):
-        self.path = path
-        self.routes = dict(routes)
-        self.requests: list[dict] = []
-        self._server = _UnixHTTPServer(path, _UnixHandler)
-        self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> "UnixHttpStandIn":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-        if os.path.exists(self.path):
-            os.unlink(self.path)
 
 
 def ollama_routes(models: list[str], version: str = "0.6.3") -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lib.health.containers import API_PATH, PodmanView, check_container
-from tests.health.stand_ins import UnixHttpStandIn
+from tests.health.stand_ins import CannedHttp
 
 LISTING = [
     {"Id": "a1", "Names": ["n8n"], "State": "running", "Status": "Up 2 hours"},
@@ -46,18 +46,18 @@ def fake_podman(tmp_path, monkeypatch):
 
 
 def test_over_the_rest_socket_running_is_up_and_exited_is_down(socket_path):
-    with UnixHttpStandIn(socket_path, {API_PATH.split("?")[0]: (200, LISTING)}) as podman:
+    with CannedHttp({API_PATH.split("?")[0]: (200, LISTING)}, unix_socket=socket_path) as podman:
         view = PodmanView(socket_path)
         assert check_container(view, "n8n", 2) == ("up", "running: Up 2 hours")
         status, detail = check_container(view, "ollama-phoenix", 2)
         assert status == "down" and "Exited (1)" in detail
         assert check_container(view, "windmill-phoenix", 2) == ("down", "no container named windmill-phoenix")
-        assert len(podman.requests) == 1  # one listing shared by every container probe
-        assert podman.requests[0]["path"] == API_PATH
+        assert len(podman.log) == 1  # one listing shared by every container probe
+        assert podman.log[0][0].full_path == API_PATH
 
 
 def test_a_socket_answering_an_error_means_unknown(socket_path):
-    with UnixHttpStandIn(socket_path, {}):
+    with CannedHttp({}, unix_socket=socket_path):
         status, detail = check_container(PodmanView(socket_path), "n8n", 2)
     assert status == "unknown" and "HTTP 404" in detail
 

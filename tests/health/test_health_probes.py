@@ -8,7 +8,7 @@ import pytest
 
 from lib.health import services
 from lib.health.probes import Probe, run_probes
-from tests.health.stand_ins import (N8N_DB_NOT_READY, N8N_UP, WINDMILL_UP, BannerServer, HttpStandIn, HungServer,
+from tests.health.stand_ins import (N8N_DB_NOT_READY, N8N_UP, WINDMILL_UP, BannerServer, CannedHttp, HungServer,
                                     PostgresStandIn, ollama_routes)
 
 
@@ -64,13 +64,13 @@ def test_an_invented_status_becomes_unknown():
 # --- n8n -------------------------------------------------------------------------------------
 
 def test_n8n_up_when_healthz_and_readiness_answer():
-    with HttpStandIn(N8N_UP) as n8n:
+    with CannedHttp(N8N_UP) as n8n:
         assert services.check_n8n(n8n.url, 2)[0] == "up"
-        assert [r["path"] for r in n8n.requests] == ["/healthz", "/healthz/readiness"]
+        assert [request.path for request, _ in n8n.log] == ["/healthz", "/healthz/readiness"]
 
 
 def test_n8n_degraded_when_its_database_is_not_ready():
-    with HttpStandIn(N8N_DB_NOT_READY) as n8n:
+    with CannedHttp(N8N_DB_NOT_READY) as n8n:
         status, detail = services.check_n8n(n8n.url, 2)
     assert status == "degraded" and "readiness answered HTTP 503" in detail
 
@@ -89,25 +89,25 @@ def test_n8n_down_when_hung():
 def test_n8n_two_requests_share_one_deadline():
     # each answer alone fits the deadline, both together do not
     slow = {"/healthz": (200, {}, 0.4), "/healthz/readiness": (200, {}, 0.4)}
-    with HttpStandIn(slow) as n8n:
+    with CannedHttp(slow) as n8n:
         status, detail = services.check_n8n(n8n.url, 0.6)
     assert status == "down" and "no answer within 0.6 s" in detail
 
 
 def test_n8n_down_when_healthz_is_an_error():
-    with HttpStandIn({"/healthz": (500, {})}) as n8n:
+    with CannedHttp({"/healthz": (500, {})}) as n8n:
         assert services.check_n8n(n8n.url, 2) == ("down", "/healthz answered HTTP 500")
 
 
 # --- Windmill --------------------------------------------------------------------------------
 
 def test_windmill_up_reports_its_version():
-    with HttpStandIn(WINDMILL_UP) as windmill:
+    with CannedHttp(WINDMILL_UP) as windmill:
         assert services.check_windmill(windmill.url, 2) == ("up", "version CE v1.520.0")
 
 
 def test_windmill_down_on_404(closed_port):
-    with HttpStandIn({}) as windmill:
+    with CannedHttp({}) as windmill:
         assert services.check_windmill(windmill.url, 2)[0] == "down"
     assert services.check_windmill(f"http://127.0.0.1:{closed_port}", 2)[0] == "down"
 
@@ -116,25 +116,25 @@ def test_windmill_down_on_404(closed_port):
 
 def test_ollama_up_when_every_policy_model_is_present():
     # A policy name without a tag means :latest, as in Ollama itself.
-    with HttpStandIn(ollama_routes(["llama3:8b", "deepseek-coder-v2:latest"])) as ollama:
+    with CannedHttp(ollama_routes(["llama3:8b", "deepseek-coder-v2:latest"])) as ollama:
         status, detail = services.check_ollama(ollama.url, ["llama3:8b", "deepseek-coder-v2"], 2)
     assert status == "up" and "version 0.6.3" in detail
 
 
 def test_ollama_degraded_names_the_missing_models():
-    with HttpStandIn(ollama_routes(["llama3:8b"])) as ollama:
+    with CannedHttp(ollama_routes(["llama3:8b"])) as ollama:
         status, detail = services.check_ollama(ollama.url, ["llama3:8b", "mixtral:8x7b", "mistral:7b"], 2)
     assert status == "degraded"
     assert "missing 2 of 3 models: mixtral:8x7b, mistral:7b" in detail
 
 
 def test_ollama_with_a_tag_is_not_satisfied_by_another_tag():
-    with HttpStandIn(ollama_routes(["llama3:70b"])) as ollama:
+    with CannedHttp(ollama_routes(["llama3:70b"])) as ollama:
         assert services.check_ollama(ollama.url, ["llama3:8b"], 2)[0] == "degraded"
 
 
 def test_ollama_answering_garbage_is_degraded_not_a_crash():
-    with HttpStandIn({"/api/version": (200, b"<html>"), "/api/tags": (200, b"not json")}) as ollama:
+    with CannedHttp({"/api/version": (200, b"<html>"), "/api/tags": (200, b"not json")}) as ollama:
         status, detail = services.check_ollama(ollama.url, ["x"], 2)
     assert status == "degraded" and "not the expected JSON" in detail
 
@@ -173,15 +173,15 @@ def test_postgres_down_when_hung():
 
 def test_endpoint_up_and_the_token_is_sent_but_never_shown(monkeypatch):
     monkeypatch.setenv("PHX_TEST_TOKEN", "sekret-token-123")
-    with HttpStandIn({"/v1/models": (200, {"data": []})}) as endpoint:
+    with CannedHttp({"/v1/models": (200, {"data": []})}) as endpoint:
         status, detail = services.check_openai_endpoint(f"{endpoint.url}/v1", "PHX_TEST_TOKEN", 2)
-        sent = endpoint.requests[0]["headers"].get("Authorization")
+        sent = endpoint.log[0][0].headers.get("Authorization")
     assert status == "up" and sent == "Bearer sekret-token-123"
     assert "sekret" not in detail
 
 
 def test_endpoint_refusing_the_token_is_down_and_says_which_variable():
-    with HttpStandIn({"/v1/models": (401, {"error": "bad token"})}) as endpoint:
+    with CannedHttp({"/v1/models": (401, {"error": "bad token"})}) as endpoint:
         status, detail = services.check_openai_endpoint(f"{endpoint.url}/v1", "PHX_UNSET_TOKEN", 2)
     assert status == "down" and "$PHX_UNSET_TOKEN" in detail
 

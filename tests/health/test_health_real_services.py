@@ -24,7 +24,7 @@ from lib.health.catalog import build_probes
 from lib.health.run import run_health
 from lib.n8n.client import N8nClient
 from lib.stack import load_stack
-from tests.health.stand_ins import WINDMILL_UP, HttpStandIn
+from tests.health.stand_ins import WINDMILL_UP, CannedHttp
 from tests.support.n8n_server import N8nServer, installed_n8n
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -104,7 +104,7 @@ def test_alerts_reach_a_real_n8n_webhook_once_per_change(real_n8n, tmp_path):
     api.activate_workflow(workflow["id"])
     root = tmp_path / "BooPhoenix"
     root.mkdir()
-    with HttpStandIn(WINDMILL_UP) as windmill:
+    with CannedHttp(WINDMILL_UP) as windmill:
         stack = load_stack({"root": str(root), "state_dir": str(tmp_path / "state"),
                             "services": {"n8n": {"url": real_n8n.url}, "windmill": {"url": windmill.url}},
                             "health": {"flap_threshold": 2},
@@ -112,7 +112,7 @@ def test_alerts_reach_a_real_n8n_webhook_once_per_change(real_n8n, tmp_path):
         two_probes = [p for p in build_probes(stack) if p.component in ("service:windmill", "service:n8n")]
         reports = []
         for answer in (200, 500, 500, 500):
-            windmill.routes["/api/version"] = (answer, b"CE v1.520.0")
+            windmill.answer({"/api/version": (answer, b"CE v1.520.0")})
             reports.append(run_health(stack, probes=two_probes, write_dashboard=False))
     assert [r["alerts"]["sent"] for r in reports] == [0, 0, 1, 0]
     assert {c["component"]: c["status"] for c in reports[0]["components"]}["service:n8n"] == "up"

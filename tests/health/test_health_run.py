@@ -14,8 +14,7 @@ from lib.health.run import BACKENDS_KEY, HISTORY_KEY, OUTBOX_KEY, last_dashboard
 from lib.health.containers import API_PATH
 from lib.stack import load_stack
 from lib.store import open_store
-from tests.health.stand_ins import (N8N_UP, WINDMILL_UP, HttpStandIn, HungServer, PostgresStandIn,
-                                    UnixHttpStandIn, ollama_routes)
+from tests.health.stand_ins import (N8N_UP, WINDMILL_UP, CannedHttp, HungServer, PostgresStandIn, ollama_routes)
 
 POLICY_MODELS = ["llama3:8b", "mistral:7b"]
 SECRET = "alert-token-do-not-leak"
@@ -35,14 +34,15 @@ def _operator_folders(root: Path) -> None:
 @pytest.fixture
 def services(tmp_path):
     """Every service of the stack, up, on loopback; the alert receiver; Podman's socket."""
-    sock_dir = tempfile.mkdtemp(prefix="phx-")
     containers = [{"Names": [n], "State": "running", "Status": "Up"} for n in
                   ("n8n", "windmill-phoenix", "windmill-db-phoenix", "ollama-phoenix")]
-    with HttpStandIn(N8N_UP) as n8n, HttpStandIn(WINDMILL_UP) as windmill, \
-            HttpStandIn(ollama_routes(POLICY_MODELS)) as ollama, PostgresStandIn() as postgres, \
-            HttpStandIn({"/hook": (200, {"ok": True})}) as receiver, \
-            HttpStandIn({"/v1/models": (200, {"data": []})}) as endpoint, \
-            UnixHttpStandIn(f"{sock_dir}/podman.sock", {API_PATH.split("?")[0]: (200, containers)}):
+    # a short folder (Unix socket paths are limited), removed with the socket in it
+    with tempfile.TemporaryDirectory(prefix="phx-") as sock_dir, \
+            CannedHttp(N8N_UP) as n8n, CannedHttp(WINDMILL_UP) as windmill, \
+            CannedHttp(ollama_routes(POLICY_MODELS)) as ollama, PostgresStandIn() as postgres, \
+            CannedHttp({"/hook": (200, {"ok": True})}) as receiver, \
+            CannedHttp({"/v1/models": (200, {"data": []})}) as endpoint, \
+            CannedHttp({API_PATH.split("?")[0]: (200, containers)}, unix_socket=f"{sock_dir}/podman.sock"):
         yield {"n8n": n8n, "windmill": windmill, "ollama": ollama, "postgres": postgres,
                "receiver": receiver, "endpoint": endpoint, "podman_socket": f"{sock_dir}/podman.sock"}
 
@@ -102,15 +102,15 @@ def test_one_alert_per_confirmed_change_and_one_on_recovery(stack, services):
     sent_each_run = []
     # up (baseline), a blip, up, then down for good, then back up for good
     for healthz in (200, 500, 200, 500, 500, 500, 500, 200, 200, 200):
-        n8n.routes["/healthz"] = (healthz, {})
+        n8n.answer({**N8N_UP, "/healthz": (healthz, {})})
         run_health(stack, write_dashboard=False)
-        sent_each_run.append(len(receiver.requests))
+        sent_each_run.append(len(receiver.log))
     assert sent_each_run == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]
-    alerts = [json.loads(r["body"]) for r in receiver.requests]
+    alerts = [json.loads(request.get_data()) for request, _ in receiver.log]
     assert [(a["component"], a["from"], a["to"], a["kind"]) for a in alerts] == [
         ("service:n8n", "up", "down", "change"), ("service:n8n", "down", "up", "recovery")]
     assert alerts[0]["text"].startswith("🔴 n8n is down (was up)")
-    assert all(r["headers"]["Authorization"] == f"Bearer {SECRET}" for r in receiver.requests)
+    assert all(request.headers["Authorization"] == f"Bearer {SECRET}" for request, _ in receiver.log)
     assert len(open_store(stack.state_dir).get(HISTORY_KEY)) == 10
 
 
@@ -118,19 +118,19 @@ def test_a_flapping_service_never_alerts_and_keeps_its_status(stack, services):
     n8n, receiver = services["n8n"], services["receiver"]
     raw = []
     for healthz in (200, 500, 200, 500, 200, 500, 200, 500):
-        n8n.routes["/healthz"] = (healthz, {})
+        n8n.answer({**N8N_UP, "/healthz": (healthz, {})})
         report = run_health(stack, write_dashboard=False)
         component = next(c for c in report["components"] if c["component"] == "service:n8n")
         raw.append(component["raw_status"])
         assert component["status"] == "up"
     assert raw == ["up", "down"] * 4
-    assert receiver.requests == []
+    assert receiver.log == []
 
 
 def test_the_token_never_appears_in_results_or_state(stack, services):
-    services["receiver"].routes["/hook"] = (500, {})
+    services["receiver"].answer({"/hook": (500, {})})
     run_health(stack)
-    services["n8n"].routes["/healthz"] = (500, {})
+    services["n8n"].answer({**N8N_UP, "/healthz": (500, {})})
     run_health(stack)
     report = run_health(stack)
     assert report["alerts"]["errors"]
@@ -141,27 +141,27 @@ def test_the_token_never_appears_in_results_or_state(stack, services):
 def test_an_undelivered_alert_waits_and_is_sent_once_later(stack, services):
     receiver, n8n = services["receiver"], services["n8n"]
     run_health(stack)
-    receiver.routes["/hook"] = (503, {})
-    n8n.routes["/healthz"] = (500, {})
+    receiver.answer({"/hook": (503, {})})
+    n8n.answer({**N8N_UP, "/healthz": (500, {})})
     run_health(stack)
     report = run_health(stack)  # confirmed down: the alert fails
     assert report["alerts"]["pending"] == 1 and "HTTP 503" in report["alerts"]["errors"][0]
     assert f"1 alert(s) not delivered to {receiver.url}/hook, waiting since" in report["markdown"]
     quiet = run_health(stack, send_alerts=False)  # not sending: still shows what waits
     assert quiet["alerts"]["pending"] == 1 and "1 alert(s) not delivered" in quiet["markdown"]
-    receiver.routes["/hook"] = (200, {})
+    receiver.answer({"/hook": (200, {})})
     report = run_health(stack)
     assert report["alerts"] == {"sent": 1, "pending": 0, "dropped": 0, "errors": [],
                                 "target": f"{receiver.url}/hook", "waiting_since": None}
     run_health(stack)
-    delivered = [r for r in receiver.requests if r["path"] == "/hook"]
-    assert [json.loads(r["body"])["to"] for r in delivered] == ["down", "down"]  # one failed try, one delivery
+    delivered = [request for request, _ in receiver.log if request.path == "/hook"]
+    assert [json.loads(request.get_data())["to"] for request in delivered] == ["down", "down"]  # one failed try, one delivery
     assert open_store(stack.state_dir).get(OUTBOX_KEY) == []
 
 
 def test_the_router_hears_of_a_failure_at_once_people_after_confirmation(stack, services):
     run_health(stack)
-    services["ollama"].routes["/api/version"] = (500, {})
+    services["ollama"].answer({**ollama_routes(POLICY_MODELS), "/api/version": (500, {})})
     report = run_health(stack)
     ollama = next(c for c in report["components"] if c["component"] == "service:ollama")
     assert (ollama["status"], ollama["raw_status"]) == ("up", "down")  # damped: one result is not enough
@@ -182,7 +182,7 @@ def test_a_hung_service_is_down_and_the_run_still_completes(stack, tmp_path):
 
 
 def test_ollama_missing_models_is_degraded_but_the_router_may_still_use_it(stack, services):
-    services["ollama"].routes.update(ollama_routes(["llama3:8b"]))
+    services["ollama"].answer(ollama_routes(["llama3:8b"]))
     run_health(stack)
     backends = open_store(stack.state_dir).get(BACKENDS_KEY)
     assert backends["ollama"]["up"] is True and "mistral:7b" in backends["ollama"]["detail"]
