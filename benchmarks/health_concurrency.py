@@ -22,7 +22,8 @@ sys.path.insert(0, str(REPO))
 
 from lib.health import services  # noqa: E402
 from lib.health.probes import Probe, run_probes  # noqa: E402
-from tests.health.stand_ins import HttpStandIn, HungServer  # noqa: E402
+from tests.health.stand_ins import HungServer  # noqa: E402
+from tests.support.canned_http import CannedHttp  # noqa: E402
 
 
 def build_probes(up_urls: list[tuple[str, str]], hung_url: str, hung: int, deadline: float) -> list[Probe]:
@@ -53,7 +54,7 @@ def main() -> int:
               "/api/version": (200, {"version": "0.6.3"}, d / 2),
               "/api/tags": (200, {"models": [{"name": "llama3:8b"}]}, d / 2)}
     kinds = (["n8n", "windmill", "ollama"] * 4)[:10 - args.hung]
-    servers = [HttpStandIn(routes) for _ in kinds]
+    servers = [CannedHttp(routes) for _ in kinds]
     with HungServer() as hung:
         for server in servers:
             server.__enter__()

@@ -1,61 +1,21 @@
-"""Loopback stand-ins for the services health probes talk to.
+"""Loopback stand-ins for what health probes talk to that is not HTTP, and the replies of the HTTP services
+(served by ``tests.support.canned_http.CannedHttp``).
 
-- ``CannedHttp``: a pytest-httpserver ``HTTPServer`` on 127.0.0.1 answering ``routes``, a path mapped to
-  ``(status, body)`` or ``(status, body, delay_s)``; ``answer(routes)`` replaces them while it runs (for
-  flapping targets); what it received is in ``.log`` (for the alert receiver). ``CannedHttp(routes,
-  unix_socket=path)`` is the Podman REST socket.
 - ``HungServer``: accepts TCP connections and never answers (the target that
   never answers).
 - ``PostgresStandIn``: answers the SSLRequest with ``N`` the way a Postgres
-  server without SSL does, then closes.
+  server without SSL does, then closes; ``BannerServer`` speaks first, as SSH does.
 Each is a context manager and stops its threads and sockets on exit.
 """
 
 from __future__ import annotations
 
-import json
 import socket
 import socketserver
 import struct
 import threading
-import time
-
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 SSL_REQUEST_CODE = 80877103
-
-
-class CannedHttp(HTTPServer):
-    def __init__(self, routes: dict | None = None, unix_socket: str | None = None):
-        super().__init__(f"unix://{unix_socket}" if unix_socket else "127.0.0.1", threaded=True)
-        self.no_handler_status_code = 404  # an unknown path, as a real service answers it
-        self.answer(routes or {})
-
-    def thread_target(self):
-        self.server.serve_forever(poll_interval=0.05)  # stops in 0.05 s, not the default 0.5 s
-
-    @property
-    def url(self) -> str:
-        return self.url_for("").rstrip("/")
-
-    def answer(self, routes: dict) -> None:
-        """From now on answer ``routes`` (and nothing else); the log is kept."""
-        self.clear_all_handlers()
-        for path, (status, body, *delay) in routes.items():
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            reply = Response(data, status, content_type="application/json")
-            if delay:  # a slow but working service
-                self.expect_request(path).respond_with_handler(_after(delay[0], reply))
-            else:
-                self.expect_request(path).respond_with_response(reply)
-
-
-def _after(seconds: float, reply: Response):
-    def handler(request: Request) -> Response:
-        time.sleep(seconds)
-        return reply
-    return handler
 
 
 class HungServer:

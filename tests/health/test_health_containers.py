@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lib.health.containers import API_PATH, PodmanView, check_container
-from tests.health.stand_ins import CannedHttp
+from tests.support.canned_http import CannedHttp
 
 LISTING = [
     {"Id": "a1", "Names": ["n8n"], "State": "running", "Status": "Up 2 hours"},

@@ -8,8 +8,9 @@ import pytest
 
 from lib.health import services
 from lib.health.probes import Probe, run_probes
-from tests.health.stand_ins import (N8N_DB_NOT_READY, N8N_UP, WINDMILL_UP, BannerServer, CannedHttp, HungServer,
-                                    PostgresStandIn, ollama_routes)
+from tests.health.stand_ins import (N8N_DB_NOT_READY, N8N_UP, WINDMILL_UP, BannerServer, HungServer, PostgresStandIn,
+                                    ollama_routes)
+from tests.support.canned_http import CannedHttp
 
 
 # --- the harness: concurrency and deadlines -------------------------------------------------

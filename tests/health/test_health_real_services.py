@@ -24,7 +24,8 @@ from lib.health.catalog import build_probes
 from lib.health.run import run_health
 from lib.n8n.client import N8nClient
 from lib.stack import load_stack
-from tests.health.stand_ins import WINDMILL_UP, CannedHttp
+from tests.health.stand_ins import WINDMILL_UP
+from tests.support.canned_http import CannedHttp
 from tests.support.n8n_server import N8nServer, installed_n8n
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -14,7 +14,8 @@ from lib.health.run import BACKENDS_KEY, HISTORY_KEY, OUTBOX_KEY, last_dashboard
 from lib.health.containers import API_PATH
 from lib.stack import load_stack
 from lib.store import open_store
-from tests.health.stand_ins import (N8N_UP, WINDMILL_UP, CannedHttp, HungServer, PostgresStandIn, ollama_routes)
+from tests.health.stand_ins import N8N_UP, WINDMILL_UP, HungServer, PostgresStandIn, ollama_routes
+from tests.support.canned_http import CannedHttp
 
 POLICY_MODELS = ["llama3:8b", "mistral:7b"]
 SECRET = "alert-token-do-not-leak"
@@ -154,8 +155,8 @@ def test_an_undelivered_alert_waits_and_is_sent_once_later(stack, services):
     assert report["alerts"] == {"sent": 1, "pending": 0, "dropped": 0, "errors": [],
                                 "target": f"{receiver.url}/hook", "waiting_since": None}
     run_health(stack)
-    delivered = [request for request, _ in receiver.log if request.path == "/hook"]
-    assert [json.loads(request.get_data())["to"] for request in delivered] == ["down", "down"]  # one failed try, one delivery
+    delivered = [json.loads(request.get_data()) for request, _ in receiver.log if request.path == "/hook"]
+    assert [alert["to"] for alert in delivered] == ["down", "down"]  # one failed try, one delivery
     assert open_store(stack.state_dir).get(OUTBOX_KEY) == []
 
 
