@@ -13,10 +13,11 @@ does:
   result), with the token from ``$WINDMILL_TOKEN``; every request is appended
   to ``$STANDIN_WINDMILL_RECORD`` (a variable's value replaced by its sha256);
 - ``ollama``: ``/api/version`` and an empty ``/api/tags``;
-- ``n8n``: ``/healthz`` and ``/healthz/readiness``.
+- ``n8n``: ``/healthz`` and ``/healthz/readiness``;
+the two last answer the same every time (``CannedHttp``, pytest-httpserver).
 
 Run: ``python -m tests.workspace.service_standins KIND HOST PORT``; or
-``serve(kind, host, port)`` in a thread of a test.
+``with serve(kind, host, port):`` in a test.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ import socketserver
 import sys
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 
 from scripts.tooling.windmill_stub import StubWorkspace, _handler
+from tests.support.canned_http import CannedHttp
 
 HEALTH_MARKDOWN = "# Phoenix: system status\n\n_stand-in result_"
 
@@ -42,29 +45,10 @@ class _Postgres(socketserver.BaseRequestHandler):
             self.request.recv(64)  # then wait, as a server waiting for the startup message does
 
 
-class _Json(BaseHTTPRequestHandler):
-    routes: dict = {}
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        status, body = self.routes.get(self.path.split("?", 1)[0], (404, {"error": "not found"}))
-        data = json.dumps(body).encode() if not isinstance(body, bytes) else body
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def _json_handler(routes: dict):
-    return type("Handler", (_Json,), {"routes": routes})
-
-
 OLLAMA = {"/": (200, b"Ollama is running"), "/api/version": (200, {"version": "0.16.3"}),
           "/api/tags": (200, {"models": []})}
 N8N = {"/healthz": (200, {"status": "ok"}), "/healthz/readiness": (200, {"status": "ok"})}
+CANNED = {"ollama": OLLAMA, "n8n": N8N}
 
 
 def _windmill_handler():
@@ -128,22 +112,29 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
 
+@contextmanager
 def serve(kind: str, host: str, port: int):
-    """A started server for ``kind`` on ``host:port``; ``.shutdown()`` and ``.server_close()`` stop it."""
+    """``kind``'s stand-in on ``host:port``, stopped when the block ends."""
+    if kind in CANNED:
+        with CannedHttp(CANNED[kind], host=host, port=port):
+            yield
+        return
     if kind == "postgres":
         server = _TcpServer((host, port), _Postgres)
-    elif kind == "windmill":
-        server = _HttpServer((host, port), _windmill_handler())
     else:
-        server = _HttpServer((host, port), _json_handler({"ollama": OLLAMA, "n8n": N8N}[kind]))
+        server = _HttpServer((host, port), _windmill_handler())
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def main() -> None:
     kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    serve(kind, host, port)
-    threading.Event().wait()
+    with serve(kind, host, port):
+        threading.Event().wait()
 
 
 if __name__ == "__main__":

@@ -115,8 +115,7 @@ def test_an_n8n_already_running_on_its_port_is_kept_not_duplicated(podman, stack
                              "State": "running", "Labels": {}, "Pod": "",
                              "Ports": [{"host_ip": "", "container_port": 5678, "host_port": ports.n8n,
                                         "range": 1, "protocol": "tcp"}]}])
-    server = serve("n8n", "127.0.0.1", ports.n8n)
-    try:
+    with serve("n8n", "127.0.0.1", ports.n8n):
         planned = run_stack(podman, "plan", "--stack", str(stack_file))
         assert planned.returncode == 0, planned.stderr
         assert (f"keep     n8n at 127.0.0.1:{ports.n8n}: already served by container n8n; "
@@ -132,19 +131,12 @@ def test_an_n8n_already_running_on_its_port_is_kept_not_duplicated(podman, stack
         assert "left alone: n8n (running" in stopped.stdout
         assert ["pod", "stop", "n8n"] not in podman.changes()
         assert next(c for c in podman.state()["containers"] if c["Name"] == "n8n")["State"] == "running"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_an_n8n_running_outside_podman_is_kept_too(podman, stack_file, ports):
-    server = serve("n8n", "127.0.0.1", ports.n8n)
-    try:
+    with serve("n8n", "127.0.0.1", ports.n8n):
         planned = run_stack(podman, "plan", "--stack", str(stack_file))
         assert f"keep     n8n at 127.0.0.1:{ports.n8n}: already answering (healthz and readiness OK)" in planned.stdout
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_seed_container_that_is_stopped_is_started_instead_of_a_new_pod(podman, stack_file, ports):
@@ -162,8 +154,7 @@ def test_a_seed_container_that_is_stopped_is_started_instead_of_a_new_pod(podman
 
 
 def test_a_running_windmill_is_kept_and_the_workers_join_its_database(podman, stack_file, ports):
-    windmill, postgres = serve("windmill", "127.0.0.1", ports.windmill), serve("postgres", "127.0.0.1", ports.postgres)
-    try:
+    with serve("windmill", "127.0.0.1", ports.windmill), serve("postgres", "127.0.0.1", ports.postgres):
         planned = run_stack(podman, "plan", "--stack", str(stack_file))
         assert planned.returncode == 3  # its database has a password Phoenix cannot make up
         assert "its password is needed: set $PHOENIX_DB_PASSWORD" in planned.stdout
@@ -172,10 +163,6 @@ def test_a_running_windmill_is_kept_and_the_workers_join_its_database(podman, st
         assert f"keep     windmill at 127.0.0.1:{ports.windmill}: already answering (version CE" in planned.stdout
         assert f"joins the running Windmill through 127.0.0.1:{ports.postgres}" in planned.stdout
         assert "create   pod windmill:" not in planned.stdout
-    finally:
-        for server in (windmill, postgres):
-            server.shutdown()
-            server.server_close()
 
 
 def test_a_service_on_another_machine_is_left_to_it(podman, tmp_path, root, ports):
@@ -209,14 +196,10 @@ def test_a_port_taken_by_something_else_is_refused_before_any_change(podman, tmp
 
 
 def test_windmills_postgres_port_taken_by_another_database_is_a_conflict(podman, stack_file, ports):
-    other = serve("postgres", "127.0.0.1", ports.postgres)
-    try:
+    with serve("postgres", "127.0.0.1", ports.postgres):
         planned = run_stack(podman, "plan", "--stack", str(stack_file))
         assert planned.returncode == 3
         assert "port in use by a database Phoenix did not start" in planned.stdout
-    finally:
-        other.shutdown()
-        other.server_close()
 
 
 def test_containers_made_by_hand_with_phoenixs_names_are_a_conflict(podman, stack_file):
