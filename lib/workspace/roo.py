@@ -48,12 +48,12 @@ from ..omas.agents import AGENT_NAMES, load_council
 from ..preserve import PROTECTED
 from ..router.orchestrator import ENHANCEMENT_LEVELS, OMAS_AGENTS, ORCHESTRATOR_SCHEMA, WORKFLOW_TYPES
 from ..backends.common_settings import CATEGORIES, ROO_DOMAINS
+from ..backends.embedded.settings import EMBEDDED_MODEL_NAME
 
 MODE_SLUG = "phoenix-orchestrator"
 RULES_DIR = f".roo/rules-{MODE_SLUG}"
 MCP_SERVER = "phoenix-windmill"
 DEFAULT_TOKEN_ENV = "PHOENIX_MCP_TOKEN"
-EMBEDDED_MODEL = "SmolLM2-135M-Instruct"
 #: the route issue 16 adds; Roo's "OpenAI Compatible" provider points at it
 OPENAI_ROUTE = "api/r/phoenix/v1"
 _LISTED = 30  # at most this many names of one kind in the prompt
@@ -153,7 +153,7 @@ def stack_facts(stack) -> dict:
         "root": str(stack.root),
         "priority": stack.routing.priority,
         "phoenixcore": {"path": _relative(stack, phoenixcore), "present": phoenixcore.is_file()} if phoenixcore else None,
-        "embedded": EMBEDDED_MODEL,
+        "embedded": EMBEDDED_MODEL_NAME,
         "ollama": models.ollama.by_category(),
         "hf_gguf": {domain: [entry.model for entry in models.huggingface.gguf.for_domain(domain)]
                     for domain in ROO_DOMAINS},

@@ -11,9 +11,7 @@ HTTP Request node we generate really calls Windmill with the bearer token.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,6 +27,7 @@ from lib.n8n.webhooks import call_n8n_webhook, n8n_http_request_node
 pytestmark = pytest.mark.n8n
 SECRET = "phoenix-hook-secret-31337"
 WINDMILL_TOKEN = "wm-token-for-n8n-tests-777"
+RUN_PATH = "/api/w/phoenix/jobs/run_wait_result/p/f/phoenix/router"
 
 
 @pytest.fixture(scope="module")
@@ -184,65 +183,40 @@ def test_webhook_call_into_n8n_with_its_header_credential(api, n8n_server, n8n_s
     assert SECRET not in str(refused.value)
 
 
-class _WindmillRecorder:
-    """Records what n8n sends to Windmill's run_wait_result endpoint."""
-
-    def __init__(self):
-        self.calls: list[dict] = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                recorder.calls.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                       "body": json.loads(body or b"null")})
-                ok = self.headers.get("Authorization") == f"Bearer {WINDMILL_TOKEN}"
-                data = json.dumps({"answer": "from phoenix"} if ok else {"error": "unauthorized"}).encode()
-                self.send_response(200 if ok else 401)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+@pytest.fixture
+def windmill(httpserver_ipv4):
+    """Windmill's run_wait_result endpoint: it answers callers bearing the token, refuses the others."""
+    httpserver_ipv4.expect_request(RUN_PATH, method="POST", headers={"Authorization": f"Bearer {WINDMILL_TOKEN}"}
+                                   ).respond_with_json({"answer": "from phoenix"})
+    httpserver_ipv4.expect_request(RUN_PATH, method="POST").respond_with_json({"error": "unauthorized"}, status=401)
+    return httpserver_ipv4
 
 
-def test_generated_http_request_node_calls_windmill_with_the_bearer_credential(api, n8n_server, n8n_stack):
-    recorder = _WindmillRecorder()
-    try:
-        stack = {**n8n_stack, "services": {**n8n_stack["services"],
-                                           "windmill": {"url": recorder.url, "workspace": "phoenix"}}}
-        credential_name = unique("Phoenix Windmill token")
-        credential = create_credential(n8n_server, credential_name, "httpBearerAuth", {"token": WINDMILL_TOKEN})
-        node = n8n_http_request_node("f/phoenix/router", "script", stack=stack, inputs=["prompt"],
-                                     credential_name=credential_name, position=(220, 0))
-        assert node["credentials"] == {"httpBearerAuth": {"name": credential_name}}
-        hook_path = unique("to-phoenix")
-        workflow = webhook_workflow(unique("Ask Phoenix"), hook_path)
-        workflow["nodes"] = [workflow["nodes"][0], node]
-        workflow["connections"] = {"Webhook": {"main": [[{"node": node["name"], "type": "main", "index": 0}]]}}
-        # the Webhook item is {headers, params, query, body}: map body.prompt to the argument
-        node["parameters"]["jsonBody"] = '={{ JSON.stringify({ "prompt": $json.body.prompt }) }}'
-        created = api.create_workflow(workflow)
-        # n8n resolves the by-name reference to the credential's id on save
-        saved = api.get_workflow(created["id"])["nodes"][1]["credentials"]
-        assert saved == {"httpBearerAuth": {"id": credential["id"], "name": credential_name}}
-        api.publish_workflow(created["id"])
-        answer = call_n8n_webhook(hook_path, {"prompt": "hello phoenix"}, stack=stack)
-        assert answer["body"] == {"answer": "from phoenix"}
-        assert recorder.calls == [{"path": "/api/w/phoenix/jobs/run_wait_result/p/f/phoenix/router",
-                                   "auth": f"Bearer {WINDMILL_TOKEN}", "body": {"prompt": "hello phoenix"}}]
-    finally:
-        recorder.close()
+def test_generated_http_request_node_calls_windmill_with_the_bearer_credential(api, n8n_server, n8n_stack, windmill):
+    stack = {**n8n_stack, "services": {**n8n_stack["services"],
+                                       "windmill": {"url": windmill.url_for("").rstrip("/"), "workspace": "phoenix"}}}
+    credential_name = unique("Phoenix Windmill token")
+    credential = create_credential(n8n_server, credential_name, "httpBearerAuth", {"token": WINDMILL_TOKEN})
+    node = n8n_http_request_node("f/phoenix/router", "script", stack=stack, inputs=["prompt"],
+                                 credential_name=credential_name, position=(220, 0))
+    assert node["credentials"] == {"httpBearerAuth": {"name": credential_name}}
+    hook_path = unique("to-phoenix")
+    workflow = webhook_workflow(unique("Ask Phoenix"), hook_path)
+    workflow["nodes"] = [workflow["nodes"][0], node]
+    workflow["connections"] = {"Webhook": {"main": [[{"node": node["name"], "type": "main", "index": 0}]]}}
+    # the Webhook item is {headers, params, query, body}: map body.prompt to the argument
+    node["parameters"]["jsonBody"] = '={{ JSON.stringify({ "prompt": $json.body.prompt }) }}'
+    created = api.create_workflow(workflow)
+    # n8n resolves the by-name reference to the credential's id on save
+    saved = api.get_workflow(created["id"])["nodes"][1]["credentials"]
+    assert saved == {"httpBearerAuth": {"id": credential["id"], "name": credential_name}}
+    api.publish_workflow(created["id"])
+    answer = call_n8n_webhook(hook_path, {"prompt": "hello phoenix"}, stack=stack)
+    assert answer["body"] == {"answer": "from phoenix"}
+    calls = [{"target": request.environ["RAW_URI"],  # path and query as sent
+              "auth": request.headers.get("Authorization"), "body": json.loads(request.get_data() or b"null")}
+             for request, _ in windmill.log]
+    assert calls == [{"target": RUN_PATH, "auth": f"Bearer {WINDMILL_TOKEN}", "body": {"prompt": "hello phoenix"}}]
 
 
 def test_translated_webhook_workflow_keeps_the_webhook_contract(api, n8n_stack, tmp_path):

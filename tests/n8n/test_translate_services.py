@@ -9,8 +9,6 @@ Windmill resource the flow names (``$res:`` references, never a secret) resolves
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
@@ -26,37 +24,15 @@ from tests.support.ts_step import run_ts_step
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
 
 
-class Recorder(BaseHTTPRequestHandler):
-    answers: list = []
-    seen: list = []
-
-    def _handle(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        type(self).seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
-        status, payload = type(self).answers.pop(0) if type(self).answers else (200, {"ok": True})
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def loopback():
-    Recorder.answers, Recorder.seen = [], []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", Recorder
-    server.shutdown()
-    server.server_close()
+def loopback(httpserver_ipv4):
+    """The service a step calls, on 127.0.0.1: its base URL and the server (each test says what it answers)."""
+    return httpserver_ipv4.url_for("").rstrip("/"), httpserver_ipv4
+
+
+def sent_target(request) -> str:
+    """The request target as the client sent it: path and query, still percent-encoded."""
+    return request.environ["RAW_URI"]
 
 
 def one_step(node: dict, settings: dict | None = None):
@@ -80,7 +56,7 @@ def credentials_transform(kind: str, path: str) -> dict:
 
 
 def test_http_request_sends_what_n8n_would_and_splits_arrays_into_items(loopback):
-    url, recorder = loopback
+    url, server = loopback
     node = fx.node("Call", "httpRequest", 4.2, method="POST", url=f"={url}/items/{{{{ $json.id }}}}",
                    sendQuery=True, queryParameters={"parameters": [{"name": "q", "value": "={{ $json.q }}"}]},
                    sendBody=True, specifyBody="json", jsonBody='={"name": "{{ $json.q }}"}',
@@ -92,18 +68,18 @@ def test_http_request_sends_what_n8n_would_and_splits_arrays_into_items(loopback
     assert translation.resources == [{"path": path, "resource_type": "c_n8n_http_header_auth"}]
     assert f"{path} (resource type c_n8n_http_header_auth)" in translation.flow["description"]
     assert "s3cret" not in json.dumps(translation.flow)
-    recorder.answers = [(200, [{"a": 1}, {"a": 2}])]
+    server.expect_request("/items/7", method="POST").respond_with_json([{"a": 1}, {"a": 2}])
     outcome = run_host(code, [{"id": 7, "q": "x y"}], {"httpHeaderAuth": {"name": "X-Key", "value": "s3cret"}})
     assert outcome == {"ok": True, "result": [{"a": 1}, {"a": 2}]}
-    request = recorder.seen[0]
-    assert request["method"] == "POST" and request["path"] == "/items/7?q=x%20y"
-    assert request["headers"]["X-Key"] == "s3cret" and json.loads(request["body"]) == {"name": "x y"}
+    request = server.log[0][0]
+    assert request.method == "POST" and sent_target(request) == "/items/7?q=x%20y"
+    assert request.headers["X-Key"] == "s3cret" and json.loads(request.get_data()) == {"name": "x y"}
 
 
 def test_http_request_errors_carry_the_status_and_body(loopback):
-    url, recorder = loopback
+    url, server = loopback
     _translation, _module, code = one_step(fx.node("Call", "httpRequest", 4.2, url=f"{url}/missing"))
-    recorder.answers = [(404, {"message": "no such thing"})]
+    server.expect_request("/missing").respond_with_json({"message": "no such thing"}, status=404)
     outcome = run_host(code, [{}])
     assert outcome == {"ok": False, "error": 'n8n node "Call" failed: The resource you are requesting could not be found'}
 
@@ -118,19 +94,20 @@ def test_a_credential_n8n_does_not_define_makes_a_placeholder_saying_why():
 
 
 def test_telegram_send_message_calls_the_bot_api(loopback):
-    url, recorder = loopback
+    url, server = loopback
     node = fx.node("Tell", "telegram", 1.2, chatId="={{ $json.chat }}", text="=Hi {{ $json.name }}",
                    additionalFields={"appendAttribution": False})
     node["credentials"] = {"telegramApi": {"id": "2", "name": "Bot"}}
     _translation, module, code = one_step(node)
     path = "f/phoenix/n8n_credentials/telegramapi_bot"
     assert module["value"]["input_transforms"]["credentials"] == credentials_transform("telegramApi", path)
-    recorder.answers = [(200, {"ok": True, "result": {"message_id": 5}})]
+    server.expect_request("/botT0K/sendMessage", method="POST").respond_with_json({"ok": True, "result": {"message_id": 5}})
     outcome = run_host(code, [{"chat": 42, "name": "Ada"}], {"telegramApi": {"accessToken": "T0K", "baseUrl": url}})
     assert outcome == {"ok": True, "result": [{"ok": True, "result": {"message_id": 5}}]}
-    assert recorder.seen[0]["path"] == "/botT0K/sendMessage"
-    assert json.loads(recorder.seen[0]["body"])["chat_id"] == 42
-    assert json.loads(recorder.seen[0]["body"])["text"] == "Hi Ada"
+    request = server.log[0][0]
+    assert sent_target(request) == "/botT0K/sendMessage"
+    assert json.loads(request.get_data())["chat_id"] == 42
+    assert json.loads(request.get_data())["text"] == "Hi Ada"
 
 
 def test_command_and_crypto_run_locally():
@@ -230,13 +207,14 @@ def test_postgres_query_runs_per_item_with_parameters(real_postgres):
 
 
 def test_supabase_rows_are_read_and_written_over_postgrest(loopback):
-    url, recorder = loopback
+    url, server = loopback
     node = fx.node("Rows", "supabase", 1, tableId="stock", operation="getAll", returnAll=True,
                    filters={"conditions": [{"keyName": "sku", "condition": "eq", "keyValue": "={{ $json.sku }}"}]})
     node["credentials"] = {"supabaseApi": {"id": "7", "name": "Supa"}}
     _t, _m, read = one_step(node)
-    recorder.answers = [(200, [{"sku": "A1", "qty": 3}])]
+    server.expect_request("/rest/v1/stock").respond_with_json([{"sku": "A1", "qty": 3}])
     credentials = {"supabaseApi": {"host": url, "serviceRole": "S"}}
     assert run_host(read, [{"sku": "A1"}], credentials)["result"] == [{"sku": "A1", "qty": 3}]
-    assert recorder.seen[0]["path"].startswith("/rest/v1/stock?")
-    assert recorder.seen[0]["headers"]["apikey"] == "S"
+    request = server.log[0][0]
+    assert sent_target(request).startswith("/rest/v1/stock?")
+    assert request.headers["apikey"] == "S"

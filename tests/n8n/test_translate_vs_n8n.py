@@ -8,9 +8,7 @@ the same body. Both must produce the same items.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -244,33 +242,13 @@ def comparable(name: str, items: list[dict]) -> list:
     return [(item["body"], item["failed"], "message" in item["error"]) for item in items]
 
 
-class Orders(BaseHTTPRequestHandler):
-    """A service that answers only callers sending its key (as the n8n credential puts it in a header)."""
-
-    seen: list = []
-
-    def do_GET(self):
-        type(self).seen.append(dict(self.headers))
-        ok = self.headers.get("X-Key") == "s3cret"
-        data = json.dumps({"orders": [{"id": 1, "total": 5}, {"id": 2, "total": 7}]} if ok else {"error": "no key"}).encode()
-        self.send_response(200 if ok else 401)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def orders_service():
-    Orders.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Orders)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def orders_service(httpserver_ipv4):
+    """A service that answers only callers sending its key (as the n8n credential puts it in a header)."""
+    httpserver_ipv4.expect_request("/orders", method="GET", headers={"X-Key": "s3cret"}).respond_with_json(
+        {"orders": [{"id": 1, "total": 5}, {"id": 2, "total": 7}]})
+    httpserver_ipv4.expect_request("/orders", method="GET").respond_with_json({"error": "no key"}, status=401)
+    return httpserver_ipv4
 
 
 def test_a_service_call_with_header_credentials_gives_the_items_n8n_gives(n8n_server, orders_service):
@@ -280,7 +258,7 @@ def test_a_service_call_with_header_credentials_gives_the_items_n8n_gives(n8n_se
     credential = requests.post(f"{n8n_server.url}/api/v1/credentials", headers=headers, timeout=30, json={
         "name": "Orders key", "type": "httpHeaderAuth", "data": {"name": "X-Key", "value": "s3cret"}})
     credential.raise_for_status()
-    call = fx.node("Orders", "httpRequest", 4.2, url=f"={orders_service}/orders?who={{{{ $json.body.who }}}}",
+    call = fx.node("Orders", "httpRequest", 4.2, url=f"={orders_service.url_for('/orders')}?who={{{{ $json.body.who }}}}",
                    authentication="genericCredentialType", genericAuthType="httpHeaderAuth", options={})
     call["credentials"] = {"httpHeaderAuth": {"id": credential.json()["id"], "name": "Orders key"}}
     split = fx.node("Each", "splitOut", 1, fieldToSplitOut="orders")
@@ -311,4 +289,5 @@ def test_a_service_call_with_header_credentials_gives_the_items_n8n_gives(n8n_se
     assert outcome["ok"], outcome.get("error")
     assert json_of_items(outcome["result"]) == expected == [{"id": 1, "total": 5, "who": "ada"},
                                                            {"id": 2, "total": 7, "who": "ada"}]
-    assert [seen.get("X-Key") for seen in Orders.seen] == ["s3cret", "s3cret"]  # n8n's call, then the flow's
+    # n8n's call, then the flow's
+    assert [request.headers.get("X-Key") for request, _ in orders_service.log] == ["s3cret", "s3cret"]

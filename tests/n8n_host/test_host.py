@@ -8,12 +8,11 @@ difference n8n's own answer is pinned as well.
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
-import threading
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from tests.n8n_host.cases import BAD_REQUESTS, CASES, MISSING_CREDENTIALS, assignment, http_case, items, set_node
 from tests.support.n8n_host_run import (HOST_RUNNER, bun_binary, host_environment, missing, run_host,
@@ -24,38 +23,21 @@ pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
 SECRET = "s3cr3t-token-never-in-output"
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    seen: list[dict] = []
-
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        type(self).seen.append({"path": self.path, "token": self.headers.get("X-Token")})
-        body = json.dumps({"path": self.path, "ok": True}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def loopback():
-    _Recorder.seen = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.seen
-    server.shutdown()
+    """The service the HTTP Request case calls: a fixed answer per item's path."""
+    with HTTPServer(host="127.0.0.1", port=0) as server:
+        for path in ("/items/7", "/items/8"):
+            server.expect_request(path, method="GET", query_string="").respond_with_json({"path": path, "ok": True})
+        yield server
 
 
 @pytest.fixture(scope="module")
 def runs(loopback, tmp_path_factory):
-    url, seen = loopback
-    cases = {**CASES, "http_header_auth": http_case(url, SECRET)}
+    cases = {**CASES, "http_header_auth": http_case(loopback.url_for("").rstrip("/"), SECRET)}
     host = run_host(cases, cache=tmp_path_factory.mktemp("host-cache"))
-    host_requests = list(seen)
+    host_requests = [{"path": request.path, "token": request.headers.get("X-Token")}
+                     for request, _ in loopback.log]
     reference = run_reference(cases)
     return {"host": host, "reference": reference, "host_requests": host_requests}
 

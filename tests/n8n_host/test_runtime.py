@@ -9,12 +9,12 @@ engine gives running the same nodes as one workflow (reference.cjs runChain).
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from tests.n8n_host.cases import assignment, items, node, set_node
 from tests.support.n8n_host_run import missing, run_host, run_reference
@@ -70,54 +70,36 @@ def test_paired_items_survive_the_steps_between_two_nodes(cache):
     assert [i["pairedItem"] for i in host[1]["outputs"][0]] == [{"item": 2}, {"item": 1}, {"item": 0}]
 
 
-class _Registry(http.server.BaseHTTPRequestHandler):
-    """Stand-in of the npm registry's read API (registry.npmjs.org's JSON shapes)."""
+PACKAGES = {  # registry.npmjs.org's JSON shapes
+    "left-pad": {"name": "left-pad", "time": {"created": "2014-03-01T00:00:00.000Z", "1.0.0": "2014-03-02T00:00:00.000Z",
+                                              "1.3.0": "2018-04-10T00:00:00.000Z", "1.1.0": "2016-03-23T00:00:00.000Z"},
+                 "versions": {"1.3.0": {"name": "left-pad", "version": "1.3.0", "license": "WTFPL"}}},
+    "@scope/pkg": {"name": "@scope/pkg", "time": {"0.1.0": "2020-01-01T00:00:00.000Z"},
+                   "versions": {"0.1.0": {"name": "@scope/pkg", "version": "0.1.0"}}},
+}
 
-    seen: list[dict] = []
-    PACKAGES = {
-        "left-pad": {"name": "left-pad", "time": {"created": "2014-03-01T00:00:00.000Z", "1.0.0": "2014-03-02T00:00:00.000Z",
-                                                  "1.3.0": "2018-04-10T00:00:00.000Z", "1.1.0": "2016-03-23T00:00:00.000Z"},
-                     "versions": {"1.3.0": {"name": "left-pad", "version": "1.3.0", "license": "WTFPL"}}},
-        "@scope/pkg": {"name": "@scope/pkg", "time": {"0.1.0": "2020-01-01T00:00:00.000Z"},
-                       "versions": {"0.1.0": {"name": "@scope/pkg", "version": "0.1.0"}}},
-    }
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        url = urlsplit(self.path)
-        type(self).seen.append({"path": url.path, "query": parse_qs(url.query), "auth": self.headers.get("Authorization")})
-        parts = [p for p in url.path.split("/") if p]
-        if parts[:3] == ["-", "v1", "search"]:
-            text = parse_qs(url.query)["text"][0]
-            found = [{"package": {"name": n, "version": "1.3.0", "description": f"about {n}"}} for n in self.PACKAGES if text in n]
-            return self._json(200, {"objects": found, "total": len(found)})
-        from urllib.parse import unquote
-        name = unquote(parts[0]) if parts else ""
-        if name not in self.PACKAGES:
-            return self._json(404, {"error": "Not found"})
-        package = self.PACKAGES[name]
-        if len(parts) > 1:
-            version = "1.3.0" if parts[1] == "latest" else parts[1]
-            return self._json(200, package["versions"][version])
-        self._json(200, package)
-
-    def _json(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+def _search(request: Request) -> Response:
+    found = [{"package": {"name": n, "version": "1.3.0", "description": f"about {n}"}}
+             for n in PACKAGES if request.args["text"] in n]
+    return Response(json.dumps({"objects": found, "total": len(found)}), content_type="application/json")
 
 
 @pytest.fixture(scope="module")
 def registry():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Registry)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Registry.seen
-    server.shutdown()
+    """Stand-in of the npm registry's read API: the answers the npm node's operations below ask for."""
+    with HTTPServer(host="127.0.0.1", port=0) as server:
+        server.expect_request("/-/v1/search").respond_with_handler(_search)
+        server.expect_request("/left-pad").respond_with_json(PACKAGES["left-pad"])
+        server.expect_request("/@scope/pkg/0.1.0").respond_with_json(PACKAGES["@scope/pkg"]["versions"]["0.1.0"])
+        server.expect_request("/no-such-package/latest").respond_with_json({"error": "Not found"}, status=404)
+        yield server
+
+
+def _sent(request: Request) -> dict:
+    """What the client sent: the path as on the wire (still percent-encoded), its query and credential."""
+    return {"path": request.environ["RAW_URI"].split("?")[0], "query": parse_qs(request.query_string.decode()),
+            "auth": request.headers.get("Authorization")}
 
 
 TOKEN = "npm_t0ken_never_in_output"
@@ -129,7 +111,7 @@ def npm(operation: str, **parameters) -> dict:
 
 
 def test_a_declarative_node_runs_through_n8n_s_routing_as_n8n_runs_it(registry, cache):
-    url, seen = registry
+    url = registry.url_for("").rstrip("/")
     credentials = {"npmApi": {"accessToken": TOKEN, "registryUrl": url}}
     cases = {
         "versions": {"node": npm("getVersions", packageName="={{ $json.package }}"), "items": items({"package": "left-pad"}),
@@ -141,9 +123,9 @@ def test_a_declarative_node_runs_through_n8n_s_routing_as_n8n_runs_it(registry, 
         "missing": {"node": npm("getMetadata", packageName="no-such-package", packageVersion="latest"), "items": items({}),
                     "credentials": credentials},
     }
-    seen.clear()
+    registry.clear_log()
     host = run_host(cases, cache=cache)
-    host_requests = list(seen)
+    host_requests = [_sent(request) for request, _ in registry.log]
     reference = run_reference(cases)
     for case in cases:
         assert "thrown" not in host[case], host[case]
@@ -162,52 +144,36 @@ def test_a_declarative_node_runs_through_n8n_s_routing_as_n8n_runs_it(registry, 
     assert TOKEN not in json.dumps(host)
 
 
-class _Upload(http.server.BaseHTTPRequestHandler):
-    """Takes a multipart upload and answers what it received."""
-
-    seen: list[dict] = []
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        content_type = self.headers.get("Content-Type", "")
-        boundary = content_type.split("boundary=")[-1].encode()
-        parts = [p.strip(b"\r\n") for p in body.split(b"--" + boundary) if p.strip(b"\r\n-")]
-        type(self).seen.append({"type": content_type.split(";")[0], "parts": [p.decode("utf-8", "replace") for p in parts]})
-        answer = json.dumps({"received": len(parts)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
+def _form(request: Request) -> dict:
+    """A multipart request's media type and its parts (headers and content) in the order sent."""
+    boundary = request.mimetype_params["boundary"].encode()
+    parts = [p.strip(b"\r\n") for p in request.get_data().split(b"--" + boundary) if p.strip(b"\r\n-")]
+    return {"type": request.mimetype, "parts": [p.decode("utf-8", "replace") for p in parts]}
 
 
-def test_a_multipart_upload_of_an_items_binary_reaches_the_service_as_from_n8n(cache):
+def _received(request: Request) -> Response:
+    return Response(json.dumps({"received": len(_form(request)["parts"])}), content_type="application/json")
+
+
+def test_a_multipart_upload_of_an_items_binary_reaches_the_service_as_from_n8n(cache, httpserver_ipv4):
     """The HTTP Request node builds the form with form-data; n8n-core recognises it by class:
     the host gives both the same form-data instance, as n8n's one node_modules does."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Upload)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/upload"
-        upload = node("HTTP Request", "httpRequest", 4.2, {
-            "method": "POST", "url": url, "sendBody": True, "contentType": "multipart-form-data",
-            "bodyParameters": {"parameters": [
-                {"parameterType": "formBinaryData", "name": "file", "inputDataFieldName": "data"},
-                {"parameterType": "formData", "name": "note", "value": "={{ $json.note }}"}]},
-            "options": {}})
-        item = {"json": {"note": "hello"}, "pairedItem": {"item": 0}, "binary": {"data": {
-            "data": "aWQsbmFtZQoxLEFuYQo=", "mimeType": "text/csv", "fileName": "rows.csv", "fileExtension": "csv"}}}
-        _Upload.seen.clear()
-        host = run_host({"u": {"node": upload, "items": [item]}}, cache=cache)["u"]
-        host_seen = list(_Upload.seen)
-        reference = run_reference({"u": {"node": upload, "items": [item]}})["u"]
-        assert host["outputs"] == reference["outputs"] == [[{"json": {"received": 2}, "pairedItem": {"item": 0}}]]
-        assert host_seen == _Upload.seen[1:] and host_seen[0]["type"] == "multipart/form-data"
-        file_part = host_seen[0]["parts"][0]
-        assert 'name="file"; filename="rows.csv"' in file_part and "Content-Type: text/csv" in file_part
-        assert file_part.endswith("id,name\n1,Ana")
-        assert host_seen[0]["parts"][1].endswith('name="note"\r\n\r\nhello')
-    finally:
-        server.shutdown()
+    httpserver_ipv4.expect_request("/upload", method="POST").respond_with_handler(_received)
+    upload = node("HTTP Request", "httpRequest", 4.2, {
+        "method": "POST", "url": httpserver_ipv4.url_for("/upload"), "sendBody": True,
+        "contentType": "multipart-form-data",
+        "bodyParameters": {"parameters": [
+            {"parameterType": "formBinaryData", "name": "file", "inputDataFieldName": "data"},
+            {"parameterType": "formData", "name": "note", "value": "={{ $json.note }}"}]},
+        "options": {}})
+    item = {"json": {"note": "hello"}, "pairedItem": {"item": 0}, "binary": {"data": {
+        "data": "aWQsbmFtZQoxLEFuYQo=", "mimeType": "text/csv", "fileName": "rows.csv", "fileExtension": "csv"}}}
+    host = run_host({"u": {"node": upload, "items": [item]}}, cache=cache)["u"]
+    reference = run_reference({"u": {"node": upload, "items": [item]}})["u"]
+    assert host["outputs"] == reference["outputs"] == [[{"json": {"received": 2}, "pairedItem": {"item": 0}}]]
+    host_seen, reference_seen = [_form(request) for request, _ in httpserver_ipv4.log]
+    assert host_seen == reference_seen and host_seen["type"] == "multipart/form-data"
+    file_part = host_seen["parts"][0]
+    assert 'name="file"; filename="rows.csv"' in file_part and "Content-Type: text/csv" in file_part
+    assert file_part.endswith("id,name\n1,Ana")
+    assert host_seen["parts"][1].endswith('name="note"\r\n\r\nhello')

@@ -19,7 +19,7 @@ import pytest
 from lib.n8n_host.trigger_steps import TriggerType, Webhook, app_trigger
 from tests.support.github_standin import GitHubStandIn
 from tests.support.n8n_host_run import missing
-from tests.support.trigger_run import REPO_TRIGGERS, FeedServer, ReferencePoller, run_job
+from tests.support.trigger_run import REPO_TRIGGERS, ReferencePoller, run_job, serve_feed
 from tests.support.windmill_api_stub import WindmillApiStub
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
@@ -243,10 +243,8 @@ def entry(title: str, days: float) -> dict:
 
 
 @pytest.fixture
-def feed():
-    server = FeedServer(entries=[entry("old", -400), entry("b", 1)]).start()
-    yield server
-    server.stop()
+def feed(httpserver_ipv4):
+    return serve_feed(httpserver_ipv4, [entry("old", -400), entry("b", 1)])
 
 
 @pytest.fixture

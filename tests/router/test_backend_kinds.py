@@ -22,8 +22,9 @@ import pytest
 from lib.backends.base import Completion, Health
 from lib.backends.kinds import BackendKind, Candidate, HealthProbe
 from lib.backends.registry import build_backend, kinds, register, registered
+from lib.backends import settings as models_section
 from lib.backends.settings import kind_entries
-from lib.backends.shipped import SHIPPED
+from lib.backends.shipped import SHIPPED, Shipped
 from lib.health import catalog
 from lib.health.run import BACKENDS_KEY, run_health
 from lib.models import inventory as inventory_module
@@ -169,6 +170,12 @@ def test_the_models_section_is_the_shipped_kinds_entries_and_the_embedding_model
     assert list(kind_entries()) == ["phoenixcore", "ollama", "huggingface", "embedded"]
     stack = load_stack({"models": {"ollama": {"fast": ["phi3"]}}})
     assert stack.models.ollama.fast == ["phi3"] and stack.models.ollama.coding  # the rest keeps its defaults
+
+
+def test_two_packages_declaring_one_entry_are_refused_by_name(monkeypatch):
+    monkeypatch.setattr(models_section, "SHIPPED", (Shipped("ollama", settings=True), Shipped("ollama", settings=True)))
+    with pytest.raises(ValueError, match="backend package 'ollama': models.ollama is declared twice"):
+        models_section.kind_entries()
 
 
 def test_every_shipped_package_holds_its_record_and_the_settings_it_says():

@@ -4,19 +4,20 @@
 memory survives to the next), with the environment a job gets pointed at a loopback stand-in
 of Windmill's API (tests/support/windmill_api_stub.py). ``ReferencePoller`` keeps n8n's own
 poller alive in one process (tests/n8n_host/reference_poll.cjs) and ticks it on demand.
-``FeedServer`` serves an RSS 2.0 feed whose entries a test changes between runs.
+``serve_feed`` serves an RSS 2.0 feed whose entries a test changes between runs.
 """
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from tests.support.n8n_host_run import HERE, bun_binary, host_environment
 
@@ -67,34 +68,13 @@ class ReferencePoller:
 
 
 @dataclass
-class FeedServer:
-    """An RSS 2.0 feed on loopback; ``entries`` ({title, link, guid, date: datetime}) can change between polls."""
+class Feed:
+    """An RSS 2.0 feed at ``url``; ``entries`` ({title, link, guid, date: datetime}) can change between polls."""
+    url: str
     entries: list = field(default_factory=list)
-    requests: int = 0
 
-    def start(self) -> "FeedServer":
-        feed = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                feed.requests += 1
-                body = feed.xml().encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/feed.xml"
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
+    def answer(self, _request: Request) -> Response:
+        return Response(self.xml(), content_type="application/rss+xml; charset=utf-8")
 
     def xml(self) -> str:
         items = "".join(
@@ -102,3 +82,10 @@ class FeedServer:
             f"<pubDate>{format_datetime(e['date'])}</pubDate></item>" for e in self.entries)
         return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Loopback feed</title>'
                 f"<link>http://127.0.0.1/</link><description>test</description>{items}</channel></rss>")
+
+
+def serve_feed(server: HTTPServer, entries: list) -> Feed:
+    """Serve a feed of ``entries`` at /feed.xml of a pytest-httpserver ``server``."""
+    feed = Feed(server.url_for("/feed.xml"), entries)
+    server.expect_request("/feed.xml", method="GET").respond_with_handler(feed.answer)
+    return feed

