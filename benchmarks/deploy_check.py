@@ -8,7 +8,7 @@ script step), N/4 scripts and N/4 schedules, then times:
   - schema inference for all scripts in one process,
   - the whole `check` (wmill lint included).
 
-Usage: python benchmarks/deploy_check.py [--flows 400]
+Usage: python scripts/bench.py deploy_check [--flows 400]
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from scripts.tooling import check, metadata, windmill_tools  # noqa: E402
-from tests.deploy.sample_package import FLOW, HELLO, SCHEDULE, STEP_A, build_package, write, write_yaml  # noqa: E402
+from scripts.tooling import check, metadata, windmill_tools
+from tests.deploy.sample_package import FLOW, HELLO, SCHEDULE, STEP_A, build_package, write, write_yaml
 
 
 def build_big_package(root: Path, flows: int) -> None:

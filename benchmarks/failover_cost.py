@@ -15,7 +15,7 @@ same is then run with every request in a NEW PROCESS (as every Windmill job
 is), timing ``route()`` inside each. With ``--litellm``, LiteLLM's Router
 with the same primary, fallback and timeout goes through the hung case too.
 
-    python benchmarks/failover_cost.py [--attempt-timeout 2] [--litellm]
+    python scripts/bench.py failover_cost [--attempt-timeout 2] [--litellm]
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from benchmarks._loopback import REPO, free_port, phoenix_stack, server, tiny_model  # noqa: E402

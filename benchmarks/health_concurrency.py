@@ -6,7 +6,7 @@ servers: nine answer after a realistic delay, one accepts the connection and
 never answers. Run concurrently (as ``run_probes`` does), the whole run should
 take about one per-probe deadline; run one after another it takes the sum.
 
-    python benchmarks/health_concurrency.py [--deadline 2.0] [--delay 0.3] [--hung 1]
+    python scripts/bench.py health_concurrency [--deadline 2.0] [--delay 0.3] [--hung 1]
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from lib.health import services  # noqa: E402
 from lib.health.probes import Probe, run_probes  # noqa: E402

@@ -17,7 +17,7 @@ process's own start), ``run`` the cluster's run inside the process (LangChain
 node types load on first use, inside it), ``wall`` the process from spawn to exit.
 Medians of --runs samples.
 
-    python benchmarks/n8n_ai_host.py [--runs 5]
+    python scripts/bench.py n8n_ai_host [--runs 5]
 """
 
 from __future__ import annotations
@@ -27,13 +27,11 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tests.support import one_library  # noqa: E402

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Translate the n8n development corpus and validate every produced document.
 
-Usage: python benchmarks/n8n_corpus.py [corpus_dir ...] [--keep DIR]
+Usage: python scripts/bench.py n8n_corpus [corpus_dir ...] [--keep DIR]
 
 Per corpus (default: both development corpora) it prints: files,
 translated/errored, the share of nodes translated to real steps (sticky notes
@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from lib.n8n.report import format_summary, summarize, translate_folder, write_report  # noqa: E402
 from scripts.tooling.windmill_tools import validate_documents, wmill_lint  # noqa: E402

@@ -21,7 +21,7 @@ exit as seen from here. Figures are medians (and minima) of --runs samples taken
 in alternation; the load average is printed before and after, since the machine
 may be shared. The one-off bundle build is timed first.
 
-    python benchmarks/n8n_host_start.py [--runs 9]
+    python scripts/bench.py n8n_host_start [--runs 9]
 """
 
 from __future__ import annotations
@@ -31,13 +31,11 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from tests.n8n_host.cases import CASES  # noqa: E402
 from tests.support.n8n_host_run import HERE, bun_binary, host_environment, missing  # noqa: E402

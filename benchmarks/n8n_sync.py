@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pull and push figures: the development corpus as a folder, and optionally a real n8n.
 
-Usage: python benchmarks/n8n_sync.py [corpus_dir] [--real N]
+Usage: python scripts/bench.py n8n_sync [corpus_dir] [--real N]
 
 Folder: pulls the corpus into a temporary git folder twice and prints the
 time of each pull, how many files the second pull changed (must be 0) and
@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from lib.n8n.client import N8nClient  # noqa: E402
 from lib.n8n.errors import N8nError  # noqa: E402

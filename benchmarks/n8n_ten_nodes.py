@@ -10,7 +10,7 @@ n8n's own engine (WorkflowExecute, one process, the spike's way). Printed: each
 step's wall time, the flow's total, n8n's process and its ratio, and whether the
 final items are the same.
 
-    python benchmarks/n8n_ten_nodes.py [--runs 3]
+    python scripts/bench.py n8n_ten_nodes [--runs 3]
 """
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from lib.n8n.translate.emit import translate_workflow  # noqa: E402
 from tests.n8n import translate_fixtures as fx  # noqa: E402

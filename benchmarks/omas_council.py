@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Wall time of the OMAS council flow on the embedded model, step by step, vs one router call.
 
-  python benchmarks/omas_council.py                      # 1 run, 3 proposals
-  python benchmarks/omas_council.py --runs 3 --proposals 2 --model-veto off
+  python scripts/bench.py omas_council                      # 1 run, 3 proposals
+  python scripts/bench.py omas_council --runs 3 --proposals 2 --model-veto off
 
 Each run executes f/phoenix/omas/council through the local flow runner
 (approval auto-approved) in a fresh operator folder and state directory, so
@@ -24,10 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.router.core import route  # noqa: E402
-from scripts.tooling.flow_runner import run_flow  # noqa: E402
+from lib.router.core import route
+from scripts.tooling.flow_runner import run_flow
 
 TASK = ("Add a Windmill flow that checks every 5 minutes that the n8n workflows are still active, "
         "without touching .roo/")

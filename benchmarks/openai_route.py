@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """What the OpenAI-compatible route adds over calling route() in process.
 
-  python benchmarks/openai_route.py                  # tiny model, 20 runs, 16 tokens
-  python benchmarks/openai_route.py --runs 50 --tokens 32
+  python scripts/bench.py openai_route                  # tiny model, 20 runs, 16 tokens
+  python scripts/bench.py openai_route --runs 50 --tokens 32
 
 Same stack (only the tiny generated GGUF, as the embedded model), same prompt,
 greedy sampling, one thread, in one run:
@@ -33,12 +33,11 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._loopback import REPO, tiny_model  # noqa: E402
+from benchmarks._loopback import REPO, tiny_model
 
-from lib.openai_api.chat import chat_completions  # noqa: E402
-from lib.router.core import route, route_stream  # noqa: E402
-from lib.stack import load_stack  # noqa: E402
+from lib.openai_api.chat import chat_completions
+from lib.router.core import route, route_stream
+from lib.stack import load_stack
 
 PROMPT = "Describe how a home AI stack routes tasks between local models."
 TOKEN = "benchmark-token"

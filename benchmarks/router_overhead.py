@@ -34,7 +34,7 @@ A last section times the routers' own logic with no client and no HTTP at
 all: ``route()`` over a backend that answers at once, against LiteLLM's
 ``Router.completion(..., mock_response=...)``, which skips its HTTP call.
 
-    python benchmarks/router_overhead.py [--rounds 600] [--max-tokens 8]
+    python scripts/bench.py router_overhead [--rounds 600] [--max-tokens 8]
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of the cost map at import
 
 from benchmarks._loopback import phoenix_stack, server, tiny_model  # noqa: E402

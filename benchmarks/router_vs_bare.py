@@ -3,8 +3,8 @@
 
 Same model, same prompt, same greedy sampling, same thread count, in one run:
 
-  python benchmarks/router_vs_bare.py                 # the embedded model
-  python benchmarks/router_vs_bare.py --model x.gguf --tokens 128 --runs 5
+  python scripts/bench.py router_vs_bare                 # the embedded model
+  python scripts/bench.py router_vs_bare --model x.gguf --tokens 128 --runs 5
 
 The router path is ``route()`` end to end (stack loading, classification,
 candidate ordering, breaker look-ups, the backend, orchestrator JSON). The
@@ -22,11 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from lib.backends.llama_local import REPEAT_PENALTY, default_threads  # noqa: E402
-from lib.backends.embedded.backend import ensure_embedded_model  # noqa: E402
-from lib.router.core import route  # noqa: E402
+from lib.backends.llama_local import REPEAT_PENALTY, default_threads
+from lib.backends.embedded.backend import ensure_embedded_model
+from lib.router.core import route
 
 PROMPT = "Describe, in a few sentences, how a home AI stack can route tasks between local models."
 

@@ -9,7 +9,7 @@ the stack's models are built then) and loads one stack. Times, as medians:
     written) and the same document as YAML text;
   - refusing a malformed document (the error wording walks the schema).
 
-Usage: python benchmarks/stack_load.py [--processes 7] [--loads 200]
+Usage: python scripts/bench.py stack_load [--processes 7] [--loads 200]
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
 

@@ -8,9 +8,10 @@ Two rules, read from the code (AST), over every Python file of the repository:
   removing it. Test modules (``test_*.py``) are not scanned: nothing imports
   them, so they close no cycle. Lazy imports of optional third-party packages
   (llama_cpp, huggingface_hub, wmill, litellm) are intended and not Phoenix's.
-- only entry points edit ``sys.path``: ``tests/conftest.py`` and the files under
-  ``scripts/`` and ``benchmarks/`` that are run (a ``__main__`` guard at the top
-  level). A module that edits it makes its importers' layout depend on import order.
+- only entry points edit ``sys.path``: ``tests/conftest.py`` and the files of
+  ``scripts/`` that are run (a ``__main__`` guard at the top level; benchmarks run
+  through ``scripts/bench.py``). A module that edits it makes its importers'
+  layout depend on import order.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 PHOENIX_TOPS = {"lib", "scripts", "tests", "benchmarks", "f"}
 SKIPPED_DIRS = {"node_modules", "__pycache__", ".git", ".pytest_cache", ".venv", "venv"}
 GENERATED_COPY = "f/phoenix/lib/"  # byte copy of lib/ (tests/test_vendor.py): scanned as lib/
-ENTRY_FOLDERS = ("scripts", "benchmarks")
+ENTRY_FOLDERS = ("scripts",)
 SYS_PATH_EDITORS_ALLOWED = {"tests/conftest.py"}
 
 # (file, imported module) -> why this one import runs inside a function.
@@ -107,7 +108,7 @@ def sys_path_edits(module: ast.Module) -> list[int]:
 
 
 def is_entry_point(module: ast.Module, rel: str) -> bool:
-    """A file of scripts/ or benchmarks/ (not a package under them) that runs as __main__."""
+    """A file of scripts/ (not of a package under it) that runs as __main__."""
     folder, _, name = rel.partition("/")
     if folder not in ENTRY_FOLDERS or "/" in name:
         return False
@@ -126,7 +127,7 @@ def lazy_import_findings(rel: str, module: ast.Module) -> list[str]:
 def sys_path_findings(rel: str, module: ast.Module) -> list[str]:
     if rel in SYS_PATH_EDITORS_ALLOWED or is_entry_point(module, rel):
         return []
-    return [f"{rel}:{line} edits sys.path: only entry points (scripts/*.py, benchmarks/*.py run as __main__) "
+    return [f"{rel}:{line} edits sys.path: only entry points (scripts/*.py run as __main__) "
             f"and tests/conftest.py may; import the library from the root they put there"
             for line in sys_path_edits(module)]
 
@@ -189,11 +190,11 @@ def test_sys_path_edits_are_found(source, lines):
     assert sys_path_edits(scanned(source)) == lines
 
 
-def test_only_a_run_file_of_scripts_or_benchmarks_is_an_entry_point():
+def test_only_a_run_file_of_scripts_is_an_entry_point():
     runnable = scanned("import sys\nsys.path.insert(0, '.')\nif __name__ == '__main__':\n    main()\n")
     library = scanned("import sys\nsys.path.insert(0, '.')\n")
     assert sys_path_findings("scripts/deploy.py", runnable) == []
-    assert sys_path_findings("benchmarks/router_vs_bare.py", runnable) == []
+    assert sys_path_findings("benchmarks/router_vs_bare.py", runnable)  # run by scripts/bench.py, which puts the root
     assert sys_path_findings("scripts/tooling/windmill_tools.py", runnable)  # a module, even with a __main__
     assert sys_path_findings("scripts/helper.py", library)
     assert sys_path_findings("tests/support/n8n_server.py", runnable)
