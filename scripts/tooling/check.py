@@ -550,7 +550,7 @@ def check_scripts(tree: PackageTree) -> list[Problem]:
 
 def _undescribed(name: str, prop: dict) -> str:
     written = str(prop.get("description") or "").strip()
-    where = (f"described only in the .script.yaml ({written!r}), which metadata rewrites from the docstring"
+    where = (f"described only in the .script.yaml ({written!r}), not in the docstring descriptions come from"
              if written else "no description (the help under its field in the Windmill form)")
     return (f"{where}: add `{name}: ...` to the docstring's Args: section, then run "
             f"`python scripts/deploy.py metadata`")
