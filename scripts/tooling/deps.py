@@ -80,13 +80,14 @@ def read_imports(root: Path, rel: str) -> FileImports | None:
 
 def _imports_by_name(module: ast.Module) -> bool:
     """Whether the file imports modules from strings (``importlib.import_module``, ``__import__``)."""
-    for node in ast.walk(module):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if name in ("import_module", "__import__"):
-                return True
-    return False
+    return any(isinstance(node, ast.Call) and _called_name(node) in ("import_module", "__import__")
+               for node in ast.walk(module))
+
+
+def _called_name(call: ast.Call) -> str | None:
+    """``f`` for ``f(...)`` and ``m.f(...)``."""
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
 
 
 def _add_named_modules(imports: FileImports, module: ast.Module, package: list[str]) -> None:
@@ -115,16 +116,18 @@ def _add_named_modules(imports: FileImports, module: ast.Module, package: list[s
 
 def _module_template(node: ast.AST, package: list[str]) -> str | None:
     """``import_module(f"{__package__}.{x}.backend")`` -> ``<package>/*/backend``: a placeholder is one name."""
-    if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr)
-            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"):
+    if not (isinstance(node, ast.Call) and _called_name(node) == "import_module" and node.args
+            and isinstance(node.args[0], ast.JoinedStr)):
         return None
-    values = node.args[0].values
-    relative_to_package = isinstance(values[0], ast.FormattedValue) and getattr(values[0].value, "id", "") == "__package__"
-    parts = [str(v.value) if isinstance(v, ast.Constant) else "*" for v in values[relative_to_package:]]
-    text = ".".join(package) + "".join(parts) if relative_to_package else "".join(parts)
+    values = list(node.args[0].values)
+    from_package = bool(values) and isinstance(values[0], ast.FormattedValue) and \
+        getattr(values[0].value, "id", None) == "__package__"
+    if from_package:
+        values[0] = ast.Constant(".".join(package))
+    text = "".join(str(v.value) if isinstance(v, ast.Constant) else "*" for v in values)
     if "*" not in text or not re.fullmatch(r"(\*|[A-Za-z_]\w*)(\.(\*|[A-Za-z_]\w*))*", text):
         return None
-    if relative_to_package or text.split(".", 1)[0] in ("f", "u"):
+    if from_package or text.split(".", 1)[0] in ("f", "u"):
         return text.replace(".", "/")
     return "/".join(package + text.split("."))
 
